@@ -1,0 +1,39 @@
+"""Numba settings shared by every kernel.
+
+One fastmath flag set for the whole project.  It leaves out ``nnan`` and
+``ninf``: log-space code relies on ``-inf`` (log 0) comparing and adding
+correctly, and on NaN staying NaN.  ``afn`` (approximate exp/log) is left out
+too, so results match the NumPy references to rounding.
+"""
+import threading
+
+import numba
+
+FASTMATH = frozenset({"nsz", "arcp", "contract", "reassoc"})
+
+
+def jit(func=None, *, parallel=False):
+    """``numba.njit`` with the project's settings (cache, nogil, fastmath).
+
+    Use ``@jit`` for serial kernels and ``@jit(parallel=True)`` for the few
+    outer drivers that ``prange`` over independent work.
+    """
+    decorator = numba.njit(cache=True, nogil=True, fastmath=set(FASTMATH),
+                           parallel=parallel)
+    return decorator if func is None else decorator(func)
+
+
+def parallel_allowed():
+    """Whether a ``parallel=True`` driver may run from the calling thread.
+
+    Numba's workqueue threading layer aborts the process when two Python
+    threads enter parallel code at once (numba issue #8563), so wrappers run
+    their serial kernels when called from any thread but the main one
+    (joblib/dask worker threads), and the parallel drivers otherwise.
+    """
+    return threading.current_thread() is threading.main_thread()
+
+
+def n_threads():
+    """Number of threads numba's parallel drivers will use."""
+    return numba.get_num_threads()

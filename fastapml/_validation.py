@@ -1,0 +1,135 @@
+"""Argument checks shared by every public function.
+
+Each check returns the argument converted to what the kernels expect
+(C-contiguous, one dtype) or raises ``TypeError``/``ValueError`` naming the
+argument and the problem.  Kernels trust what comes out of here.
+"""
+import numbers
+
+import numpy as np
+from sklearn.utils import check_random_state  # noqa: F401  (re-exported)
+
+FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def float_dtype(*arrays):
+    """float32 if every array is float32, else float64."""
+    if all(np.asarray(a).dtype == np.float32 for a in arrays):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def check_float_array(x, name, ndim, dtype=None, allow_neg_inf=False,
+                      allow_empty=True):
+    """Return ``x`` as a C-contiguous float array of ``ndim`` dimensions.
+
+    NaN is always rejected; +inf always; -inf only unless ``allow_neg_inf``.
+    ``dtype`` forces float32/float64; by default float32 stays float32 and
+    everything else becomes float64.
+    """
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
+                                   or arr.dtype == bool):
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    if not allow_empty and arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    if dtype is None:
+        dtype = np.float32 if arr.dtype == np.float32 else np.float64
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN")
+    if allow_neg_inf:
+        if np.isposinf(arr).any():
+            raise ValueError(f"{name} contains +inf")
+    elif not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains inf")
+    return arr
+
+
+def check_shape(arr, name, shape):
+    """Raise unless ``arr.shape == shape``."""
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {arr.shape}")
+    return arr
+
+
+def check_int_array(x, name, ndim=1):
+    """Return ``x`` as a C-contiguous int64 array (integer dtypes only)."""
+    arr = np.asarray(x)
+    if arr.size == 0 and arr.dtype == np.float64:
+        arr = arr.astype(np.int64)   # np.asarray([]) is float64
+    if not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool):
+        raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    if arr.dtype == np.uint64 and arr.size and arr.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{name} holds values too large for int64")
+    return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+def check_symbols(x, name, n_symbols):
+    """Integer symbols in ``[0, n_symbols)`` as a flat int64 array.
+
+    Accepts shape (n,) or hmmlearn's (n, 1).
+    """
+    arr = np.asarray(x)
+    if arr.ndim == 2:
+        if arr.shape[1] != 1:
+            raise ValueError(f"{name} must have shape (n_samples, 1), got {arr.shape}")
+        arr = arr[:, 0]
+    arr = check_int_array(arr, name, ndim=1)
+    if arr.size:
+        lo, hi = arr.min(), arr.max()
+        if lo < 0:
+            raise ValueError(f"{name} must be non-negative, found symbol {lo}")
+        if hi >= n_symbols:
+            raise ValueError(f"{name} holds symbol {hi} but only {n_symbols} "
+                             f"symbols exist (valid range 0..{n_symbols - 1})")
+    return arr
+
+
+def check_lengths(lengths, n_samples, name="lengths"):
+    """Sequence lengths as int64; ``None`` means one sequence of all samples."""
+    if lengths is None:
+        return np.array([n_samples], dtype=np.int64)
+    arr = check_int_array(np.atleast_1d(lengths), name, ndim=1)
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"{name} must be non-negative, found {arr.min()}")
+    total = int(arr.sum())
+    if total != n_samples:
+        raise ValueError(f"{name} sums to {total} but there are {n_samples} samples")
+    return arr
+
+
+def check_probabilities(x, name, ndim, shape=None, atol=1e-6):
+    """A float64 array of probabilities whose last axis sums to one."""
+    arr = check_float_array(x, name, ndim, dtype=np.float64)
+    if shape is not None:
+        check_shape(arr, name, shape)
+    if (arr < 0).any():
+        raise ValueError(f"{name} must be non-negative, found {arr.min()}")
+    sums = arr.sum(axis=-1)
+    bad = np.flatnonzero(np.abs(np.atleast_1d(sums) - 1.0) > atol)
+    if bad.size:
+        where = "" if arr.ndim == 1 else f" (row {bad[0]} sums to {np.atleast_1d(sums)[bad[0]]:.6g})"
+        raise ValueError(f"{name} must sum to 1 along its last axis{where}")
+    return arr
+
+
+def check_scalar(x, name, kind=numbers.Real, low=None, high=None,
+                 low_inclusive=True):
+    """A Python/NumPy scalar of ``kind`` within ``[low, high]``."""
+    if isinstance(x, bool) or not isinstance(x, kind):
+        raise TypeError(f"{name} must be {kind.__name__}, got {type(x).__name__}")
+    if isinstance(x, numbers.Real) and not np.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x}")
+    if low is not None and (x < low or (x == low and not low_inclusive)):
+        sign = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name} must be {sign} {low}, got {x}")
+    if high is not None and x > high:
+        raise ValueError(f"{name} must be <= {high}, got {x}")
+    return x

@@ -1,0 +1,101 @@
+"""Input handling shared by the HMM wrappers: emissions, sequences, chunks."""
+import numpy as np
+
+from .._validation import (check_float_array, check_lengths, check_shape,
+                           check_symbols, float_dtype)
+
+# Scores in float32 keep the running arg-max as a float32 (exact below 2**24).
+MAX_STATES = 2 ** 24
+
+
+def backpointer_proto(n_states):
+    """An empty array of the smallest unsigned dtype that holds 0..n_states-1."""
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if n_states - 1 <= np.iinfo(dtype).max:
+            return np.empty(0, dtype=dtype)
+    raise ValueError(f"too many states: {n_states}")
+
+
+def emissions(log_emit, symbols, n_states, dtype, name="log_emit"):
+    """Return ``(table, obs)`` so that step t emits ``table[obs[t]]``.
+
+    Without ``symbols``, ``log_emit`` is the dense (n_samples, n_states)
+    matrix and ``obs = arange(n_samples)``.  With ``symbols``, ``log_emit`` is
+    a (n_symbols, n_states) table and ``obs`` the validated symbols.
+    """
+    table = check_float_array(log_emit, name, 2, dtype=dtype,
+                              allow_neg_inf=True)
+    if table.shape[1] != n_states:
+        raise ValueError(f"{name} must have {n_states} columns (one per state), "
+                         f"got shape {table.shape}")
+    if symbols is None:
+        return table, np.arange(table.shape[0], dtype=np.int64)
+    if table.shape[0] == 0:
+        raise ValueError(f"{name} must have at least one row (symbol)")
+    return table, check_symbols(symbols, "symbols", table.shape[0])
+
+
+def first_order_model(log_trans, log_start, log_end, dtype=None):
+    """Validate log_trans (K, K), log_start (K,), log_end (K,) or None."""
+    if dtype is None:
+        dtype = float_dtype(log_trans, log_start)
+    log_trans = check_float_array(log_trans, "log_trans", 2, dtype=dtype,
+                                  allow_neg_inf=True)
+    n_states = log_trans.shape[0]
+    if n_states == 0 or log_trans.shape != (n_states, n_states):
+        raise ValueError(f"log_trans must be a non-empty square matrix, "
+                         f"got shape {log_trans.shape}")
+    if n_states >= MAX_STATES:
+        raise ValueError(f"log_trans has {n_states} states; at most "
+                         f"{MAX_STATES - 1} are supported")
+    log_start = check_shape(check_float_array(log_start, "log_start", 1,
+                                              dtype=dtype, allow_neg_inf=True),
+                            "log_start", (n_states,))
+    if log_end is None:
+        log_end = np.zeros(n_states, dtype=dtype)
+    else:
+        log_end = check_shape(check_float_array(log_end, "log_end", 1,
+                                                dtype=dtype,
+                                                allow_neg_inf=True),
+                              "log_end", (n_states,))
+    return log_trans, log_start, log_end
+
+
+def second_order_model(log_trans2, dtype=None):
+    """Validate log_trans2 of shape (K + 1, K + 1, K + 1), K >= 1."""
+    if dtype is None:
+        dtype = float_dtype(log_trans2)
+    log_trans2 = check_float_array(log_trans2, "log_trans2", 3, dtype=dtype,
+                                   allow_neg_inf=True)
+    n = log_trans2.shape[0]
+    if n < 2 or log_trans2.shape != (n, n, n):
+        raise ValueError("log_trans2 must have shape (K + 1, K + 1, K + 1) with "
+                         f"K >= 1 real states, got {log_trans2.shape}")
+    return log_trans2
+
+
+def sequence_offsets(lengths, n_samples):
+    """Validated lengths and their offsets (n_seq + 1, starting at 0)."""
+    lengths = check_lengths(lengths, n_samples)
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return lengths, offsets
+
+
+def chunk_sequences(lengths, n_chunks):
+    """Split sequences into at most ``n_chunks`` runs of similar token counts.
+
+    Returns ``(bounds, maxlen)``: chunk c holds sequences
+    ``bounds[c]:bounds[c + 1]`` and its longest one has ``maxlen[c]`` steps.
+    """
+    n_seq = lengths.size
+    n_chunks = max(1, min(n_chunks, n_seq))
+    if n_seq == 0:
+        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    cum = np.cumsum(lengths)
+    targets = cum[-1] * np.arange(1, n_chunks) / n_chunks
+    cuts = np.searchsorted(cum, targets, side="left") + 1
+    bounds = np.unique(np.concatenate(([0], cuts, [n_seq]))).astype(np.int64)
+    maxlen = np.array([lengths[a:b].max(initial=0)
+                       for a, b in zip(bounds[:-1], bounds[1:])], dtype=np.int64)
+    return bounds, maxlen

@@ -1,0 +1,404 @@
+"""``CategoricalHMM``: hmmlearn's estimator on fastapml's kernels.
+
+Same constructor, attributes and methods as ``hmmlearn.hmm.CategoricalHMM``
+and the same answers on the same parameters; plus :meth:`fit_supervised`,
+maximum-likelihood estimation from observed state sequences.
+"""
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import (check_probabilities, check_random_state,
+                           check_scalar, check_symbols, check_int_array)
+from . import _kernels
+from ._inputs import sequence_offsets
+from .forward_backward import _run as _forward_backward
+from .monitor import ConvergenceMonitor
+from .viterbi import viterbi_batch
+
+_PARAM_CODES = "ste"
+
+
+def _log(p):
+    with np.errstate(divide="ignore"):
+        return np.log(p)
+
+
+def _normalize_rows(a):
+    """Divide each row by its sum; rows summing to zero stay zero (as hmmlearn)."""
+    sums = a.sum(axis=-1, keepdims=True)
+    sums[sums == 0] = 1
+    return a / sums
+
+
+class CategoricalHMM(BaseEstimator):
+    """Hidden Markov model with categorical emissions.
+
+    Parameters
+    ----------
+    n_components : int
+        Number of hidden states K.
+    startprob_prior, transmat_prior, emissionprob_prior : float or array
+        Dirichlet prior concentrations; the M-step uses
+        ``max(prior - 1 + expected_counts, 0)``, normalized.
+    n_features : int, optional
+        Number of symbols M; inferred from the data (max + 1) when None.
+    algorithm : {"viterbi", "map"}
+        Decoder used by :meth:`decode` and :meth:`predict`.
+    random_state : int, RandomState or None
+        Seeds the random initialization and :meth:`sample`.
+    n_iter : int
+        Maximum number of EM iterations.
+    tol : float
+        EM stops when the log-likelihood gains less than this.
+    verbose : bool
+        Print each EM iteration's log-likelihood to stderr.
+    params, init_params : str
+        Parameters updated by EM / initialized before it: any of 's'
+        (startprob), 't' (transmat), 'e' (emissionprob).
+    implementation : {"log", "scaling"}
+        Accepted for compatibility; fastapml always runs the scaled
+        forward-backward, which gives the log-space results to rounding.
+
+    Attributes
+    ----------
+    startprob_ : array (K,)
+    transmat_ : array (K, K)
+        Rows are the current state, columns the next.
+    emissionprob_ : array (K, M)
+    monitor_ : ConvergenceMonitor
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastapml.hmm import CategoricalHMM
+    >>> model = CategoricalHMM(n_components=2)
+    >>> model.startprob_ = np.array([0.6, 0.4])
+    >>> model.transmat_ = np.array([[0.7, 0.3], [0.4, 0.6]])
+    >>> model.emissionprob_ = np.array([[0.5, 0.4, 0.1], [0.1, 0.3, 0.6]])
+    >>> logp, states = model.decode(np.array([[0], [1], [2]]))
+    >>> states.tolist(), round(float(np.exp(logp)), 5)
+    ([0, 0, 1], 0.01512)
+    """
+
+    def __init__(self, n_components=1, startprob_prior=1.0,
+                 transmat_prior=1.0, *, emissionprob_prior=1.0,
+                 n_features=None, algorithm="viterbi", random_state=None,
+                 n_iter=10, tol=1e-2, verbose=False, params="ste",
+                 init_params="ste", implementation="log"):
+        self.n_components = n_components
+        self.startprob_prior = startprob_prior
+        self.transmat_prior = transmat_prior
+        self.emissionprob_prior = emissionprob_prior
+        self.n_features = n_features
+        self.algorithm = algorithm
+        self.random_state = random_state
+        self.n_iter = n_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.params = params
+        self.init_params = init_params
+        self.implementation = implementation
+        # hmmlearn creates the monitor here, so users can swap it before fit.
+        self.monitor_ = ConvergenceMonitor(tol, n_iter, verbose)
+
+    # ------------------------------------------------------------------
+    # validation
+    # ------------------------------------------------------------------
+    def _check_hyperparameters(self):
+        check_scalar(self.n_components, "n_components", numbers.Integral, low=1)
+        check_scalar(self.n_iter, "n_iter", numbers.Integral, low=0)
+        check_scalar(self.tol, "tol", numbers.Real)
+        if self.algorithm not in ("viterbi", "map"):
+            raise ValueError(f"algorithm must be 'viterbi' or 'map', got {self.algorithm!r}")
+        if self.implementation not in ("log", "scaling"):
+            raise ValueError("implementation must be 'log' or 'scaling', "
+                             f"got {self.implementation!r}")
+        for name in ("params", "init_params"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+        if self.n_features is not None:
+            check_scalar(self.n_features, "n_features", numbers.Integral, low=1)
+
+    def _check(self):
+        """Validate the model parameters; return them as float64 arrays."""
+        k = self.n_components
+        self.startprob_ = check_probabilities(self.startprob_, "startprob_", 1, (k,))
+        self.transmat_ = check_probabilities(self.transmat_, "transmat_", 2, (k, k))
+        emission = np.atleast_2d(self.emissionprob_)
+        if self.n_features is None:
+            self.n_features = emission.shape[1]
+        self.emissionprob_ = check_probabilities(
+            emission, "emissionprob_", 2, (k, self.n_features))
+
+    def _check_fitted(self):
+        check_is_fitted(self, ["startprob_", "transmat_", "emissionprob_"])
+        self._check_hyperparameters()
+        self._check()
+
+    def _symbols(self, X, name="X"):
+        """Flatten (n, 1) integer X into symbols in [0, n_features)."""
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != 1:
+            raise ValueError(f"{name} must have shape (n_samples, 1), got {X.shape}")
+        if self.n_features is None:
+            arr = check_int_array(X[:, 0], name)
+            if arr.size and arr.min() < 0:
+                raise ValueError(f"{name} must be non-negative, found symbol {arr.min()}")
+            self.n_features = int(arr.max()) + 1 if arr.size else 1
+        return check_symbols(X, name, self.n_features)
+
+    # ------------------------------------------------------------------
+    # inference
+    # ------------------------------------------------------------------
+    def _posteriors(self, X, lengths):
+        symbols = self._symbols(X)
+        lengths, offsets = sequence_offsets(lengths, symbols.size)
+        table = np.ascontiguousarray(_log(self.emissionprob_.T))
+        logliks, post, xi = _forward_backward(table, symbols, lengths, offsets,
+                                              self.transmat_, self.startprob_)
+        return symbols, offsets, logliks, post, xi
+
+    def score_samples(self, X, lengths=None):
+        """Log-likelihood of X and the state posteriors.
+
+        Returns
+        -------
+        log_prob : float
+        posteriors : array (n_samples, n_components)
+        """
+        self._check_fitted()
+        _, _, logliks, post, _ = self._posteriors(X, lengths)
+        _raise_if_impossible(logliks)
+        return float(logliks.sum()), post
+
+    def score(self, X, lengths=None):
+        """Log-likelihood of X under the model (-inf if X is impossible)."""
+        self._check_fitted()
+        return float(self._posteriors(X, lengths)[2].sum())
+
+    def predict_proba(self, X, lengths=None):
+        """State posteriors gamma[t, k] = P(state k at t | X)."""
+        return self.score_samples(X, lengths)[1]
+
+    def decode(self, X, lengths=None, algorithm=None):
+        """Most likely states for X.
+
+        Returns
+        -------
+        log_prob : float
+            "viterbi": log-probability of the best path, summed over
+            sequences; "map": the sum of each step's largest posterior (as
+            hmmlearn reports it).
+        state_sequence : int array (n_samples,)
+        """
+        self._check_fitted()
+        algorithm = self.algorithm if algorithm is None else algorithm
+        if algorithm not in ("viterbi", "map"):
+            raise ValueError(f"Unknown decoder {algorithm!r}")
+        if algorithm == "map":
+            _, post = self.score_samples(X, lengths)
+            return float(post.max(axis=1).sum()), post.argmax(axis=1)
+        symbols = self._symbols(X)
+        paths, log_probs = viterbi_batch(
+            _log(self.emissionprob_.T), lengths, _log(self.transmat_),
+            _log(self.startprob_), symbols=symbols)
+        return float(log_probs.sum()), paths
+
+    def predict(self, X, lengths=None):
+        """Most likely state per sample (see :meth:`decode`)."""
+        return self.decode(X, lengths)[1]
+
+    def sample(self, n_samples=1, random_state=None, currstate=None):
+        """Draw symbols and states, with hmmlearn's random-number order.
+
+        Returns
+        -------
+        X : int array (n_samples, 1)
+        state_sequence : int array (n_samples,)
+        """
+        self._check_fitted()
+        check_scalar(n_samples, "n_samples", numbers.Integral, low=1)
+        rs = check_random_state(self.random_state if random_state is None
+                                else random_state)
+        if currstate is None:
+            first, n_uniform = -1, 2 * n_samples
+        else:
+            first = check_scalar(currstate, "currstate", numbers.Integral, low=0,
+                                 high=self.n_components - 1)
+            n_uniform = 2 * n_samples - 1
+        states = np.empty(n_samples, dtype=np.int64)
+        symbols = np.empty(n_samples, dtype=np.int64)
+        _kernels.sample_chain(np.cumsum(self.startprob_),
+                              np.cumsum(self.transmat_, axis=1),
+                              np.cumsum(self.emissionprob_, axis=1),
+                              rs.rand(n_uniform), int(first), states, symbols)
+        return symbols[:, None], states
+
+    # ------------------------------------------------------------------
+    # learning
+    # ------------------------------------------------------------------
+    def _init(self, symbols):
+        """Random initialization, drawing exactly as hmmlearn does."""
+        k = self.n_components
+        rs = check_random_state(self.random_state)
+        concentration = np.full(k, 1.0 / k)
+        if self._needs_init("s", "startprob_"):
+            self.startprob_ = rs.dirichlet(concentration)
+        if self._needs_init("t", "transmat_"):
+            self.transmat_ = rs.dirichlet(concentration, size=k)
+        if self._needs_init("e", "emissionprob_"):
+            # hmmlearn re-derives its generator here: an int seed restarts.
+            rs = check_random_state(self.random_state)
+            self.emissionprob_ = _normalize_rows(rs.rand(k, self.n_features))
+
+    def _needs_init(self, code, name):
+        return code in self.init_params or not hasattr(self, name)
+
+    def fit(self, X, lengths=None):
+        """Estimate the parameters with Baum-Welch EM.
+
+        Parameters
+        ----------
+        X : int array (n_samples, 1)
+        lengths : int array (n_sequences,), optional
+
+        Returns
+        -------
+        self
+        """
+        self._check_hyperparameters()
+        symbols = self._symbols(X)
+        lengths, offsets = sequence_offsets(lengths, symbols.size)
+        self._init(symbols)
+        self._check()
+        self.monitor_ = _matching_monitor(self.monitor_, self.tol, self.n_iter,
+                                          self.verbose)
+        self.monitor_._reset()
+        one_hot = _symbol_indicator(symbols, self.n_features)
+        for _ in range(self.n_iter):
+            table = np.ascontiguousarray(_log(self.emissionprob_.T))
+            logliks, post, xi = _forward_backward(
+                table, symbols, lengths, offsets, self.transmat_, self.startprob_)
+            _raise_if_impossible(logliks)
+            firsts = offsets[:-1][lengths > 0]
+            self._m_step(post[firsts].sum(axis=0), xi, (one_hot @ post).T,
+                         supervised=False)
+            self.monitor_.report(float(logliks.sum()))
+            if self.monitor_.converged:
+                break
+        return self
+
+    def fit_supervised(self, X, states, lengths=None):
+        """Maximum-likelihood parameters from observed state sequences.
+
+        Counts n(start = j), n(i -> j) within sequences and n(symbol, j);
+        each distribution is ``max(prior - 1 + counts, 0)`` normalized, so
+        priors of 2 give add-one smoothing.  A state never observed gets a
+        uniform row.  Only the parameters named in ``params`` are estimated;
+        the others keep their (required) current values.
+
+        Parameters
+        ----------
+        X : int array (n_samples, 1)
+        states : int array (n_samples,)
+            The state of each sample, in [0, n_components).
+        lengths : int array (n_sequences,), optional
+
+        Returns
+        -------
+        self
+        """
+        self._check_hyperparameters()
+        symbols = self._symbols(X)
+        k = self.n_components
+        states = check_symbols(states, "states", k)
+        if states.size != symbols.size:
+            raise ValueError(f"states has {states.size} entries but X has "
+                             f"{symbols.size} samples")
+        lengths, offsets = sequence_offsets(lengths, symbols.size)
+        for code, name in zip(_PARAM_CODES, ("startprob_", "transmat_",
+                                             "emissionprob_")):
+            if code not in self.params and not hasattr(self, name):
+                raise ValueError(f"{name} is not estimated (params={self.params!r}) "
+                                 "and has no value; set it before fit_supervised")
+        firsts = offsets[:-1][lengths > 0]
+        start = np.bincount(states[firsts], minlength=k).astype(np.float64)
+        inside = np.ones(states.size, dtype=bool)
+        inside[offsets[1:][lengths > 0] - 1] = False        # last of each sequence
+        src = states[inside]
+        dst = states[np.flatnonzero(inside) + 1]
+        trans = np.bincount(src * k + dst, minlength=k * k).reshape(k, k)
+        emit = np.bincount(states * self.n_features + symbols,
+                           minlength=k * self.n_features).reshape(k, self.n_features)
+        self._m_step(start, trans.astype(np.float64), emit.astype(np.float64),
+                     supervised=True)
+        self._check()
+        return self
+
+    def _m_step(self, start, trans, emit, supervised):
+        """Posterior-mode update from (expected) counts, as hmmlearn's M-step.
+
+        Each distribution becomes ``max(prior - 1 + counts, 0)``, normalized.
+        In EM, start and transition probabilities that are exactly zero stay
+        zero (hmmlearn's rule for e.g. left-right models); in supervised
+        fitting, a row without any mass becomes uniform.
+        """
+        def update(counts, prior, current=None):
+            new = np.maximum(prior - 1 + counts, 0.0)
+            if current is not None:
+                new = np.where(current == 0, 0.0, new)
+            if supervised:
+                new = np.where(new.sum(axis=-1, keepdims=True) == 0, 1.0, new)
+            return _normalize_rows(new)
+
+        if "s" in self.params:
+            self.startprob_ = update(start, self.startprob_prior,
+                                     None if supervised else self.startprob_)
+        if "t" in self.params:
+            self.transmat_ = update(trans, self.transmat_prior,
+                                    None if supervised else self.transmat_)
+        if "e" in self.params:
+            self.emissionprob_ = update(emit, self.emissionprob_prior)
+
+    # ------------------------------------------------------------------
+    # model selection
+    # ------------------------------------------------------------------
+    def _n_free_parameters(self):
+        k, m = self.n_components, self.n_features
+        sizes = {"s": k - 1, "t": k * (k - 1), "e": k * (m - 1)}
+        return sum(sizes[c] for c in self.params if c in sizes)
+
+    def aic(self, X, lengths=None):
+        """Akaike information criterion: -2 log L + 2 p."""
+        return -2 * self.score(X, lengths) + 2 * self._n_free_parameters()
+
+    def bic(self, X, lengths=None):
+        """Bayesian information criterion: -2 log L + p log(n_samples)."""
+        n = np.asarray(X).shape[0]
+        return -2 * self.score(X, lengths) + self._n_free_parameters() * np.log(n)
+
+
+def _raise_if_impossible(logliks):
+    bad = np.flatnonzero(logliks == -np.inf)
+    if bad.size:
+        raise ValueError(f"sequence {bad[0]} has probability zero under the model "
+                         f"({bad.size} such sequence(s)); posteriors are undefined")
+
+
+def _symbol_indicator(symbols, n_features):
+    """Sparse (n_features, n_samples) indicator: row s marks where symbol s occurs."""
+    from scipy import sparse
+    n = symbols.size
+    return sparse.csr_matrix((np.ones(n), (symbols, np.arange(n))),
+                             shape=(n_features, n))
+
+
+def _matching_monitor(monitor, tol, n_iter, verbose):
+    """Keep a user-supplied monitor; refresh the default one's settings."""
+    if type(monitor) is ConvergenceMonitor:
+        monitor.tol, monitor.n_iter, monitor.verbose = tol, n_iter, verbose
+    return monitor

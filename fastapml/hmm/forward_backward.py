@@ -1,0 +1,74 @@
+"""Forward-backward: sequence log-likelihoods, state posteriors, expected counts.
+
+Computed with per-step scaling in probability space (float64), which gives
+the log-space recursion's results to rounding at a fraction of its cost:
+alpha[t] = (alpha[t-1] @ trans) * e[t] / c[t], log p(x) = sum_t log c[t].
+"""
+import numpy as np
+
+from .._numba import n_threads, parallel_allowed
+from . import _kernels
+from ._inputs import (chunk_sequences, emissions, first_order_model,
+                      sequence_offsets)
+
+# Each chunk keeps its own K x K expected-count matrix; cap their total size.
+_XI_BUDGET_BYTES = 64 * 2 ** 20
+_MAX_CHUNKS = 64
+
+
+def forward_backward(log_emit, lengths, log_trans, log_start, symbols=None):
+    """Log-likelihoods, posteriors and expected transition counts.
+
+    Parameters
+    ----------
+    log_emit : array (N, K), or (M, K) with ``symbols``
+        Emission log-probabilities (see :func:`fastapml.hmm.viterbi_batch`).
+    lengths : array of int (n_seq,) or None
+    log_trans : array (K, K)
+        Log transition matrix, rows are sources.
+    log_start : array (K,)
+    symbols : int array (N,) or (N, 1), optional
+
+    Returns
+    -------
+    log_likelihoods : float64 array (n_seq,)
+        log p(x) per sequence; -inf for a sequence impossible under the model.
+    posteriors : float64 array (N, K)
+        gamma[t, k] = P(state k at t | x) (rows of impossible sequences are 0).
+    xi_sum : float64 array (K, K)
+        sum over sequences and t of P(state i at t, state j at t+1 | x).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ll, post, xi = forward_backward(np.log([[0.5, 0.1]]), None,
+    ...                                 np.log([[0.7, 0.3], [0.4, 0.6]]),
+    ...                                 np.log([0.6, 0.4]))
+    >>> round(float(np.exp(ll[0])), 6), post.round(4).tolist()
+    (0.34, [[0.8824, 0.1176]])
+    """
+    log_trans, log_start, _ = first_order_model(log_trans, log_start, None,
+                                                np.float64)
+    n_states = log_trans.shape[0]
+    table, obs = emissions(log_emit, symbols, n_states, np.float64)
+    lengths, offsets = sequence_offsets(lengths, obs.size)
+    return _run(table, obs, lengths, offsets, np.exp(log_trans),
+                np.exp(log_start))
+
+
+def _run(table, obs, lengths, offsets, trans, start):
+    """Call the kernel on validated float64 inputs (probability-space model)."""
+    n_states = trans.shape[0]
+    posteriors = np.zeros((obs.size, n_states))
+    logliks = np.zeros(lengths.size)
+    # The chunking depends on the data only, never on the thread count, so
+    # the summed counts are identical however many threads run.
+    max_chunks = min(_MAX_CHUNKS, max(1, _XI_BUDGET_BYTES // (8 * n_states ** 2)))
+    bounds, _ = chunk_sequences(lengths, max_chunks)
+    xi_parts = np.zeros((bounds.size - 1, n_states, n_states))
+    kernel = (_kernels.forward_backward_chunks
+              if parallel_allowed() and n_threads() > 1
+              else _kernels.forward_backward_serial)
+    kernel(table, obs, offsets, bounds, trans, start, posteriors, logliks,
+           xi_parts)
+    return logliks, posteriors, xi_parts.sum(axis=0)

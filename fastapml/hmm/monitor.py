@@ -1,0 +1,56 @@
+"""EM convergence monitor with hmmlearn's ``ConvergenceMonitor`` interface."""
+import logging
+import sys
+from collections import deque
+
+import numpy as np
+
+_log = logging.getLogger(__name__)
+
+
+class ConvergenceMonitor:
+    """Track EM's log-likelihood; converged after ``n_iter`` or a gain < ``tol``.
+
+    Attributes
+    ----------
+    history : deque
+        Log-likelihood after each iteration.
+    iter : int
+        Number of iterations done.
+    """
+
+    _template = "{iter:>10d} {log_prob:>16.8f} {delta:>+16.8f}"
+
+    def __init__(self, tol, n_iter, verbose):
+        self.tol = tol
+        self.n_iter = n_iter
+        self.verbose = verbose
+        self.history = deque()
+        self.iter = 0
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(tol={self.tol}, n_iter={self.n_iter}, "
+                f"iter={self.iter}, history={list(self.history)})")
+
+    def _reset(self):
+        self.iter = 0
+        self.history.clear()
+
+    def report(self, log_prob):
+        """Record one iteration's log-likelihood (and print it if verbose)."""
+        delta = log_prob - self.history[-1] if self.history else np.nan
+        if self.verbose:
+            print(self._template.format(iter=self.iter + 1, log_prob=log_prob,
+                                        delta=delta), file=sys.stderr)
+        if self.history and delta < -np.sqrt(np.finfo(float).eps):
+            _log.warning("Model is not converging: log-likelihood fell from "
+                         "%s to %s", self.history[-1], log_prob)
+        self.history.append(log_prob)
+        self.iter += 1
+
+    @property
+    def converged(self):
+        """True once ``n_iter`` iterations ran or the last gain was below ``tol``."""
+        return (self.iter == self.n_iter
+                or (len(self.history) >= 2
+                    and self.history[-1] - self.history[-2] < self.tol))

@@ -1,0 +1,142 @@
+"""Log-space Viterbi decoding: first order (hmmlearn's model) and second order.
+
+Recursion (first order): delta[0, j] = log_start[j] + log_emit[0, j];
+delta[t, j] = max_i (delta[t-1, i] + log_trans[i, j]) + log_emit[t, j];
+the path ends in argmax_j delta[T-1, j] + log_end[j].  Ties go to the lowest
+state index; -inf entries are legal everywhere.
+"""
+import numpy as np
+
+from .._numba import n_threads, parallel_allowed
+from . import _kernels
+from ._inputs import (backpointer_proto, chunk_sequences, emissions,
+                      first_order_model, second_order_model, sequence_offsets)
+from .._validation import float_dtype
+
+# Below this many states one sequence does not pay for a parallel region per step.
+WIDE_MIN_STATES = 256
+
+
+def viterbi(log_emit, log_trans, log_start, log_end=None):
+    """Most likely state path of one sequence.
+
+    Parameters
+    ----------
+    log_emit : array (T, K)
+        ``log p(observation t | state k)``.
+    log_trans : array (K, K)
+        ``log P(state j at t+1 | state i at t)``; rows are sources.
+    log_start : array (K,)
+        Log initial-state probabilities.
+    log_end : array (K,), optional
+        Log probability of stopping in each state (default 0: no end model).
+
+    Returns
+    -------
+    path : int64 array (T,)
+    log_prob : float
+        Log-probability of the path and the observations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> start, trans = np.log([0.6, 0.4]), np.log([[0.7, 0.3], [0.4, 0.6]])
+    >>> emit = np.log([[0.5, 0.1], [0.4, 0.3], [0.1, 0.6]])  # normal, cold, dizzy
+    >>> path, logp = viterbi(emit, trans, start)
+    >>> path.tolist(), round(float(np.exp(logp)), 5)
+    ([0, 0, 1], 0.01512)
+    """
+    log_emit = np.asarray(log_emit)
+    if log_emit.ndim != 2:
+        raise ValueError(f"log_emit must be 2-D (T, K), got shape {log_emit.shape}")
+    paths, log_probs = viterbi_batch(log_emit, [log_emit.shape[0]], log_trans,
+                                     log_start, log_end)
+    return paths, float(log_probs[0])
+
+
+def viterbi_batch(log_emit, lengths, log_trans, log_start, log_end=None,
+                  symbols=None):
+    """Viterbi paths of many sequences stored end to end, in parallel.
+
+    Parameters
+    ----------
+    log_emit : array (N, K), or (M, K) with ``symbols``
+        Dense emission log-probabilities per step; or, when ``symbols`` is
+        given, a table ``log_emit[s, k] = log p(symbol s | state k)``.
+    lengths : array of int (n_seq,) or None
+        Sequence lengths, summing to N (None: one sequence).  Zero-length
+        sequences are allowed (empty path, log-probability 0).
+    log_trans, log_start, log_end : see :func:`viterbi`.
+    symbols : int array (N,) or (N, 1), optional
+        Observed symbol per step, in ``[0, M)``.
+
+    Returns
+    -------
+    paths : int64 array (N,)
+        States, end to end like the input.
+    log_probs : float64 array (n_seq,)
+    """
+    log_trans, log_start, log_end = first_order_model(
+        log_trans, log_start, log_end, float_dtype(log_emit, log_trans, log_start))
+    n_states = log_trans.shape[0]
+    table, obs = emissions(log_emit, symbols, n_states, log_trans.dtype)
+    lengths, offsets = sequence_offsets(lengths, obs.size)
+    paths = np.zeros(obs.size, dtype=np.int64)
+    log_probs = np.zeros(lengths.size, dtype=np.float64)
+    proto = backpointer_proto(n_states)
+    threads = n_threads() if parallel_allowed() else 1
+    if lengths.size < threads and n_states >= WIDE_MIN_STATES:
+        block = -(-n_states // threads)
+        for s in range(lengths.size):
+            a, b = offsets[s], offsets[s + 1]
+            if b > a:
+                log_probs[s] = _kernels.viterbi_wide(
+                    table, obs[a:b], log_trans, log_start, log_end,
+                    paths[a:b], proto, block)
+    elif threads > 1:
+        bounds, maxlen = chunk_sequences(lengths, 8 * threads)
+        _kernels.viterbi_chunks(table, obs, offsets, bounds, maxlen, log_trans,
+                                log_start, log_end, paths, log_probs, proto)
+    else:
+        _kernels.viterbi_serial(table, obs, offsets, log_trans, log_start,
+                                log_end, paths, log_probs, proto)
+    return paths, log_probs
+
+
+def viterbi2_batch(log_emit, lengths, log_trans2, symbols=None):
+    """Exact second-order (trigram) Viterbi for many sequences.
+
+    Parameters
+    ----------
+    log_emit : array (N, K), or (M, K) with ``symbols``
+        As in :func:`viterbi_batch`; K real states.
+    lengths : array of int (n_seq,) or None
+    log_trans2 : array (K + 1, K + 1, K + 1)
+        ``log_trans2[u, v, w] = log P(w | u, v)``; index K is the sequence
+        boundary, so each sequence is scored as ``B B x_1 .. x_T B``:
+        ``log_trans2[K, K, w]`` starts, ``log_trans2[u, v, K]`` ends.
+    symbols : int array (N,), optional
+
+    Returns
+    -------
+    paths : int64 array (N,)
+    log_probs : float64 array (n_seq,)
+        max over tag paths y of sum_t log P(y_t | y_{t-2}, y_{t-1})
+        + log p(x_t | y_t), including the final boundary transition.
+    """
+    log_trans2 = second_order_model(log_trans2, float_dtype(log_emit, log_trans2))
+    n_states = log_trans2.shape[0] - 1
+    table, obs = emissions(log_emit, symbols, n_states, log_trans2.dtype)
+    lengths, offsets = sequence_offsets(lengths, obs.size)
+    paths = np.zeros(obs.size, dtype=np.int64)
+    log_probs = np.zeros(lengths.size, dtype=np.float64)
+    proto = backpointer_proto(n_states + 1)
+    threads = n_threads() if parallel_allowed() else 1
+    if threads > 1:
+        bounds, maxlen = chunk_sequences(lengths, 8 * threads)
+        _kernels.viterbi2_chunks(table, obs, offsets, bounds, maxlen,
+                                 log_trans2, paths, log_probs, proto)
+    else:
+        _kernels.viterbi2_serial(table, obs, offsets, log_trans2, paths,
+                                 log_probs, proto)
+    return paths, log_probs

@@ -1,0 +1,10 @@
+"""Plain-NumPy versions of every fastapml kernel, written for clarity.
+
+They are the oracle in the tests and the baseline in the benchmarks: same
+call signatures as the fast functions, no numba.
+"""
+from .hmm import (forward_backward, sample_chain, viterbi, viterbi2_batch,
+                  viterbi_batch)
+
+__all__ = ["forward_backward", "sample_chain", "viterbi", "viterbi2_batch",
+           "viterbi_batch"]

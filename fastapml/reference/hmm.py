@@ -1,0 +1,145 @@
+"""Reference HMM algorithms in plain NumPy (see fastapml.hmm for the fast ones)."""
+import numpy as np
+
+
+def _rows(log_emit, lengths, symbols):
+    """Per-sequence emission matrices (T, K) and the lengths used."""
+    log_emit = np.asarray(log_emit)
+    if symbols is not None:
+        symbols = np.asarray(symbols).reshape(-1)
+        log_emit = log_emit[symbols]
+    if lengths is None:
+        lengths = [log_emit.shape[0]]
+    bounds = np.concatenate(([0], np.cumsum(lengths))).astype(int)
+    return [log_emit[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def viterbi(log_emit, log_trans, log_start, log_end=None):
+    """First-order Viterbi for one sequence: (path, log_prob).
+
+    delta[t, j] = max_i (delta[t-1, i] + log_trans[i, j]) + log_emit[t, j];
+    ties go to the lowest index (``np.argmax`` returns the first maximum).
+    """
+    log_emit = np.asarray(log_emit)
+    dtype = np.result_type(log_emit, log_trans, log_start)
+    n_steps, n_states = log_emit.shape
+    if n_steps == 0:
+        return np.zeros(0, dtype=np.int64), 0.0
+    log_end = np.zeros(n_states, dtype) if log_end is None else log_end
+    delta = (log_start + log_emit[0]).astype(dtype)
+    back = np.zeros((n_steps, n_states), dtype=np.int64)
+    for t in range(1, n_steps):
+        cand = delta[:, None] + log_trans          # (source, destination)
+        back[t] = np.argmax(cand, axis=0)
+        delta = (cand[back[t], np.arange(n_states)] + log_emit[t]).astype(dtype)
+    final = delta + log_end
+    path = np.zeros(n_steps, dtype=np.int64)
+    path[-1] = np.argmax(final)
+    for t in range(n_steps - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path, float(final[path[-1]])
+
+
+def viterbi_batch(log_emit, lengths, log_trans, log_start, log_end=None,
+                  symbols=None):
+    """:func:`viterbi` on each sequence stored end to end."""
+    results = [viterbi(e, log_trans, log_start, log_end)
+               for e in _rows(log_emit, lengths, symbols)]
+    paths = np.concatenate([p for p, _ in results] + [np.zeros(0, np.int64)])
+    return paths, np.array([lp for _, lp in results], dtype=np.float64)
+
+
+def viterbi2(log_emit, log_trans2):
+    """Second-order Viterbi for one sequence; tag K of log_trans2 is the boundary."""
+    log_emit = np.asarray(log_emit)
+    n_steps, k = log_emit.shape
+    if n_steps == 0:
+        return np.zeros(0, dtype=np.int64), 0.0
+    dtype = np.result_type(log_emit, log_trans2)
+    delta = np.full((k + 1, k + 1), -np.inf, dtype)   # delta[u, v]
+    delta[k, k] = 0
+    back = np.zeros((n_steps, k + 1, k), dtype=np.int64)
+    for t in range(n_steps):
+        cand = delta[:, :, None] + log_trans2[:, :, :k]  # (u, v, w)
+        back[t] = np.argmax(cand, axis=0)
+        best = np.take_along_axis(cand, back[t][None], axis=0)[0]
+        new = np.full_like(delta, -np.inf)
+        new[:, :k] = best + log_emit[t]
+        delta = new
+    final = delta[:, :k] + log_trans2[:, :k, k]
+    u, v = np.unravel_index(np.argmax(final), final.shape)
+    path = np.zeros(n_steps, dtype=np.int64)
+    path[-1] = v
+    if n_steps > 1:
+        path[-2] = u
+    for t in range(n_steps - 1, 1, -1):
+        path[t - 2] = back[t, path[t - 1], path[t]]
+    return path, float(final[u, v])
+
+
+def viterbi2_batch(log_emit, lengths, log_trans2, symbols=None):
+    """:func:`viterbi2` on each sequence stored end to end."""
+    results = [viterbi2(e, log_trans2)
+               for e in _rows(log_emit, lengths, symbols)]
+    paths = np.concatenate([p for p, _ in results] + [np.zeros(0, np.int64)])
+    return paths, np.array([lp for _, lp in results], dtype=np.float64)
+
+
+def _logsumexp(a, axis):
+    m = np.max(a, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(m, axis) + np.log(np.sum(np.exp(a - m), axis=axis))
+
+
+def forward_backward(log_emit, lengths, log_trans, log_start, symbols=None):
+    """Log-space forward-backward.
+
+    Returns ``(log_likelihoods, posteriors, xi_sum)``: one log-likelihood per
+    sequence, gamma[t, k] = P(state k at t | x), and the expected transition
+    counts sum_t P(i at t, j at t+1 | x) summed over sequences.
+    """
+    log_trans = np.asarray(log_trans, dtype=np.float64)
+    n_states = log_trans.shape[0]
+    logliks, posts = [], [np.zeros((0, n_states))]
+    xi_sum = np.zeros((n_states, n_states))
+    for e in _rows(log_emit, lengths, symbols):
+        e = np.asarray(e, dtype=np.float64)
+        n_steps = e.shape[0]
+        if n_steps == 0:
+            logliks.append(0.0)
+            continue
+        alpha = np.zeros((n_steps, n_states))
+        beta = np.zeros((n_steps, n_states))
+        alpha[0] = log_start + e[0]
+        for t in range(1, n_steps):
+            alpha[t] = _logsumexp(alpha[t - 1][:, None] + log_trans, 0) + e[t]
+        for t in range(n_steps - 2, -1, -1):
+            beta[t] = _logsumexp(log_trans + (e[t + 1] + beta[t + 1])[None], 1)
+        loglik = _logsumexp(alpha[-1], 0)
+        logliks.append(float(loglik))
+        if loglik == -np.inf:
+            posts.append(np.zeros((n_steps, n_states)))
+            continue
+        posts.append(np.exp(alpha + beta - loglik))
+        for t in range(n_steps - 1):
+            xi_sum += np.exp(alpha[t][:, None] + log_trans
+                             + (e[t + 1] + beta[t + 1])[None] - loglik)
+    return np.array(logliks), np.concatenate(posts), xi_sum
+
+
+def sample_chain(startprob, transmat, emissionprob, n_samples, random_state,
+                 currstate=None):
+    """Sample (symbols, states) exactly as hmmlearn's CategoricalHMM.sample."""
+    start_cdf = np.cumsum(startprob)
+    trans_cdf = np.cumsum(transmat, axis=1)
+    emit_cdf = np.cumsum(emissionprob, axis=1)
+    if currstate is None:
+        currstate = (start_cdf > random_state.rand()).argmax()
+    states, symbols = [], []
+    for t in range(n_samples):
+        if t > 0:
+            currstate = (trans_cdf[currstate] > random_state.rand()).argmax()
+        states.append(currstate)
+        symbols.append((emit_cdf[currstate] > random_state.rand()).argmax())
+    return np.array(symbols, dtype=np.int64), np.array(states, dtype=np.int64)
