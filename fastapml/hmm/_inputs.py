@@ -16,6 +16,21 @@ def backpointer_proto(n_states):
     raise ValueError(f"too many states: {n_states}")
 
 
+def padded_rows(rows, n_real):
+    """Pad the last axis of ``rows`` with -inf to a multiple of 8 columns.
+
+    Returns ``(padded, row_hi, row_lo)``: the max and min of each row over
+    its first ``n_real`` columns, which the kernels use to skip sources that
+    cannot win any destination.
+    """
+    width = rows.shape[-1]
+    padded = np.full(rows.shape[:-1] + (-(-width // 8) * 8,), -np.inf,
+                     dtype=rows.dtype)
+    padded[..., :width] = rows
+    real = rows[..., :n_real]
+    return padded, real.max(axis=-1), real.min(axis=-1)
+
+
 def emissions(log_emit, symbols, n_states, dtype, name="log_emit"):
     """Return ``(table, obs)`` so that step t emits ``table[obs[t]]``.
 

@@ -22,36 +22,104 @@ from .._numba import jit
 
 
 # --------------------------------------------------------------------------
-# Viterbi building blocks
+# Max-plus relaxation: the inner loop of every Viterbi kernel
 # --------------------------------------------------------------------------
+#
+# For sources i with scores delta[i] and rows trans[i, :], compute for each
+# destination j:  best[j] = max_i delta[i] + trans[i, j]  and its first
+# arg-max.  Rows are padded (by the wrapper) to a multiple of 8 columns of
+# -inf, so the vectorized loops need no scalar remainder.
 
 @jit
-def _relax(best, argf, score, row, source, n):
-    """best[j], argf[j] <- max(best[j], score + row[j]) for j < n (ties keep old)."""
-    fsource = best.dtype.type(source)
-    for j in range(n):
-        cand = score + row[j]
-        old = best[j]
-        better = cand > old
-        best[j] = cand if better else old
-        argf[j] = fsource if better else argf[j]
+def _live_sources(delta, row_hi, row_lo, live):
+    """Ascending list of the sources that can reach or tie some best[j].
 
-
-@jit
-def _viterbi_step(delta, log_trans, e, new, best, argf, bp_row, j0, j1):
-    """One first-order step for destinations j0..j1-1 (sources all states)."""
-    n_states = delta.shape[0]
-    width = j1 - j0
-    best[:width] = -np.inf
-    argf[:width] = 0
-    for i in range(n_states):
+    With top = argmax(delta), every best[j] >= delta[top] + row_lo[top]; a
+    source with delta[i] + row_hi[i] below that bound loses strictly
+    everywhere and is skipped (exact; -inf sources are skipped too).
+    """
+    top = _first_argmax(delta)
+    floor = delta[top] + row_lo[top]
+    n_live = 0
+    for i in range(delta.shape[0]):
         s = delta[i]
-        if s == -np.inf:
-            continue
-        _relax(best, argf, s, log_trans[i, j0:j1], i, width)
-    for j in range(width):
-        new[j0 + j] = best[j] + e[j0 + j]
-        bp_row[j0 + j] = argf[j]
+        if s != -np.inf and s + row_hi[i] >= floor:
+            live[n_live] = i
+            n_live += 1
+    return n_live
+
+
+@jit
+def _relax1(best, argf, delta, trans, i, j0, j1):
+    """Relax destinations j0..j1-1 with source i."""
+    s = delta[i]
+    fi = best.dtype.type(i)
+    for j in range(j1 - j0):
+        c = s + trans[i, j0 + j]
+        b = best[j]
+        g = c > b
+        best[j] = c if g else b
+        argf[j] = fi if g else argf[j]
+
+
+@jit
+def _relax8(best, argf, delta, trans, live, k, j0, j1):
+    """Relax destinations j0..j1-1 with sources live[k..k+7], in order.
+
+    Eight sources per pass keep best/argf in registers for eight
+    compare-and-selects per load and store.
+    """
+    i0, i1, i2, i3 = live[k], live[k + 1], live[k + 2], live[k + 3]
+    i4, i5, i6, i7 = live[k + 4], live[k + 5], live[k + 6], live[k + 7]
+    s0, s1, s2, s3 = delta[i0], delta[i1], delta[i2], delta[i3]
+    s4, s5, s6, s7 = delta[i4], delta[i5], delta[i6], delta[i7]
+    T = best.dtype.type
+    f0, f1, f2, f3 = T(i0), T(i1), T(i2), T(i3)
+    f4, f5, f6, f7 = T(i4), T(i5), T(i6), T(i7)
+    for j in range(j1 - j0):
+        jj = j0 + j
+        b = best[j]
+        a = argf[j]
+        c = s0 + trans[i0, jj]
+        g = c > b
+        b, a = (c, f0) if g else (b, a)
+        c = s1 + trans[i1, jj]
+        g = c > b
+        b, a = (c, f1) if g else (b, a)
+        c = s2 + trans[i2, jj]
+        g = c > b
+        b, a = (c, f2) if g else (b, a)
+        c = s3 + trans[i3, jj]
+        g = c > b
+        b, a = (c, f3) if g else (b, a)
+        c = s4 + trans[i4, jj]
+        g = c > b
+        b, a = (c, f4) if g else (b, a)
+        c = s5 + trans[i5, jj]
+        g = c > b
+        b, a = (c, f5) if g else (b, a)
+        c = s6 + trans[i6, jj]
+        g = c > b
+        b, a = (c, f6) if g else (b, a)
+        c = s7 + trans[i7, jj]
+        g = c > b
+        b, a = (c, f7) if g else (b, a)
+        best[j] = b
+        argf[j] = a
+
+
+@jit
+def _maxplus(delta, trans, live, n_live, best, argf, j0, j1):
+    """best[j - j0], argf[j - j0] = max / first arg-max over live sources."""
+    best[:j1 - j0] = -np.inf
+    argf[:j1 - j0] = 0
+    k = 0
+    while k + 8 <= n_live:
+        _relax8(best, argf, delta, trans, live, k, j0, j1)
+        k += 8
+    while k < n_live:
+        _relax1(best, argf, delta, trans, live[k], j0, j1)
+        k += 1
 
 
 @jit
@@ -64,6 +132,10 @@ def _first_argmax(x):
     return k
 
 
+# --------------------------------------------------------------------------
+# First-order Viterbi
+# --------------------------------------------------------------------------
+
 @jit
 def _backtrack(bp, path, last):
     """Follow back-pointers from state ``last`` at the final step."""
@@ -74,108 +146,127 @@ def _backtrack(bp, path, last):
 
 
 @jit
-def _viterbi_one(emit, obs, log_trans, log_start, log_end, path, bp,
-                 delta, new, best, argf):
+def _finish(delta, log_end, bp, path, n_states):
+    """Add the end scores, pick the best last state, backtrack; return score."""
+    last = 0
+    for j in range(n_states):
+        delta[j] += log_end[j]
+        if delta[j] > delta[last]:
+            last = j
+    _backtrack(bp, path, last)
+    return delta[last]
+
+
+@jit
+def _viterbi_one(emit, obs, log_trans, row_hi, row_lo, log_start, log_end,
+                 path, bp, work):
     """First-order Viterbi for one sequence; returns its log-probability.
 
-    ``path`` (length T) receives the states; ``bp`` has at least T rows.
+    ``log_trans`` is (K, Kpad) with -inf padding columns; ``path`` (length T)
+    receives the states; ``bp`` has at least T rows; ``work`` is a
+    :func:`_workspace`.
     """
     n_steps = path.shape[0]
     n_states = log_trans.shape[0]
     if n_steps == 0:
         return 0.0
+    delta, new, best, argf, live = work
     e = emit[obs[0]]
     for j in range(n_states):
         delta[j] = log_start[j] + e[j]
     for t in range(1, n_steps):
-        _viterbi_step(delta, log_trans, emit[obs[t]], new, best, argf,
-                      bp[t], 0, n_states)
+        n_live = _live_sources(delta, row_hi, row_lo, live)
+        _maxplus(delta, log_trans, live, n_live, best, argf, 0,
+                 log_trans.shape[1])
+        e = emit[obs[t]]
+        for j in range(n_states):
+            new[j] = best[j] + e[j]
+            bp[t, j] = argf[j]
         delta, new = new, delta
-    for j in range(n_states):
-        new[j] = delta[j] + log_end[j]
-    last = _first_argmax(new)
-    _backtrack(bp, path, last)
-    return new[last]
+    return _finish(delta, log_end, bp, path, n_states)
+
+
+@jit
+def _workspace(n_states, n_cols, dtype_proto):
+    """Scratch for one decoder: delta, new (K), best, argf (Kpad), live (K)."""
+    delta = np.empty(n_states, dtype=dtype_proto.dtype)
+    new = np.empty_like(delta)
+    best = np.empty(n_cols, dtype=dtype_proto.dtype)
+    argf = np.empty_like(best)
+    live = np.empty(n_states, dtype=np.int64)
+    return delta, new, best, argf, live
 
 
 @jit(parallel=True)
 def viterbi_chunks(emit, obs, offsets, chunk_bounds, chunk_maxlen, log_trans,
-                   log_start, log_end, paths, log_probs, bp_proto):
+                   row_hi, row_lo, log_start, log_end, paths, log_probs,
+                   bp_proto):
     """Viterbi for many sequences, in parallel over chunks of sequences.
 
     Chunk c covers sequences ``chunk_bounds[c]:chunk_bounds[c + 1]``; each
     chunk allocates its scratch once (back-pointers of its longest sequence,
     in ``bp_proto``'s unsigned dtype).
     """
-    n_states = log_trans.shape[0]
+    n_states, n_cols = log_trans.shape
     for c in prange(chunk_bounds.shape[0] - 1):
         bp = np.empty((chunk_maxlen[c], n_states), dtype=bp_proto.dtype)
-        delta = np.empty(n_states, dtype=log_trans.dtype)
-        new = np.empty_like(delta)
-        best = np.empty_like(delta)
-        argf = np.empty_like(delta)
+        work = _workspace(n_states, n_cols, log_start)
         for s in range(chunk_bounds[c], chunk_bounds[c + 1]):
             a, b = offsets[s], offsets[s + 1]
-            log_probs[s] = _viterbi_one(emit, obs[a:b], log_trans, log_start,
-                                        log_end, paths[a:b], bp, delta, new,
-                                        best, argf)
+            log_probs[s] = _viterbi_one(emit, obs[a:b], log_trans, row_hi,
+                                        row_lo, log_start, log_end,
+                                        paths[a:b], bp, work)
 
 
 @jit
-def viterbi_serial(emit, obs, offsets, log_trans, log_start, log_end, paths,
-                   log_probs, bp_proto):
+def viterbi_serial(emit, obs, offsets, log_trans, row_hi, row_lo, log_start,
+                   log_end, paths, log_probs, bp_proto):
     """Serial twin of :func:`viterbi_chunks` for use inside worker threads."""
-    n_states = log_trans.shape[0]
+    n_states, n_cols = log_trans.shape
     maxlen = 0
     for s in range(offsets.shape[0] - 1):
         maxlen = max(maxlen, offsets[s + 1] - offsets[s])
     bp = np.empty((maxlen, n_states), dtype=bp_proto.dtype)
-    delta = np.empty(n_states, dtype=log_trans.dtype)
-    new = np.empty_like(delta)
-    best = np.empty_like(delta)
-    argf = np.empty_like(delta)
+    work = _workspace(n_states, n_cols, log_start)
     for s in range(offsets.shape[0] - 1):
         a, b = offsets[s], offsets[s + 1]
-        log_probs[s] = _viterbi_one(emit, obs[a:b], log_trans, log_start,
-                                    log_end, paths[a:b], bp, delta, new, best,
-                                    argf)
+        log_probs[s] = _viterbi_one(emit, obs[a:b], log_trans, row_hi, row_lo,
+                                    log_start, log_end, paths[a:b], bp, work)
 
 
 @jit(parallel=True)
-def viterbi_wide(emit, obs, log_trans, log_start, log_end, path, bp_proto,
-                 block):
+def viterbi_wide(emit, obs, log_trans, row_hi, row_lo, log_start, log_end,
+                 path, bp_proto, block):
     """First-order Viterbi for one long sequence with many states.
 
-    Each step splits the destination states into blocks of ``block`` columns
-    processed in parallel, so each thread streams only its slice of the
-    transition matrix and that slice can stay in its cache.  Every (t, j)
-    cell is computed exactly as in :func:`_viterbi_one`.
+    Each step splits the destinations into blocks of ``block`` columns (a
+    multiple of 8) relaxed in parallel, so each thread streams only its
+    slice of the transition matrix and that slice can stay in its cache.
+    Every (t, j) cell is computed exactly as in :func:`_viterbi_one`.
     """
     n_steps = path.shape[0]
-    n_states = log_trans.shape[0]
-    n_blocks = (n_states + block - 1) // block
+    n_states, n_cols = log_trans.shape
+    n_blocks = (n_cols + block - 1) // block
     bp = np.empty((n_steps, n_states), dtype=bp_proto.dtype)
-    delta = np.empty(n_states, dtype=log_trans.dtype)
-    new = np.empty_like(delta)
-    best = np.empty((n_blocks, block), dtype=log_trans.dtype)
+    delta, new, _, _, live = _workspace(n_states, n_cols, log_start)
+    best = np.empty((n_blocks, block), dtype=log_start.dtype)
     argf = np.empty_like(best)
     e = emit[obs[0]]
     for j in range(n_states):
         delta[j] = log_start[j] + e[j]
     for t in range(1, n_steps):
-        et = emit[obs[t]]
+        n_live = _live_sources(delta, row_hi, row_lo, live)
+        e = emit[obs[t]]
         bpt = bp[t]
         for k in prange(n_blocks):
             j0 = k * block
-            j1 = min(j0 + block, n_states)
-            _viterbi_step(delta, log_trans, et, new, best[k], argf[k], bpt,
-                          j0, j1)
+            j1 = min(j0 + block, n_cols)
+            _maxplus(delta, log_trans, live, n_live, best[k], argf[k], j0, j1)
+            for j in range(j0, min(j1, n_states)):
+                new[j] = best[k, j - j0] + e[j]
+                bpt[j] = argf[k, j - j0]
         delta, new = new, delta
-    for j in range(n_states):
-        new[j] = delta[j] + log_end[j]
-    last = _first_argmax(new)
-    _backtrack(bp, path, last)
-    return new[last]
+    return _finish(delta, log_end, bp, path, n_states)
 
 
 # --------------------------------------------------------------------------
@@ -183,17 +274,20 @@ def viterbi_wide(emit, obs, log_trans, log_start, log_end, path, bp_proto,
 # --------------------------------------------------------------------------
 
 @jit
-def _viterbi2_one(emit, obs, log_trans2, path, bp, delta, new, best, argf):
+def _viterbi2_one(emit, obs, by_prev, row_hi, row_lo, path, bp, delta, new,
+                  best, argf, live):
     """Second-order Viterbi for one sequence; returns its log-probability.
 
-    ``log_trans2[u, v, w] = log P(w | u, v)`` over K + 1 tags, where tag K is
-    the sentence boundary: the sequence is read as ``B B x_1 .. x_T B``.
-    ``delta[u, v]`` scores the best path whose last two tags are (u, v);
+    Over K + 1 tags, tag K being the sentence boundary, the sequence is read
+    as ``B B x_1 .. x_T B``.  ``by_prev[v, u, w] = log P(w | u, v)`` (the
+    wrapper's permutation of log_trans2, padded to a multiple of 8 in w),
+    so that for a fixed previous tag v it is a first-order (u -> w) matrix.
+    ``delta[v, u]`` scores the best path whose last two tags are (u, v);
     ``bp[t, v, w]`` is the best u for (v, w) at step t.
     """
     n_steps = path.shape[0]
-    n_tags = log_trans2.shape[0]
-    k = n_tags - 1                      # real tags 0..k-1, boundary = k
+    n_tags = by_prev.shape[0]
+    k = n_tags - 1
     if n_steps == 0:
         return 0.0
     delta[:, :] = -np.inf
@@ -202,27 +296,19 @@ def _viterbi2_one(emit, obs, log_trans2, path, bp, delta, new, best, argf):
         e = emit[obs[t]]
         new[:, :] = -np.inf
         for v in range(n_tags):
-            best[:k] = -np.inf
-            argf[:k] = 0
-            live = False
-            for u in range(n_tags):
-                s = delta[u, v]
-                if s == -np.inf:
-                    continue
-                live = True
-                _relax(best, argf, s, log_trans2[u, v], u, k)
-            if not live:
-                continue
+            n_live = _live_sources(delta[v], row_hi[v], row_lo[v], live)
+            _maxplus(delta[v], by_prev[v], live, n_live, best, argf, 0,
+                     by_prev.shape[2])
             for w in range(k):
-                new[v, w] = best[w] + e[w]
+                new[w, v] = best[w] + e[w]
                 bp[t, v, w] = argf[w]
         delta, new = new, delta
     # close with the boundary tag; lowest (u, v) wins ties
-    best_score = -np.inf
-    bu, bv = k, 0
+    best_score = delta[0, 0] + by_prev[0, 0, k]
+    bu, bv = 0, 0
     for u in range(n_tags):
         for v in range(k):
-            score = delta[u, v] + log_trans2[u, v, k]
+            score = delta[v, u] + by_prev[v, u, k]
             if score > best_score:
                 best_score = score
                 bu, bv = u, v
@@ -234,41 +320,43 @@ def _viterbi2_one(emit, obs, log_trans2, path, bp, delta, new, best, argf):
     return best_score
 
 
+@jit
+def _viterbi2_range(emit, obs, offsets, first, last, by_prev, row_hi, row_lo,
+                    paths, log_probs, bp_proto):
+    """Second-order Viterbi for sequences first..last-1 with shared scratch."""
+    n_tags = by_prev.shape[0]
+    maxlen = 0
+    for s in range(first, last):
+        maxlen = max(maxlen, offsets[s + 1] - offsets[s])
+    bp = np.empty((maxlen, n_tags, n_tags - 1), dtype=bp_proto.dtype)
+    delta = np.empty((n_tags, n_tags), dtype=by_prev.dtype)
+    new = np.empty_like(delta)
+    best = np.empty(by_prev.shape[2], dtype=by_prev.dtype)
+    argf = np.empty_like(best)
+    live = np.empty(n_tags, dtype=np.int64)
+    for s in range(first, last):
+        a, b = offsets[s], offsets[s + 1]
+        log_probs[s] = _viterbi2_one(emit, obs[a:b], by_prev, row_hi, row_lo,
+                                     paths[a:b], bp, delta, new, best, argf,
+                                     live)
+
+
 @jit(parallel=True)
-def viterbi2_chunks(emit, obs, offsets, chunk_bounds, chunk_maxlen, log_trans2,
+def viterbi2_chunks(emit, obs, offsets, chunk_bounds, by_prev, row_hi, row_lo,
                     paths, log_probs, bp_proto):
     """Second-order Viterbi over chunks of sequences, in parallel."""
-    n_tags = log_trans2.shape[0]
     for c in prange(chunk_bounds.shape[0] - 1):
-        bp = np.empty((chunk_maxlen[c], n_tags, n_tags - 1), dtype=bp_proto.dtype)
-        delta = np.empty((n_tags, n_tags), dtype=log_trans2.dtype)
-        new = np.empty_like(delta)
-        best = np.empty(n_tags, dtype=log_trans2.dtype)
-        argf = np.empty_like(best)
-        for s in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            a, b = offsets[s], offsets[s + 1]
-            log_probs[s] = _viterbi2_one(emit, obs[a:b], log_trans2,
-                                         paths[a:b], bp, delta, new, best,
-                                         argf)
+        _viterbi2_range(emit, obs, offsets, chunk_bounds[c],
+                        chunk_bounds[c + 1], by_prev, row_hi, row_lo, paths,
+                        log_probs, bp_proto)
 
 
 @jit
-def viterbi2_serial(emit, obs, offsets, log_trans2, paths, log_probs,
-                    bp_proto):
+def viterbi2_serial(emit, obs, offsets, by_prev, row_hi, row_lo, paths,
+                    log_probs, bp_proto):
     """Serial twin of :func:`viterbi2_chunks` for use inside worker threads."""
-    n_tags = log_trans2.shape[0]
-    maxlen = 0
-    for s in range(offsets.shape[0] - 1):
-        maxlen = max(maxlen, offsets[s + 1] - offsets[s])
-    bp = np.empty((maxlen, n_tags, n_tags - 1), dtype=bp_proto.dtype)
-    delta = np.empty((n_tags, n_tags), dtype=log_trans2.dtype)
-    new = np.empty_like(delta)
-    best = np.empty(n_tags, dtype=log_trans2.dtype)
-    argf = np.empty_like(best)
-    for s in range(offsets.shape[0] - 1):
-        a, b = offsets[s], offsets[s + 1]
-        log_probs[s] = _viterbi2_one(emit, obs[a:b], log_trans2, paths[a:b],
-                                     bp, delta, new, best, argf)
+    _viterbi2_range(emit, obs, offsets, 0, offsets.shape[0] - 1, by_prev,
+                    row_hi, row_lo, paths, log_probs, bp_proto)
 
 
 # --------------------------------------------------------------------------
