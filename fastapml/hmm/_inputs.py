@@ -1,6 +1,7 @@
 """Input handling shared by the HMM wrappers: emissions, sequences, chunks."""
 import numpy as np
 
+from .._simd import PAD, TILE_BYTES
 from .._validation import (check_float_array, check_lengths, check_shape,
                            check_symbols, float_dtype)
 
@@ -16,19 +17,26 @@ def backpointer_proto(n_states):
     raise ValueError(f"too many states: {n_states}")
 
 
-def padded_rows(rows, n_real):
-    """Pad the last axis of ``rows`` with -inf to a multiple of 8 columns.
+def tiled_rows(rows, n_real):
+    """Pack the last axis of ``rows`` (..., R, C) into -inf padded column tiles.
 
-    Returns ``(padded, row_hi, row_lo)``: the max and min of each row over
-    its first ``n_real`` columns, which the kernels use to skip sources that
-    cannot win any destination.
+    Returns ``(tiles, n_cols, row_hi, row_lo)``: ``tiles`` has shape
+    (..., n_tiles, R, TILE) with ``tiles[..., t, r, :] = rows[..., r,
+    t * TILE:(t + 1) * TILE]`` (TILE = 256 bytes of the dtype), ``n_cols`` is
+    C rounded up to a multiple of 16, and ``row_hi``/``row_lo`` are each row's
+    max and min over its first ``n_real`` columns (the kernels use them to
+    skip sources that cannot win any destination).
     """
-    width = rows.shape[-1]
-    padded = np.full(rows.shape[:-1] + (-(-width // 8) * 8,), -np.inf,
-                     dtype=rows.dtype)
+    *lead, n_rows, width = rows.shape
+    tile = TILE_BYTES // rows.itemsize
+    n_cols = -(-width // PAD) * PAD
+    n_tiles = -(-n_cols // tile)
+    padded = np.full((*lead, n_rows, n_tiles * tile), -np.inf, dtype=rows.dtype)
     padded[..., :width] = rows
+    tiles = padded.reshape(*lead, n_rows, n_tiles, tile)
+    tiles = np.ascontiguousarray(np.moveaxis(tiles, -2, -3))
     real = rows[..., :n_real]
-    return padded, real.max(axis=-1), real.min(axis=-1)
+    return tiles, n_cols, real.max(axis=-1), real.min(axis=-1)
 
 
 def emissions(log_emit, symbols, n_states, dtype, name="log_emit"):

@@ -19,6 +19,7 @@ import numpy as np
 from numba import prange
 
 from .._numba import jit
+from .._simd import VECTOR_BYTES, maxplus1, maxplus2, maxplus3, maxplus4
 
 
 # --------------------------------------------------------------------------
@@ -27,8 +28,10 @@ from .._numba import jit
 #
 # For sources i with scores delta[i] and rows trans[i, :], compute for each
 # destination j:  best[j] = max_i delta[i] + trans[i, j]  and its first
-# arg-max.  Rows are padded (by the wrapper) to a multiple of 8 columns of
-# -inf, so the vectorized loops need no scalar remainder.
+# arg-max.  The wrapper pads rows with -inf to ``n_cols`` (a multiple of 16)
+# and packs them into column tiles of 256 bytes, ``tiles[t, i, :] =
+# trans[i, t * TILE:(t + 1) * TILE]``, so that relaxing one tile streams
+# one contiguous block of memory.
 
 @jit
 def _live_sources(delta, row_hi, row_lo, live):
@@ -41,85 +44,35 @@ def _live_sources(delta, row_hi, row_lo, live):
     top = _first_argmax(delta)
     floor = delta[top] + row_lo[top]
     n_live = 0
-    for i in range(delta.shape[0]):
+    for i in range(delta.shape[0]):          # branch-free compaction
         s = delta[i]
-        if s != -np.inf and s + row_hi[i] >= floor:
-            live[n_live] = i
-            n_live += 1
+        live[n_live] = i
+        n_live += (s != -np.inf) & (s + row_hi[i] >= floor)
     return n_live
 
 
 @jit
-def _relax1(best, argf, delta, trans, i, j0, j1):
-    """Relax destinations j0..j1-1 with source i."""
-    s = delta[i]
-    fi = best.dtype.type(i)
-    for j in range(j1 - j0):
-        c = s + trans[i, j0 + j]
-        b = best[j]
-        g = c > b
-        best[j] = c if g else b
-        argf[j] = fi if g else argf[j]
+def _maxplus(delta, tiles, live, n_live, best, argf, n_cols, t0, t1):
+    """best[j - j0], argf[j - j0] = max / first arg-max over the live sources
+    of delta[i] + trans[i, j], for the columns of tiles t0..t1-1 (j0 is the
+    first column of tile t0).
 
-
-@jit
-def _relax8(best, argf, delta, trans, live, k, j0, j1):
-    """Relax destinations j0..j1-1 with sources live[k..k+7], in order.
-
-    Eight sources per pass keep best/argf in registers for eight
-    compare-and-selects per load and store.
+    A full tile is four vectors whose running maxima stay in registers while
+    the sources stream by (see :mod:`fastapml._simd`).
     """
-    i0, i1, i2, i3 = live[k], live[k + 1], live[k + 2], live[k + 3]
-    i4, i5, i6, i7 = live[k + 4], live[k + 5], live[k + 6], live[k + 7]
-    s0, s1, s2, s3 = delta[i0], delta[i1], delta[i2], delta[i3]
-    s4, s5, s6, s7 = delta[i4], delta[i5], delta[i6], delta[i7]
-    T = best.dtype.type
-    f0, f1, f2, f3 = T(i0), T(i1), T(i2), T(i3)
-    f4, f5, f6, f7 = T(i4), T(i5), T(i6), T(i7)
-    for j in range(j1 - j0):
-        jj = j0 + j
-        b = best[j]
-        a = argf[j]
-        c = s0 + trans[i0, jj]
-        g = c > b
-        b, a = (c, f0) if g else (b, a)
-        c = s1 + trans[i1, jj]
-        g = c > b
-        b, a = (c, f1) if g else (b, a)
-        c = s2 + trans[i2, jj]
-        g = c > b
-        b, a = (c, f2) if g else (b, a)
-        c = s3 + trans[i3, jj]
-        g = c > b
-        b, a = (c, f3) if g else (b, a)
-        c = s4 + trans[i4, jj]
-        g = c > b
-        b, a = (c, f4) if g else (b, a)
-        c = s5 + trans[i5, jj]
-        g = c > b
-        b, a = (c, f5) if g else (b, a)
-        c = s6 + trans[i6, jj]
-        g = c > b
-        b, a = (c, f6) if g else (b, a)
-        c = s7 + trans[i7, jj]
-        g = c > b
-        b, a = (c, f7) if g else (b, a)
-        best[j] = b
-        argf[j] = a
-
-
-@jit
-def _maxplus(delta, trans, live, n_live, best, argf, j0, j1):
-    """best[j - j0], argf[j - j0] = max / first arg-max over live sources."""
-    best[:j1 - j0] = -np.inf
-    argf[:j1 - j0] = 0
-    k = 0
-    while k + 8 <= n_live:
-        _relax8(best, argf, delta, trans, live, k, j0, j1)
-        k += 8
-    while k < n_live:
-        _relax1(best, argf, delta, trans, live[k], j0, j1)
-        k += 1
+    tile = tiles.shape[2]
+    lanes = VECTOR_BYTES // best.itemsize
+    for t in range(t0, t1):
+        out = (t - t0) * tile
+        n_vec = min(tile, n_cols - t * tile) // lanes
+        if n_vec == 4:
+            maxplus4(delta, tiles[t], live, n_live, 0, best, argf, out)
+        elif n_vec == 3:
+            maxplus3(delta, tiles[t], live, n_live, 0, best, argf, out)
+        elif n_vec == 2:
+            maxplus2(delta, tiles[t], live, n_live, 0, best, argf, out)
+        else:
+            maxplus1(delta, tiles[t], live, n_live, 0, best, argf, out)
 
 
 @jit
@@ -158,16 +111,16 @@ def _finish(delta, log_end, bp, path, n_states):
 
 
 @jit
-def _viterbi_one(emit, obs, log_trans, row_hi, row_lo, log_start, log_end,
+def _viterbi_one(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
                  path, bp, work):
     """First-order Viterbi for one sequence; returns its log-probability.
 
-    ``log_trans`` is (K, Kpad) with -inf padding columns; ``path`` (length T)
-    receives the states; ``bp`` has at least T rows; ``work`` is a
-    :func:`_workspace`.
+    ``tiles``/``n_cols`` hold the packed transition matrix (see above);
+    ``path`` (length T) receives the states; ``bp`` has at least T rows;
+    ``work`` is a :func:`_workspace`.
     """
     n_steps = path.shape[0]
-    n_states = log_trans.shape[0]
+    n_states = tiles.shape[1]
     if n_steps == 0:
         return 0.0
     delta, new, best, argf, live = work
@@ -176,8 +129,8 @@ def _viterbi_one(emit, obs, log_trans, row_hi, row_lo, log_start, log_end,
         delta[j] = log_start[j] + e[j]
     for t in range(1, n_steps):
         n_live = _live_sources(delta, row_hi, row_lo, live)
-        _maxplus(delta, log_trans, live, n_live, best, argf, 0,
-                 log_trans.shape[1])
+        _maxplus(delta, tiles, live, n_live, best, argf, n_cols, 0,
+                 tiles.shape[0])
         e = emit[obs[t]]
         for j in range(n_states):
             new[j] = best[j] + e[j]
@@ -187,69 +140,71 @@ def _viterbi_one(emit, obs, log_trans, row_hi, row_lo, log_start, log_end,
 
 
 @jit
-def _workspace(n_states, n_cols, dtype_proto):
-    """Scratch for one decoder: delta, new (K), best, argf (Kpad), live (K)."""
+def _workspace(tiles, dtype_proto):
+    """Scratch for one decoder: delta, new (K), best, argf (all tiles), live."""
+    n_states = tiles.shape[1]
     delta = np.empty(n_states, dtype=dtype_proto.dtype)
     new = np.empty_like(delta)
-    best = np.empty(n_cols, dtype=dtype_proto.dtype)
+    best = np.empty(tiles.shape[0] * tiles.shape[2], dtype=dtype_proto.dtype)
     argf = np.empty_like(best)
     live = np.empty(n_states, dtype=np.int64)
     return delta, new, best, argf, live
 
 
 @jit(parallel=True)
-def viterbi_chunks(emit, obs, offsets, chunk_bounds, chunk_maxlen, log_trans,
-                   row_hi, row_lo, log_start, log_end, paths, log_probs,
-                   bp_proto):
+def viterbi_chunks(emit, obs, offsets, chunk_bounds, chunk_maxlen, tiles,
+                   n_cols, row_hi, row_lo, log_start, log_end, paths,
+                   log_probs, bp_proto):
     """Viterbi for many sequences, in parallel over chunks of sequences.
 
     Chunk c covers sequences ``chunk_bounds[c]:chunk_bounds[c + 1]``; each
     chunk allocates its scratch once (back-pointers of its longest sequence,
     in ``bp_proto``'s unsigned dtype).
     """
-    n_states, n_cols = log_trans.shape
+    n_states = tiles.shape[1]
     for c in prange(chunk_bounds.shape[0] - 1):
         bp = np.empty((chunk_maxlen[c], n_states), dtype=bp_proto.dtype)
-        work = _workspace(n_states, n_cols, log_start)
+        work = _workspace(tiles, log_start)
         for s in range(chunk_bounds[c], chunk_bounds[c + 1]):
             a, b = offsets[s], offsets[s + 1]
-            log_probs[s] = _viterbi_one(emit, obs[a:b], log_trans, row_hi,
+            log_probs[s] = _viterbi_one(emit, obs[a:b], tiles, n_cols, row_hi,
                                         row_lo, log_start, log_end,
                                         paths[a:b], bp, work)
 
 
 @jit
-def viterbi_serial(emit, obs, offsets, log_trans, row_hi, row_lo, log_start,
-                   log_end, paths, log_probs, bp_proto):
+def viterbi_serial(emit, obs, offsets, tiles, n_cols, row_hi, row_lo,
+                   log_start, log_end, paths, log_probs, bp_proto):
     """Serial twin of :func:`viterbi_chunks` for use inside worker threads."""
-    n_states, n_cols = log_trans.shape
+    n_states = tiles.shape[1]
     maxlen = 0
     for s in range(offsets.shape[0] - 1):
         maxlen = max(maxlen, offsets[s + 1] - offsets[s])
     bp = np.empty((maxlen, n_states), dtype=bp_proto.dtype)
-    work = _workspace(n_states, n_cols, log_start)
+    work = _workspace(tiles, log_start)
     for s in range(offsets.shape[0] - 1):
         a, b = offsets[s], offsets[s + 1]
-        log_probs[s] = _viterbi_one(emit, obs[a:b], log_trans, row_hi, row_lo,
-                                    log_start, log_end, paths[a:b], bp, work)
+        log_probs[s] = _viterbi_one(emit, obs[a:b], tiles, n_cols, row_hi,
+                                    row_lo, log_start, log_end, paths[a:b],
+                                    bp, work)
 
 
 @jit(parallel=True)
-def viterbi_wide(emit, obs, log_trans, row_hi, row_lo, log_start, log_end,
-                 path, bp_proto, block):
+def viterbi_wide(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
+                 path, bp_proto, n_blocks):
     """First-order Viterbi for one long sequence with many states.
 
-    Each step splits the destinations into blocks of ``block`` columns (a
-    multiple of 8) relaxed in parallel, so each thread streams only its
-    slice of the transition matrix and that slice can stay in its cache.
-    Every (t, j) cell is computed exactly as in :func:`_viterbi_one`.
+    Each step splits the column tiles into ``n_blocks`` contiguous blocks
+    relaxed in parallel, so each thread streams only its slice of the
+    transition matrix.  Every (t, j) cell is computed exactly as in
+    :func:`_viterbi_one`.
     """
     n_steps = path.shape[0]
-    n_states, n_cols = log_trans.shape
-    n_blocks = (n_cols + block - 1) // block
+    n_tiles, n_states, tile = tiles.shape
+    per_block = (n_tiles + n_blocks - 1) // n_blocks
     bp = np.empty((n_steps, n_states), dtype=bp_proto.dtype)
-    delta, new, _, _, live = _workspace(n_states, n_cols, log_start)
-    best = np.empty((n_blocks, block), dtype=log_start.dtype)
+    delta, new, _, _, live = _workspace(tiles, log_start)
+    best = np.empty((n_blocks, per_block * tile), dtype=log_start.dtype)
     argf = np.empty_like(best)
     e = emit[obs[0]]
     for j in range(n_states):
@@ -259,12 +214,12 @@ def viterbi_wide(emit, obs, log_trans, row_hi, row_lo, log_start, log_end,
         e = emit[obs[t]]
         bpt = bp[t]
         for k in prange(n_blocks):
-            j0 = k * block
-            j1 = min(j0 + block, n_cols)
-            _maxplus(delta, log_trans, live, n_live, best[k], argf[k], j0, j1)
-            for j in range(j0, min(j1, n_states)):
-                new[j] = best[k, j - j0] + e[j]
-                bpt[j] = argf[k, j - j0]
+            t0 = k * per_block
+            t1 = min(t0 + per_block, n_tiles)
+            _maxplus(delta, tiles, live, n_live, best[k], argf[k], n_cols, t0, t1)
+            for j in range(t0 * tile, min(t1 * tile, n_states)):
+                new[j] = best[k, j - t0 * tile] + e[j]
+                bpt[j] = argf[k, j - t0 * tile]
         delta, new = new, delta
     return _finish(delta, log_end, bp, path, n_states)
 
@@ -274,20 +229,21 @@ def viterbi_wide(emit, obs, log_trans, row_hi, row_lo, log_start, log_end,
 # --------------------------------------------------------------------------
 
 @jit
-def _viterbi2_one(emit, obs, by_prev, row_hi, row_lo, path, bp, delta, new,
-                  best, argf, live):
+def _viterbi2_one(emit, obs, by_prev, n_cols, row_hi, row_lo, path, bp, delta,
+                  new, best, argf, live):
     """Second-order Viterbi for one sequence; returns its log-probability.
 
     Over K + 1 tags, tag K being the sentence boundary, the sequence is read
     as ``B B x_1 .. x_T B``.  ``by_prev[v, u, w] = log P(w | u, v)`` (the
-    wrapper's permutation of log_trans2, padded to a multiple of 8 in w),
-    so that for a fixed previous tag v it is a first-order (u -> w) matrix.
+    wrapper's permutation of log_trans2, packed into tiles over w), so that
+    for a fixed previous tag v it is a first-order (u -> w) matrix.
     ``delta[v, u]`` scores the best path whose last two tags are (u, v);
     ``bp[t, v, w]`` is the best u for (v, w) at step t.
     """
     n_steps = path.shape[0]
     n_tags = by_prev.shape[0]
     k = n_tags - 1
+    tile = by_prev.shape[3]
     if n_steps == 0:
         return 0.0
     delta[:, :] = -np.inf
@@ -297,18 +253,18 @@ def _viterbi2_one(emit, obs, by_prev, row_hi, row_lo, path, bp, delta, new,
         new[:, :] = -np.inf
         for v in range(n_tags):
             n_live = _live_sources(delta[v], row_hi[v], row_lo[v], live)
-            _maxplus(delta[v], by_prev[v], live, n_live, best, argf, 0,
-                     by_prev.shape[2])
+            _maxplus(delta[v], by_prev[v], live, n_live, best, argf, n_cols,
+                     0, by_prev.shape[1])
             for w in range(k):
                 new[w, v] = best[w] + e[w]
                 bp[t, v, w] = argf[w]
         delta, new = new, delta
     # close with the boundary tag; lowest (u, v) wins ties
-    best_score = delta[0, 0] + by_prev[0, 0, k]
+    best_score = delta[0, 0] + by_prev[0, k // tile, 0, k % tile]
     bu, bv = 0, 0
     for u in range(n_tags):
         for v in range(k):
-            score = delta[v, u] + by_prev[v, u, k]
+            score = delta[v, u] + by_prev[v, k // tile, u, k % tile]
             if score > best_score:
                 best_score = score
                 bu, bv = u, v
@@ -321,8 +277,8 @@ def _viterbi2_one(emit, obs, by_prev, row_hi, row_lo, path, bp, delta, new,
 
 
 @jit
-def _viterbi2_range(emit, obs, offsets, first, last, by_prev, row_hi, row_lo,
-                    paths, log_probs, bp_proto):
+def _viterbi2_range(emit, obs, offsets, first, last, by_prev, n_cols, row_hi,
+                    row_lo, paths, log_probs, bp_proto):
     """Second-order Viterbi for sequences first..last-1 with shared scratch."""
     n_tags = by_prev.shape[0]
     maxlen = 0
@@ -331,32 +287,32 @@ def _viterbi2_range(emit, obs, offsets, first, last, by_prev, row_hi, row_lo,
     bp = np.empty((maxlen, n_tags, n_tags - 1), dtype=bp_proto.dtype)
     delta = np.empty((n_tags, n_tags), dtype=by_prev.dtype)
     new = np.empty_like(delta)
-    best = np.empty(by_prev.shape[2], dtype=by_prev.dtype)
+    best = np.empty(by_prev.shape[1] * by_prev.shape[3], dtype=by_prev.dtype)
     argf = np.empty_like(best)
     live = np.empty(n_tags, dtype=np.int64)
     for s in range(first, last):
         a, b = offsets[s], offsets[s + 1]
-        log_probs[s] = _viterbi2_one(emit, obs[a:b], by_prev, row_hi, row_lo,
-                                     paths[a:b], bp, delta, new, best, argf,
-                                     live)
+        log_probs[s] = _viterbi2_one(emit, obs[a:b], by_prev, n_cols, row_hi,
+                                     row_lo, paths[a:b], bp, delta, new, best,
+                                     argf, live)
 
 
 @jit(parallel=True)
-def viterbi2_chunks(emit, obs, offsets, chunk_bounds, by_prev, row_hi, row_lo,
-                    paths, log_probs, bp_proto):
+def viterbi2_chunks(emit, obs, offsets, chunk_bounds, by_prev, n_cols, row_hi,
+                    row_lo, paths, log_probs, bp_proto):
     """Second-order Viterbi over chunks of sequences, in parallel."""
     for c in prange(chunk_bounds.shape[0] - 1):
         _viterbi2_range(emit, obs, offsets, chunk_bounds[c],
-                        chunk_bounds[c + 1], by_prev, row_hi, row_lo, paths,
-                        log_probs, bp_proto)
+                        chunk_bounds[c + 1], by_prev, n_cols, row_hi, row_lo,
+                        paths, log_probs, bp_proto)
 
 
 @jit
-def viterbi2_serial(emit, obs, offsets, by_prev, row_hi, row_lo, paths,
-                    log_probs, bp_proto):
+def viterbi2_serial(emit, obs, offsets, by_prev, n_cols, row_hi, row_lo,
+                    paths, log_probs, bp_proto):
     """Serial twin of :func:`viterbi2_chunks` for use inside worker threads."""
     _viterbi2_range(emit, obs, offsets, 0, offsets.shape[0] - 1, by_prev,
-                    row_hi, row_lo, paths, log_probs, bp_proto)
+                    n_cols, row_hi, row_lo, paths, log_probs, bp_proto)
 
 
 # --------------------------------------------------------------------------

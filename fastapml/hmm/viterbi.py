@@ -10,7 +10,7 @@ import numpy as np
 from .._numba import n_threads, parallel_allowed
 from . import _kernels
 from ._inputs import (backpointer_proto, chunk_sequences, emissions,
-                      first_order_model, padded_rows, second_order_model,
+                      first_order_model, tiled_rows, second_order_model,
                       sequence_offsets)
 from .._validation import float_dtype
 
@@ -85,24 +85,24 @@ def viterbi_batch(log_emit, lengths, log_trans, log_start, log_end=None,
     paths = np.zeros(obs.size, dtype=np.int64)
     log_probs = np.zeros(lengths.size, dtype=np.float64)
     proto = backpointer_proto(n_states)
-    trans, row_hi, row_lo = padded_rows(log_trans, n_states)
+    tiles, n_cols, row_hi, row_lo = tiled_rows(log_trans, n_states)
     threads = n_threads() if parallel_allowed() else 1
     if lengths.size < threads and n_states >= WIDE_MIN_STATES:
-        block = -(-trans.shape[1] // (8 * threads)) * 8
         for s in range(lengths.size):
             a, b = offsets[s], offsets[s + 1]
             if b > a:
                 log_probs[s] = _kernels.viterbi_wide(
-                    table, obs[a:b], trans, row_hi, row_lo, log_start,
-                    log_end, paths[a:b], proto, block)
+                    table, obs[a:b], tiles, n_cols, row_hi, row_lo, log_start,
+                    log_end, paths[a:b], proto, threads)
     elif threads > 1:
         bounds, maxlen = chunk_sequences(lengths, 8 * threads)
-        _kernels.viterbi_chunks(table, obs, offsets, bounds, maxlen, trans,
-                                row_hi, row_lo, log_start, log_end, paths,
-                                log_probs, proto)
+        _kernels.viterbi_chunks(table, obs, offsets, bounds, maxlen, tiles,
+                                n_cols, row_hi, row_lo, log_start, log_end,
+                                paths, log_probs, proto)
     else:
-        _kernels.viterbi_serial(table, obs, offsets, trans, row_hi, row_lo,
-                                log_start, log_end, paths, log_probs, proto)
+        _kernels.viterbi_serial(table, obs, offsets, tiles, n_cols, row_hi,
+                                row_lo, log_start, log_end, paths, log_probs,
+                                proto)
     return paths, log_probs
 
 
@@ -136,13 +136,13 @@ def viterbi2_batch(log_emit, lengths, log_trans2, symbols=None):
     proto = backpointer_proto(n_states + 1)
     # by_prev[v, u, w] = log P(w | u, v): for a fixed previous tag v, a
     # first-order (u -> w) matrix the shared max-plus loop can relax.
-    by_prev, row_hi, row_lo = padded_rows(
-        np.ascontiguousarray(log_trans2.transpose(1, 0, 2)), n_states)
+    by_prev, n_cols, row_hi, row_lo = tiled_rows(
+        log_trans2.transpose(1, 0, 2), n_states)
     if parallel_allowed() and n_threads() > 1:
         bounds, _ = chunk_sequences(lengths, 8 * n_threads())
-        _kernels.viterbi2_chunks(table, obs, offsets, bounds, by_prev, row_hi,
-                                 row_lo, paths, log_probs, proto)
+        _kernels.viterbi2_chunks(table, obs, offsets, bounds, by_prev, n_cols,
+                                 row_hi, row_lo, paths, log_probs, proto)
     else:
-        _kernels.viterbi2_serial(table, obs, offsets, by_prev, row_hi, row_lo,
-                                 paths, log_probs, proto)
+        _kernels.viterbi2_serial(table, obs, offsets, by_prev, n_cols, row_hi,
+                                 row_lo, paths, log_probs, proto)
     return paths, log_probs

@@ -1,0 +1,113 @@
+"""Explicit-SIMD building blocks for numba kernels, written as LLVM intrinsics.
+
+LLVM's loop vectorizer only vectorizes innermost loops, and it guards loops
+over several numba arrays with runtime alias checks that cost more than the
+loop when rows are short.  A max-plus product wants the opposite layout: the
+running maxima of a block of destinations held in vector registers while the
+loop runs over sources.  These intrinsics emit exactly that code.
+
+Each call works on ``n_vec`` vectors of ``LANES`` (512 bits: 8 float64 or
+16 float32) consecutive destinations; callers pad rows to a multiple of 16.
+"""
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+VECTOR_BYTES = 64
+TILE_BYTES = 4 * VECTOR_BYTES   # the widest call: four vectors of destinations
+PAD = 16        # rows padded to a multiple of this many elements suit both dtypes
+
+
+def _splat(builder, value, vector_type):
+    """Broadcast a scalar to every lane."""
+    lanes = vector_type.count
+    vec = builder.insert_element(ir.Constant(vector_type, ir.Undefined), value,
+                                 ir.Constant(ir.IntType(32), 0))
+    mask = ir.Constant(ir.VectorType(ir.IntType(32), lanes), [0] * lanes)
+    return builder.shuffle_vector(vec, ir.Constant(vector_type, ir.Undefined),
+                                  mask)
+
+
+def _float_array(ty, ndim):
+    return (isinstance(ty, types.Array) and ty.ndim == ndim and ty.layout == "C"
+            and ty.dtype in (types.float32, types.float64))
+
+
+def _make_maxplus(n_vec):
+    @intrinsic
+    def maxplus(typingctx, delta, trans, live, n_live, col, best, argf, out):
+        """best[out + l], argf[out + l] = max / first arg-max over k < n_live of
+        delta[live[k]] + trans[live[k], col + l], for l < n_vec * LANES.
+
+        Sources are taken in the order of ``live`` (ascending), and a later
+        one must be strictly greater to win, so ties keep the lowest index.
+        The arg-max is returned as a float of the scores' dtype.
+        """
+        if not (_float_array(delta, 1) and _float_array(trans, 2)
+                and _float_array(best, 1) and _float_array(argf, 1)
+                and delta.dtype == trans.dtype == best.dtype == argf.dtype
+                and isinstance(live, types.Array) and live.dtype == types.int64
+                and isinstance(n_live, types.Integer)
+                and isinstance(col, types.Integer)
+                and isinstance(out, types.Integer)):
+            return None
+        sig = types.void(delta, trans, live, n_live, col, best, argf, out)
+
+        def codegen(context, builder, signature, args):
+            delta_v, trans_v, live_v, n_live_v, col_v, best_v, argf_v, out_v = args
+            ftype = context.get_value_type(signature.args[0].dtype)
+            itemsize = context.get_abi_sizeof(ftype)
+            vtype = ir.VectorType(ftype, VECTOR_BYTES // itemsize)
+            lanes = vtype.count
+            i64 = ir.IntType(64)
+            arrays = [context.make_array(ty)(context, builder, value)
+                      for ty, value in zip(signature.args, args)
+                      if isinstance(ty, types.Array)]
+            d_arr, t_arr, l_arr, b_arr, a_arr = arrays
+            row_len = builder.sdiv(builder.extract_value(t_arr.strides, 0),
+                                   ir.Constant(i64, itemsize))
+            col_v = context.cast(builder, col_v, signature.args[4], types.int64)
+            out_v = context.cast(builder, out_v, signature.args[7], types.int64)
+            n_live_v = context.cast(builder, n_live_v, signature.args[3],
+                                    types.int64)
+            ninf = ir.Constant(vtype, [ir.Constant(ftype, float("-inf"))] * lanes)
+            zero = ir.Constant(vtype, [ir.Constant(ftype, 0.0)] * lanes)
+            best_slots = [cgutils.alloca_once_value(builder, ninf)
+                          for _ in range(n_vec)]
+            arg_slots = [cgutils.alloca_once_value(builder, zero)
+                         for _ in range(n_vec)]
+            with cgutils.for_range(builder, n_live_v) as loop:
+                source = builder.load(builder.gep(l_arr.data, [loop.index]))
+                score = _splat(builder, builder.load(
+                    builder.gep(d_arr.data, [source])), vtype)
+                index = _splat(builder, builder.sitofp(source, ftype), vtype)
+                row = builder.add(builder.mul(source, row_len), col_v)
+                for u in range(n_vec):
+                    ptr = builder.gep(t_arr.data,
+                                      [builder.add(row, ir.Constant(i64, u * lanes))])
+                    cand = builder.fadd(score, builder.load(
+                        builder.bitcast(ptr, vtype.as_pointer()), align=itemsize))
+                    old = builder.load(best_slots[u])
+                    wins = builder.fcmp_ordered(">", cand, old)
+                    builder.store(builder.select(wins, cand, old), best_slots[u])
+                    builder.store(builder.select(wins, index,
+                                                 builder.load(arg_slots[u])),
+                                  arg_slots[u])
+            for u in range(n_vec):
+                at = builder.add(out_v, ir.Constant(i64, u * lanes))
+                for slot, arr in ((best_slots[u], b_arr), (arg_slots[u], a_arr)):
+                    ptr = builder.bitcast(builder.gep(arr.data, [at]),
+                                          vtype.as_pointer())
+                    builder.store(builder.load(slot), ptr, align=itemsize)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return maxplus
+
+
+maxplus1 = _make_maxplus(1)
+maxplus2 = _make_maxplus(2)
+maxplus3 = _make_maxplus(3)
+maxplus4 = _make_maxplus(4)
