@@ -40,13 +40,14 @@ def check_float_array(x, name, ndim, dtype=None, allow_neg_inf=False,
     if dtype is None:
         dtype = np.float32 if arr.dtype == np.float32 else np.float64
     arr = np.ascontiguousarray(arr, dtype=dtype)
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} contains NaN")
-    if allow_neg_inf:
-        if np.isposinf(arr).any():
+    if arr.size:
+        top = arr.max()                      # NaN propagates through max
+        if np.isnan(top):
+            raise ValueError(f"{name} contains NaN")
+        if top == np.inf:
             raise ValueError(f"{name} contains +inf")
-    elif not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains inf")
+        if not allow_neg_inf and arr.min() == -np.inf:
+            raise ValueError(f"{name} contains -inf")
     return arr
 
 
@@ -99,7 +100,10 @@ def check_lengths(lengths, n_samples, name="lengths"):
     arr = check_int_array(np.atleast_1d(lengths), name, ndim=1)
     if arr.size and arr.min() < 0:
         raise ValueError(f"{name} must be non-negative, found {arr.min()}")
-    total = int(arr.sum())
+    if arr.size and arr.max() > n_samples:      # also rules out int64 overflow
+        raise ValueError(f"{name} holds {arr.max()}, more than the "
+                         f"{n_samples} samples")
+    total = sum(arr.tolist())
     if total != n_samples:
         raise ValueError(f"{name} sums to {total} but there are {n_samples} samples")
     return arr
@@ -121,12 +125,12 @@ def check_probabilities(x, name, ndim, shape=None, atol=1e-6):
 
 
 def check_scalar(x, name, kind=numbers.Real, low=None, high=None,
-                 low_inclusive=True):
-    """A Python/NumPy scalar of ``kind`` within ``[low, high]``."""
+                 low_inclusive=True, finite=True):
+    """A Python/NumPy scalar of ``kind`` within ``[low, high]`` (never NaN)."""
     if isinstance(x, bool) or not isinstance(x, kind):
         raise TypeError(f"{name} must be {kind.__name__}, got {type(x).__name__}")
-    if isinstance(x, numbers.Real) and not np.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x}")
+    if isinstance(x, numbers.Real) and (np.isnan(x) or (finite and np.isinf(x))):
+        raise ValueError(f"{name} must be {'finite' if finite else 'a number'}, got {x}")
     if low is not None and (x < low or (x == low and not low_inclusive)):
         sign = ">=" if low_inclusive else ">"
         raise ValueError(f"{name} must be {sign} {low}, got {x}")

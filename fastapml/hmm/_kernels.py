@@ -319,6 +319,11 @@ def viterbi2_serial(emit, obs, offsets, by_prev, n_cols, row_hi, row_lo,
 # Forward-backward (scaled, probability space, float64)
 # --------------------------------------------------------------------------
 
+# exp(x) of a float64 is 0 or subnormal below this: a scaled recursion that
+# would take it has lost precision and the sequence is redone in log space.
+LOG_UNDERFLOW = -708.0
+
+
 @jit
 def _forward_backward_one(emit, obs, trans, start, post, alpha, scale, beta,
                           nxt, tmp, xi):
@@ -326,13 +331,14 @@ def _forward_backward_one(emit, obs, trans, start, post, alpha, scale, beta,
 
     ``post`` (T x K) receives the posteriors gamma; ``xi`` (K x K) gets the
     expected transition counts sum_t xi_t added to it.  Returns the
-    log-likelihood, or -inf (posteriors left as zeros, ``xi`` untouched) when
-    the sequence is impossible under the model.
+    log-likelihood, or NaN (nothing added to ``xi``) when some needed
+    emission ratio underflows or no state is reachable: the caller then runs
+    :func:`_forward_backward_log_one`, which decides.
 
     Forward: alpha[t] = (alpha[t-1] @ trans) * e[t] / c[t], with c[t] its sum.
     Backward: beta[t, i] = sum_j trans[i, j] e[t+1, j] beta[t+1, j] / c[t+1].
-    Each step's emissions are shifted by their maximum before ``exp``, so none
-    underflows; the shifts are added back to the log-likelihood.
+    Each step's emissions are shifted by their maximum before ``exp``; the
+    shifts are added back to the log-likelihood.
     """
     n_steps = post.shape[0]
     n_states = trans.shape[0]
@@ -343,10 +349,12 @@ def _forward_backward_one(emit, obs, trans, start, post, alpha, scale, beta,
         le = emit[obs[t]]
         shift = le[_first_argmax(le)]
         if shift == -np.inf:
-            post[:, :] = 0.0
-            return -np.inf
+            return np.nan
         for j in range(n_states):
-            post[t, j] = np.exp(le[j] - shift)
+            d = le[j] - shift
+            if d < LOG_UNDERFLOW and le[j] != -np.inf:
+                return np.nan
+            post[t, j] = np.exp(d)
         if t == 0:
             tmp[:] = start
         else:
@@ -362,8 +370,7 @@ def _forward_backward_one(emit, obs, trans, start, post, alpha, scale, beta,
             tmp[j] *= post[t, j]
             total += tmp[j]
         if total == 0.0:
-            post[:, :] = 0.0
-            return -np.inf
+            return np.nan
         for j in range(n_states):
             alpha[t, j] = tmp[j] / total
         scale[t] = total
@@ -398,9 +405,66 @@ def _posterior_row(alpha, beta, out):
 
 
 @jit
-def _fb_range(emit, obs, offsets, first, last, trans, start, post, loglik,
-              xi):
-    """Forward-backward over sequences first..last-1, adding into ``xi``."""
+def _logsumexp(x):
+    """log(sum(exp(x))) of a 1-D array, -inf if all entries are -inf."""
+    top = x[_first_argmax(x)]
+    if top == -np.inf:
+        return -np.inf
+    total = 0.0
+    for v in x:
+        total += np.exp(v - top)
+    return top + np.log(total)
+
+
+@jit
+def _forward_backward_log_one(emit, obs, log_trans, log_start, post, lalpha,
+                              lbeta, nxt, tmp, xi):
+    """Log-space forward-backward for one sequence (the exact fallback).
+
+    Same outputs as :func:`_forward_backward_one`; returns -inf (posteriors
+    0, ``xi`` untouched) when the sequence is impossible.
+    """
+    n_steps = post.shape[0]
+    n_states = log_trans.shape[0]
+    if n_steps == 0:
+        return 0.0
+    for j in range(n_states):
+        lalpha[0, j] = log_start[j] + emit[obs[0], j]
+    for t in range(1, n_steps):
+        le = emit[obs[t]]
+        for j in range(n_states):
+            for i in range(n_states):
+                tmp[i] = lalpha[t - 1, i] + log_trans[i, j]
+            lalpha[t, j] = _logsumexp(tmp) + le[j]
+    loglik = _logsumexp(lalpha[n_steps - 1])
+    if loglik == -np.inf:
+        post[:, :] = 0.0
+        return -np.inf
+    lbeta[:] = 0.0                               # lbeta = log beta[t+1]
+    for t in range(n_steps - 2, -1, -1):
+        le = emit[obs[t + 1]]
+        for i in range(n_states):
+            for j in range(n_states):
+                tmp[j] = log_trans[i, j] + le[j] + lbeta[j]
+                xi[i, j] += np.exp(lalpha[t, i] + tmp[j] - loglik)
+            nxt[i] = _logsumexp(tmp)
+        for j in range(n_states):
+            post[t + 1, j] = np.exp(lalpha[t + 1, j] + lbeta[j] - loglik)
+        lbeta, nxt = nxt, lbeta
+    for j in range(n_states):
+        post[0, j] = np.exp(lalpha[0, j] + lbeta[j] - loglik)
+    return loglik
+
+
+@jit
+def _fb_range(emit, obs, offsets, first, last, trans, start, log_trans,
+              log_start, log_space, post, loglik, xi):
+    """Forward-backward over sequences first..last-1, adding into ``xi``.
+
+    Scaled arithmetic first; log space for the sequences it cannot resolve,
+    or for all of them when ``log_space`` (a model whose probabilities
+    underflow ``exp``).
+    """
     n_states = trans.shape[0]
     maxlen = 0
     for s in range(first, last):
@@ -412,14 +476,22 @@ def _fb_range(emit, obs, offsets, first, last, trans, start, post, loglik,
     tmp = np.empty(n_states)
     for s in range(first, last):
         a, b = offsets[s], offsets[s + 1]
-        loglik[s] = _forward_backward_one(emit, obs[a:b], trans, start,
-                                          post[a:b], alpha, scale, beta, nxt,
-                                          tmp, xi)
+        result = np.nan
+        if not log_space:
+            result = _forward_backward_one(emit, obs[a:b], trans, start,
+                                           post[a:b], alpha, scale, beta, nxt,
+                                           tmp, xi)
+        if np.isnan(result):
+            result = _forward_backward_log_one(emit, obs[a:b], log_trans,
+                                               log_start, post[a:b], alpha,
+                                               beta, nxt, tmp, xi)
+        loglik[s] = result
 
 
 @jit(parallel=True)
 def forward_backward_chunks(emit, obs, offsets, chunk_bounds, trans, start,
-                            post, loglik, xi_parts):
+                            log_trans, log_start, log_space, post, loglik,
+                            xi_parts):
     """Forward-backward in parallel over chunks of sequences.
 
     Chunk c adds its expected transition counts into ``xi_parts[c]``; the
@@ -428,16 +500,19 @@ def forward_backward_chunks(emit, obs, offsets, chunk_bounds, trans, start,
     """
     for c in prange(chunk_bounds.shape[0] - 1):
         _fb_range(emit, obs, offsets, chunk_bounds[c], chunk_bounds[c + 1],
-                  trans, start, post, loglik, xi_parts[c])
+                  trans, start, log_trans, log_start, log_space, post, loglik,
+                  xi_parts[c])
 
 
 @jit
 def forward_backward_serial(emit, obs, offsets, chunk_bounds, trans, start,
-                            post, loglik, xi_parts):
+                            log_trans, log_start, log_space, post, loglik,
+                            xi_parts):
     """Serial twin of :func:`forward_backward_chunks` (same chunking)."""
     for c in range(chunk_bounds.shape[0] - 1):
         _fb_range(emit, obs, offsets, chunk_bounds[c], chunk_bounds[c + 1],
-                  trans, start, post, loglik, xi_parts[c])
+                  trans, start, log_trans, log_start, log_space, post, loglik,
+                  xi_parts[c])
 
 
 # --------------------------------------------------------------------------

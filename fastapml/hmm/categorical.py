@@ -14,9 +14,9 @@ from .._validation import (check_probabilities, check_random_state,
                            check_scalar, check_symbols, check_int_array)
 from . import _kernels
 from ._inputs import sequence_offsets
-from .forward_backward import _run as _forward_backward
+from .forward_backward import run_validated as _forward_backward
 from .monitor import ConvergenceMonitor
-from .viterbi import viterbi_batch
+from .viterbi import decode_validated
 
 _PARAM_CODES = "ste"
 
@@ -110,7 +110,7 @@ class CategoricalHMM(BaseEstimator):
     def _check_hyperparameters(self):
         check_scalar(self.n_components, "n_components", numbers.Integral, low=1)
         check_scalar(self.n_iter, "n_iter", numbers.Integral, low=0)
-        check_scalar(self.tol, "tol", numbers.Real)
+        check_scalar(self.tol, "tol", numbers.Real, finite=False)
         if self.algorithm not in ("viterbi", "map"):
             raise ValueError(f"algorithm must be 'viterbi' or 'map', got {self.algorithm!r}")
         if self.implementation not in ("log", "scaling"):
@@ -154,13 +154,19 @@ class CategoricalHMM(BaseEstimator):
     # ------------------------------------------------------------------
     # inference
     # ------------------------------------------------------------------
-    def _posteriors(self, X, lengths):
+    def _sequences(self, X, lengths):
         symbols = self._symbols(X)
-        lengths, offsets = sequence_offsets(lengths, symbols.size)
-        table = np.ascontiguousarray(_log(self.emissionprob_.T))
-        logliks, post, xi = _forward_backward(table, symbols, lengths, offsets,
-                                              self.transmat_, self.startprob_)
-        return symbols, offsets, logliks, post, xi
+        return (symbols, *sequence_offsets(lengths, symbols.size))
+
+    def _log_emission_table(self):
+        """log emissionprob_ as a (n_features, n_components) C array."""
+        return _log(np.ascontiguousarray(self.emissionprob_.T))
+
+    def _posteriors(self, X, lengths):
+        symbols, lengths, offsets = self._sequences(X, lengths)
+        return _forward_backward(self._log_emission_table(), symbols, lengths,
+                                 offsets, _log(self.transmat_),
+                                 _log(self.startprob_))
 
     def score_samples(self, X, lengths=None):
         """Log-likelihood of X and the state posteriors.
@@ -171,14 +177,14 @@ class CategoricalHMM(BaseEstimator):
         posteriors : array (n_samples, n_components)
         """
         self._check_fitted()
-        _, _, logliks, post, _ = self._posteriors(X, lengths)
+        logliks, post, _ = self._posteriors(X, lengths)
         _raise_if_impossible(logliks)
         return float(logliks.sum()), post
 
     def score(self, X, lengths=None):
         """Log-likelihood of X under the model (-inf if X is impossible)."""
         self._check_fitted()
-        return float(self._posteriors(X, lengths)[2].sum())
+        return float(self._posteriors(X, lengths)[0].sum())
 
     def predict_proba(self, X, lengths=None):
         """State posteriors gamma[t, k] = P(state k at t | X)."""
@@ -202,10 +208,11 @@ class CategoricalHMM(BaseEstimator):
         if algorithm == "map":
             _, post = self.score_samples(X, lengths)
             return float(post.max(axis=1).sum()), post.argmax(axis=1)
-        symbols = self._symbols(X)
-        paths, log_probs = viterbi_batch(
-            _log(self.emissionprob_.T), lengths, _log(self.transmat_),
-            _log(self.startprob_), symbols=symbols)
+        symbols, lengths, offsets = self._sequences(X, lengths)
+        k = self.n_components
+        paths, log_probs = decode_validated(
+            self._log_emission_table(), symbols, lengths, offsets,
+            _log(self.transmat_), _log(self.startprob_), np.zeros(k))
         return float(log_probs.sum()), paths
 
     def predict(self, X, lengths=None):
@@ -222,8 +229,8 @@ class CategoricalHMM(BaseEstimator):
         """
         self._check_fitted()
         check_scalar(n_samples, "n_samples", numbers.Integral, low=1)
-        rs = check_random_state(self.random_state if random_state is None
-                                else random_state)
+        rs = (self._generator() if random_state is None
+              else check_random_state(random_state))
         if currstate is None:
             first, n_uniform = -1, 2 * n_samples
         else:
@@ -241,19 +248,34 @@ class CategoricalHMM(BaseEstimator):
     # ------------------------------------------------------------------
     # learning
     # ------------------------------------------------------------------
+    def _generator(self):
+        """The random generator for the next draw, continuing as hmmlearn's.
+
+        hmmlearn's ``fit`` replaces its ``random_state`` parameter by the
+        generator it used, so later fits and samples continue that stream;
+        fastapml keeps the parameter untouched and the generator in
+        ``_rng``, used while the parameter is the one it was made from.
+        """
+        if getattr(self, "_rng_source", None) is self.random_state \
+                and hasattr(self, "_rng"):
+            return self._rng
+        return check_random_state(self.random_state)
+
     def _init(self, symbols):
         """Random initialization, drawing exactly as hmmlearn does."""
         k = self.n_components
-        rs = check_random_state(self.random_state)
+        rs = self._generator()
         concentration = np.full(k, 1.0 / k)
         if self._needs_init("s", "startprob_"):
             self.startprob_ = rs.dirichlet(concentration)
         if self._needs_init("t", "transmat_"):
             self.transmat_ = rs.dirichlet(concentration, size=k)
+        # hmmlearn re-derives its generator here (an int seed restarts) and
+        # keeps that one.
+        rs = self._generator()
         if self._needs_init("e", "emissionprob_"):
-            # hmmlearn re-derives its generator here: an int seed restarts.
-            rs = check_random_state(self.random_state)
             self.emissionprob_ = _normalize_rows(rs.rand(k, self.n_features))
+        self._rng, self._rng_source = rs, self.random_state
 
     def _needs_init(self, code, name):
         return code in self.init_params or not hasattr(self, name)
@@ -271,8 +293,7 @@ class CategoricalHMM(BaseEstimator):
         self
         """
         self._check_hyperparameters()
-        symbols = self._symbols(X)
-        lengths, offsets = sequence_offsets(lengths, symbols.size)
+        symbols, lengths, offsets = self._sequences(X, lengths)
         self._init(symbols)
         self._check()
         self.monitor_ = _matching_monitor(self.monitor_, self.tol, self.n_iter,
@@ -280,9 +301,9 @@ class CategoricalHMM(BaseEstimator):
         self.monitor_._reset()
         one_hot = _symbol_indicator(symbols, self.n_features)
         for _ in range(self.n_iter):
-            table = np.ascontiguousarray(_log(self.emissionprob_.T))
             logliks, post, xi = _forward_backward(
-                table, symbols, lengths, offsets, self.transmat_, self.startprob_)
+                self._log_emission_table(), symbols, lengths, offsets,
+                _log(self.transmat_), _log(self.startprob_))
             _raise_if_impossible(logliks)
             firsts = offsets[:-1][lengths > 0]
             self._m_step(post[firsts].sum(axis=0), xi, (one_hot @ post).T,
@@ -313,13 +334,12 @@ class CategoricalHMM(BaseEstimator):
         self
         """
         self._check_hyperparameters()
-        symbols = self._symbols(X)
+        symbols, lengths, offsets = self._sequences(X, lengths)
         k = self.n_components
         states = check_symbols(states, "states", k)
         if states.size != symbols.size:
             raise ValueError(f"states has {states.size} entries but X has "
                              f"{symbols.size} samples")
-        lengths, offsets = sequence_offsets(lengths, symbols.size)
         for code, name in zip(_PARAM_CODES, ("startprob_", "transmat_",
                                              "emissionprob_")):
             if code not in self.params and not hasattr(self, name):
@@ -368,9 +388,9 @@ class CategoricalHMM(BaseEstimator):
     # model selection
     # ------------------------------------------------------------------
     def _n_free_parameters(self):
+        """Free scalars of the model (all of them, as hmmlearn counts)."""
         k, m = self.n_components, self.n_features
-        sizes = {"s": k - 1, "t": k * (k - 1), "e": k * (m - 1)}
-        return sum(sizes[c] for c in self.params if c in sizes)
+        return (k - 1) + k * (k - 1) + k * (m - 1)
 
     def aic(self, X, lengths=None):
         """Akaike information criterion: -2 log L + 2 p."""

@@ -1,7 +1,8 @@
 """Forward-backward: sequence log-likelihoods, state posteriors, expected counts.
 
 Computed with per-step scaling in probability space (float64), which gives
-the log-space recursion's results to rounding at a fraction of its cost:
+the log-space recursion's results to rounding at a fraction of its cost
+(sequences whose probabilities underflow fall back to the log-space one):
 alpha[t] = (alpha[t-1] @ trans) * e[t] / c[t], log p(x) = sum_t log c[t].
 """
 import numpy as np
@@ -52,13 +53,20 @@ def forward_backward(log_emit, lengths, log_trans, log_start, symbols=None):
     n_states = log_trans.shape[0]
     table, obs = emissions(log_emit, symbols, n_states, np.float64)
     lengths, offsets = sequence_offsets(lengths, obs.size)
-    return _run(table, obs, lengths, offsets, np.exp(log_trans),
-                np.exp(log_start))
+    return run_validated(table, obs, lengths, offsets, log_trans, log_start)
 
 
-def _run(table, obs, lengths, offsets, trans, start):
-    """Call the kernel on validated float64 inputs (probability-space model)."""
-    n_states = trans.shape[0]
+def run_validated(table, obs, lengths, offsets, log_trans, log_start):
+    """:func:`forward_backward` on inputs that already passed its checks.
+
+    Sequences run in scaled arithmetic; those it cannot resolve (an
+    emission ratio or every state's mass underflowing) are redone in log
+    space, and a model whose own probabilities underflow runs in log space.
+    """
+    n_states = log_trans.shape[0]
+    finite = np.concatenate((log_trans.ravel(), log_start))
+    finite = finite[np.isfinite(finite)]
+    log_space = bool(finite.size and finite.min() < _kernels.LOG_UNDERFLOW)
     posteriors = np.zeros((obs.size, n_states))
     logliks = np.zeros(lengths.size)
     # The chunking depends on the data only, never on the thread count, so
@@ -69,6 +77,6 @@ def _run(table, obs, lengths, offsets, trans, start):
     kernel = (_kernels.forward_backward_chunks
               if parallel_allowed() and n_threads() > 1
               else _kernels.forward_backward_serial)
-    kernel(table, obs, offsets, bounds, trans, start, posteriors, logliks,
-           xi_parts)
+    kernel(table, obs, offsets, bounds, np.exp(log_trans), np.exp(log_start),
+           log_trans, log_start, log_space, posteriors, logliks, xi_parts)
     return logliks, posteriors, xi_parts.sum(axis=0)

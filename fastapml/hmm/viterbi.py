@@ -79,9 +79,20 @@ def viterbi_batch(log_emit, lengths, log_trans, log_start, log_end=None,
     """
     log_trans, log_start, log_end = first_order_model(
         log_trans, log_start, log_end, float_dtype(log_emit, log_trans, log_start))
-    n_states = log_trans.shape[0]
-    table, obs = emissions(log_emit, symbols, n_states, log_trans.dtype)
+    table, obs = emissions(log_emit, symbols, log_trans.shape[0],
+                           log_trans.dtype)
     lengths, offsets = sequence_offsets(lengths, obs.size)
+    return decode_validated(table, obs, lengths, offsets, log_trans,
+                            log_start, log_end)
+
+
+def decode_validated(table, obs, lengths, offsets, log_trans, log_start,
+                     log_end):
+    """:func:`viterbi_batch` on inputs that already passed its checks.
+
+    For estimators whose parameters are validated once (CategoricalHMM).
+    """
+    n_states = log_trans.shape[0]
     paths = np.zeros(obs.size, dtype=np.int64)
     log_probs = np.zeros(lengths.size, dtype=np.float64)
     proto = backpointer_proto(n_states)

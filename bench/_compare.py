@@ -1,0 +1,81 @@
+"""Helpers shared by the bench/compare_*.py scripts: timing, peak memory, tables.
+
+Each comparison runs fastapml and its peers in one process on the same data.
+Time is the best of ``repeat`` steady-state calls; the first call (which
+includes numba's compile or cache load) is reported separately.
+"""
+import os
+import platform
+import time
+
+
+def _status_kib(field):
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak():
+    """Reset the kernel's peak-RSS counter (Linux >= 4.0); False if impossible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def measure(func, repeat=3):
+    """Run ``func`` ``1 + repeat`` times.
+
+    Returns a dict: ``first`` (s, first call), ``time`` (s, best steady
+    call), ``peak_mib`` (peak RSS growth over the process's resident size
+    during one steady call, or None where /proc cannot tell) and ``result``
+    (the last call's return value).
+    """
+    start = time.perf_counter()
+    result = func()
+    first = time.perf_counter() - start
+    times = []
+    peak = None
+    for k in range(repeat):
+        can_peak = k == 0 and _reset_peak()
+        base = _status_kib("VmRSS")
+        start = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - start)
+        if can_peak and base is not None:
+            peak = max(0, _status_kib("VmHWM") - base) / 1024
+    return {"first": first, "time": min(times), "peak_mib": peak,
+            "result": result}
+
+
+def machine():
+    """One line describing where the numbers were taken."""
+    import numba
+    return (f"{time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
+            f"{os.cpu_count()} cores, numba {numba.__version__} "
+            f"({numba.get_num_threads()} threads)")
+
+
+def table(rows, columns):
+    """Format a list of dicts as a fixed-width text table."""
+    cells = [[str(r.get(c, "")) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(x[i]) for x in cells)) for i, c in enumerate(columns)]
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(x.ljust(w) for x, w in zip(row, widths)) for row in cells]
+    return "\n".join(out)
+
+
+def fmt_time(seconds):
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def fmt_mib(mib):
+    return "n/a" if mib is None else f"{mib:.0f} MiB"

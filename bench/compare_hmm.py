@@ -1,0 +1,178 @@
+"""fastapml.hmm against hmmlearn, librosa and fastapml.reference, same data, one process.
+
+    python bench/compare_hmm.py            # the issue's sizes
+    python bench/compare_hmm.py --scale 0.1
+
+Workloads
+  decode  50,000 random sentences of 5-40 tokens, K = 45 states, a
+          20,000-symbol vocabulary: CategoricalHMM.decode.
+  long    one sequence of 20,000 steps, K = 1,000 states, 5,000 symbols:
+          CategoricalHMM.decode and librosa.sequence.viterbi on the same
+          emission probabilities.
+  score   forward-backward log-likelihood on the decode data.
+  fit     5 Baum-Welch iterations from the same starting parameters.
+
+Emission and transition rows are drawn from flat Dirichlet distributions, so
+no state is impossible and no pruning shortcut applies.  Ratios are peer
+time / fastapml time (steady state); the first call, which includes numba's
+compile or cache load, is shown apart.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _compare import fmt_mib, fmt_time, machine, measure, table  # noqa: E402
+
+from fastapml import reference  # noqa: E402
+from fastapml.hmm import CategoricalHMM  # noqa: E402
+
+try:
+    import hmmlearn.hmm
+except ImportError:       # pragma: no cover - optional peer
+    hmmlearn = None
+try:
+    import librosa.sequence
+except ImportError:       # pragma: no cover - optional peer
+    librosa = None
+
+
+def random_model(cls, n_states, n_symbols, rng):
+    model = cls(n_components=n_states, n_features=n_symbols, init_params="")
+    model.startprob_ = rng.dirichlet(np.ones(n_states))
+    model.transmat_ = rng.dirichlet(np.ones(n_states), size=n_states)
+    model.emissionprob_ = rng.dirichlet(np.ones(n_symbols), size=n_states)
+    return model
+
+
+def copy_params(src, dst):
+    for name in ("startprob_", "transmat_", "emissionprob_"):
+        setattr(dst, name, getattr(src, name).copy())
+    return dst
+
+
+def sentences(n, n_symbols, rng, low=5, high=40):
+    lengths = rng.integers(low, high + 1, size=n)
+    return rng.integers(0, n_symbols, size=(lengths.sum(), 1)), lengths
+
+
+def row(workload, library, m, base=None, parity=""):
+    return {"workload": workload, "library": library,
+            "first call": fmt_time(m["first"]), "steady": fmt_time(m["time"]),
+            "peak mem": fmt_mib(m["peak_mib"]),
+            "ratio": "1.0x" if base is None else f"{m['time'] / base['time']:.1f}x",
+            "parity": parity}
+
+
+def path_parity(ours, theirs):
+    same = np.mean(ours == theirs)
+    return "identical paths" if same == 1 else f"{100 * same:.3f}% of states equal"
+
+
+def rel(a, b):
+    return f"rel. diff {abs(a - b) / max(abs(b), 1e-300):.1e}"
+
+
+def bench_decode(n_sentences, rng, rows):
+    K, M = 45, 20_000
+    X, lengths = sentences(n_sentences, M, rng)
+    fast = random_model(CategoricalHMM, K, M, rng)
+    ours = measure(lambda: fast.decode(X, lengths))
+    rows.append(row("decode", "fastapml", ours))
+    if hmmlearn is not None:
+        peer = copy_params(fast, hmmlearn.hmm.CategoricalHMM(K, n_features=M))
+        theirs = measure(lambda: peer.decode(X, lengths), repeat=1)
+        rows.append(row("decode", "hmmlearn", theirs, ours,
+                        f"{path_parity(ours['result'][1], theirs['result'][1])}, "
+                        f"log-prob {rel(ours['result'][0], theirs['result'][0])}"))
+    # the reference is slow: time it on a prefix and scale by tokens
+    n_ref = max(1, n_sentences // 50)
+    end = lengths[:n_ref].sum()
+    log_emit = np.log(fast.emissionprob_.T)
+    ref = measure(lambda: reference.viterbi_batch(
+        log_emit, lengths[:n_ref], np.log(fast.transmat_),
+        np.log(fast.startprob_), symbols=X[:end, 0]), repeat=1)
+    scale = len(X) / end
+    ref_scaled = dict(ref, time=ref["time"] * scale, first=ref["first"] * scale)
+    rows.append(row("decode", f"reference (x{scale:.0f} from {n_ref} sent.)",
+                    ref_scaled, ours,
+                    path_parity(ours["result"][1][:end], ref["result"][0])))
+    return X, lengths, fast
+
+
+def bench_long(n_steps, rng, rows):
+    K, M = 1000, 5000
+    X = rng.integers(0, M, size=(n_steps, 1))
+    fast = random_model(CategoricalHMM, K, M, rng)
+    ours = measure(lambda: fast.decode(X), repeat=2)
+    rows.append(row("long", "fastapml", ours))
+    if hmmlearn is not None:
+        peer = copy_params(fast, hmmlearn.hmm.CategoricalHMM(K, n_features=M))
+        theirs = measure(lambda: peer.decode(X), repeat=1)
+        rows.append(row("long", "hmmlearn", theirs, ours,
+                        f"{path_parity(ours['result'][1], theirs['result'][1])}, "
+                        f"log-prob {rel(ours['result'][0], theirs['result'][0])}"))
+    if librosa is not None:
+        prob = np.ascontiguousarray(fast.emissionprob_[:, X[:, 0]])
+        theirs = measure(lambda: librosa.sequence.viterbi(
+            prob, fast.transmat_, p_init=fast.startprob_), repeat=1)
+        rows.append(row("long", "librosa", theirs, ours,
+                        path_parity(ours["result"][1], theirs["result"])))
+
+
+def bench_score(X, lengths, fast, rows):
+    ours = measure(lambda: fast.score(X, lengths))
+    rows.append(row("score", "fastapml", ours))
+    if hmmlearn is not None:
+        for impl in ("log", "scaling"):
+            peer = copy_params(fast, hmmlearn.hmm.CategoricalHMM(
+                fast.n_components, n_features=fast.n_features,
+                implementation=impl))
+            theirs = measure(lambda: peer.score(X, lengths), repeat=1)
+            rows.append(row("score", f"hmmlearn ({impl})", theirs, ours,
+                            rel(ours["result"], theirs["result"])))
+
+
+def bench_fit(n_sentences, rng, rows):
+    K, M = 45, 5000
+    X, lengths = sentences(n_sentences, M, rng)
+    start = random_model(CategoricalHMM, K, M, rng)
+
+    def fit(cls):
+        model = copy_params(start, cls(K, n_features=M, n_iter=5, tol=-np.inf,
+                                       init_params=""))
+        return model.fit(X, lengths)
+
+    ours = measure(lambda: fit(CategoricalHMM), repeat=1)
+    rows.append(row("fit", "fastapml", ours))
+    if hmmlearn is not None:
+        theirs = measure(lambda: fit(hmmlearn.hmm.CategoricalHMM), repeat=1)
+        a, b = ours["result"], theirs["result"]
+        diff = max(np.abs(getattr(a, n) - getattr(b, n)).max()
+                   for n in ("startprob_", "transmat_", "emissionprob_"))
+        rows.append(row("fit", "hmmlearn", theirs, ours,
+                        f"max param diff {diff:.1e}"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="multiply every workload's size (default 1)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(args.seed)
+    rows = []
+    X, lengths, model = bench_decode(max(1, int(50_000 * args.scale)), rng, rows)
+    bench_long(max(2, int(20_000 * args.scale)), rng, rows)
+    bench_score(X, lengths, model, rows)
+    bench_fit(max(1, int(5_000 * args.scale)), rng, rows)
+    print(f"compare_hmm (scale {args.scale}) on {machine()}")
+    print("ratio = peer steady time / fastapml steady time\n")
+    print(table(rows, ["workload", "library", "first call", "steady", "ratio",
+                       "peak mem", "parity"]))
+
+
+if __name__ == "__main__":
+    main()

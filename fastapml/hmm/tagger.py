@@ -1,0 +1,660 @@
+"""``HMMTagger``: a supervised HMM part-of-speech tagger (bigram or TnT trigram).
+
+The model reads each sentence as ``B x_1 .. x_n B`` (first order) or
+``B B x_1 .. x_n B`` (second order), where ``B`` is a boundary tag, and
+decodes with the exact Viterbi kernels of :mod:`fastapml.hmm.viterbi`.
+
+Two estimators are offered:
+
+* ``smoothing="tnt"`` (Brants 2000): transitions interpolate the unigram,
+  bigram (and trigram) relative frequencies with weights found by deleted
+  interpolation; known words emit by maximum likelihood, ``P(w | t) =
+  n(w, t) / n(t)``; unknown words get a tag distribution from their suffix
+  (:mod:`fastapml.hmm.suffix`), inverted with Bayes' rule.
+* ``smoothing="add-one"``: Laplace-smoothed transitions and emissions, all
+  unknown words sharing one unseen-word class (the textbook baseline).
+
+Either way no unseen word or unseen tag transition can give a sentence
+probability zero: every transition has positive probability and every word
+has at least one tag with positive emission probability.
+"""
+import numbers
+import os
+import tempfile
+from itertools import chain, repeat
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import check_scalar
+from .suffix import SuffixTrie, _csr_from_arrays
+from .viterbi import viterbi2_batch, viterbi_batch
+
+FORMAT_VERSION = 1
+_FORMAT_KIND = "fastapml.hmm.HMMTagger"
+# (K + 1) ** 3 entries above this make a second-order model too big to build.
+MAX_TRIGRAM_ENTRIES = 200_000_000
+# Deleted interpolation can give the unigram weight 0 on tiny or degenerate
+# corpora, which would zero unseen transitions; it is raised to this floor.
+MIN_UNIGRAM_WEIGHT = 1e-3
+_SMOOTHINGS = ("tnt", "add-one")
+
+
+class HMMTagger(BaseEstimator):
+    """Hidden Markov model part-of-speech tagger.
+
+    Parameters
+    ----------
+    order : {1, 2}
+        1: bigram model P(t_i | t_{i-1}); 2: trigram model
+        P(t_i | t_{i-2}, t_{i-1}) (TnT).  Order 2 builds (K + 1)^3 arrays for
+        K tags and is refused when that exceeds 2e8 entries.
+    smoothing : {"tnt", "add-one"}
+        "tnt": deleted-interpolation transitions, maximum-likelihood
+        emissions for known words, the suffix model for unknown words.
+        "add-one": add-one transitions and emissions with one class for all
+        unknown words.
+    suffix_length : int >= 0
+        Longest suffix the unknown-word model looks at ("tnt" only).
+    rare_max_count : int >= 1
+        Words seen at most this often train the suffix model ("tnt" only).
+        If no word is that rare, all words do.
+
+    Attributes
+    ----------
+    tags_ : unicode array (K,)
+        The tag set, sorted; decoded tag ids index it.
+    vocabulary_ : dict
+        Known word -> row of ``emission_counts_``.
+    tag_counts_ : int64 array (K,)
+        Training tokens per tag.
+    emission_counts_ : scipy.sparse.csr_matrix (n_words, K)
+        Training tokens per (word, tag).
+    log_start_, log_trans_, log_end_ : arrays (K,), (K, K), (K,)
+        Order 1: log P(t | B), log P(t' | t), log P(B | t).
+    log_trans2_ : array (K + 1, K + 1, K + 1)
+        Order 2: ``log_trans2_[u, v, w] = log P(w | u, v)``, index K is B.
+    lambdas_ : float array (order + 1,) or None
+        Interpolation weights, lowest order first ("tnt"; None for
+        "add-one").
+    theta_ : float or None
+        Successive-abstraction weight of the suffix model: the standard
+        deviation of the tags' relative frequencies ("tnt").
+    suffix_lower_, suffix_upper_ : SuffixTrie or None
+        Suffix models for words not starting / starting with a capital.
+
+    Examples
+    --------
+    >>> from fastapml.hmm import HMMTagger
+    >>> sentences = [["the", "dog", "runs"], ["a", "cat", "sleeps"]]
+    >>> tags = [["DET", "NOUN", "VERB"], ["DET", "NOUN", "VERB"]]
+    >>> tagger = HMMTagger(order=2).fit(sentences, tags)
+    >>> tagger.predict([["the", "cat", "runs"]])
+    [['DET', 'NOUN', 'VERB']]
+    """
+
+    def __init__(self, order=2, smoothing="tnt", suffix_length=10,
+                 rare_max_count=10):
+        self.order = order
+        self.smoothing = smoothing
+        self.suffix_length = suffix_length
+        self.rare_max_count = rare_max_count
+
+    # ------------------------------------------------------------------
+    # validation
+    # ------------------------------------------------------------------
+    def _check_params(self):
+        check_scalar(self.order, "order", numbers.Integral, low=1, high=2)
+        if self.smoothing not in _SMOOTHINGS:
+            raise ValueError(f"smoothing must be one of {_SMOOTHINGS}, "
+                             f"got {self.smoothing!r}")
+        check_scalar(self.suffix_length, "suffix_length", numbers.Integral,
+                     low=0)
+        check_scalar(self.rare_max_count, "rare_max_count", numbers.Integral,
+                     low=1)
+
+    def _check_fitted(self):
+        check_is_fitted(self, ["tags_", "vocabulary_", "emission_counts_"])
+
+    # ------------------------------------------------------------------
+    # learning
+    # ------------------------------------------------------------------
+    def fit(self, sentences, tags):
+        """Estimate the model from tagged sentences.
+
+        Parameters
+        ----------
+        sentences : list of list of str
+            Tokenized sentences.  Empty sentences are ignored.
+        tags : list of list of str
+            The tag of every token, same shape as ``sentences``.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        words, lengths = _flatten(sentences, "sentences")
+        gold, tag_lengths = _flatten(tags, "tags")
+        _check_same_shape(lengths, tag_lengths, "tags")
+        if not words:
+            raise ValueError("cannot fit on an empty corpus: sentences hold "
+                             "no tokens")
+        # ids by first occurrence, then renumbered so tags_ is sorted (a
+        # unicode array of every token's tag would be needlessly wide)
+        seen = {}
+        first_ids = np.fromiter((seen.setdefault(t, len(seen)) for t in gold),
+                                dtype=np.int64, count=len(gold))
+        tag_names = np.array(list(seen), dtype=np.str_)
+        by_name = np.argsort(tag_names, kind="stable")
+        rank = np.empty_like(by_name)
+        rank[by_name] = np.arange(by_name.size)
+        tag_ids = rank[first_ids]
+        tag_names = tag_names[by_name]
+        n_tags = tag_names.size
+        if self.order == 2 and (n_tags + 1) ** 3 > MAX_TRIGRAM_ENTRIES:
+            raise ValueError(
+                f"order=2 with {n_tags} tags needs (K + 1)^3 = "
+                f"{(n_tags + 1) ** 3:.3g} transition entries (limit "
+                f"{MAX_TRIGRAM_ENTRIES:.0e}); use order=1 for a tag set this big")
+        vocabulary = {}
+        word_ids = np.fromiter((vocabulary.setdefault(w, len(vocabulary))
+                                for w in words), dtype=np.int64,
+                               count=len(words))
+        n_words = len(vocabulary)
+        emission = sp.csr_matrix(
+            (np.ones(word_ids.size), (word_ids, tag_ids)),
+            shape=(n_words, n_tags))
+        emission.sum_duplicates()
+        self.tags_ = tag_names
+        self.vocabulary_ = vocabulary
+        self.tag_counts_ = np.bincount(tag_ids, minlength=n_tags)
+        self.emission_counts_ = emission
+
+        lengths = lengths[lengths > 0]
+        counts = _transition_counts(tag_ids, lengths, n_tags, self.order)
+        if self.smoothing == "tnt":
+            self.lambdas_ = _deleted_interpolation(counts)
+            probs = _interpolated_transitions(counts, self.lambdas_)
+            self._fit_suffix_model(list(vocabulary))
+        else:
+            self.lambdas_ = None
+            self.theta_ = None
+            self.suffix_lower_ = self.suffix_upper_ = None
+            context = counts.sum(axis=-1, keepdims=True)
+            probs = (counts + 1.0) / (context + counts.shape[-1])
+        self._set_transitions(np.log(probs))
+        return self
+
+    def _fit_suffix_model(self, words):
+        """Build the capitalized / other suffix tries from the rare words."""
+        freq = self.tag_counts_ / self.tag_counts_.sum()
+        self.theta_ = float(np.std(freq, ddof=1)) if freq.size > 1 else 0.0
+        word_freq = np.asarray(self.emission_counts_.sum(axis=1)).ravel()
+        rare = word_freq <= self.rare_max_count
+        if not rare.any():
+            rare[:] = True
+        upper = np.fromiter((w[:1].isupper() for w in words), dtype=bool,
+                            count=len(words))
+        tries = {}
+        for name, mask in (("lower", rare & ~upper), ("upper", rare & upper)):
+            rows = np.flatnonzero(mask)
+            tries[name] = SuffixTrie.build([words[i] for i in rows],
+                                           self.emission_counts_[rows],
+                                           self.suffix_length)
+        # A class without rare words borrows the other class's model.
+        if tries["lower"].empty:
+            tries["lower"] = tries["upper"]
+        if tries["upper"].empty:
+            tries["upper"] = tries["lower"]
+        self.suffix_lower_, self.suffix_upper_ = tries["lower"], tries["upper"]
+
+    def _set_transitions(self, log_probs):
+        """Store (K+1)-tag log transitions in the kernels' layout."""
+        for name in ("log_start_", "log_trans_", "log_end_", "log_trans2_"):
+            self.__dict__.pop(name, None)
+        if log_probs.ndim == 3:
+            self.log_trans2_ = np.ascontiguousarray(log_probs)
+        else:
+            k = log_probs.shape[0] - 1
+            self.log_start_ = log_probs[k, :k].copy()
+            self.log_trans_ = np.ascontiguousarray(log_probs[:k, :k])
+            self.log_end_ = log_probs[:k, k].copy()
+
+    # ------------------------------------------------------------------
+    # inference
+    # ------------------------------------------------------------------
+    def log_emission(self, words):
+        """Emission log-probabilities of words, one row per word.
+
+        Known words: log P(w | t) (``-inf`` for a tag never seen with the word
+        under "tnt").  Unknown words under "tnt": log(P(t | suffix) / P(t)),
+        i.e. log P(w | t) up to a constant per word, which does not change
+        any decision; under "add-one": the unseen-word class.
+
+        Parameters
+        ----------
+        words : list of str
+
+        Returns
+        -------
+        float64 array (len(words), K)
+        """
+        self._check_fitted()
+        return self._log_emission(_flatten([words], "words")[0])
+
+    def _log_emission(self, words):
+        known = np.fromiter((self.vocabulary_.get(w, -1) for w in words),
+                            dtype=np.int64, count=len(words))
+        table = np.empty((len(words), self.tags_.size))
+        is_known = known >= 0
+        table[is_known] = self._known_log_emission(known[is_known])
+        unknown = np.flatnonzero(~is_known)
+        table[unknown] = self._unknown_log_emission([words[i] for i in unknown])
+        return table
+
+    def _known_log_emission(self, rows):
+        counts = self.emission_counts_[rows].toarray()
+        with np.errstate(divide="ignore"):
+            if self.smoothing == "tnt":
+                return np.log(counts) - np.log(self.tag_counts_)
+            n_types = self.emission_counts_.shape[0] + 1    # + unknown class
+            return np.log(counts + 1.0) - np.log(self.tag_counts_ + n_types)
+
+    def _unknown_log_emission(self, words):
+        n_tags = self.tags_.size
+        if self.smoothing != "tnt":
+            n_types = self.emission_counts_.shape[0] + 1
+            row = -np.log(self.tag_counts_ + n_types)
+            return np.tile(row, (len(words), 1))
+        probs = np.empty((len(words), n_tags))
+        upper = np.fromiter((w[:1].isupper() for w in words), dtype=bool,
+                            count=len(words))
+        for trie, mask in ((self.suffix_upper_, upper),
+                           (self.suffix_lower_, ~upper)):
+            rows = np.flatnonzero(mask)
+            if rows.size:
+                probs[rows] = trie.tag_probs([words[i] for i in rows],
+                                             self.theta_)
+        prior = self.tag_counts_ / self.tag_counts_.sum()
+        with np.errstate(divide="ignore"):
+            return np.log(probs) - np.log(prior)
+
+    def decode(self, sentences):
+        """Most likely tag sequences and their log-probabilities.
+
+        Parameters
+        ----------
+        sentences : list of list of str
+            Empty sentences are allowed (empty tag list, log-probability 0).
+
+        Returns
+        -------
+        log_probs : float64 array (n_sentences,)
+            Joint log-probability of each sentence and its tags, including
+            the boundary transitions (for unknown words under "tnt", up to
+            the per-word constant of :meth:`log_emission`).  Always finite.
+        tags : list of list of str
+        """
+        self._check_fitted()
+        return self._decode(*_flatten(sentences, "sentences"))
+
+    def _decode(self, words, lengths):
+        if not words:
+            return np.zeros(lengths.size), [[] for _ in range(lengths.size)]
+        # One row per distinct word of this call: known rows come from the
+        # sparse counts, each unknown type's row is computed once.
+        local = {}
+        symbols = np.fromiter((local.setdefault(w, len(local)) for w in words),
+                              dtype=np.int64, count=len(words))
+        table = self._log_emission(list(local))
+        if self.order == 2:
+            paths, log_probs = viterbi2_batch(table, lengths, self.log_trans2_,
+                                              symbols=symbols)
+        else:
+            paths, log_probs = viterbi_batch(table, lengths, self.log_trans_,
+                                             self.log_start_, self.log_end_,
+                                             symbols=symbols)
+        flat = self.tags_[paths].tolist()
+        bounds = np.concatenate(([0], np.cumsum(lengths))).tolist()
+        return log_probs, [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+    def predict(self, sentences):
+        """Tag sentences.
+
+        Parameters
+        ----------
+        sentences : list of list of str
+
+        Returns
+        -------
+        list of list of str
+            One tag per token.
+        """
+        return self.decode(sentences)[1]
+
+    def evaluate(self, sentences, tags):
+        """Token accuracy overall, on known words and on unknown words.
+
+        Parameters
+        ----------
+        sentences : list of list of str
+        tags : list of list of str
+            Gold tags, same shape as ``sentences``.
+
+        Returns
+        -------
+        dict
+            ``accuracy``, ``known_accuracy``, ``unknown_accuracy`` (NaN where
+            there are no such tokens), ``n_tokens``, ``n_unknown``.
+        """
+        self._check_fitted()
+        words, lengths = _flatten(sentences, "sentences")
+        gold, tag_lengths = _flatten(tags, "tags")
+        _check_same_shape(lengths, tag_lengths, "tags")
+        predicted = list(chain.from_iterable(self._decode(words, lengths)[1]))
+        correct = np.fromiter(map(str.__eq__, predicted, gold), dtype=bool,
+                              count=len(gold))
+        known = np.fromiter((w in self.vocabulary_ for w in words), dtype=bool,
+                            count=len(words))
+
+        def mean(mask):
+            return float(correct[mask].mean()) if mask.any() else float("nan")
+
+        return {"accuracy": mean(np.ones_like(known)),
+                "known_accuracy": mean(known),
+                "unknown_accuracy": mean(~known),
+                "n_tokens": int(known.size),
+                "n_unknown": int((~known).sum())}
+
+    def score(self, sentences, tags):
+        """Token accuracy of :meth:`predict` against gold ``tags``."""
+        return self.evaluate(sentences, tags)["accuracy"]
+
+    # ------------------------------------------------------------------
+    # persistence
+    # ------------------------------------------------------------------
+    def save(self, path):
+        """Write the fitted model to ``path`` as an ``.npz`` archive.
+
+        The archive is written to a temporary file in the same directory and
+        moved into place, so ``path`` is either the complete old file, the
+        complete new one, or absent.  It holds only numeric and unicode
+        arrays (no pickles).  ``path`` is used as given (no ``.npz`` is
+        appended).
+        """
+        self._check_fitted()
+        arrays = {
+            "format_kind": np.array(_FORMAT_KIND),
+            "format_version": np.array(FORMAT_VERSION),
+            "order": np.array(self.order),
+            "smoothing": np.array(self.smoothing),
+            "suffix_length": np.array(self.suffix_length),
+            "rare_max_count": np.array(self.rare_max_count),
+            "tags": self.tags_,
+            "words": np.array(list(self.vocabulary_), dtype=np.str_),
+            "tag_counts": self.tag_counts_,
+            "emission_data": self.emission_counts_.data,
+            "emission_indices": self.emission_counts_.indices,
+            "emission_indptr": self.emission_counts_.indptr,
+        }
+        if self.order == 2:
+            arrays["log_trans2"] = self.log_trans2_
+        else:
+            arrays.update(log_start=self.log_start_, log_trans=self.log_trans_,
+                          log_end=self.log_end_)
+        if self.smoothing == "tnt":
+            arrays.update(lambdas=self.lambdas_, theta=np.array(self.theta_))
+            arrays.update(self.suffix_lower_.to_arrays("suffix_lower_"))
+            arrays.update(self.suffix_upper_.to_arrays("suffix_upper_"))
+        path = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-",
+                                   suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+
+    @classmethod
+    def load(cls, path):
+        """Read a model written by :meth:`save`.
+
+        Raises
+        ------
+        ValueError
+            If the file is not such an archive (not an ``.npz``, holds
+            pickled objects, misses arrays, has another format version, or
+            its arrays disagree in shape).
+        """
+        name = os.fspath(path)
+        try:
+            archive = np.load(path, allow_pickle=False)
+        except (ValueError, OSError) as err:
+            if isinstance(err, FileNotFoundError):
+                raise
+            raise ValueError(f"{name} is not a saved HMMTagger (.npz): {err}") from None
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError(f"{name} is not a saved HMMTagger (.npz archive), "
+                             "it holds a single array")
+        with archive:
+            try:
+                return cls._from_arrays(_Arrays(archive))
+            except (ValueError, TypeError) as err:
+                raise ValueError(f"{name}: {err}") from None
+
+    @classmethod
+    def _from_arrays(cls, archive):
+        kind = archive["format_kind"]
+        if kind.dtype.kind != "U" or str(kind) != _FORMAT_KIND:
+            raise ValueError(f"not a saved HMMTagger (format_kind {kind!r})")
+        version = int(archive["format_version"])
+        if version != FORMAT_VERSION:
+            raise ValueError(f"format version {version} is not supported "
+                             f"(this fastapml reads version {FORMAT_VERSION})")
+        model = cls(order=int(archive["order"]),
+                    smoothing=str(archive["smoothing"]),
+                    suffix_length=int(archive["suffix_length"]),
+                    rare_max_count=int(archive["rare_max_count"]))
+        model._check_params()
+        tags, words = archive["tags"], archive["words"]
+        for key, arr in (("tags", tags), ("words", words)):
+            if arr.dtype.kind != "U" or arr.ndim != 1:
+                raise ValueError(f"{key} must be a 1-D unicode array")
+        n_tags = tags.size
+        if n_tags == 0:
+            raise ValueError("tags must not be empty")
+        tag_counts = np.asarray(archive["tag_counts"])
+        if tag_counts.shape != (n_tags,) or tag_counts.dtype.kind not in "iu" \
+                or tag_counts.min() < 1:
+            raise ValueError(f"tag_counts must be {n_tags} positive integers")
+        model.tags_ = tags
+        model.vocabulary_ = {w: i for i, w in enumerate(words.tolist())}
+        if len(model.vocabulary_) != words.size:
+            raise ValueError("words holds duplicates")
+        model.tag_counts_ = tag_counts.astype(np.int64)
+        model.emission_counts_ = _csr_from_arrays(archive, "emission_",
+                                                  (words.size, n_tags))
+        k1 = n_tags + 1
+        if model.order == 2:
+            trans = {"log_trans2": (k1, k1, k1)}
+        else:
+            trans = {"log_start": (n_tags,), "log_trans": (n_tags, n_tags),
+                     "log_end": (n_tags,)}
+        for key, shape in trans.items():
+            arr = np.ascontiguousarray(archive[key], dtype=np.float64)
+            if arr.shape != shape:
+                raise ValueError(f"{key} must have shape {shape}, got {arr.shape}")
+            if np.isnan(arr).any() or np.isposinf(arr).any():
+                raise ValueError(f"{key} holds NaN or +inf")
+            setattr(model, key + "_", arr)
+        if model.smoothing == "tnt":
+            model.lambdas_ = np.asarray(archive["lambdas"], dtype=np.float64)
+            model.theta_ = float(archive["theta"])
+            model.suffix_lower_ = SuffixTrie.from_arrays(archive, "suffix_lower_",
+                                                         n_tags)
+            model.suffix_upper_ = SuffixTrie.from_arrays(archive, "suffix_upper_",
+                                                         n_tags)
+        else:
+            model.lambdas_ = model.theta_ = None
+            model.suffix_lower_ = model.suffix_upper_ = None
+        return model
+
+
+class _Arrays:
+    """Read-only view of an archive whose missing keys raise ValueError."""
+
+    def __init__(self, archive):
+        self._archive = archive
+
+    def __getitem__(self, key):
+        if key not in self._archive.files:
+            raise ValueError(f"not a complete saved HMMTagger: missing array "
+                             f"{key!r}")
+        return self._archive[key]
+
+
+# ----------------------------------------------------------------------
+# counting and smoothing
+# ----------------------------------------------------------------------
+def _transition_counts(tag_ids, lengths, n_tags, order):
+    """Tag n-gram event counts over ``B [B] t_1 .. t_n B``, B = index K.
+
+    Returns an int64 array of shape (K+1,) * (order + 1): ``counts[u, v, w]``
+    (order 2) or ``counts[v, w]`` (order 1) is how often w followed the
+    context; every token and every sentence end is one event.  ``lengths``
+    must all be positive.
+    """
+    k1 = n_tags + 1
+    boundary = n_tags
+    starts = np.cumsum(lengths) - lengths
+    pos = np.arange(tag_ids.size) - np.repeat(starts, lengths)
+    prev1 = np.where(pos >= 1, np.roll(tag_ids, 1), boundary)
+    last = starts + lengths - 1
+    ends_v = tag_ids[last]
+    if order == 1:
+        src = np.concatenate((prev1, ends_v))
+        dst = np.concatenate((tag_ids, np.full(lengths.size, boundary)))
+        flat = src * k1 + dst
+    else:
+        prev2 = np.where(pos >= 2, np.roll(tag_ids, 2), boundary)
+        ends_u = np.where(lengths >= 2, tag_ids[last - 1], boundary)
+        u = np.concatenate((prev2, ends_u))
+        v = np.concatenate((prev1, ends_v))
+        w = np.concatenate((tag_ids, np.full(lengths.size, boundary)))
+        flat = (u * k1 + v) * k1 + w
+    return np.bincount(flat, minlength=k1 ** (order + 1)).reshape(
+        (k1,) * (order + 1))
+
+
+def _deleted_interpolation(counts):
+    """TnT's interpolation weights (Brants 2000, fig. 1), lowest order first.
+
+    For every n-gram event type with count f > 0, each order's estimate is
+    scored with that event left out: ``(f(t3) - 1) / (N - 1)``,
+    ``(f(t2, t3) - 1) / (f(t2) - 1)`` and (order 2)
+    ``(f(t1, t2, t3) - 1) / (f(t1, t2) - 1)``, with 0 where the denominator
+    is 0; the order scoring highest gets f added to its weight (ties share
+    f equally).  The weights are normalized to sum to one; a unigram weight
+    below ``MIN_UNIGRAM_WEIGHT`` is raised to it (and the rest rescaled) so
+    that no transition gets probability zero.
+    """
+    order = counts.ndim - 1
+    bigram = counts.sum(axis=0) if order == 2 else counts
+    unigram = bigram.sum(axis=0)
+    n_events = unigram.sum()
+    cells = np.nonzero(counts)
+    f = counts[cells].astype(np.float64)
+    dst, ctx1 = cells[-1], cells[-2]
+
+    def held_out(num, den):
+        num, den = num - 1.0, den - 1.0
+        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+    scores = [held_out(unigram[dst].astype(np.float64), np.full(f.size, float(n_events))),
+              held_out(bigram[ctx1, dst].astype(np.float64),
+                       bigram.sum(axis=1)[ctx1].astype(np.float64))]
+    if order == 2:
+        context = counts.sum(axis=2)
+        scores.append(held_out(f, context[cells[0], ctx1].astype(np.float64)))
+    scores = np.stack(scores)
+    winners = scores == scores.max(axis=0)
+    lambdas = (winners * (f / winners.sum(axis=0))).sum(axis=1)
+    lambdas /= lambdas.sum()
+    if lambdas[0] < MIN_UNIGRAM_WEIGHT:
+        lambdas[1:] *= (1.0 - MIN_UNIGRAM_WEIGHT) / lambdas[1:].sum()
+        lambdas[0] = MIN_UNIGRAM_WEIGHT
+    return lambdas
+
+
+def _interpolated_transitions(counts, lambdas):
+    """P(w | context) = sum_i lambda_i P^_i(w | last i - 1 tags).
+
+    A context never seen falls back to the next lower order's estimate, so
+    every row is a distribution; every entry is positive because the
+    unigram weight is and every tag (and B) occurs.
+    """
+    order = counts.ndim - 1
+    counts = counts.astype(np.float64)
+    bigram = counts.sum(axis=0) if order == 2 else counts
+    unigram = bigram.sum(axis=0)
+    p1 = unigram / unigram.sum()
+    ctx1 = bigram.sum(axis=1, keepdims=True)
+    p2 = np.divide(bigram, ctx1, out=np.broadcast_to(p1, bigram.shape).copy(),
+                   where=ctx1 > 0)
+    if order == 1:
+        return lambdas[0] * p1 + lambdas[1] * p2
+    ctx2 = counts.sum(axis=2, keepdims=True)
+    probs = np.divide(counts, ctx2,
+                      out=np.broadcast_to(p2, counts.shape).copy(),
+                      where=ctx2 > 0)
+    probs *= lambdas[2]
+    probs += lambdas[1] * p2
+    probs += lambdas[0] * p1
+    return probs
+
+
+# ----------------------------------------------------------------------
+# input checks
+# ----------------------------------------------------------------------
+def _flatten(sentences, name):
+    """Check a list of token lists; return (all tokens, lengths)."""
+    if isinstance(sentences, (str, bytes)) or not hasattr(sentences, "__iter__"):
+        raise TypeError(f"{name} must be a list of token lists, got "
+                        f"{type(sentences).__name__}")
+    sentences = list(sentences)
+    for i, sentence in enumerate(sentences):
+        if not isinstance(sentence, (list, tuple, np.ndarray)):
+            raise TypeError(f"{name}[{i}] must be a list of strings, got "
+                            f"{type(sentence).__name__}")
+    tokens = list(chain.from_iterable(sentences))
+    if not all(map(isinstance, tokens, repeat(str))):
+        for i, sentence in enumerate(sentences):
+            for j, token in enumerate(sentence):
+                if not isinstance(token, str):
+                    raise TypeError(f"{name}[{i}][{j}] must be a str, got "
+                                    f"{type(token).__name__}")
+    lengths = np.fromiter(map(len, sentences), dtype=np.int64,
+                          count=len(sentences))
+    return tokens, lengths
+
+
+def _check_same_shape(lengths, tag_lengths, name):
+    if lengths.size != tag_lengths.size:
+        raise ValueError(f"got {lengths.size} sentences but {tag_lengths.size} "
+                         f"{name} lists")
+    bad = np.flatnonzero(lengths != tag_lengths)
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"sentence {i} has {lengths[i]} tokens but "
+                         f"{name}[{i}] has {tag_lengths[i]} tags")
