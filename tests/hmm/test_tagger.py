@@ -518,7 +518,7 @@ def test_bad_predict_input_and_unfitted():
         model.log_emission(["a", 1])
 
 
-def test_fit_is_fast_enough_and_repeatable(first_order_data):
+def test_fit_is_repeatable_and_refit_replaces_arrays(first_order_data):
     (x, y), (x_test, _), _ = first_order_data
     a = HMMTagger().fit(x, y)
     b = HMMTagger().fit(x, y)
