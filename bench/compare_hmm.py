@@ -39,6 +39,9 @@ except ImportError:       # pragma: no cover - optional peer
     librosa = None
 
 
+WORKLOADS = ("decode", "long", "score", "fit")
+
+
 def random_model(cls, n_states, n_symbols, rng):
     model = cls(n_components=n_states, n_features=n_symbols, init_params="")
     model.startprob_ = rng.dirichlet(np.ones(n_states))
@@ -161,13 +164,22 @@ def main(argv=None):
     parser.add_argument("--scale", type=float, default=1.0,
                         help="multiply every workload's size (default 1)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", nargs="+", metavar="WORKLOAD",
+                        choices=WORKLOADS, default=list(WORKLOADS),
+                        help=f"run only these of {', '.join(WORKLOADS)}")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     rows = []
-    X, lengths, model = bench_decode(max(1, int(50_000 * args.scale)), rng, rows)
-    bench_long(max(2, int(20_000 * args.scale)), rng, rows)
-    bench_score(X, lengths, model, rows)
-    bench_fit(max(1, int(5_000 * args.scale)), rng, rows)
+    if {"decode", "score"} & set(args.only):
+        decode_rows = rows if "decode" in args.only else []
+        X, lengths, model = bench_decode(max(1, int(50_000 * args.scale)),
+                                         rng, decode_rows)
+    if "long" in args.only:
+        bench_long(max(2, int(20_000 * args.scale)), rng, rows)
+    if "score" in args.only:
+        bench_score(X, lengths, model, rows)
+    if "fit" in args.only:
+        bench_fit(max(1, int(5_000 * args.scale)), rng, rows)
     print(f"compare_hmm (scale {args.scale}) on {machine()}")
     print("ratio = peer steady time / fastapml steady time\n")
     print(table(rows, ["workload", "library", "first call", "steady", "ratio",

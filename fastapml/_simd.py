@@ -6,8 +6,10 @@ loop when rows are short.  A max-plus product wants the opposite layout: the
 running maxima of a block of destinations held in vector registers while the
 loop runs over sources.  These intrinsics emit exactly that code.
 
-Each call works on ``n_vec`` vectors of ``LANES`` (512 bits: 8 float64 or
-16 float32) consecutive destinations; callers pad rows to a multiple of 16.
+Each call works on ``n_vec`` (1 to 8) vectors of 512 bits (8 float64 or 16
+float32 lanes) of consecutive destinations, one independent running maximum
+per vector, so up to eight compare-and-select chains overlap; callers pad
+rows to a multiple of 16 elements.
 """
 from llvmlite import ir
 from numba import types
@@ -15,7 +17,8 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 VECTOR_BYTES = 64
-TILE_BYTES = 4 * VECTOR_BYTES   # the widest call: four vectors of destinations
+MAX_VECTORS = 8                 # the widest call keeps 8 + 8 vectors in registers
+TILE_BYTES = MAX_VECTORS * VECTOR_BYTES
 PAD = 16        # rows padded to a multiple of this many elements suit both dtypes
 
 
@@ -107,7 +110,43 @@ def _make_maxplus(n_vec):
     return maxplus
 
 
-maxplus1 = _make_maxplus(1)
-maxplus2 = _make_maxplus(2)
-maxplus3 = _make_maxplus(3)
-maxplus4 = _make_maxplus(4)
+maxplus1, maxplus2, maxplus3, maxplus4, maxplus5, maxplus6, maxplus7, maxplus8 = (
+    _make_maxplus(n) for n in range(1, MAX_VECTORS + 1))
+
+
+@intrinsic
+def prefetch_row(typingctx, table, row):
+    """Hint the CPU to start loading ``table[row]`` (a C 2-D array) into cache.
+
+    Used one step ahead on emission rows gathered by symbol, whose addresses
+    are random and would otherwise stall each step on a cache miss.
+    """
+    if not (_float_array(table, 2) and isinstance(row, types.Integer)):
+        return None
+    sig = types.void(table, row)
+
+    def codegen(context, builder, signature, args):
+        arr = context.make_array(signature.args[0])(context, builder, args[0])
+        row_v = context.cast(builder, args[1], signature.args[1], types.int64)
+        i64, i32 = ir.IntType(64), ir.IntType(32)
+        itemsize = context.get_abi_sizeof(context.get_value_type(
+            signature.args[0].dtype))
+        row_len = builder.sdiv(builder.extract_value(arr.strides, 0),
+                               ir.Constant(i64, itemsize))
+        start = builder.gep(arr.data, [builder.mul(row_v, row_len)])
+        ptr_type = ir.IntType(8).as_pointer()
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [ptr_type, i32, i32, i32]),
+            "llvm.prefetch.p0i8")
+        line = 64
+        n_lines = builder.sdiv(builder.add(builder.mul(row_len, ir.Constant(i64, itemsize)),
+                                           ir.Constant(i64, line - 1)),
+                               ir.Constant(i64, line))
+        base = builder.bitcast(start, ptr_type)
+        with cgutils.for_range(builder, n_lines) as loop:
+            ptr = builder.gep(base, [builder.mul(loop.index, ir.Constant(i64, line))])
+            builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3),
+                              ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen

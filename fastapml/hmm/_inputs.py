@@ -22,7 +22,7 @@ def tiled_rows(rows, n_real):
 
     Returns ``(tiles, n_cols, row_hi, row_lo)``: ``tiles`` has shape
     (..., n_tiles, R, TILE) with ``tiles[..., t, r, :] = rows[..., r,
-    t * TILE:(t + 1) * TILE]`` (TILE = 256 bytes of the dtype), ``n_cols`` is
+    t * TILE:(t + 1) * TILE]`` (TILE = 512 bytes of the dtype), ``n_cols`` is
     C rounded up to a multiple of 16, and ``row_hi``/``row_lo`` are each row's
     max and min over its first ``n_real`` columns (the kernels use them to
     skip sources that cannot win any destination).

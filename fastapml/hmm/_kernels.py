@@ -19,7 +19,8 @@ import numpy as np
 from numba import prange
 
 from .._numba import jit
-from .._simd import VECTOR_BYTES, maxplus1, maxplus2, maxplus3, maxplus4
+from .._simd import (VECTOR_BYTES, maxplus1, maxplus2, maxplus3, maxplus4,
+                     maxplus5, maxplus6, maxplus7, maxplus8, prefetch_row)
 
 
 # --------------------------------------------------------------------------
@@ -29,26 +30,79 @@ from .._simd import VECTOR_BYTES, maxplus1, maxplus2, maxplus3, maxplus4
 # For sources i with scores delta[i] and rows trans[i, :], compute for each
 # destination j:  best[j] = max_i delta[i] + trans[i, j]  and its first
 # arg-max.  The wrapper pads rows with -inf to ``n_cols`` (a multiple of 16)
-# and packs them into column tiles of 256 bytes, ``tiles[t, i, :] =
+# and packs them into column tiles of 512 bytes, ``tiles[t, i, :] =
 # trans[i, t * TILE:(t + 1) * TILE]``, so that relaxing one tile streams
 # one contiguous block of memory.
 
 @jit
 def _live_sources(delta, row_hi, row_lo, live):
-    """Ascending list of the sources that can reach or tie some best[j].
+    """The sources that can reach or tie some best[j], in ascending order.
 
-    With top = argmax(delta), every best[j] >= delta[top] + row_lo[top]; a
-    source with delta[i] + row_hi[i] below that bound loses strictly
-    everywhere and is skipped (exact; -inf sources are skipped too).
+    Every best[j] >= floor = max_i delta[i] + row_lo[i]; a source with
+    delta[i] + row_hi[i] < floor loses strictly everywhere and is skipped
+    (exact; -inf sources are skipped too).  ``live`` is (2, K) scratch whose
+    row 0 holds 0..K-1; returns ``(sources, n)``: row 0 itself when every
+    source is live (the usual case for dense models, found by a branch-free
+    count), else the compacted list in row 1.
     """
-    top = _first_argmax(delta)
-    floor = delta[top] + row_lo[top]
-    n_live = 0
-    for i in range(delta.shape[0]):          # branch-free compaction
-        s = delta[i]
-        live[n_live] = i
-        n_live += (s != -np.inf) & (s + row_hi[i] >= floor)
-    return n_live
+    n = delta.shape[0]
+    f0 = f1 = f2 = f3 = -np.inf            # four chains hide the select latency
+    i = 0
+    while i + 4 <= n:
+        v0 = delta[i] + row_lo[i]
+        v1 = delta[i + 1] + row_lo[i + 1]
+        v2 = delta[i + 2] + row_lo[i + 2]
+        v3 = delta[i + 3] + row_lo[i + 3]
+        f0 = v0 if v0 > f0 else f0
+        f1 = v1 if v1 > f1 else f1
+        f2 = v2 if v2 > f2 else f2
+        f3 = v3 if v3 > f3 else f3
+        i += 4
+    while i < n:
+        v0 = delta[i] + row_lo[i]
+        f0 = v0 if v0 > f0 else f0
+        i += 1
+    floor = max(max(f0, f1), max(f2, f3))
+    count = 0
+    for i in range(n):
+        count += (delta[i] != -np.inf) & (delta[i] + row_hi[i] >= floor)
+    if count == n:
+        return live[0], n
+    out = live[1]
+    count = 0
+    for i in range(n):                      # branch-free compaction
+        out[count] = i
+        count += (delta[i] != -np.inf) & (delta[i] + row_hi[i] >= floor)
+    return out, count
+
+
+# Pruning is an optimization only (a -inf or losing source never wins a
+# strict comparison), so a decoder whose checks keep pruning less than a
+# quarter of the sources stops paying for them: after _PRUNE_PATIENCE such
+# checks in a row it checks only every _PRUNE_RECHECK steps.
+_PRUNE_PATIENCE = 8
+_PRUNE_RECHECK = 64
+
+
+@jit
+def _adaptive_sources(delta, row_hi, row_lo, live, prune):
+    """:func:`_live_sources`, skipped while it keeps pruning nothing.
+
+    ``prune`` is int64 state (useless checks in a row, steps left to skip)
+    carried across the steps and sequences of one decoder.
+    """
+    n = delta.shape[0]
+    if prune[1] > 0:
+        prune[1] -= 1
+        return live[0], n
+    sources, n_live = _live_sources(delta, row_hi, row_lo, live)
+    if 4 * n_live <= 3 * n:                 # useful: a quarter or more pruned
+        prune[0] = 0
+    else:
+        prune[0] += 1
+        if prune[0] >= _PRUNE_PATIENCE:
+            prune[1] = _PRUNE_RECHECK
+    return sources, n_live
 
 
 @jit
@@ -57,22 +111,31 @@ def _maxplus(delta, tiles, live, n_live, best, argf, n_cols, t0, t1):
     of delta[i] + trans[i, j], for the columns of tiles t0..t1-1 (j0 is the
     first column of tile t0).
 
-    A full tile is four vectors whose running maxima stay in registers while
-    the sources stream by (see :mod:`fastapml._simd`).
+    A tile is up to eight vectors whose running maxima stay in registers
+    while the sources stream by (see :mod:`fastapml._simd`).
     """
     tile = tiles.shape[2]
     lanes = VECTOR_BYTES // best.itemsize
     for t in range(t0, t1):
         out = (t - t0) * tile
         n_vec = min(tile, n_cols - t * tile) // lanes
-        if n_vec == 4:
-            maxplus4(delta, tiles[t], live, n_live, 0, best, argf, out)
+        trans = tiles[t]
+        if n_vec == 8:
+            maxplus8(delta, trans, live, n_live, 0, best, argf, out)
+        elif n_vec == 7:
+            maxplus7(delta, trans, live, n_live, 0, best, argf, out)
+        elif n_vec == 6:
+            maxplus6(delta, trans, live, n_live, 0, best, argf, out)
+        elif n_vec == 5:
+            maxplus5(delta, trans, live, n_live, 0, best, argf, out)
+        elif n_vec == 4:
+            maxplus4(delta, trans, live, n_live, 0, best, argf, out)
         elif n_vec == 3:
-            maxplus3(delta, tiles[t], live, n_live, 0, best, argf, out)
+            maxplus3(delta, trans, live, n_live, 0, best, argf, out)
         elif n_vec == 2:
-            maxplus2(delta, tiles[t], live, n_live, 0, best, argf, out)
+            maxplus2(delta, trans, live, n_live, 0, best, argf, out)
         else:
-            maxplus1(delta, tiles[t], live, n_live, 0, best, argf, out)
+            maxplus1(delta, trans, live, n_live, 0, best, argf, out)
 
 
 @jit
@@ -123,13 +186,14 @@ def _viterbi_one(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
     n_states = tiles.shape[1]
     if n_steps == 0:
         return 0.0
-    delta, new, best, argf, live = work
+    delta, new, best, argf, live, prune = work
     e = emit[obs[0]]
     for j in range(n_states):
         delta[j] = log_start[j] + e[j]
     for t in range(1, n_steps):
-        n_live = _live_sources(delta, row_hi, row_lo, live)
-        _maxplus(delta, tiles, live, n_live, best, argf, n_cols, 0,
+        prefetch_row(emit, obs[t])
+        sources, n_live = _adaptive_sources(delta, row_hi, row_lo, live, prune)
+        _maxplus(delta, tiles, sources, n_live, best, argf, n_cols, 0,
                  tiles.shape[0])
         e = emit[obs[t]]
         for j in range(n_states):
@@ -140,15 +204,25 @@ def _viterbi_one(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
 
 
 @jit
+def _live_scratch(n_states):
+    """(2, K) int64 scratch for :func:`_live_sources`; row 0 is 0..K-1."""
+    live = np.empty((2, n_states), dtype=np.int64)
+    for i in range(n_states):
+        live[0, i] = i
+    return live
+
+
+@jit
 def _workspace(tiles, dtype_proto):
-    """Scratch for one decoder: delta, new (K), best, argf (all tiles), live."""
+    """Scratch for one decoder: delta, new (K), best, argf (all tiles), live
+    (see :func:`_live_sources`) and the pruning state."""
     n_states = tiles.shape[1]
     delta = np.empty(n_states, dtype=dtype_proto.dtype)
     new = np.empty_like(delta)
     best = np.empty(tiles.shape[0] * tiles.shape[2], dtype=dtype_proto.dtype)
     argf = np.empty_like(best)
-    live = np.empty(n_states, dtype=np.int64)
-    return delta, new, best, argf, live
+    return (delta, new, best, argf, _live_scratch(n_states),
+            np.zeros(2, dtype=np.int64))
 
 
 @jit(parallel=True)
@@ -203,20 +277,21 @@ def viterbi_wide(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
     n_tiles, n_states, tile = tiles.shape
     per_block = (n_tiles + n_blocks - 1) // n_blocks
     bp = np.empty((n_steps, n_states), dtype=bp_proto.dtype)
-    delta, new, _, _, live = _workspace(tiles, log_start)
+    delta, new, _, _, live, _ = _workspace(tiles, log_start)
     best = np.empty((n_blocks, per_block * tile), dtype=log_start.dtype)
     argf = np.empty_like(best)
     e = emit[obs[0]]
     for j in range(n_states):
         delta[j] = log_start[j] + e[j]
     for t in range(1, n_steps):
-        n_live = _live_sources(delta, row_hi, row_lo, live)
+        sources, n_live = _live_sources(delta, row_hi, row_lo, live)
         e = emit[obs[t]]
         bpt = bp[t]
         for k in prange(n_blocks):
             t0 = k * per_block
             t1 = min(t0 + per_block, n_tiles)
-            _maxplus(delta, tiles, live, n_live, best[k], argf[k], n_cols, t0, t1)
+            _maxplus(delta, tiles, sources, n_live, best[k], argf[k], n_cols,
+                     t0, t1)
             for j in range(t0 * tile, min(t1 * tile, n_states)):
                 new[j] = best[k, j - t0 * tile] + e[j]
                 bpt[j] = argf[k, j - t0 * tile]
@@ -249,11 +324,14 @@ def _viterbi2_one(emit, obs, by_prev, n_cols, row_hi, row_lo, path, bp, delta,
     delta[:, :] = -np.inf
     delta[k, k] = 0.0
     for t in range(n_steps):
+        if t + 1 < n_steps:
+            prefetch_row(emit, obs[t + 1])
         e = emit[obs[t]]
         new[:, :] = -np.inf
         for v in range(n_tags):
-            n_live = _live_sources(delta[v], row_hi[v], row_lo[v], live)
-            _maxplus(delta[v], by_prev[v], live, n_live, best, argf, n_cols,
+            sources, n_live = _live_sources(delta[v], row_hi[v], row_lo[v],
+                                            live)
+            _maxplus(delta[v], by_prev[v], sources, n_live, best, argf, n_cols,
                      0, by_prev.shape[1])
             for w in range(k):
                 new[w, v] = best[w] + e[w]
@@ -289,7 +367,7 @@ def _viterbi2_range(emit, obs, offsets, first, last, by_prev, n_cols, row_hi,
     new = np.empty_like(delta)
     best = np.empty(by_prev.shape[1] * by_prev.shape[3], dtype=by_prev.dtype)
     argf = np.empty_like(best)
-    live = np.empty(n_tags, dtype=np.int64)
+    live = _live_scratch(n_tags)
     for s in range(first, last):
         a, b = offsets[s], offsets[s + 1]
         log_probs[s] = _viterbi2_one(emit, obs[a:b], by_prev, n_cols, row_hi,
@@ -326,7 +404,7 @@ LOG_UNDERFLOW = -708.0
 
 @jit
 def _forward_backward_one(emit, obs, trans, start, post, alpha, scale, beta,
-                          nxt, tmp, xi):
+                          nxt, tmp, xi, backward):
     """Scaled forward-backward for one sequence.
 
     ``post`` (T x K) receives the posteriors gamma; ``xi`` (K x K) gets the
@@ -338,7 +416,8 @@ def _forward_backward_one(emit, obs, trans, start, post, alpha, scale, beta,
     Forward: alpha[t] = (alpha[t-1] @ trans) * e[t] / c[t], with c[t] its sum.
     Backward: beta[t, i] = sum_j trans[i, j] e[t+1, j] beta[t+1, j] / c[t+1].
     Each step's emissions are shifted by their maximum before ``exp``; the
-    shifts are added back to the log-likelihood.
+    shifts are added back to the log-likelihood.  Without ``backward`` only
+    the log-likelihood is computed (``post`` is then scratch).
     """
     n_steps = post.shape[0]
     n_states = trans.shape[0]
@@ -375,6 +454,8 @@ def _forward_backward_one(emit, obs, trans, start, post, alpha, scale, beta,
             alpha[t, j] = tmp[j] / total
         scale[t] = total
         loglik += np.log(total) + shift
+    if not backward:
+        return loglik
     beta[:] = 1.0                                # backward; beta = beta[t+1]
     for t in range(n_steps - 2, -1, -1):
         for j in range(n_states):
@@ -418,7 +499,7 @@ def _logsumexp(x):
 
 @jit
 def _forward_backward_log_one(emit, obs, log_trans, log_start, post, lalpha,
-                              lbeta, nxt, tmp, xi):
+                              lbeta, nxt, tmp, xi, backward):
     """Log-space forward-backward for one sequence (the exact fallback).
 
     Same outputs as :func:`_forward_backward_one`; returns -inf (posteriors
@@ -437,6 +518,8 @@ def _forward_backward_log_one(emit, obs, log_trans, log_start, post, lalpha,
                 tmp[i] = lalpha[t - 1, i] + log_trans[i, j]
             lalpha[t, j] = _logsumexp(tmp) + le[j]
     loglik = _logsumexp(lalpha[n_steps - 1])
+    if not backward:
+        return loglik
     if loglik == -np.inf:
         post[:, :] = 0.0
         return -np.inf
@@ -458,12 +541,13 @@ def _forward_backward_log_one(emit, obs, log_trans, log_start, post, lalpha,
 
 @jit
 def _fb_range(emit, obs, offsets, first, last, trans, start, log_trans,
-              log_start, log_space, post, loglik, xi):
+              log_start, log_space, backward, post, loglik, xi):
     """Forward-backward over sequences first..last-1, adding into ``xi``.
 
     Scaled arithmetic first; log space for the sequences it cannot resolve,
     or for all of them when ``log_space`` (a model whose probabilities
-    underflow ``exp``).
+    underflow ``exp``).  Without ``backward`` only the log-likelihoods are
+    computed and ``post`` is ignored (scratch of one sequence is used).
     """
     n_states = trans.shape[0]
     maxlen = 0
@@ -474,24 +558,26 @@ def _fb_range(emit, obs, offsets, first, last, trans, start, log_trans,
     beta = np.empty(n_states)
     nxt = np.empty(n_states)
     tmp = np.empty(n_states)
+    scratch = np.empty((0 if backward else maxlen, n_states))
     for s in range(first, last):
         a, b = offsets[s], offsets[s + 1]
+        out = post[a:b] if backward else scratch[:b - a]
         result = np.nan
         if not log_space:
-            result = _forward_backward_one(emit, obs[a:b], trans, start,
-                                           post[a:b], alpha, scale, beta, nxt,
-                                           tmp, xi)
+            result = _forward_backward_one(emit, obs[a:b], trans, start, out,
+                                           alpha, scale, beta, nxt, tmp, xi,
+                                           backward)
         if np.isnan(result):
             result = _forward_backward_log_one(emit, obs[a:b], log_trans,
-                                               log_start, post[a:b], alpha,
-                                               beta, nxt, tmp, xi)
+                                               log_start, out, alpha, beta,
+                                               nxt, tmp, xi, backward)
         loglik[s] = result
 
 
 @jit(parallel=True)
 def forward_backward_chunks(emit, obs, offsets, chunk_bounds, trans, start,
-                            log_trans, log_start, log_space, post, loglik,
-                            xi_parts):
+                            log_trans, log_start, log_space, backward, post,
+                            loglik, xi_parts):
     """Forward-backward in parallel over chunks of sequences.
 
     Chunk c adds its expected transition counts into ``xi_parts[c]``; the
@@ -500,19 +586,19 @@ def forward_backward_chunks(emit, obs, offsets, chunk_bounds, trans, start,
     """
     for c in prange(chunk_bounds.shape[0] - 1):
         _fb_range(emit, obs, offsets, chunk_bounds[c], chunk_bounds[c + 1],
-                  trans, start, log_trans, log_start, log_space, post, loglik,
-                  xi_parts[c])
+                  trans, start, log_trans, log_start, log_space, backward, post,
+                  loglik, xi_parts[c])
 
 
 @jit
 def forward_backward_serial(emit, obs, offsets, chunk_bounds, trans, start,
-                            log_trans, log_start, log_space, post, loglik,
-                            xi_parts):
+                            log_trans, log_start, log_space, backward, post,
+                            loglik, xi_parts):
     """Serial twin of :func:`forward_backward_chunks` (same chunking)."""
     for c in range(chunk_bounds.shape[0] - 1):
         _fb_range(emit, obs, offsets, chunk_bounds[c], chunk_bounds[c + 1],
-                  trans, start, log_trans, log_start, log_space, post, loglik,
-                  xi_parts[c])
+                  trans, start, log_trans, log_start, log_space, backward, post,
+                  loglik, xi_parts[c])
 
 
 # --------------------------------------------------------------------------

@@ -162,11 +162,11 @@ class CategoricalHMM(BaseEstimator):
         """log emissionprob_ as a (n_features, n_components) C array."""
         return _log(np.ascontiguousarray(self.emissionprob_.T))
 
-    def _posteriors(self, X, lengths):
+    def _posteriors(self, X, lengths, posteriors=True):
         symbols, lengths, offsets = self._sequences(X, lengths)
         return _forward_backward(self._log_emission_table(), symbols, lengths,
                                  offsets, _log(self.transmat_),
-                                 _log(self.startprob_))
+                                 _log(self.startprob_), posteriors)
 
     def score_samples(self, X, lengths=None):
         """Log-likelihood of X and the state posteriors.
@@ -184,7 +184,7 @@ class CategoricalHMM(BaseEstimator):
     def score(self, X, lengths=None):
         """Log-likelihood of X under the model (-inf if X is impossible)."""
         self._check_fitted()
-        return float(self._posteriors(X, lengths)[0].sum())
+        return float(self._posteriors(X, lengths, posteriors=False)[0].sum())
 
     def predict_proba(self, X, lengths=None):
         """State posteriors gamma[t, k] = P(state k at t | X)."""

@@ -56,18 +56,21 @@ def forward_backward(log_emit, lengths, log_trans, log_start, symbols=None):
     return run_validated(table, obs, lengths, offsets, log_trans, log_start)
 
 
-def run_validated(table, obs, lengths, offsets, log_trans, log_start):
+def run_validated(table, obs, lengths, offsets, log_trans, log_start,
+                  posteriors=True):
     """:func:`forward_backward` on inputs that already passed its checks.
 
     Sequences run in scaled arithmetic; those it cannot resolve (an
     emission ratio or every state's mass underflowing) are redone in log
     space, and a model whose own probabilities underflow runs in log space.
+    With ``posteriors=False`` only the forward pass runs and the
+    posteriors and counts come back empty (N x K memory is not needed).
     """
     n_states = log_trans.shape[0]
     finite = np.concatenate((log_trans.ravel(), log_start))
     finite = finite[np.isfinite(finite)]
     log_space = bool(finite.size and finite.min() < _kernels.LOG_UNDERFLOW)
-    posteriors = np.zeros((obs.size, n_states))
+    post = np.zeros((obs.size if posteriors else 0, n_states))
     logliks = np.zeros(lengths.size)
     # The chunking depends on the data only, never on the thread count, so
     # the summed counts are identical however many threads run.
@@ -78,5 +81,5 @@ def run_validated(table, obs, lengths, offsets, log_trans, log_start):
               if parallel_allowed() and n_threads() > 1
               else _kernels.forward_backward_serial)
     kernel(table, obs, offsets, bounds, np.exp(log_trans), np.exp(log_start),
-           log_trans, log_start, log_space, posteriors, logliks, xi_parts)
-    return logliks, posteriors, xi_parts.sum(axis=0)
+           log_trans, log_start, log_space, posteriors, post, logliks, xi_parts)
+    return logliks, post, xi_parts.sum(axis=0)
