@@ -284,6 +284,8 @@ def viterbi_wide(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
     for j in range(n_states):
         delta[j] = log_start[j] + e[j]
     for t in range(1, n_steps):
+        if t + 1 < n_steps:
+            prefetch_row(emit, obs[t + 1])
         sources, n_live = _live_sources(delta, row_hi, row_lo, live)
         e = emit[obs[t]]
         bpt = bp[t]
