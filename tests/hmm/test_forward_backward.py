@@ -2,7 +2,6 @@
 reference, itself under other thread counts, and bad input."""
 import itertools
 import math
-import threading
 
 import numba
 import numpy as np
@@ -55,27 +54,6 @@ def brute_force(log_emit, lengths, log_trans, log_start):
         posts.append(post)
     posts.append(np.zeros((0, n_states)))
     return np.array(logliks), np.concatenate(posts), xi_sum
-
-
-def run_in_threads(fn, n=2):
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def work(i):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    if errors:
-        raise errors[0]
-    return results
 
 
 def assert_same(a, b):
@@ -296,7 +274,7 @@ def _thread_case():
             rand_log(rng, k))
 
 
-def test_same_answer_from_two_python_threads():
+def test_same_answer_from_two_python_threads(run_in_threads):
     args = _thread_case()
     expected = forward_backward(*args)
     for result in run_in_threads(lambda: forward_backward(*args)):

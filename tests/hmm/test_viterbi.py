@@ -2,7 +2,6 @@
 force, the NumPy reference, itself under other thread counts, and bad input."""
 import itertools
 import math
-import threading
 
 import numba
 import numpy as np
@@ -71,28 +70,6 @@ def brute_best(score, n_states, n_steps):
     scores = {p: score(p) for p in itertools.product(range(n_states), repeat=n_steps)}
     best = max(scores.values())
     return best, {p for p, s in scores.items() if s == best}
-
-
-def run_in_threads(fn, n=2):
-    """Call ``fn()`` from ``n`` Python threads released at the same moment."""
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def work(i):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except BaseException as exc:   # surfaced in the main thread below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    if errors:
-        raise errors[0]
-    return results
 
 
 @pytest.fixture
@@ -472,7 +449,7 @@ def _thread_cases():
 
 
 @pytest.mark.parametrize("case", [0, 1], ids=["many-sequences", "one-wide-sequence"])
-def test_same_answer_from_two_python_threads(case):
+def test_same_answer_from_two_python_threads(case, run_in_threads):
     args = _thread_cases()[case]
     expected = viterbi_batch(*args)
     for paths, log_probs in run_in_threads(lambda: viterbi_batch(*args)):
