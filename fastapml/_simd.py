@@ -37,43 +37,56 @@ def _float_array(ty, ndim):
             and ty.dtype in (types.float32, types.float64))
 
 
+def _row_pointer(builder, arr, index, itemsize):
+    """Pointer to ``arr[index]`` (first axis) of a C-contiguous array."""
+    stride = builder.sdiv(builder.extract_value(arr.strides, 0),
+                          ir.Constant(ir.IntType(64), itemsize))
+    return builder.gep(arr.data, [builder.mul(index, stride)])
+
+
 def _make_maxplus(n_vec):
     @intrinsic
-    def maxplus(typingctx, delta, trans, live, n_live, col, best, argf, out):
-        """best[out + l], argf[out + l] = max / first arg-max over k < n_live of
-        delta[live[k]] + trans[live[k], col + l], for l < n_vec * LANES.
+    def maxplus(typingctx, delta, tiles, tile, live, live_row, n_live, best,
+                argf, out):
+        """best[out + l], argf[out + l] = max / first arg-max over k < n_live
+        of delta[i] + tiles[tile, i, l] with i = live[live_row, k], for
+        l < n_vec * LANES.
 
-        Sources are taken in the order of ``live`` (ascending), and a later
-        one must be strictly greater to win, so ties keep the lowest index.
-        The arg-max is returned as a float of the scores' dtype.
+        Sources are taken in the order of ``live[live_row]`` (ascending), and
+        a later one must be strictly greater to win, so ties keep the lowest
+        index.  The arg-max is returned as a float of the scores' dtype.
+        Indices instead of array views keep numba's reference counting out
+        of the per-step path.
         """
-        if not (_float_array(delta, 1) and _float_array(trans, 2)
+        ints = (tile, live_row, n_live, out)
+        if not (_float_array(delta, 1) and _float_array(tiles, 3)
                 and _float_array(best, 1) and _float_array(argf, 1)
-                and delta.dtype == trans.dtype == best.dtype == argf.dtype
-                and isinstance(live, types.Array) and live.dtype == types.int64
-                and isinstance(n_live, types.Integer)
-                and isinstance(col, types.Integer)
-                and isinstance(out, types.Integer)):
+                and delta.dtype == tiles.dtype == best.dtype == argf.dtype
+                and isinstance(live, types.Array) and live.ndim == 2
+                and live.layout == "C" and live.dtype == types.int64
+                and all(isinstance(x, types.Integer) for x in ints)):
             return None
-        sig = types.void(delta, trans, live, n_live, col, best, argf, out)
+        sig = types.void(delta, tiles, tile, live, live_row, n_live, best,
+                         argf, out)
 
         def codegen(context, builder, signature, args):
-            delta_v, trans_v, live_v, n_live_v, col_v, best_v, argf_v, out_v = args
             ftype = context.get_value_type(signature.args[0].dtype)
             itemsize = context.get_abi_sizeof(ftype)
             vtype = ir.VectorType(ftype, VECTOR_BYTES // itemsize)
             lanes = vtype.count
             i64 = ir.IntType(64)
-            arrays = [context.make_array(ty)(context, builder, value)
-                      for ty, value in zip(signature.args, args)
-                      if isinstance(ty, types.Array)]
+            arrays, ints = [], []
+            for ty, value in zip(signature.args, args):
+                if isinstance(ty, types.Array):
+                    arrays.append(context.make_array(ty)(context, builder, value))
+                else:
+                    ints.append(context.cast(builder, value, ty, types.int64))
             d_arr, t_arr, l_arr, b_arr, a_arr = arrays
-            row_len = builder.sdiv(builder.extract_value(t_arr.strides, 0),
+            tile_v, live_row_v, n_live_v, out_v = ints
+            trans = _row_pointer(builder, t_arr, tile_v, itemsize)
+            row_len = builder.sdiv(builder.extract_value(t_arr.strides, 1),
                                    ir.Constant(i64, itemsize))
-            col_v = context.cast(builder, col_v, signature.args[4], types.int64)
-            out_v = context.cast(builder, out_v, signature.args[7], types.int64)
-            n_live_v = context.cast(builder, n_live_v, signature.args[3],
-                                    types.int64)
+            sources = _row_pointer(builder, l_arr, live_row_v, 8)
             ninf = ir.Constant(vtype, [ir.Constant(ftype, float("-inf"))] * lanes)
             zero = ir.Constant(vtype, [ir.Constant(ftype, 0.0)] * lanes)
             best_slots = [cgutils.alloca_once_value(builder, ninf)
@@ -81,13 +94,13 @@ def _make_maxplus(n_vec):
             arg_slots = [cgutils.alloca_once_value(builder, zero)
                          for _ in range(n_vec)]
             with cgutils.for_range(builder, n_live_v) as loop:
-                source = builder.load(builder.gep(l_arr.data, [loop.index]))
+                source = builder.load(builder.gep(sources, [loop.index]))
                 score = _splat(builder, builder.load(
                     builder.gep(d_arr.data, [source])), vtype)
                 index = _splat(builder, builder.sitofp(source, ftype), vtype)
-                row = builder.add(builder.mul(source, row_len), col_v)
+                row = builder.mul(source, row_len)
                 for u in range(n_vec):
-                    ptr = builder.gep(t_arr.data,
+                    ptr = builder.gep(trans,
                                       [builder.add(row, ir.Constant(i64, u * lanes))])
                     cand = builder.fadd(score, builder.load(
                         builder.bitcast(ptr, vtype.as_pointer()), align=itemsize))

@@ -41,9 +41,10 @@ def _live_sources(delta, row_hi, row_lo, live):
     Every best[j] >= floor = max_i delta[i] + row_lo[i]; a source with
     delta[i] + row_hi[i] < floor loses strictly everywhere and is skipped
     (exact; -inf sources are skipped too).  ``live`` is (2, K) scratch whose
-    row 0 holds 0..K-1; returns ``(sources, n)``: row 0 itself when every
-    source is live (the usual case for dense models, found by a branch-free
-    count), else the compacted list in row 1.
+    row 0 holds 0..K-1; returns ``(row, n)``: the sources are
+    ``live[row, :n]``, row 0 when every source is live (the usual case for
+    dense models, found by a branch-free count), else the compacted list
+    written to row 1.
     """
     n = delta.shape[0]
     f0 = f1 = f2 = f3 = -np.inf            # four chains hide the select latency
@@ -67,13 +68,12 @@ def _live_sources(delta, row_hi, row_lo, live):
     for i in range(n):
         count += (delta[i] != -np.inf) & (delta[i] + row_hi[i] >= floor)
     if count == n:
-        return live[0], n
-    out = live[1]
+        return 0, n
     count = 0
     for i in range(n):                      # branch-free compaction
-        out[count] = i
+        live[1, count] = i
         count += (delta[i] != -np.inf) & (delta[i] + row_hi[i] >= floor)
-    return out, count
+    return 1, count
 
 
 # Pruning is an optimization only (a -inf or losing source never wins a
@@ -94,22 +94,22 @@ def _adaptive_sources(delta, row_hi, row_lo, live, prune):
     n = delta.shape[0]
     if prune[1] > 0:
         prune[1] -= 1
-        return live[0], n
-    sources, n_live = _live_sources(delta, row_hi, row_lo, live)
+        return 0, n
+    row, n_live = _live_sources(delta, row_hi, row_lo, live)
     if 4 * n_live <= 3 * n:                 # useful: a quarter or more pruned
         prune[0] = 0
     else:
         prune[0] += 1
         if prune[0] >= _PRUNE_PATIENCE:
             prune[1] = _PRUNE_RECHECK
-    return sources, n_live
+    return row, n_live
 
 
 @jit
-def _maxplus(delta, tiles, live, n_live, best, argf, n_cols, t0, t1):
-    """best[j - j0], argf[j - j0] = max / first arg-max over the live sources
-    of delta[i] + trans[i, j], for the columns of tiles t0..t1-1 (j0 is the
-    first column of tile t0).
+def _maxplus(delta, tiles, live, live_row, n_live, best, argf, n_cols, t0, t1):
+    """best[j - j0], argf[j - j0] = max / first arg-max of delta[i] +
+    trans[i, j] over the sources live[live_row, :n_live], for the columns of
+    tiles t0..t1-1 (j0 is the first column of tile t0).
 
     A tile is up to eight vectors whose running maxima stay in registers
     while the sources stream by (see :mod:`fastapml._simd`).
@@ -119,23 +119,22 @@ def _maxplus(delta, tiles, live, n_live, best, argf, n_cols, t0, t1):
     for t in range(t0, t1):
         out = (t - t0) * tile
         n_vec = min(tile, n_cols - t * tile) // lanes
-        trans = tiles[t]
         if n_vec == 8:
-            maxplus8(delta, trans, live, n_live, 0, best, argf, out)
+            maxplus8(delta, tiles, t, live, live_row, n_live, best, argf, out)
         elif n_vec == 7:
-            maxplus7(delta, trans, live, n_live, 0, best, argf, out)
+            maxplus7(delta, tiles, t, live, live_row, n_live, best, argf, out)
         elif n_vec == 6:
-            maxplus6(delta, trans, live, n_live, 0, best, argf, out)
+            maxplus6(delta, tiles, t, live, live_row, n_live, best, argf, out)
         elif n_vec == 5:
-            maxplus5(delta, trans, live, n_live, 0, best, argf, out)
+            maxplus5(delta, tiles, t, live, live_row, n_live, best, argf, out)
         elif n_vec == 4:
-            maxplus4(delta, trans, live, n_live, 0, best, argf, out)
+            maxplus4(delta, tiles, t, live, live_row, n_live, best, argf, out)
         elif n_vec == 3:
-            maxplus3(delta, trans, live, n_live, 0, best, argf, out)
+            maxplus3(delta, tiles, t, live, live_row, n_live, best, argf, out)
         elif n_vec == 2:
-            maxplus2(delta, trans, live, n_live, 0, best, argf, out)
+            maxplus2(delta, tiles, t, live, live_row, n_live, best, argf, out)
         else:
-            maxplus1(delta, trans, live, n_live, 0, best, argf, out)
+            maxplus1(delta, tiles, t, live, live_row, n_live, best, argf, out)
 
 
 @jit
@@ -192,12 +191,12 @@ def _viterbi_one(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
         delta[j] = log_start[j] + e[j]
     for t in range(1, n_steps):
         prefetch_row(emit, obs[t])
-        sources, n_live = _adaptive_sources(delta, row_hi, row_lo, live, prune)
-        _maxplus(delta, tiles, sources, n_live, best, argf, n_cols, 0,
+        row, n_live = _adaptive_sources(delta, row_hi, row_lo, live, prune)
+        _maxplus(delta, tiles, live, row, n_live, best, argf, n_cols, 0,
                  tiles.shape[0])
-        e = emit[obs[t]]
+        symbol = obs[t]
         for j in range(n_states):
-            new[j] = best[j] + e[j]
+            new[j] = best[j] + emit[symbol, j]
             bp[t, j] = argf[j]
         delta, new = new, delta
     return _finish(delta, log_end, bp, path, n_states)
@@ -286,13 +285,13 @@ def viterbi_wide(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
     for t in range(1, n_steps):
         if t + 1 < n_steps:
             prefetch_row(emit, obs[t + 1])
-        sources, n_live = _live_sources(delta, row_hi, row_lo, live)
+        row, n_live = _live_sources(delta, row_hi, row_lo, live)
         e = emit[obs[t]]
         bpt = bp[t]
         for k in prange(n_blocks):
             t0 = k * per_block
             t1 = min(t0 + per_block, n_tiles)
-            _maxplus(delta, tiles, sources, n_live, best[k], argf[k], n_cols,
+            _maxplus(delta, tiles, live, row, n_live, best[k], argf[k], n_cols,
                      t0, t1)
             for j in range(t0 * tile, min(t1 * tile, n_states)):
                 new[j] = best[k, j - t0 * tile] + e[j]
@@ -331,9 +330,8 @@ def _viterbi2_one(emit, obs, by_prev, n_cols, row_hi, row_lo, path, bp, delta,
         e = emit[obs[t]]
         new[:, :] = -np.inf
         for v in range(n_tags):
-            sources, n_live = _live_sources(delta[v], row_hi[v], row_lo[v],
-                                            live)
-            _maxplus(delta[v], by_prev[v], sources, n_live, best, argf, n_cols,
+            row, n_live = _live_sources(delta[v], row_hi[v], row_lo[v], live)
+            _maxplus(delta[v], by_prev[v], live, row, n_live, best, argf, n_cols,
                      0, by_prev.shape[1])
             for w in range(k):
                 new[w, v] = best[w] + e[w]

@@ -17,7 +17,8 @@ def test_maxplus_inner_loop_is_packed(dtype, suffix):
     k = 45
     tiles, n_cols, _, _ = tiled_rows(np.zeros((k, k), dtype=dtype), k)
     best = np.empty(tiles.shape[0] * tiles.shape[2], dtype=dtype)
-    args = (np.zeros(k, dtype=dtype), tiles, np.arange(k), k, best,
+    live = np.arange(k)[None, :].copy()
+    args = (np.zeros(k, dtype=dtype), tiles, live, 0, k, best,
             np.empty_like(best), n_cols, 0, tiles.shape[0])
     fresh(*args)
     asm = fresh.inspect_asm(fresh.signatures[0])
@@ -25,4 +26,4 @@ def test_maxplus_inner_loop_is_packed(dtype, suffix):
     for op in ("vadd", "vcmp", "vmax"):
         assert re.search(rf"{op}\w*{suffix}\s+.*%[xyz]mm", asm), op
     # and the results are right: all-zero scores give 0 at every column
-    assert (args[4][:k] == 0).all() and (args[5][:k] == 0).all()
+    assert (best[:k] == 0).all() and (args[6][:k] == 0).all()
