@@ -11,9 +11,9 @@ them; these functions trust their inputs):
 * Ties break to the lowest state index: sources are scanned in ascending
   order and a candidate must be strictly greater to win.
 * The running arg-max is kept as a float of the same width as the scores
-  (exact for indices < 2**24), so the compare-and-select inner loop works on
-  one vector width and LLVM vectorizes it; it is narrowed to the unsigned
-  back-pointer type once per step.
+  (exact for indices < 2**24), so the compare-and-select inner loop (an
+  explicit-SIMD intrinsic, :mod:`fastapml._simd`) works on one vector width;
+  it is narrowed to the unsigned back-pointer type once per step.
 """
 import numpy as np
 from numba import prange
