@@ -276,7 +276,7 @@ def viterbi_wide(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
     n_tiles, n_states, tile = tiles.shape
     per_block = (n_tiles + n_blocks - 1) // n_blocks
     bp = np.empty((n_steps, n_states), dtype=bp_proto.dtype)
-    delta, new, _, _, live, _ = _workspace(tiles, log_start)
+    delta, new, _, _, live, prune = _workspace(tiles, log_start)
     best = np.empty((n_blocks, per_block * tile), dtype=log_start.dtype)
     argf = np.empty_like(best)
     e = emit[obs[0]]
@@ -285,7 +285,7 @@ def viterbi_wide(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
     for t in range(1, n_steps):
         if t + 1 < n_steps:
             prefetch_row(emit, obs[t + 1])
-        row, n_live = _live_sources(delta, row_hi, row_lo, live)
+        row, n_live = _adaptive_sources(delta, row_hi, row_lo, live, prune)
         e = emit[obs[t]]
         bpt = bp[t]
         for k in prange(n_blocks):
