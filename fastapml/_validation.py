@@ -7,7 +7,6 @@ argument and the problem.  Kernels trust what comes out of here.
 import numbers
 
 import numpy as np
-from sklearn.utils import check_random_state  # noqa: F401  (re-exported)
 
 FLOAT_DTYPES = (np.float32, np.float64)
 

@@ -8,10 +8,11 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import (check_probabilities, check_random_state,
-                           check_scalar, check_symbols, check_int_array)
+from .._validation import (check_int_array, check_probabilities, check_scalar,
+                           check_symbols)
 from . import _kernels
 from ._inputs import sequence_offsets
 from .forward_backward import run_validated as _forward_backward
