@@ -7,8 +7,8 @@ from numpy.testing import assert_array_equal
 
 from fastapml._validation import (check_float_array, check_int_array,
                                   check_lengths, check_probabilities,
-                                  check_random_state, check_scalar,
-                                  check_shape, check_symbols, float_dtype)
+                                  check_scalar, check_shape, check_symbols,
+                                  float_dtype)
 
 
 # --------------------------------------------------------------------------
@@ -270,12 +270,3 @@ def test_check_scalar_rejects(x, kw, error, match):
         check_scalar(x, "alpha", **kw)
     with pytest.raises(error, match="alpha"):
         check_scalar(x, "alpha", **kw)
-
-
-def test_check_random_state():
-    a = check_random_state(3).rand(4)
-    assert_array_equal(a, np.random.RandomState(3).rand(4))
-    rs = np.random.RandomState(0)
-    assert check_random_state(rs) is rs
-    with pytest.raises(ValueError):
-        check_random_state("seed")
