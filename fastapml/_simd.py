@@ -2,14 +2,15 @@
 
 LLVM's loop vectorizer only vectorizes innermost loops, and it guards loops
 over several numba arrays with runtime alias checks that cost more than the
-loop when rows are short.  A max-plus product wants the opposite layout: the
-running maxima of a block of destinations held in vector registers while the
-loop runs over sources.  These intrinsics emit exactly that code.
+loop when rows are short.  A max-plus (Viterbi) or sum-product (forward)
+vector-matrix product wants the opposite layout: the running maxima or sums
+of a block of destinations held in vector registers while the loop runs over
+sources.  These intrinsics emit exactly that code.
 
 Each call works on ``n_vec`` (1 to 8) vectors of 512 bits (8 float64 or 16
-float32 lanes) of consecutive destinations, one independent running maximum
-per vector, so up to eight compare-and-select chains overlap; callers pad
-rows to a multiple of 16 elements.
+float32 lanes) of consecutive destinations, one independent accumulator per
+vector, so up to eight dependency chains overlap; callers pad rows to a
+multiple of 16 elements.
 """
 from llvmlite import ir
 from numba import types
@@ -44,87 +45,137 @@ def _row_pointer(builder, arr, index, itemsize):
     return builder.gep(arr.data, [builder.mul(index, stride)])
 
 
-def _make_maxplus(n_vec):
-    @intrinsic
-    def maxplus(typingctx, delta, tiles, tile, live, live_row, n_live, best,
-                argf, out):
-        """best[out + l], argf[out + l] = max / first arg-max over k < n_live
-        of delta[i] + tiles[tile, i, l] with i = live[live_row, k], for
-        l < n_vec * LANES.
+def _tile_signature(args, n_out):
+    """Typing shared by the tile intrinsics, or None for unsupported types.
 
-        Sources are taken in the order of ``live[live_row]`` (ascending), and
-        a later one must be strictly greater to win, so ties keep the lowest
-        index.  The arg-max is returned as a float of the scores' dtype.
-        Indices instead of array views keep numba's reference counting out
-        of the per-step path.
-        """
-        ints = (tile, live_row, n_live, out)
-        if not (_float_array(delta, 1) and _float_array(tiles, 3)
-                and _float_array(best, 1) and _float_array(argf, 1)
-                and delta.dtype == tiles.dtype == best.dtype == argf.dtype
-                and isinstance(live, types.Array) and live.ndim == 2
-                and live.layout == "C" and live.dtype == types.int64
-                and all(isinstance(x, types.Integer) for x in ints)):
-            return None
-        sig = types.void(delta, tiles, tile, live, live_row, n_live, best,
-                         argf, out)
+    ``args`` = (weights, tiles, tile, live, live_row, n_live, *outs, out, n_vec).
+    """
+    weights, tiles, tile, live, live_row, n_live = args[:6]
+    outs, ints = args[6:6 + n_out], (tile, live_row, n_live) + args[6 + n_out:]
+    if (_float_array(weights, 1) and _float_array(tiles, 3)
+            and weights.dtype == tiles.dtype
+            and all(_float_array(o, 1) and o.dtype == weights.dtype for o in outs)
+            and isinstance(live, types.Array) and live.ndim == 2
+            and live.layout == "C" and live.dtype == types.int64
+            and len(ints) == 5
+            and all(isinstance(x, types.Integer) for x in ints)):
+        return types.void(*args)
+    return None
 
-        def codegen(context, builder, signature, args):
-            ftype = context.get_value_type(signature.args[0].dtype)
-            itemsize = context.get_abi_sizeof(ftype)
-            vtype = ir.VectorType(ftype, VECTOR_BYTES // itemsize)
-            lanes = vtype.count
-            i64 = ir.IntType(64)
-            arrays, ints = [], []
-            for ty, value in zip(signature.args, args):
-                if isinstance(ty, types.Array):
-                    arrays.append(context.make_array(ty)(context, builder, value))
-                else:
-                    ints.append(context.cast(builder, value, ty, types.int64))
-            d_arr, t_arr, l_arr, b_arr, a_arr = arrays
-            tile_v, live_row_v, n_live_v, out_v = ints
-            trans = _row_pointer(builder, t_arr, tile_v, itemsize)
-            row_len = builder.sdiv(builder.extract_value(t_arr.strides, 1),
-                                   ir.Constant(i64, itemsize))
-            sources = _row_pointer(builder, l_arr, live_row_v, 8)
-            ninf = ir.Constant(vtype, [ir.Constant(ftype, float("-inf"))] * lanes)
-            zero = ir.Constant(vtype, [ir.Constant(ftype, 0.0)] * lanes)
-            best_slots = [cgutils.alloca_once_value(builder, ninf)
-                          for _ in range(n_vec)]
-            arg_slots = [cgutils.alloca_once_value(builder, zero)
-                         for _ in range(n_vec)]
+
+def _tile_codegen(n_out, initial, update):
+    """Code for a tile intrinsic of signature ``_tile_signature``.
+
+    For k < n_live, source i = live[live_row, k] contributes ``weights[i]``
+    and the row ``tiles[tile, i, :n_vec * LANES]``; ``n_out`` running vectors
+    per destination vector start at ``initial`` (one float per output) and
+    are combined by ``update(builder, accs, weight, index, row)`` (splatted
+    weight and float index, one row vector; returns the new accs); at the end
+    output o receives them at ``outs[o][out:]``.  ``n_vec`` (1 to
+    MAX_VECTORS; other values do nothing) selects one of the unrolled loops
+    compiled into the intrinsic.
+    """
+    def codegen(context, builder, signature, args):
+        ftype = context.get_value_type(signature.args[0].dtype)
+        itemsize = context.get_abi_sizeof(ftype)
+        vtype = ir.VectorType(ftype, VECTOR_BYTES // itemsize)
+        lanes = vtype.count
+        i64 = ir.IntType(64)
+        arrays, ints = [], []
+        for ty, value in zip(signature.args, args):
+            if isinstance(ty, types.Array):
+                arrays.append(context.make_array(ty)(context, builder, value))
+            else:
+                ints.append(context.cast(builder, value, ty, types.int64))
+        w_arr, t_arr, l_arr, *o_arrs = arrays
+        tile_v, live_row_v, n_live_v, out_v, n_vec_v = ints
+        trans = _row_pointer(builder, t_arr, tile_v, itemsize)
+        row_len = builder.sdiv(builder.extract_value(t_arr.strides, 1),
+                               ir.Constant(i64, itemsize))
+        sources = _row_pointer(builder, l_arr, live_row_v, 8)
+
+        def emit(n_vec):
+            slots = [[cgutils.alloca_once_value(
+                        builder, ir.Constant(vtype, [ir.Constant(ftype, x)] * lanes))
+                      for x in initial] for _ in range(n_vec)]
             with cgutils.for_range(builder, n_live_v) as loop:
                 source = builder.load(builder.gep(sources, [loop.index]))
-                score = _splat(builder, builder.load(
-                    builder.gep(d_arr.data, [source])), vtype)
+                weight = _splat(builder, builder.load(
+                    builder.gep(w_arr.data, [source])), vtype)
                 index = _splat(builder, builder.sitofp(source, ftype), vtype)
                 row = builder.mul(source, row_len)
                 for u in range(n_vec):
-                    ptr = builder.gep(trans,
-                                      [builder.add(row, ir.Constant(i64, u * lanes))])
-                    cand = builder.fadd(score, builder.load(
-                        builder.bitcast(ptr, vtype.as_pointer()), align=itemsize))
-                    old = builder.load(best_slots[u])
-                    wins = builder.fcmp_ordered(">", cand, old)
-                    builder.store(builder.select(wins, cand, old), best_slots[u])
-                    builder.store(builder.select(wins, index,
-                                                 builder.load(arg_slots[u])),
-                                  arg_slots[u])
+                    ptr = builder.gep(trans, [builder.add(
+                        row, ir.Constant(i64, u * lanes))])
+                    values = builder.load(builder.bitcast(
+                        ptr, vtype.as_pointer()), align=itemsize)
+                    accs = [builder.load(slot) for slot in slots[u]]
+                    for slot, acc in zip(slots[u], update(
+                            builder, accs, weight, index, values)):
+                        builder.store(acc, slot)
             for u in range(n_vec):
                 at = builder.add(out_v, ir.Constant(i64, u * lanes))
-                for slot, arr in ((best_slots[u], b_arr), (arg_slots[u], a_arr)):
+                for slot, arr in zip(slots[u], o_arrs):
                     ptr = builder.bitcast(builder.gep(arr.data, [at]),
                                           vtype.as_pointer())
                     builder.store(builder.load(slot), ptr, align=itemsize)
-            return context.get_dummy_value()
 
-        return sig, codegen
+        done = builder.append_basic_block("tile_op.done")
+        nothing = builder.append_basic_block("tile_op.nothing")
+        switch = builder.switch(n_vec_v, nothing)
+        for n in range(1, MAX_VECTORS + 1):
+            case = builder.append_basic_block(f"tile_op.vectors{n}")
+            switch.add_case(ir.Constant(i64, n), case)
+            builder.position_at_end(case)
+            emit(n)
+            builder.branch(done)
+        builder.position_at_end(nothing)
+        builder.branch(done)
+        builder.position_at_end(done)
+        return context.get_dummy_value()
 
-    return maxplus
+    return codegen
 
 
-maxplus1, maxplus2, maxplus3, maxplus4, maxplus5, maxplus6, maxplus7, maxplus8 = (
-    _make_maxplus(n) for n in range(1, MAX_VECTORS + 1))
+def _maxplus_update(builder, accs, weight, index, row):
+    best, arg = accs
+    cand = builder.fadd(weight, row)
+    wins = builder.fcmp_ordered(">", cand, best)
+    return builder.select(wins, cand, best), builder.select(wins, index, arg)
+
+
+def _sumprod_update(builder, accs, weight, index, row):
+    (acc,) = accs
+    return (builder.fadd(builder.fmul(weight, row, flags=("contract",)), acc,
+                         flags=("contract",)),)
+
+
+@intrinsic
+def maxplus(typingctx, delta, tiles, tile, live, live_row, n_live, best, argf,
+            out, n_vec):
+    """best[out + l], argf[out + l] = max / first arg-max over k < n_live of
+    delta[i] + tiles[tile, i, l] with i = live[live_row, k], l < n_vec * LANES.
+
+    Sources are taken in the order of ``live[live_row]`` (ascending) and a
+    later one must be strictly greater to win, so ties keep the lowest index;
+    the arg-max comes back as a float of the scores' dtype.  Indices instead
+    of array views keep numba's reference counting out of the per-step path.
+    """
+    sig = _tile_signature((delta, tiles, tile, live, live_row, n_live, best,
+                           argf, out, n_vec), 2)
+    return sig, _tile_codegen(2, (float("-inf"), 0.0), _maxplus_update)
+
+
+@intrinsic
+def sumprod(typingctx, weights, tiles, tile, live, live_row, n_live, acc, out,
+            n_vec):
+    """acc[out + l] = sum over k < n_live of weights[i] * tiles[tile, i, l]
+    with i = live[live_row, k], l < n_vec * LANES (a vector-matrix product,
+    accumulated in source order with fused multiply-adds).
+    """
+    sig = _tile_signature((weights, tiles, tile, live, live_row, n_live, acc,
+                           out, n_vec), 1)
+    return sig, _tile_codegen(1, (0.0,), _sumprod_update)
 
 
 @intrinsic

@@ -17,13 +17,14 @@ def backpointer_proto(n_states):
     raise ValueError(f"too many states: {n_states}")
 
 
-def tiled_rows(rows, n_real):
-    """Pack the last axis of ``rows`` (..., R, C) into -inf padded column tiles.
+def tiled_rows(rows, n_real, fill=-np.inf):
+    """Pack the last axis of ``rows`` (..., R, C) into padded column tiles.
 
     Returns ``(tiles, n_cols, row_hi, row_lo)``: ``tiles`` has shape
     (..., n_tiles, R, TILE) with ``tiles[..., t, r, :] = rows[..., r,
     t * TILE:(t + 1) * TILE]`` (TILE = 512 bytes of the dtype), ``n_cols`` is
-    C rounded up to a multiple of 16, and ``row_hi``/``row_lo`` are each row's
+    C rounded up to a multiple of 16 (padding holds ``fill``: -inf for
+    max-plus, 0 for sum-product), and ``row_hi``/``row_lo`` are each row's
     max and min over its first ``n_real`` columns (the kernels use them to
     skip sources that cannot win any destination).
     """
@@ -31,7 +32,7 @@ def tiled_rows(rows, n_real):
     tile = TILE_BYTES // rows.itemsize
     n_cols = -(-width // PAD) * PAD
     n_tiles = -(-n_cols // tile)
-    padded = np.full((*lead, n_rows, n_tiles * tile), -np.inf, dtype=rows.dtype)
+    padded = np.full((*lead, n_rows, n_tiles * tile), fill, dtype=rows.dtype)
     padded[..., :width] = rows
     tiles = padded.reshape(*lead, n_rows, n_tiles, tile)
     tiles = np.ascontiguousarray(np.moveaxis(tiles, -2, -3))

@@ -19,8 +19,7 @@ import numpy as np
 from numba import prange
 
 from .._numba import jit
-from .._simd import (VECTOR_BYTES, maxplus1, maxplus2, maxplus3, maxplus4,
-                     maxplus5, maxplus6, maxplus7, maxplus8, prefetch_row)
+from .._simd import VECTOR_BYTES, maxplus, prefetch_row, sumprod
 
 
 # --------------------------------------------------------------------------
@@ -117,24 +116,19 @@ def _maxplus(delta, tiles, live, live_row, n_live, best, argf, n_cols, t0, t1):
     tile = tiles.shape[2]
     lanes = VECTOR_BYTES // best.itemsize
     for t in range(t0, t1):
-        out = (t - t0) * tile
-        n_vec = min(tile, n_cols - t * tile) // lanes
-        if n_vec == 8:
-            maxplus8(delta, tiles, t, live, live_row, n_live, best, argf, out)
-        elif n_vec == 7:
-            maxplus7(delta, tiles, t, live, live_row, n_live, best, argf, out)
-        elif n_vec == 6:
-            maxplus6(delta, tiles, t, live, live_row, n_live, best, argf, out)
-        elif n_vec == 5:
-            maxplus5(delta, tiles, t, live, live_row, n_live, best, argf, out)
-        elif n_vec == 4:
-            maxplus4(delta, tiles, t, live, live_row, n_live, best, argf, out)
-        elif n_vec == 3:
-            maxplus3(delta, tiles, t, live, live_row, n_live, best, argf, out)
-        elif n_vec == 2:
-            maxplus2(delta, tiles, t, live, live_row, n_live, best, argf, out)
-        else:
-            maxplus1(delta, tiles, t, live, live_row, n_live, best, argf, out)
+        maxplus(delta, tiles, t, live, live_row, n_live, best, argf,
+                (t - t0) * tile, min(tile, n_cols - t * tile) // lanes)
+
+
+@jit
+def _sumprod(weights, tiles, live, out, n_cols):
+    """out[j] = sum_i weights[i] * trans[i, j] over all sources and columns
+    (``live`` row 0 lists the sources; see :func:`_live_scratch`)."""
+    tile = tiles.shape[2]
+    lanes = VECTOR_BYTES // out.itemsize
+    for t in range(tiles.shape[0]):
+        sumprod(weights, tiles, t, live, 0, weights.shape[0], out, t * tile,
+                min(tile, n_cols - t * tile) // lanes)
 
 
 @jit
@@ -403,8 +397,9 @@ LOG_UNDERFLOW = -708.0
 
 
 @jit
-def _forward_backward_one(emit, obs, trans, start, post, alpha, scale, beta,
-                          nxt, tmp, xi, backward):
+def _forward_backward_one(emit_prob, emit_shift, usable, obs, trans, tiles,
+                          n_cols, live, start, post, alpha, scale, beta, nxt,
+                          tmp, xi, backward):
     """Scaled forward-backward for one sequence.
 
     ``post`` (T x K) receives the posteriors gamma; ``xi`` (K x K) gets the
@@ -413,11 +408,16 @@ def _forward_backward_one(emit, obs, trans, start, post, alpha, scale, beta,
     emission ratio underflows or no state is reachable: the caller then runs
     :func:`_forward_backward_log_one`, which decides.
 
-    Forward: alpha[t] = (alpha[t-1] @ trans) * e[t] / c[t], with c[t] its sum.
+    Forward: alpha[t] = (alpha[t-1] @ trans) * e[t] / c[t], with c[t] its sum
+    (the product on ``tiles``, ``trans`` packed with zero padding; ``tmp`` is
+    as long as the tiles' columns).
     Backward: beta[t, i] = sum_j trans[i, j] e[t+1, j] beta[t+1, j] / c[t+1].
-    Each step's emissions are shifted by their maximum before ``exp``; the
-    shifts are added back to the log-likelihood.  Without ``backward`` only
-    the log-likelihood is computed (``post`` is then scratch).
+    Emissions come as ``emit_prob[r] = exp(log_emit[r] - emit_shift[r])``
+    (each row shifted by its maximum, see :func:`scaled_emissions`); the
+    shifts are added back to the log-likelihood, and a row that is not
+    ``usable`` (it underflowed or is all -inf) sends the sequence to log
+    space.  Without ``backward`` only the log-likelihood is computed
+    (``post`` is then scratch).
     """
     n_steps = post.shape[0]
     n_states = trans.shape[0]
@@ -425,25 +425,15 @@ def _forward_backward_one(emit, obs, trans, start, post, alpha, scale, beta,
         return 0.0
     loglik = 0.0
     for t in range(n_steps):                     # forward; post[t] <- e[t]
-        le = emit[obs[t]]
-        shift = le[_first_argmax(le)]
-        if shift == -np.inf:
+        row = obs[t]
+        if not usable[row]:
             return np.nan
         for j in range(n_states):
-            d = le[j] - shift
-            if d < LOG_UNDERFLOW and le[j] != -np.inf:
-                return np.nan
-            post[t, j] = np.exp(d)
+            post[t, j] = emit_prob[row, j]
         if t == 0:
-            tmp[:] = start
+            tmp[:n_states] = start
         else:
-            tmp[:] = 0.0
-            for i in range(n_states):
-                a = alpha[t - 1, i]
-                if a == 0.0:
-                    continue
-                for j in range(n_states):
-                    tmp[j] += a * trans[i, j]
+            _sumprod(alpha[t - 1], tiles, live, tmp, n_cols)
         total = 0.0
         for j in range(n_states):
             tmp[j] *= post[t, j]
@@ -453,7 +443,7 @@ def _forward_backward_one(emit, obs, trans, start, post, alpha, scale, beta,
         for j in range(n_states):
             alpha[t, j] = tmp[j] / total
         scale[t] = total
-        loglik += np.log(total) + shift
+        loglik += np.log(total) + emit_shift[row]
     if not backward:
         return loglik
     beta[:] = 1.0                                # backward; beta = beta[t+1]
@@ -540,8 +530,9 @@ def _forward_backward_log_one(emit, obs, log_trans, log_start, post, lalpha,
 
 
 @jit
-def _fb_range(emit, obs, offsets, first, last, trans, start, log_trans,
-              log_start, log_space, backward, post, loglik, xi):
+def _fb_range(emit, emit_prob, emit_shift, usable, obs, offsets, first, last,
+              trans, tiles, n_cols, start, log_trans, log_start, log_space,
+              backward, post, loglik, xi):
     """Forward-backward over sequences first..last-1, adding into ``xi``.
 
     Scaled arithmetic first; log space for the sequences it cannot resolve,
@@ -557,25 +548,29 @@ def _fb_range(emit, obs, offsets, first, last, trans, start, log_trans,
     scale = np.empty(maxlen)
     beta = np.empty(n_states)
     nxt = np.empty(n_states)
-    tmp = np.empty(n_states)
+    tmp = np.empty(tiles.shape[0] * tiles.shape[2])
+    live = _live_scratch(n_states)
     scratch = np.empty((0 if backward else maxlen, n_states))
     for s in range(first, last):
         a, b = offsets[s], offsets[s + 1]
         out = post[a:b] if backward else scratch[:b - a]
         result = np.nan
         if not log_space:
-            result = _forward_backward_one(emit, obs[a:b], trans, start, out,
-                                           alpha, scale, beta, nxt, tmp, xi,
-                                           backward)
+            result = _forward_backward_one(emit_prob, emit_shift, usable,
+                                           obs[a:b], trans, tiles, n_cols,
+                                           live, start, out, alpha, scale,
+                                           beta, nxt, tmp, xi, backward)
         if np.isnan(result):
             result = _forward_backward_log_one(emit, obs[a:b], log_trans,
                                                log_start, out, alpha, beta,
-                                               nxt, tmp, xi, backward)
+                                               nxt, tmp[:n_states], xi,
+                                               backward)
         loglik[s] = result
 
 
 @jit(parallel=True)
-def forward_backward_chunks(emit, obs, offsets, chunk_bounds, trans, start,
+def forward_backward_chunks(emit, emit_prob, emit_shift, usable, obs,
+                            offsets, chunk_bounds, trans, tiles, n_cols, start,
                             log_trans, log_start, log_space, backward, post,
                             loglik, xi_parts):
     """Forward-backward in parallel over chunks of sequences.
@@ -585,19 +580,22 @@ def forward_backward_chunks(emit, obs, offsets, chunk_bounds, trans, start,
     how many threads ran the chunks.
     """
     for c in prange(chunk_bounds.shape[0] - 1):
-        _fb_range(emit, obs, offsets, chunk_bounds[c], chunk_bounds[c + 1],
-                  trans, start, log_trans, log_start, log_space, backward, post,
+        _fb_range(emit, emit_prob, emit_shift, usable, obs, offsets,
+                  chunk_bounds[c], chunk_bounds[c + 1], trans, tiles, n_cols,
+                  start, log_trans, log_start, log_space, backward, post,
                   loglik, xi_parts[c])
 
 
 @jit
-def forward_backward_serial(emit, obs, offsets, chunk_bounds, trans, start,
+def forward_backward_serial(emit, emit_prob, emit_shift, usable, obs,
+                            offsets, chunk_bounds, trans, tiles, n_cols, start,
                             log_trans, log_start, log_space, backward, post,
                             loglik, xi_parts):
     """Serial twin of :func:`forward_backward_chunks` (same chunking)."""
     for c in range(chunk_bounds.shape[0] - 1):
-        _fb_range(emit, obs, offsets, chunk_bounds[c], chunk_bounds[c + 1],
-                  trans, start, log_trans, log_start, log_space, backward, post,
+        _fb_range(emit, emit_prob, emit_shift, usable, obs, offsets,
+                  chunk_bounds[c], chunk_bounds[c + 1], trans, tiles, n_cols,
+                  start, log_trans, log_start, log_space, backward, post,
                   loglik, xi_parts[c])
 
 

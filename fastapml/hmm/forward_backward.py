@@ -10,7 +10,7 @@ import numpy as np
 from .._numba import n_threads, parallel_allowed
 from . import _kernels
 from ._inputs import (chunk_sequences, emissions, first_order_model,
-                      sequence_offsets)
+                      sequence_offsets, tiled_rows)
 
 # Each chunk keeps its own K x K expected-count matrix; cap their total size.
 _XI_BUDGET_BYTES = 64 * 2 ** 20
@@ -80,6 +80,27 @@ def run_validated(table, obs, lengths, offsets, log_trans, log_start,
     kernel = (_kernels.forward_backward_chunks
               if parallel_allowed() and n_threads() > 1
               else _kernels.forward_backward_serial)
-    kernel(table, obs, offsets, bounds, np.exp(log_trans), np.exp(log_start),
-           log_trans, log_start, log_space, posteriors, post, logliks, xi_parts)
+    trans = np.exp(log_trans)
+    tiles, n_cols, _, _ = tiled_rows(trans, n_states, fill=0.0)
+    kernel(table, *scaled_emissions(table), obs, offsets, bounds, trans, tiles,
+           n_cols, np.exp(log_start), log_trans, log_start, log_space,
+           posteriors, post, logliks, xi_parts)
     return logliks, post, xi_parts.sum(axis=0)
+
+
+def scaled_emissions(table):
+    """Each emission row as ``exp(row - max(row))``, its max, and usability.
+
+    A row is usable by the scaled recursion unless it is all -inf or some
+    finite entry lies more than ``-LOG_UNDERFLOW`` below the row's maximum
+    (its ``exp`` would underflow); sequences that meet such a row are run in
+    log space.
+    """
+    shift = table.max(axis=1)
+    with np.errstate(invalid="ignore"):          # -inf - -inf in empty rows
+        scaled = table - shift[:, None]
+    usable = shift > -np.inf
+    usable &= ~((scaled < _kernels.LOG_UNDERFLOW) & (table > -np.inf)).any(axis=1)
+    np.exp(scaled, out=scaled)
+    scaled[~(shift > -np.inf)] = 0.0
+    return scaled, shift, usable
