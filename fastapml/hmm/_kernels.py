@@ -530,16 +530,20 @@ def _forward_backward_log_one(emit, obs, log_trans, log_start, post, lalpha,
 
 
 @jit
-def _fb_range(emit, emit_prob, emit_shift, usable, obs, offsets, first, last,
-              trans, tiles, n_cols, start, log_trans, log_start, log_space,
-              backward, post, loglik, xi):
+def _fb_range(emit, scaled, obs, offsets, first, last, model, backward, post,
+              loglik, xi):
     """Forward-backward over sequences first..last-1, adding into ``xi``.
 
-    Scaled arithmetic first; log space for the sequences it cannot resolve,
-    or for all of them when ``log_space`` (a model whose probabilities
-    underflow ``exp``).  Without ``backward`` only the log-likelihoods are
-    computed and ``post`` is ignored (scratch of one sequence is used).
+    ``scaled`` = (emit_prob, emit_shift, usable) from
+    ``forward_backward.scaled_emissions``; ``model`` = (trans, tiles, n_cols,
+    start, log_trans, log_start, log_space).  Scaled arithmetic first; log
+    space for the sequences it cannot resolve, or for all of them when
+    ``log_space`` (a model whose probabilities underflow ``exp``).  Without
+    ``backward`` only the log-likelihoods are computed and ``post`` is
+    ignored (scratch of one sequence is used).
     """
+    emit_prob, emit_shift, usable = scaled
+    trans, tiles, n_cols, start, log_trans, log_start, log_space = model
     n_states = trans.shape[0]
     maxlen = 0
     for s in range(first, last):
@@ -569,10 +573,8 @@ def _fb_range(emit, emit_prob, emit_shift, usable, obs, offsets, first, last,
 
 
 @jit(parallel=True)
-def forward_backward_chunks(emit, emit_prob, emit_shift, usable, obs,
-                            offsets, chunk_bounds, trans, tiles, n_cols, start,
-                            log_trans, log_start, log_space, backward, post,
-                            loglik, xi_parts):
+def forward_backward_chunks(emit, scaled, obs, offsets, chunk_bounds, model,
+                            backward, post, loglik, xi_parts):
     """Forward-backward in parallel over chunks of sequences.
 
     Chunk c adds its expected transition counts into ``xi_parts[c]``; the
@@ -580,23 +582,19 @@ def forward_backward_chunks(emit, emit_prob, emit_shift, usable, obs,
     how many threads ran the chunks.
     """
     for c in prange(chunk_bounds.shape[0] - 1):
-        _fb_range(emit, emit_prob, emit_shift, usable, obs, offsets,
-                  chunk_bounds[c], chunk_bounds[c + 1], trans, tiles, n_cols,
-                  start, log_trans, log_start, log_space, backward, post,
-                  loglik, xi_parts[c])
+        _fb_range(emit, scaled, obs, offsets, chunk_bounds[c],
+                  chunk_bounds[c + 1], model, backward, post, loglik,
+                  xi_parts[c])
 
 
 @jit
-def forward_backward_serial(emit, emit_prob, emit_shift, usable, obs,
-                            offsets, chunk_bounds, trans, tiles, n_cols, start,
-                            log_trans, log_start, log_space, backward, post,
-                            loglik, xi_parts):
+def forward_backward_serial(emit, scaled, obs, offsets, chunk_bounds, model,
+                            backward, post, loglik, xi_parts):
     """Serial twin of :func:`forward_backward_chunks` (same chunking)."""
     for c in range(chunk_bounds.shape[0] - 1):
-        _fb_range(emit, emit_prob, emit_shift, usable, obs, offsets,
-                  chunk_bounds[c], chunk_bounds[c + 1], trans, tiles, n_cols,
-                  start, log_trans, log_start, log_space, backward, post,
-                  loglik, xi_parts[c])
+        _fb_range(emit, scaled, obs, offsets, chunk_bounds[c],
+                  chunk_bounds[c + 1], model, backward, post, loglik,
+                  xi_parts[c])
 
 
 # --------------------------------------------------------------------------

@@ -82,8 +82,9 @@ def run_validated(table, obs, lengths, offsets, log_trans, log_start,
               else _kernels.forward_backward_serial)
     trans = np.exp(log_trans)
     tiles, n_cols, _, _ = tiled_rows(trans, n_states, fill=0.0)
-    kernel(table, *scaled_emissions(table), obs, offsets, bounds, trans, tiles,
-           n_cols, np.exp(log_start), log_trans, log_start, log_space,
+    model = (trans, tiles, n_cols, np.exp(log_start), log_trans, log_start,
+             log_space)
+    kernel(table, scaled_emissions(table), obs, offsets, bounds, model,
            posteriors, post, logliks, xi_parts)
     return logliks, post, xi_parts.sum(axis=0)
 
