@@ -163,6 +163,8 @@ def maxplus(typingctx, delta, tiles, tile, live, live_row, n_live, best, argf,
     """
     sig = _tile_signature((delta, tiles, tile, live, live_row, n_live, best,
                            argf, out, n_vec), 2)
+    if sig is None:
+        return None
     return sig, _tile_codegen(2, (float("-inf"), 0.0), _maxplus_update)
 
 
@@ -175,6 +177,8 @@ def sumprod(typingctx, weights, tiles, tile, live, live_row, n_live, acc, out,
     """
     sig = _tile_signature((weights, tiles, tile, live, live_row, n_live, acc,
                            out, n_vec), 1)
+    if sig is None:
+        return None
     return sig, _tile_codegen(1, (0.0,), _sumprod_update)
 
 
