@@ -109,17 +109,13 @@ def sequence_offsets(lengths, n_samples):
 def chunk_sequences(lengths, n_chunks):
     """Split sequences into at most ``n_chunks`` runs of similar token counts.
 
-    Returns ``(bounds, maxlen)``: chunk c holds sequences
-    ``bounds[c]:bounds[c + 1]`` and its longest one has ``maxlen[c]`` steps.
+    Returns ``bounds``: chunk c holds sequences ``bounds[c]:bounds[c + 1]``.
     """
     n_seq = lengths.size
     n_chunks = max(1, min(n_chunks, n_seq))
     if n_seq == 0:
-        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(1, dtype=np.int64)
     cum = np.cumsum(lengths)
     targets = cum[-1] * np.arange(1, n_chunks) / n_chunks
     cuts = np.searchsorted(cum, targets, side="left") + 1
-    bounds = np.unique(np.concatenate(([0], cuts, [n_seq]))).astype(np.int64)
-    maxlen = np.array([lengths[a:b].max(initial=0)
-                       for a, b in zip(bounds[:-1], bounds[1:])], dtype=np.int64)
-    return bounds, maxlen
+    return np.unique(np.concatenate(([0], cuts, [n_seq]))).astype(np.int64)

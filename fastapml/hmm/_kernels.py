@@ -218,42 +218,48 @@ def _workspace(tiles, dtype_proto):
             np.zeros(2, dtype=np.int64))
 
 
-@jit(parallel=True)
-def viterbi_chunks(emit, obs, offsets, chunk_bounds, chunk_maxlen, tiles,
-                   n_cols, row_hi, row_lo, log_start, log_end, paths,
-                   log_probs, bp_proto):
-    """Viterbi for many sequences, in parallel over chunks of sequences.
+@jit
+def _longest(offsets, first, last):
+    """Length of the longest of sequences first..last-1."""
+    maxlen = 0
+    for s in range(first, last):
+        maxlen = max(maxlen, offsets[s + 1] - offsets[s])
+    return maxlen
 
-    Chunk c covers sequences ``chunk_bounds[c]:chunk_bounds[c + 1]``; each
-    chunk allocates its scratch once (back-pointers of its longest sequence,
-    in ``bp_proto``'s unsigned dtype).
-    """
-    n_states = tiles.shape[1]
+
+@jit
+def _viterbi_range(emit, obs, offsets, first, last, tiles, n_cols, row_hi,
+                   row_lo, log_start, log_end, paths, log_probs, bp_proto):
+    """First-order Viterbi for sequences first..last-1 with shared scratch
+    (back-pointers for the longest one, in ``bp_proto``'s unsigned dtype)."""
+    bp = np.empty((_longest(offsets, first, last), tiles.shape[1]),
+                  dtype=bp_proto.dtype)
+    work = _workspace(tiles, log_start)
+    for s in range(first, last):
+        a, b = offsets[s], offsets[s + 1]
+        log_probs[s] = _viterbi_one(emit, obs[a:b], tiles, n_cols, row_hi,
+                                    row_lo, log_start, log_end, paths[a:b],
+                                    bp, work)
+
+
+@jit(parallel=True)
+def viterbi_chunks(emit, obs, offsets, chunk_bounds, tiles, n_cols, row_hi,
+                   row_lo, log_start, log_end, paths, log_probs, bp_proto):
+    """Viterbi for many sequences, in parallel over chunks of sequences
+    (chunk c covers sequences ``chunk_bounds[c]:chunk_bounds[c + 1]``)."""
     for c in prange(chunk_bounds.shape[0] - 1):
-        bp = np.empty((chunk_maxlen[c], n_states), dtype=bp_proto.dtype)
-        work = _workspace(tiles, log_start)
-        for s in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            a, b = offsets[s], offsets[s + 1]
-            log_probs[s] = _viterbi_one(emit, obs[a:b], tiles, n_cols, row_hi,
-                                        row_lo, log_start, log_end,
-                                        paths[a:b], bp, work)
+        _viterbi_range(emit, obs, offsets, chunk_bounds[c], chunk_bounds[c + 1],
+                       tiles, n_cols, row_hi, row_lo, log_start, log_end, paths,
+                       log_probs, bp_proto)
 
 
 @jit
 def viterbi_serial(emit, obs, offsets, tiles, n_cols, row_hi, row_lo,
                    log_start, log_end, paths, log_probs, bp_proto):
     """Serial twin of :func:`viterbi_chunks` for use inside worker threads."""
-    n_states = tiles.shape[1]
-    maxlen = 0
-    for s in range(offsets.shape[0] - 1):
-        maxlen = max(maxlen, offsets[s + 1] - offsets[s])
-    bp = np.empty((maxlen, n_states), dtype=bp_proto.dtype)
-    work = _workspace(tiles, log_start)
-    for s in range(offsets.shape[0] - 1):
-        a, b = offsets[s], offsets[s + 1]
-        log_probs[s] = _viterbi_one(emit, obs[a:b], tiles, n_cols, row_hi,
-                                    row_lo, log_start, log_end, paths[a:b],
-                                    bp, work)
+    _viterbi_range(emit, obs, offsets, 0, offsets.shape[0] - 1, tiles, n_cols,
+                   row_hi, row_lo, log_start, log_end, paths, log_probs,
+                   bp_proto)
 
 
 @jit(parallel=True)
@@ -353,9 +359,7 @@ def _viterbi2_range(emit, obs, offsets, first, last, by_prev, n_cols, row_hi,
                     row_lo, paths, log_probs, bp_proto):
     """Second-order Viterbi for sequences first..last-1 with shared scratch."""
     n_tags = by_prev.shape[0]
-    maxlen = 0
-    for s in range(first, last):
-        maxlen = max(maxlen, offsets[s + 1] - offsets[s])
+    maxlen = _longest(offsets, first, last)
     bp = np.empty((maxlen, n_tags, n_tags - 1), dtype=bp_proto.dtype)
     delta = np.empty((n_tags, n_tags), dtype=by_prev.dtype)
     new = np.empty_like(delta)
@@ -545,9 +549,7 @@ def _fb_range(emit, scaled, obs, offsets, first, last, model, backward, post,
     emit_prob, emit_shift, usable = scaled
     trans, tiles, n_cols, start, log_trans, log_start, log_space = model
     n_states = trans.shape[0]
-    maxlen = 0
-    for s in range(first, last):
-        maxlen = max(maxlen, offsets[s + 1] - offsets[s])
+    maxlen = _longest(offsets, first, last)
     alpha = np.empty((maxlen, n_states))
     scale = np.empty(maxlen)
     beta = np.empty(n_states)

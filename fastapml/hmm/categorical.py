@@ -11,8 +11,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import (check_int_array, check_probabilities, check_scalar,
-                           check_symbols)
+from .._validation import check_probabilities, check_scalar, check_symbols
 from . import _kernels
 from ._inputs import sequence_offsets
 from .forward_backward import run_validated as _forward_backward
@@ -125,7 +124,7 @@ class CategoricalHMM(BaseEstimator):
             check_scalar(self.n_features, "n_features", numbers.Integral, low=1)
 
     def _check(self):
-        """Validate the model parameters; return them as float64 arrays."""
+        """Validate the model parameters and store them as float64 arrays."""
         k = self.n_components
         self.startprob_ = check_probabilities(self.startprob_, "startprob_", 1, (k,))
         self.transmat_ = check_probabilities(self.transmat_, "transmat_", 2, (k, k))
@@ -145,12 +144,11 @@ class CategoricalHMM(BaseEstimator):
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != 1:
             raise ValueError(f"{name} must have shape (n_samples, 1), got {X.shape}")
-        if self.n_features is None:
-            arr = check_int_array(X[:, 0], name)
-            if arr.size and arr.min() < 0:
-                raise ValueError(f"{name} must be non-negative, found symbol {arr.min()}")
-            self.n_features = int(arr.max()) + 1 if arr.size else 1
-        return check_symbols(X, name, self.n_features)
+        if self.n_features is not None:
+            return check_symbols(X, name, self.n_features)
+        symbols = check_symbols(X, name, np.iinfo(np.int64).max)
+        self.n_features = int(symbols.max()) + 1 if symbols.size else 1
+        return symbols
 
     # ------------------------------------------------------------------
     # inference

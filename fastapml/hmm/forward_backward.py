@@ -75,7 +75,7 @@ def run_validated(table, obs, lengths, offsets, log_trans, log_start,
     # The chunking depends on the data only, never on the thread count, so
     # the summed counts are identical however many threads run.
     max_chunks = min(_MAX_CHUNKS, max(1, _XI_BUDGET_BYTES // (8 * n_states ** 2)))
-    bounds, _ = chunk_sequences(lengths, max_chunks)
+    bounds = chunk_sequences(lengths, max_chunks)
     xi_parts = np.zeros((bounds.size - 1, n_states, n_states))
     kernel = (_kernels.forward_backward_chunks
               if parallel_allowed() and n_threads() > 1

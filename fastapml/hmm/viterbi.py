@@ -106,10 +106,10 @@ def decode_validated(table, obs, lengths, offsets, log_trans, log_start,
                     table, obs[a:b], tiles, n_cols, row_hi, row_lo, log_start,
                     log_end, paths[a:b], proto, threads)
     elif threads > 1:
-        bounds, maxlen = chunk_sequences(lengths, 8 * threads)
-        _kernels.viterbi_chunks(table, obs, offsets, bounds, maxlen, tiles,
-                                n_cols, row_hi, row_lo, log_start, log_end,
-                                paths, log_probs, proto)
+        bounds = chunk_sequences(lengths, 8 * threads)
+        _kernels.viterbi_chunks(table, obs, offsets, bounds, tiles, n_cols,
+                                row_hi, row_lo, log_start, log_end, paths,
+                                log_probs, proto)
     else:
         _kernels.viterbi_serial(table, obs, offsets, tiles, n_cols, row_hi,
                                 row_lo, log_start, log_end, paths, log_probs,
@@ -150,7 +150,7 @@ def viterbi2_batch(log_emit, lengths, log_trans2, symbols=None):
     by_prev, n_cols, row_hi, row_lo = tiled_rows(
         log_trans2.transpose(1, 0, 2), n_states)
     if parallel_allowed() and n_threads() > 1:
-        bounds, _ = chunk_sequences(lengths, 8 * n_threads())
+        bounds = chunk_sequences(lengths, 8 * n_threads())
         _kernels.viterbi2_chunks(table, obs, offsets, bounds, by_prev, n_cols,
                                  row_hi, row_lo, paths, log_probs, proto)
     else:

@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from fastapml import reference as ref
 from fastapml.hmm import CategoricalHMM
 
 hmmlearn_hmm = pytest.importorskip("hmmlearn.hmm", reason="hmmlearn is the parity peer")
@@ -561,3 +562,18 @@ def test_sample_bad_arguments(fitted):
         fitted.sample(0)
     with pytest.raises(TypeError, match="n_samples"):
         fitted.sample(2.5)
+
+
+@pytest.mark.parametrize("currstate", [None, 1])
+def test_sample_matches_numpy_reference(currstate):
+    rng = np.random.default_rng(5)
+    model = CategoricalHMM(n_components=3, n_features=6)
+    model.startprob_ = rng.dirichlet(np.ones(3))
+    model.transmat_ = rng.dirichlet(np.ones(3), size=3)
+    model.emissionprob_ = rng.dirichlet(np.ones(6), size=3)
+    X, states = model.sample(200, random_state=11, currstate=currstate)
+    ref_symbols, ref_states = ref.sample_chain(
+        model.startprob_, model.transmat_, model.emissionprob_, 200,
+        np.random.RandomState(11), currstate)
+    assert_array_equal(X[:, 0], ref_symbols)
+    assert_array_equal(states, ref_states)
