@@ -218,3 +218,65 @@ def prefetch_row(typingctx, table, row):
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+# Range reduction and Taylor coefficients for exp: exp(x) = 2**n * exp(r) with
+# n = round(x / ln 2) and |r| <= ln(2) / 2, where a degree-12 (float64) or
+# degree-7 (float32) Taylor polynomial is within about one ulp.
+_EXP_CONSTANTS = {
+    # dtype: (lowest x kept, ln2 high part, ln2 low part, degree,
+    #         exponent bias, mantissa bits, integer width)
+    "double": (-708.0, 0.6931471803691238, 1.9082149292705877e-10, 12,
+               1023, 52, 64),
+    "float": (-87.0, 0.693359375, -2.12194440e-4, 7, 127, 23, 32),
+}
+
+
+@intrinsic
+def exp_nonpositive(typingctx, x):
+    """``exp(x)`` for ``x <= 0`` as straight-line code the loop vectorizer
+    can widen (numba's ``np.exp`` calls libm one element at a time).
+
+    Results below the smallest normal number (x < -708 in float64, x < -87
+    in float32, -inf included) are flushed to 0.  Accurate to about one ulp;
+    used for responsibilities ``exp(log_prob - log_norm)``.
+    """
+    if x not in (types.float32, types.float64):
+        return None
+    sig = x(x)
+
+    def codegen(context, builder, signature, args):
+        (value,) = args
+        ftype = context.get_value_type(signature.return_type)
+        low, ln2_hi, ln2_lo, degree, bias, mbits, width = _EXP_CONSTANTS[
+            str(ftype)]
+        itype = ir.IntType(width)
+        module = builder.module
+
+        def const(c):
+            return ir.Constant(ftype, c)
+
+        def call(name, *operands):
+            fn = module.declare_intrinsic(name, [ftype], ir.FunctionType(
+                ftype, [ftype] * len(operands)))
+            return builder.call(fn, list(operands))
+
+        flushed = builder.fcmp_unordered("<", value, const(low))
+        clamped = builder.select(flushed, const(low), value)
+        n = call("llvm.floor", builder.fadd(
+            builder.fmul(clamped, const(1.4426950408889634)), const(0.5)))
+        r = call("llvm.fma", n, const(-ln2_hi), clamped)
+        r = call("llvm.fma", n, const(-ln2_lo), r)
+        factorial = [1.0]
+        for k in range(1, degree + 1):
+            factorial.append(factorial[-1] * k)
+        poly = const(1.0 / factorial[degree])
+        for k in range(degree - 1, -1, -1):
+            poly = call("llvm.fma", poly, r, const(1.0 / factorial[k]))
+        bits = builder.shl(builder.add(builder.fptosi(n, itype),
+                                       ir.Constant(itype, bias)),
+                           ir.Constant(itype, mbits))
+        result = builder.fmul(poly, builder.bitcast(bits, ftype))
+        return builder.select(flushed, const(0.0), result)
+
+    return sig, codegen

@@ -1,0 +1,296 @@
+"""Gaussian-mixture EM building blocks: one fused E/M pass, the M-step from
+sufficient statistics, and per-sample estimates — the functions behind
+:class:`fastapml.mixture.GaussianMixture`, with the signatures of their
+NumPy twins in :mod:`fastapml.reference.mixture`.
+
+Parameters follow scikit-learn: ``precisions_cholesky`` is P with P P^T the
+precision, (K, d, d) upper triangular (full), (d, d) (tied), (K, d) (diag) or
+(K,) (spherical) — the last two as square roots of precisions.
+"""
+import math
+
+import numpy as np
+from scipy.linalg import solve_triangular
+
+from .._numba import n_threads, parallel_allowed
+from .._validation import check_float_array, check_shape
+from . import _kernels
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+_KIND = {"full": _kernels.FULL, "tied": _kernels.TIED,
+         "diag": _kernels.DIAG, "spherical": _kernels.DIAG}
+_MAX_CHUNKS = 64                    # partial statistics kept per pass
+_PARTIAL_BYTES = 32 << 20           # at most this much memory for them
+
+ILL_DEFINED = (
+    "Fitting the mixture model failed because some components have "
+    "ill-defined empirical covariance (for instance caused by singleton "
+    "or collapsed samples). Try to decrease the number of components, "
+    "increase reg_covar, or scale the input data.")
+
+
+def _chunk_bounds(n_samples, partial_bytes=0):
+    """Block ranges of the parallel chunks: a function of the sizes only, so
+    results do not depend on the number of threads."""
+    n_blocks = -(-n_samples // _kernels.BLOCK)
+    n_chunks = min(n_blocks, _MAX_CHUNKS,
+                   max(1, _PARTIAL_BYTES // max(1, partial_bytes)))
+    return np.arange(n_chunks + 1, dtype=np.int64) * n_blocks // max(1, n_chunks)
+
+
+def _use_parallel():
+    return parallel_allowed() and n_threads() > 1
+
+
+def kernel_model(weights, means, precisions_cholesky, covariance_type, dtype):
+    """The tuple the kernels take (see ``_kernels``) for validated parameters."""
+    means = np.ascontiguousarray(means, dtype=np.float64)
+    n_components, n_features = means.shape
+    pc = np.asarray(precisions_cholesky, dtype=np.float64)
+    if covariance_type in ("full", "tied"):
+        pc = np.triu(pc)        # drop rounding noise below the diagonal
+    if covariance_type == "full":
+        chol = pc
+        log_det = np.log(np.diagonal(pc, axis1=1, axis2=2)).sum(axis=1)
+    elif covariance_type == "tied":
+        chol = pc[None]
+        log_det = np.full(n_components, np.log(np.diagonal(pc)).sum())
+    else:
+        if covariance_type == "spherical":
+            pc = np.repeat(pc[:, None], n_features, axis=1)
+        chol = pc[:, None, :]
+        log_det = np.log(pc).sum(axis=1)
+    with np.errstate(divide="ignore"):
+        log_norm = (np.log(np.asarray(weights, dtype=np.float64)) + log_det
+                    - 0.5 * n_features * math.log(2 * math.pi))
+    center = np.zeros(n_features)
+    aux = np.zeros((1, n_features))
+    if covariance_type == "tied":
+        center = np.asarray(weights, dtype=np.float64) @ means
+        aux = (means - center) @ pc
+    as_dtype = [np.ascontiguousarray(a, dtype=dtype)
+                for a in (means, chol, log_norm, center, aux)]
+    return (_KIND[covariance_type], *as_dtype)
+
+
+def statistics(X, model):
+    """Sum of log-likelihoods and M-step statistics of X under ``model``.
+
+    Returns ``(ll_sum, s0, s1, s2)`` in float64 (see ``_kernels``); they add
+    up over row blocks of a data set.
+    """
+    kind, means, chol = model[:3]
+    n_components, n_features = means.shape
+    s2_shape = {_kernels.FULL: (n_components, n_features, n_features),
+                _kernels.TIED: (1, n_features, n_features),
+                _kernels.DIAG: (n_components, 1, n_features)}[kind]
+    stat_bytes = 8 * (n_components * (n_features + 1) + int(np.prod(s2_shape)))
+    bounds = _chunk_bounds(X.shape[0], stat_bytes)
+    n_chunks = bounds.shape[0] - 1
+    ll = np.zeros(n_chunks)
+    s0 = np.zeros((n_chunks, n_components))
+    s1 = np.zeros((n_chunks, n_components, n_features))
+    s2 = np.zeros((n_chunks,) + s2_shape)
+    run = _kernels.em_chunks if _use_parallel() else _kernels.em_serial
+    run(X, model, bounds, ll, s0, s1, s2)
+    # sum the chunks in order (np.sum's pairwise order is fixed too)
+    return (float(np.add.reduce(ll)), np.add.reduce(s0), np.add.reduce(s1),
+            np.add.reduce(s2))
+
+
+def add_statistics(a, b):
+    """Statistics of two row blocks taken under the same model, combined."""
+    if a is None:
+        return b
+    return tuple(x + y for x, y in zip(a, b))
+
+
+def moments(stats, model, covariance_type, eps):
+    """(n_k, means, scatter) from :func:`statistics`.
+
+    n_k = sum_i r_ik + 10 eps and mu_k = sum_i r_ik x_i / n_k, as
+    scikit-learn; scatter about the new means, recovered from the shifted
+    sums: with d = x - shift and e = mu - shift,
+    sum r (x - mu)(x - mu)^T = S2 - s1 e^T - e s1^T + s0 e e^T.
+    Scatter is (K, d, d) (full), (d, d) pooled (tied) or (K, d) (diag,
+    spherical).
+    """
+    _, s0, s1, s2 = stats
+    kind, means = model[0], model[1].astype(np.float64)
+    nk = s0 + 10 * eps
+    shift = model[4][None, :].astype(np.float64) if kind == _kernels.TIED \
+        else means
+    new_means = (shift * s0[:, None] + s1) / nk[:, None]
+    e = new_means - shift
+    if kind == _kernels.DIAG:
+        scatter = s2[:, 0, :] - 2 * s1 * e + s0[:, None] * e * e
+        return nk, new_means, scatter
+    s2 = np.tril(s2) + np.swapaxes(np.tril(s2, -1), 1, 2)
+    cross = s1[:, :, None] * e[:, None, :]
+    scatter = (s0[:, None, None] * e[:, :, None] * e[:, None, :]
+               - cross - np.swapaxes(cross, 1, 2))
+    if kind == _kernels.TIED:
+        return nk, new_means, s2[0] + scatter.sum(axis=0)
+    return nk, new_means, s2 + scatter
+
+
+def merge_moments(a, b, covariance_type):
+    """Moments ``(n_k, means, scatter)`` of two sets of samples, combined
+    (Chan, Golub and LeVeque): n = n_a + n_b, mu = mu_a + delta n_b / n and
+    scatter = S_a + S_b + (n_a n_b / n) delta delta^T with delta = mu_b - mu_a
+    (pooled over k for tied; the diagonal for diag and spherical)."""
+    (na, ma, sa), (nb, mb, sb) = a, b
+    n = na + nb
+    delta = mb - ma
+    factor = na * nb / n
+    means = ma + delta * (nb / n)[:, None]
+    if covariance_type in ("diag", "spherical"):
+        return n, means, sa + sb + factor[:, None] * delta * delta
+    outer = factor[:, None, None] * delta[:, :, None] * delta[:, None, :]
+    if covariance_type == "tied":
+        outer = outer.sum(axis=0)
+    return n, means, sa + sb + outer
+
+
+def covariances_from_moments(nk, scatter, covariance_type, reg_covar):
+    """Sigma_k = scatter_k / n_k + reg_covar I (tied: pooled over sum n_k;
+    spherical: mean of the diagonal)."""
+    if covariance_type == "full":
+        cov = scatter / nk[:, None, None]
+        cov[:, np.arange(cov.shape[1]), np.arange(cov.shape[1])] += reg_covar
+    elif covariance_type == "tied":
+        cov = scatter / nk.sum()
+        cov[np.diag_indices_from(cov)] += reg_covar
+    else:
+        cov = scatter / nk[:, None] + reg_covar
+        if covariance_type == "spherical":
+            cov = cov.mean(axis=1)
+    return cov
+
+
+def precisions_cholesky(covariances, covariance_type, dtype=np.float64):
+    """P with P P^T = Sigma^-1 (scikit-learn's ``precisions_cholesky_``).
+
+    Raises scikit-learn's ValueError for a covariance that is not positive
+    definite.
+    """
+    cov = np.asarray(covariances, dtype=np.float64)
+    message = ILL_DEFINED
+    if np.dtype(dtype) == np.float32:
+        message += (" The numerical accuracy can also be improved by passing "
+                    "float64 data instead of float32.")
+    if covariance_type in ("diag", "spherical"):
+        if np.any(cov <= 0.0):
+            raise ValueError(message)
+        return (1.0 / np.sqrt(cov)).astype(dtype)
+    stack = cov[None] if covariance_type == "tied" else cov
+    out = np.empty_like(stack)
+    eye = np.eye(cov.shape[-1])
+    for k, c in enumerate(stack):
+        try:
+            lower = np.linalg.cholesky(c)
+        except np.linalg.LinAlgError:
+            raise ValueError(message) from None
+        out[k] = solve_triangular(lower, eye, lower=True).T
+    return (out[0] if covariance_type == "tied" else out).astype(dtype)
+
+
+def estimate(X, model, want_resp=False):
+    """Per-sample log-likelihood, most likely component and, if ``want_resp``,
+    responsibilities (n, K) — one pass, no other n x K array."""
+    n = X.shape[0]
+    n_components = model[1].shape[0]
+    log_prob = np.empty(n, dtype=X.dtype)
+    labels = np.empty(n, dtype=np.int64)
+    resp = np.empty((n if want_resp else 0, n_components), dtype=X.dtype)
+    if n:
+        bounds = _chunk_bounds(n)
+        run = (_kernels.estimate_chunks if _use_parallel()
+               else _kernels.estimate_serial)
+        run(X, model, bounds, log_prob, labels, resp, want_resp)
+    return log_prob, labels, resp
+
+
+# --------------------------------------------------------------------------
+# Functional API (the reference twins' signatures)
+# --------------------------------------------------------------------------
+
+def _checked(X, weights, means, precisions_cholesky, covariance_type):
+    if covariance_type not in COVARIANCE_TYPES:
+        raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
+                         f"got {covariance_type!r}")
+    X = check_float_array(X, "X", 2)
+    dtype = X.dtype
+    means = check_float_array(means, "means", 2, dtype=np.float64)
+    n_components, n_features = means.shape
+    if X.shape[1] != n_features:
+        raise ValueError(f"X has {X.shape[1]} features, means has {n_features}")
+    weights = check_float_array(weights, "weights", 1, dtype=np.float64)
+    check_shape(weights, "weights", (n_components,))
+    if np.any(weights < 0) or not np.isclose(weights.sum(), 1.0, atol=1e-6):
+        raise ValueError("weights must be non-negative and sum to 1")
+    shape = {"full": (n_components, n_features, n_features),
+             "tied": (n_features, n_features),
+             "diag": (n_components, n_features),
+             "spherical": (n_components,)}[covariance_type]
+    pc = check_float_array(precisions_cholesky, "precisions_cholesky",
+                           len(shape), dtype=np.float64)
+    check_shape(pc, "precisions_cholesky", shape)
+    diag = (np.diagonal(pc, axis1=-2, axis2=-1)
+            if covariance_type in ("full", "tied") else pc)
+    if np.any(diag <= 0):
+        raise ValueError("precisions_cholesky must have a positive diagonal")
+    if covariance_type in ("full", "tied") and np.any(
+            np.abs(np.tril(pc, -1)) > 1e-10 * np.abs(pc).max()):
+        raise ValueError("precisions_cholesky must be upper triangular")
+    return X, kernel_model(weights, means, pc, covariance_type, dtype)
+
+
+def log_prob_resp(X, weights, means, precisions_cholesky, covariance_type):
+    """Per-sample log-likelihood log p(x_i) and responsibilities r_ik.
+
+    r_ik = w_k N(x_i; mu_k, Sigma_k) / sum_j w_j N(x_i; mu_j, Sigma_j).
+
+    Parameters
+    ----------
+    X : (n, d) float array
+    weights : (K,) ; means : (K, d) ; precisions_cholesky : see module doc
+    covariance_type : {"full", "tied", "diag", "spherical"}
+
+    Returns
+    -------
+    log_prob_norm : (n,) array, X's dtype
+    resp : (n, K) array, X's dtype
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [4.0]])
+    >>> lp, r = log_prob_resp(X, [0.5, 0.5], [[0.0], [4.0]], [1.0, 1.0], "spherical")
+    >>> r.argmax(axis=1)
+    array([0, 1])
+    """
+    X, model = _checked(X, weights, means, precisions_cholesky, covariance_type)
+    log_prob, _, resp = estimate(X, model, want_resp=True)
+    return log_prob, resp
+
+
+def em_step(X, weights, means, precisions_cholesky, covariance_type,
+            reg_covar):
+    """One fused EM iteration: a single pass over X.
+
+    Returns
+    -------
+    lower_bound : float
+        Mean log-likelihood of X under the *given* parameters.
+    weights, means, covariances : float64 arrays
+        The M-step's parameters (scikit-learn's shapes for ``covariance_type``).
+    """
+    X, model = _checked(X, weights, means, precisions_cholesky, covariance_type)
+    if X.shape[0] == 0:
+        raise ValueError("X must have at least one sample")
+    stats = statistics(X, model)
+    nk, new_means, scatter = moments(stats, model, covariance_type,
+                                     np.finfo(X.dtype).eps)
+    cov = covariances_from_moments(nk, scatter, covariance_type, reg_covar)
+    return stats[0] / X.shape[0], nk / nk.sum(), new_means, cov

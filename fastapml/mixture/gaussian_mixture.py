@@ -1,0 +1,322 @@
+"""GaussianMixture: scikit-learn's estimator, fitted by fastapml's fused EM kernels."""
+import warnings
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture as _SklearnGaussianMixture
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import em
+
+
+class GaussianMixture(_SklearnGaussianMixture):
+    """Gaussian mixture fitted by EM — a drop-in for scikit-learn's.
+
+    Same constructor, attributes, methods and results as
+    :class:`sklearn.mixture.GaussianMixture` (it subclasses it and reuses its
+    parameter checks, initializations and ``sample``), with every pass over
+    the data done by one fused numba kernel: per block of samples the
+    component log-densities, the log-sum-exp, the responsibilities and the
+    M-step's sufficient statistics, so X is read once per iteration and no
+    n x K array is built.  ``predict``, ``predict_proba`` and
+    ``score_samples`` work block by block too.  float32 data gives a float32
+    model; statistics are summed in float64 around the current means.
+
+    Beyond scikit-learn:
+
+    - ``fit(X, callback=f)`` calls ``f(n_iter, lower_bound, change)`` after
+      each iteration;
+    - :meth:`fit_chunks` runs the same exact EM over data given as row chunks
+      (each iteration streams every chunk), for data larger than memory; a
+      ``numpy.memmap`` can also go straight to ``fit``;
+    - :meth:`partial_fit` updates the model from one more batch of samples;
+    - :meth:`save` / :meth:`load` (.npz, no pickle).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastapml.mixture import GaussianMixture
+    >>> X = np.r_[np.random.default_rng(0).normal(size=(100, 2)),
+    ...           np.random.default_rng(1).normal(size=(100, 2)) + 8]
+    >>> gm = GaussianMixture(2, random_state=0).fit(X)
+    >>> sorted(np.round(gm.means_[:, 0]).astype(int).tolist())
+    [0, 8]
+    """
+
+    # ------------------------------------------------------------------
+    # Fitting
+    # ------------------------------------------------------------------
+    def fit(self, X, y=None, *, callback=None):
+        """Estimate the parameters with EM (best of ``n_init`` runs).
+
+        ``callback(n_iter, lower_bound, change)``, if given, is called after
+        every iteration.  Returns self.
+        """
+        self.fit_predict(X, y, callback=callback)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_predict(self, X, y=None, *, callback=None):
+        """Fit as :meth:`fit`, then return the most likely component of each
+        sample under the final parameters (so it equals ``fit(X).predict(X)``)."""
+        X = self._check_fit_data(X)
+        self._run_em(lambda: (X,), X, X.dtype, callback)
+        return em.estimate(X, self._model(X.dtype))[1]
+
+    def fit_chunks(self, chunks, *, callback=None):
+        """Exact EM over data given as row chunks, streamed once per iteration.
+
+        Parameters
+        ----------
+        chunks : sequence of (n_i, d) arrays, or a function returning an
+            iterable of them (called once per pass; a generator can be
+            passed as ``lambda: make_generator()``).  Memmaps work.
+        callback : callable, optional
+            ``callback(n_iter, lower_bound, change)`` after every iteration.
+
+        The model equals ``fit(np.concatenate(chunks))`` up to rounding,
+        except that the ``kmeans``/``random*`` initializations see only the
+        first chunk (pass ``weights_init``/``means_init``/``precisions_init``
+        to start exactly as an in-memory fit would).  Returns self.
+        """
+        self._validate_params()
+        if callable(chunks):
+            source = chunks
+        elif iter(chunks) is chunks:
+            raise TypeError("chunks must be re-iterable: a sequence of arrays, "
+                            "or a function returning an iterable of them (a "
+                            "generator is used up after one pass)")
+        else:
+            def source():
+                return chunks
+        first, n_features, dtype, n_samples = self._survey(source)
+        if n_samples < 2:
+            raise ValueError(f"n_samples={n_samples} should be >= 2")
+        self._check_n_samples(n_samples)
+        self.n_features_in_ = n_features
+        self._check_parameters(first)
+
+        def one_pass():
+            for i, chunk in enumerate(source()):
+                yield _as_chunk(chunk, i, n_features, dtype)
+        self._run_em(one_pass, first, dtype, callback)
+        return self
+
+    def partial_fit(self, X, y=None):
+        """Update the model with one more batch of samples.
+
+        Incremental EM: the batch's statistics are taken under the current
+        parameters and merged with those of every earlier batch (weighted by
+        their sizes), then the M-step runs on the total.  The first call
+        initializes from X as ``fit`` would; one call on all the data equals
+        one EM iteration (``fit`` with ``max_iter=1``).  Exact multi-pass EM
+        over chunks is :meth:`fit_chunks`.  Returns self.
+        """
+        first_call = not hasattr(self, "_partial_moments")
+        if first_call:
+            self._validate_params()
+            X = self._check_fit_data(X)
+            self._check_parameters(X)
+            self._initialize_parameters(X, check_random_state(self.random_state))
+            self.n_iter_, self.lower_bounds_ = 0, []
+        else:
+            X = self._check_predict_data(X)
+        model = self._model(X.dtype)
+        stats = em.statistics(X, model)
+        batch = em.moments(stats, model, self.covariance_type,
+                           np.finfo(X.dtype).eps)
+        total = batch if first_call else em.merge_moments(
+            self._partial_moments, batch, self.covariance_type)
+        self._set_from_moments(*total, X.dtype)
+        self._partial_moments = total
+        self.lower_bound_ = stats[0] / X.shape[0]
+        self.lower_bounds_.append(self.lower_bound_)
+        self.n_iter_ += 1
+        self.converged_ = False
+        return self
+
+    def _run_em(self, passes, init_X, dtype, callback):
+        """scikit-learn's fit loop (n_init, warm_start, tol, max_iter) with
+        one fused pass per iteration; ``passes()`` yields one pass's chunks."""
+        self.__dict__.pop("_partial_moments", None)
+        do_init = not (self.warm_start and hasattr(self, "converged_"))
+        n_init = self.n_init if do_init else 1
+        max_lower_bound = -np.inf
+        best_lower_bounds = []
+        self.converged_ = False
+        random_state = check_random_state(self.random_state)
+        for init in range(n_init):
+            self._print_verbose_msg_init_beg(init)
+            if do_init:
+                self._initialize_parameters(init_X, random_state)
+            lower_bound = -np.inf if do_init else self.lower_bound_
+            lower_bounds = []
+            if self.max_iter == 0:
+                best_params = self._get_parameters()
+                best_n_iter = 0
+                continue
+            converged = False
+            for n_iter in range(1, self.max_iter + 1):
+                previous = lower_bound
+                lower_bound = self._em_iteration(passes(), dtype)
+                lower_bounds.append(lower_bound)
+                change = lower_bound - previous
+                self._print_verbose_msg_iter_end(n_iter, change)
+                if callback is not None:
+                    callback(n_iter, lower_bound, change)
+                if abs(change) < self.tol:
+                    converged = True
+                    break
+            self._print_verbose_msg_init_end(lower_bound, converged)
+            if lower_bound > max_lower_bound or max_lower_bound == -np.inf:
+                max_lower_bound = lower_bound
+                best_params = self._get_parameters()
+                best_n_iter = n_iter
+                best_lower_bounds = lower_bounds
+                self.converged_ = converged
+        if not self.converged_ and self.max_iter > 0:
+            warnings.warn("Best performing initialization did not converge. "
+                          "Try different init parameters, or increase "
+                          "max_iter, tol, or check for degenerate data.",
+                          ConvergenceWarning)
+        self._set_parameters(best_params)
+        self.n_iter_ = best_n_iter
+        self.lower_bound_ = max_lower_bound
+        self.lower_bounds_ = best_lower_bounds
+
+    def _em_iteration(self, chunks, dtype):
+        """One E-step + M-step over every chunk; returns the mean
+        log-likelihood under the parameters it started from."""
+        model = self._model(dtype)
+        stats, n_samples = None, 0
+        for i, X in enumerate(chunks):
+            part = em.statistics(X, model)
+            if not np.isfinite(part[0]):
+                raise ValueError(f"Input X (chunk {i}) contains NaN or infinity")
+            stats = em.add_statistics(stats, part)
+            n_samples += X.shape[0]
+        nk, means, scatter = em.moments(stats, model, self.covariance_type,
+                                        np.finfo(dtype).eps)
+        self._set_from_moments(nk, means, scatter, dtype)
+        return stats[0] / n_samples
+
+    def _set_from_moments(self, nk, means, scatter, dtype):
+        """The M-step: weights, means, covariances and precision factors."""
+        cov = em.covariances_from_moments(nk, scatter, self.covariance_type,
+                                          self.reg_covar)
+        self.precisions_cholesky_ = em.precisions_cholesky(
+            cov, self.covariance_type, dtype)
+        self.weights_ = (nk / nk.sum()).astype(dtype)
+        self.means_ = means.astype(dtype)
+        self.covariances_ = cov.astype(dtype)
+
+    def _initialize(self, X, resp, xp=None):
+        super()._initialize(X, resp, xp=xp)
+        if self.precisions_init is not None:
+            # scikit-learn leaves covariances_ unset here; derive them
+            prec = np.asarray(self.precisions_init, dtype=np.float64)
+            if self.covariance_type in ("diag", "spherical"):
+                cov = 1.0 / prec
+            else:
+                cov = np.linalg.inv(prec)
+            self.covariances_ = cov.astype(X.dtype)
+
+    # ------------------------------------------------------------------
+    # Estimates
+    # ------------------------------------------------------------------
+    def score_samples(self, X):
+        """Log-likelihood log p(x) of each sample, (n_samples,)."""
+        X = self._check_predict_data(X)
+        return em.estimate(X, self._model(X.dtype))[0]
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of the samples (summed in float64)."""
+        return float(np.mean(self.score_samples(X), dtype=np.float64))
+
+    def predict(self, X):
+        """Most likely component of each sample (ties: the lowest index)."""
+        X = self._check_predict_data(X)
+        return em.estimate(X, self._model(X.dtype))[1]
+
+    def predict_proba(self, X):
+        """Posterior probability of each component for each sample, (n, K)."""
+        X = self._check_predict_data(X)
+        return em.estimate(X, self._model(X.dtype), want_resp=True)[2]
+
+    # ------------------------------------------------------------------
+    # Files
+    # ------------------------------------------------------------------
+    def save(self, path):
+        """Write the fitted model to ``path`` (.npz, written atomically)."""
+        from .io import save_model
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Read a model written by :meth:`save` (no pickle)."""
+        from .io import load_model
+        return load_model(path)
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    def _model(self, dtype):
+        return em.kernel_model(self.weights_, self.means_,
+                               self.precisions_cholesky_, self.covariance_type,
+                               dtype)
+
+    def _check_n_samples(self, n_samples):
+        if n_samples < self.n_components:
+            raise ValueError("Expected n_samples >= n_components but got "
+                             f"n_components = {self.n_components}, "
+                             f"n_samples = {n_samples}")
+
+    def _check_fit_data(self, X):
+        X = validate_data(self, X, dtype=[np.float64, np.float32],
+                          ensure_min_samples=2)
+        self._check_n_samples(X.shape[0])
+        return np.ascontiguousarray(X)
+
+    def _check_predict_data(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return np.ascontiguousarray(X)
+
+    @staticmethod
+    def _survey(source):
+        """First chunk (validated), n_features, dtype and total samples."""
+        first, n_features, n_samples, all_float32 = None, None, 0, True
+        for i, chunk in enumerate(source()):
+            arr = np.asarray(chunk)
+            if n_features is None:
+                if arr.ndim != 2:
+                    raise ValueError(f"chunk 0 must be 2-D, got shape {arr.shape}")
+                n_features = arr.shape[1]
+                first = arr
+            arr = _as_chunk(arr, i, n_features, None)
+            all_float32 &= arr.dtype == np.float32
+            n_samples += arr.shape[0]
+        if first is None:
+            raise ValueError("chunks is empty")
+        dtype = np.dtype(np.float32 if all_float32 else np.float64)
+        first = _as_chunk(first, 0, n_features, dtype)
+        if not np.isfinite(first.sum()):
+            raise ValueError("Input X (chunk 0) contains NaN or infinity")
+        return first, n_features, dtype, n_samples
+
+
+def _as_chunk(chunk, index, n_features, dtype):
+    """A chunk as a C-contiguous float array, checked (finite values are
+    checked by the caller or by the pass itself)."""
+    arr = np.asarray(chunk)
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"chunk {index} must be a numeric array, got dtype "
+                        f"{arr.dtype}")
+    if arr.ndim != 2 or arr.shape[1] != n_features:
+        raise ValueError(f"chunk {index} must have shape (n, {n_features}), "
+                         f"got {arr.shape}")
+    if dtype is None:
+        dtype = np.float32 if arr.dtype == np.float32 else np.float64
+    return np.ascontiguousarray(arr, dtype=dtype)
