@@ -20,15 +20,15 @@ def _full_chol(precisions_cholesky, covariance_type, n_components, n_features):
 
 
 def estimate_log_prob(X, means, precisions_cholesky, covariance_type):
-    """log N(x_i; mu_k, Sigma_k) for every sample and component, (n, K).
+    """log N(x_i; mu_k, Sigma_k) for every sample and component, (n, K), in float64.
 
     With Sigma_k^-1 = P_k P_k^T: -d/2 log(2 pi) + log|det P_k| - |P_k^T (x - mu_k)|^2 / 2.
     """
-    X = np.asarray(X)
+    X = np.asarray(X, dtype=np.float64)
     n_components, n_features = np.shape(means)
     chol = _full_chol(precisions_cholesky, covariance_type, n_components,
                       n_features)
-    out = np.empty((X.shape[0], n_components), dtype=X.dtype)
+    out = np.empty((X.shape[0], n_components))
     for k in range(n_components):
         y = (X - means[k]) @ chol[k]
         log_det = np.sum(np.log(np.diag(chol[k])))
@@ -56,7 +56,8 @@ def log_prob_resp(X, weights, means, precisions_cholesky, covariance_type):
 
 
 def m_step(X, resp, reg_covar, covariance_type):
-    """Weights, means and covariances maximizing the expected log-likelihood.
+    """Weights, means and covariances maximizing the expected log-likelihood,
+    computed in float64 (``eps`` below is that of X's dtype).
 
     n_k = sum_i r_ik (+ 10 eps, as scikit-learn), w_k = n_k / sum_j n_j,
     mu_k = sum_i r_ik x_i / n_k and Sigma_k = sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T / n_k
