@@ -16,10 +16,12 @@ def jit(func=None, *, parallel=False):
     """``numba.njit`` with the project's settings (cache, nogil, fastmath).
 
     Use ``@jit`` for serial kernels and ``@jit(parallel=True)`` for the few
-    outer drivers that ``prange`` over independent work.
+    outer drivers that ``prange`` over independent work.  Division follows
+    NumPy (x / 0 is inf or NaN, no exception): kernels trust their inputs,
+    and Python's zero-division check would sit in every inner loop.
     """
     decorator = numba.njit(cache=True, nogil=True, fastmath=set(FASTMATH),
-                           parallel=parallel)
+                           parallel=parallel, error_model="numpy")
     return decorator if func is None else decorator(func)
 
 

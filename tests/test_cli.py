@@ -123,3 +123,185 @@ def test_progress_bar_only_on_terminals():
         bar.update(10)
     assert "work" in loud.getvalue() and "100.0%" in loud.getvalue()
     assert loud.getvalue().endswith("\n")
+
+
+# ----------------------------------------------------------------------
+# gmm fit / predict
+# ----------------------------------------------------------------------
+def gmm_data(n=240, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    centers = np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]])
+    return (centers[rng.integers(0, 3, n)] + rng.normal(size=(n, 2))).astype(dtype)
+
+
+@pytest.fixture
+def gmm_files(tmp_path):
+    data = tmp_path / "data.npy"
+    np.save(data, gmm_data())
+    return tmp_path, data
+
+
+def test_gmm_fit_predict_round_trip(gmm_files, capsys):
+    from fastapml.mixture import GaussianMixture
+    from fastapml.mixture.io import load_model
+    root, data = gmm_files
+    model_path = root / "model.npz"
+    assert cli.main(["gmm", "fit", str(data), "-k", "3", "--covariance", "diag",
+                     "--seed", "0", "--tol", "1e-4", "--max-iter", "50",
+                     "-o", str(model_path)]) == 0
+    out, err = capsys.readouterr()
+    model = load_model(model_path)
+    X = gmm_data()
+    expected = GaussianMixture(n_components=3, covariance_type="diag",
+                               random_state=0, tol=1e-4, max_iter=50).fit(X)
+    np.testing.assert_allclose(model.means_, expected.means_)
+    assert model.means_.dtype == np.float64
+    iteration_lines = [line for line in err.splitlines() if "lower bound" in line]
+    assert len(iteration_lines) == model.n_iter_ >= 1
+    assert iteration_lines[0].split()[:2] == ["iter", "1"]
+    assert f"converged: {model.converged_}, iterations: {model.n_iter_}" in out
+    assert "time:" in out and f"saved {model_path}" in out
+
+    labels, proba = root / "labels.npy", root / "proba.npy"
+    assert cli.main(["gmm", "predict", str(model_path), str(data), "-o",
+                     str(labels), "--proba", str(proba)]) == 0
+    out = capsys.readouterr().out
+    np.testing.assert_array_equal(np.load(labels), model.predict(X))
+    assert np.load(labels).dtype == np.int64
+    np.testing.assert_array_equal(np.load(proba), model.predict_proba(X))
+    sizes = np.bincount(model.predict(X), minlength=3)
+    assert "component sizes: " + " ".join(map(str, sizes)) in out
+    assert sorted(os.listdir(root)) == ["data.npy", "labels.npy", "model.npz",
+                                        "proba.npy"]
+
+
+def test_gmm_fit_float32_and_n_init(gmm_files, capsys):
+    from fastapml.mixture.io import load_model
+    root, data = gmm_files
+    out_path = root / "m32.npz"
+    assert cli.main(["gmm", "fit", str(data), "-k", "2", "--float32",
+                     "--n-init", "2", "--init", "random_from_data",
+                     "--covariance", "spherical", "--seed", "1",
+                     "-o", str(out_path)]) == 0
+    err = capsys.readouterr().err
+    assert "init 1/2 iter    1" in err and "init 2/2 iter    1" in err
+    model = load_model(out_path)
+    assert model.means_.dtype == np.float32 and model.covariance_type == "spherical"
+    labels = root / "labels.npy"
+    assert cli.main(["gmm", "predict", str(out_path), str(data),
+                     "-o", str(labels)]) == 0
+    np.testing.assert_array_equal(
+        np.load(labels), model.predict(gmm_data().astype(np.float32)))
+
+
+def test_gmm_predict_in_blocks_matches_one_call(gmm_files, monkeypatch):
+    from fastapml.mixture.io import load_model
+    root, data = gmm_files
+    model_path = root / "model.npz"
+    assert cli.main(["gmm", "fit", str(data), "-k", "3", "--seed", "0",
+                     "-o", str(model_path)]) == 0
+    monkeypatch.setattr(cli, "_rows_per_block", lambda k, d: 7)
+    labels, proba = root / "labels.npy", root / "proba.npy"
+    assert cli.main(["gmm", "predict", str(model_path), str(data), "-o",
+                     str(labels), "--proba", str(proba)]) == 0
+    model, X = load_model(model_path), gmm_data()
+    np.testing.assert_array_equal(np.load(labels), model.predict(X))
+    np.testing.assert_allclose(np.load(proba), model.predict_proba(X),
+                               rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("array, message", [
+    (np.zeros(10), "expected a non-empty 2-D array"),
+    (np.zeros((2, 3, 4)), "expected a non-empty 2-D array"),
+    (np.zeros((0, 3)), "expected a non-empty 2-D array"),
+    (np.array([["a", "b"]] * 5), "real numeric array"),
+    (np.where(np.arange(40).reshape(20, 2) == 27, np.nan, 1.0), "row 13 holds NaN"),
+    (np.where(np.arange(40).reshape(20, 2) == 4, np.inf, 1.0),
+     "row 2 holds NaN or inf"),
+])
+def test_gmm_fit_bad_data_exits_2(tmp_path, capsys, array, message):
+    data = tmp_path / "bad.npy"
+    np.save(data, array)
+    model = tmp_path / "m.npz"
+    assert cli.main(["gmm", "fit", str(data), "-k", "2", "-o", str(model)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fastapml: error: ") and message in err
+    assert "bad.npy" in err
+    assert not model.exists()
+
+
+def test_gmm_errors_exit_2(gmm_files, capsys):
+    root, data = gmm_files
+    model = root / "m.npz"
+    # missing input, a pickle, an .npz instead of an .npy, too many components
+    assert cli.main(["gmm", "fit", str(root / "nope.npy"), "-k", "2",
+                     "-o", str(model)]) == 2
+    assert "nope.npy" in capsys.readouterr().err
+    pickled = root / "obj.npy"
+    np.save(pickled, np.array([{}, None], dtype=object), allow_pickle=True)
+    assert cli.main(["gmm", "fit", str(pickled), "-k", "2", "-o", str(model)]) == 2
+    assert "obj.npy" in capsys.readouterr().err
+    archive = root / "a.npz"
+    np.savez(archive, x=gmm_data())
+    assert cli.main(["gmm", "fit", str(archive), "-k", "2", "-o", str(model)]) == 2
+    assert ".npz archive" in capsys.readouterr().err
+    assert cli.main(["gmm", "fit", str(data), "-k", "1000", "-o", str(model)]) == 2
+    assert "fastapml: error" in capsys.readouterr().err
+    assert not model.exists()
+
+    # predict: corrupt model, feature mismatch; no output left behind
+    assert cli.main(["gmm", "fit", str(data), "-k", "2", "-o", str(model)]) == 0
+    labels = root / "labels.npy"
+    bad_model = root / "bad.npz"
+    bad_model.write_bytes(model.read_bytes()[:100])
+    assert cli.main(["gmm", "predict", str(bad_model), str(data),
+                     "-o", str(labels)]) == 2
+    assert "bad.npz" in capsys.readouterr().err
+    wide = root / "wide.npy"
+    np.save(wide, np.zeros((5, 3)))
+    assert cli.main(["gmm", "predict", str(model), str(wide),
+                     "-o", str(labels)]) == 2
+    assert "3 features" in capsys.readouterr().err
+    nan = root / "nan.npy"
+    X = gmm_data()
+    X[200, 1] = np.nan
+    np.save(nan, X)
+    assert cli.main(["gmm", "predict", str(model), str(nan), "-o", str(labels),
+                     "--proba", str(root / "p.npy")]) == 2
+    assert "row 200 holds NaN" in capsys.readouterr().err
+    assert not labels.exists() and not (root / "p.npy").exists()
+    assert not [f for f in os.listdir(root) if f.startswith(".tmp-")]
+
+
+def test_gmm_plot_without_matplotlib_exits_2(gmm_files, capsys, monkeypatch):
+    root, data = gmm_files
+    for name in ("matplotlib", "matplotlib.backend_bases", "matplotlib.figure"):
+        monkeypatch.setitem(sys.modules, name, None)    # import raises
+    model = root / "m.npz"
+    assert cli.main(["gmm", "fit", str(data), "-k", "2", "-o", str(model),
+                     "--plot", str(root / "curve.png")]) == 2
+    err = capsys.readouterr().err
+    assert "matplotlib" in err and "pip install matplotlib" in err
+    assert not model.exists() and not (root / "curve.png").exists()
+
+
+def test_gmm_plot_with_matplotlib(gmm_files, capsys):
+    pytest.importorskip("matplotlib")
+    root, data = gmm_files
+    curve = root / "curve.png"
+    assert cli.main(["gmm", "fit", str(data), "-k", "3", "--n-init", "2",
+                     "-o", str(root / "m.npz"), "--plot", str(curve)]) == 0
+    assert curve.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "curve.png" in capsys.readouterr().out
+    assert cli.main(["gmm", "fit", str(data), "-k", "3", "-o",
+                     str(root / "m2.npz"), "--plot", str(root / "c.nosuch")]) == 2
+    assert "cannot write .nosuch" in capsys.readouterr().err
+    assert not (root / "m2.npz").exists()
+
+
+def test_demo_gmm_part_matches_scikit_learn(capsys):
+    cli._demo_gmm(1000, 0)
+    out = capsys.readouterr().out
+    assert "known 4-component 2-D mixture" in out
+    assert "same answer as scikit-learn: True" in out
+    assert "labels recovered: 100.00%" in out or "labels recovered: 99." in out

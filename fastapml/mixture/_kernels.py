@@ -55,29 +55,48 @@ def _center(xt, nb, shift, diff):
 
 @jit
 def _triangular_norms(diff, nb, chol, acc, out):
-    """out[i] = |P^T diff[:, i]|^2 for upper-triangular P (rows of P^T are
-    columns of P, so output j sums over a <= j)."""
+    """out[i] = |P^T diff[:, i]|^2 for upper-triangular P.
+
+    Output j of P^T d sums chol[a, j] d[a] over a <= j; four outputs are
+    built per pass over diff (rows a > j of a column are zero), so each
+    loaded row feeds four multiply-adds.  ``acc`` is (>= 4, nb) scratch.
+    """
     d = diff.shape[0]
     for i in range(nb):
         out[i] = 0.0
-    for j in range(d):
-        for i in range(nb):
-            acc[i] = 0.0
-        a = 0
-        while a + 4 <= j + 1:
-            p0, p1 = chol[a, j], chol[a + 1, j]
-            p2, p3 = chol[a + 2, j], chol[a + 3, j]
+    j = 0
+    while j + 4 <= d:
+        for c in range(4):
             for i in range(nb):
-                acc[i] += (p0 * diff[a, i] + p1 * diff[a + 1, i]
-                           + p2 * diff[a + 2, i] + p3 * diff[a + 3, i])
-            a += 4
-        while a <= j:
-            p0 = chol[a, j]
+                acc[c, i] = 0.0
+        for a in range(0, j + 4, 4):
+            p00, p01, p02, p03 = chol[a, j], chol[a, j + 1], chol[a, j + 2], chol[a, j + 3]
+            p10, p11, p12, p13 = (chol[a + 1, j], chol[a + 1, j + 1],
+                                  chol[a + 1, j + 2], chol[a + 1, j + 3])
+            p20, p21, p22, p23 = (chol[a + 2, j], chol[a + 2, j + 1],
+                                  chol[a + 2, j + 2], chol[a + 2, j + 3])
+            p30, p31, p32, p33 = (chol[a + 3, j], chol[a + 3, j + 1],
+                                  chol[a + 3, j + 2], chol[a + 3, j + 3])
             for i in range(nb):
-                acc[i] += p0 * diff[a, i]
-            a += 1
+                t0, t1 = diff[a, i], diff[a + 1, i]
+                t2, t3 = diff[a + 2, i], diff[a + 3, i]
+                acc[0, i] += p00 * t0 + p10 * t1 + p20 * t2 + p30 * t3
+                acc[1, i] += p01 * t0 + p11 * t1 + p21 * t2 + p31 * t3
+                acc[2, i] += p02 * t0 + p12 * t1 + p22 * t2 + p32 * t3
+                acc[3, i] += p03 * t0 + p13 * t1 + p23 * t2 + p33 * t3
         for i in range(nb):
-            out[i] += acc[i] * acc[i]
+            out[i] += (acc[0, i] * acc[0, i] + acc[1, i] * acc[1, i]
+                       + acc[2, i] * acc[2, i] + acc[3, i] * acc[3, i])
+        j += 4
+    for j in range(j, d):           # the last d % 4 outputs, one at a time
+        for i in range(nb):
+            acc[0, i] = 0.0
+        for a in range(j + 1):
+            p = chol[a, j]
+            for i in range(nb):
+                acc[0, i] += p * diff[a, i]
+        for i in range(nb):
+            out[i] += acc[0, i] * acc[0, i]
 
 
 @jit
@@ -134,7 +153,7 @@ def _log_prob_block(model, xt, nb, diff, acc, lp):
         row = lp[k]
         if kind == FULL:
             _center(xt, nb, means[k], diff)
-            _triangular_norms(diff, nb, chol[k], acc[0], row)
+            _triangular_norms(diff, nb, chol[k], acc, row)
         elif kind == TIED:
             _sq_dists(diff, nb, aux[k], row)
         else:
@@ -273,7 +292,7 @@ def _buffers(model, d):
     dtype = means.dtype
     xt = np.empty((d, BLOCK), dtype=dtype)
     diff = np.empty((d, BLOCK), dtype=dtype)
-    acc = np.empty((d + 1, BLOCK), dtype=dtype)
+    acc = np.empty((max(d + 1, 4), BLOCK), dtype=dtype)
     lp = np.empty((means.shape[0], BLOCK), dtype=dtype)
     ll = np.empty(BLOCK, dtype=dtype)
     return xt, diff, acc, lp, ll

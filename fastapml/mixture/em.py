@@ -10,7 +10,6 @@ precision, (K, d, d) upper triangular (full), (d, d) (tied), (K, d) (diag) or
 import math
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
 from .._numba import n_threads, parallel_allowed
 from .._validation import check_float_array, check_shape
@@ -38,8 +37,17 @@ def _chunk_bounds(n_samples, partial_bytes=0):
     return np.arange(n_chunks + 1, dtype=np.int64) * n_blocks // max(1, n_chunks)
 
 
-def _use_parallel():
-    return parallel_allowed() and n_threads() > 1
+_PARALLEL_MIN_WORK = 1 << 22        # below this, threads cost more than they save
+
+
+def _use_parallel(bounds, model, n_samples):
+    """Threads for big enough passes (about n K d^2 / 2 multiply-adds for
+    full covariances, n K d otherwise), from the main thread only."""
+    n_components, n_features = model[1].shape
+    per_pair = (n_features * (n_features + 1) // 2 if model[0] == _kernels.FULL
+                else n_features)
+    return (parallel_allowed() and n_threads() > 1 and bounds.shape[0] > 2
+            and n_samples * n_components * per_pair >= _PARALLEL_MIN_WORK)
 
 
 def kernel_model(weights, means, precisions_cholesky, covariance_type, dtype):
@@ -91,7 +99,8 @@ def statistics(X, model):
     s0 = np.zeros((n_chunks, n_components))
     s1 = np.zeros((n_chunks, n_components, n_features))
     s2 = np.zeros((n_chunks,) + s2_shape)
-    run = _kernels.em_chunks if _use_parallel() else _kernels.em_serial
+    run = (_kernels.em_chunks if _use_parallel(bounds, model, X.shape[0])
+           else _kernels.em_serial)
     run(X, model, bounds, ll, s0, s1, s2)
     # sum the chunks in order (np.sum's pairwise order is fixed too)
     return (float(np.add.reduce(ll)), np.add.reduce(s0), np.add.reduce(s1),
@@ -184,14 +193,14 @@ def precisions_cholesky(covariances, covariance_type, dtype=np.float64):
             raise ValueError(message)
         return (1.0 / np.sqrt(cov)).astype(dtype)
     stack = cov[None] if covariance_type == "tied" else cov
-    out = np.empty_like(stack)
-    eye = np.eye(cov.shape[-1])
-    for k, c in enumerate(stack):
-        try:
-            lower = np.linalg.cholesky(c)
-        except np.linalg.LinAlgError:
-            raise ValueError(message) from None
-        out[k] = solve_triangular(lower, eye, lower=True).T
+    try:
+        lower = np.linalg.cholesky(stack)       # one batched LAPACK call
+    except np.linalg.LinAlgError:
+        raise ValueError(message) from None
+    # Sigma = L L^T  =>  Sigma^-1 = L^-T L^-1 = P P^T with P = L^-T (as
+    # scikit-learn, through a solve: scipy's per-matrix triangular solve
+    # costs milliseconds on small matrices when BLAS threads are busy)
+    out = np.swapaxes(np.linalg.inv(lower), 1, 2)
     return (out[0] if covariance_type == "tied" else out).astype(dtype)
 
 
@@ -205,7 +214,7 @@ def estimate(X, model, want_resp=False):
     resp = np.empty((n if want_resp else 0, n_components), dtype=X.dtype)
     if n:
         bounds = _chunk_bounds(n)
-        run = (_kernels.estimate_chunks if _use_parallel()
+        run = (_kernels.estimate_chunks if _use_parallel(bounds, model, n)
                else _kernels.estimate_serial)
         run(X, model, bounds, log_prob, labels, resp, want_resp)
     return log_prob, labels, resp

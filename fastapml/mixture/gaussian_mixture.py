@@ -6,6 +6,7 @@ from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture as _SklearnGaussianMixture
 from sklearn.utils import check_random_state
+from sklearn.utils._array_api import get_namespace
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import em
@@ -62,6 +63,7 @@ class GaussianMixture(_SklearnGaussianMixture):
         """Fit as :meth:`fit`, then return the most likely component of each
         sample under the final parameters (so it equals ``fit(X).predict(X)``)."""
         X = self._check_fit_data(X)
+        self._check_parameters(X, xp=get_namespace(X)[0])
         self._run_em(lambda: (X,), X, X.dtype, callback)
         return em.estimate(X, self._model(X.dtype))[1]
 
@@ -96,7 +98,7 @@ class GaussianMixture(_SklearnGaussianMixture):
             raise ValueError(f"n_samples={n_samples} should be >= 2")
         self._check_n_samples(n_samples)
         self.n_features_in_ = n_features
-        self._check_parameters(first)
+        self._check_parameters(first, xp=get_namespace(first)[0])
 
         def one_pass():
             for i, chunk in enumerate(source()):
@@ -118,7 +120,7 @@ class GaussianMixture(_SklearnGaussianMixture):
         if first_call:
             self._validate_params()
             X = self._check_fit_data(X)
-            self._check_parameters(X)
+            self._check_parameters(X, xp=get_namespace(X)[0])
             self._initialize_parameters(X, check_random_state(self.random_state))
             self.n_iter_, self.lower_bounds_ = 0, []
         else:
@@ -211,6 +213,10 @@ class GaussianMixture(_SklearnGaussianMixture):
         self.weights_ = (nk / nk.sum()).astype(dtype)
         self.means_ = means.astype(dtype)
         self.covariances_ = cov.astype(dtype)
+        pc = self.precisions_cholesky_
+        self.precisions_ = (pc @ np.swapaxes(pc, -1, -2)
+                            if self.covariance_type in ("full", "tied")
+                            else pc * pc)
 
     def _initialize(self, X, resp, xp=None):
         super()._initialize(X, resp, xp=xp)
