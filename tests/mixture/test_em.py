@@ -137,7 +137,8 @@ def test_many_blocks_and_chunks_equal_reference():
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
-def test_result_does_not_depend_on_thread_count():
+def test_result_does_not_depend_on_thread_count(monkeypatch):
+    monkeypatch.setattr(em, "_PARALLEL_MIN_WORK", 0)
     rng = np.random.default_rng(3)
     X = sample_data(rng, 40 * _kernels.BLOCK, 5, 4)
     params = random_params(rng, "full", 4, 5)
@@ -153,7 +154,9 @@ def test_result_does_not_depend_on_thread_count():
         np.testing.assert_array_equal(a, b)
 
 
-def test_serial_twin_from_worker_threads_equals_main_thread(run_in_threads):
+def test_serial_twin_from_worker_threads_equals_main_thread(run_in_threads,
+                                                           monkeypatch):
+    monkeypatch.setattr(em, "_PARALLEL_MIN_WORK", 0)
     rng = np.random.default_rng(4)
     X = sample_data(rng, 30 * _kernels.BLOCK, 3, 3)
     params = random_params(rng, "diag", 3, 3)
