@@ -29,6 +29,7 @@ from .._numba import jit
 from .._simd import exp_nonpositive
 
 BLOCK = 512
+PITCH = BLOCK + 16             # row length of the block buffers
 FULL, TIED, DIAG = 0, 1, 2
 
 
@@ -185,11 +186,25 @@ def _normalize_block(lp, nb, ll, total):
     block_sum = 0.0
     for i in range(nb):
         ll[i] += np.log(total[i])
-        inv = lp.dtype.type(1) / total[i]
-        for k in range(n_components):
-            lp[k, i] *= inv
         block_sum += ll[i]
+        total[i] = lp.dtype.type(1) / total[i]
+    for k in range(n_components):
+        for i in range(nb):
+            lp[k, i] *= total[i]
     return block_sum
+
+
+@jit
+def _argmax_block(lp, nb, best, top):
+    """best[i] = first k maximizing lp[k, i] (``top`` is scratch)."""
+    for i in range(nb):
+        top[i] = lp[0, i]
+        best[i] = 0
+    for k in range(1, lp.shape[0]):
+        for i in range(nb):
+            wins = lp[k, i] > top[i]
+            top[i] = lp[k, i] if wins else top[i]
+            best[i] = k if wins else best[i]
 
 
 # --------------------------------------------------------------------------
@@ -288,13 +303,15 @@ def _add_block_stats(model, xt, nb, resp, diff, w, s0, s1, s2):
 
 @jit
 def _buffers(model, d):
+    """Per-thread scratch; rows are PITCH long so that rows read together do
+    not map to the same L1 cache sets (a 4 KiB stride would)."""
     means = model[1]
     dtype = means.dtype
-    xt = np.empty((d, BLOCK), dtype=dtype)
-    diff = np.empty((d, BLOCK), dtype=dtype)
-    acc = np.empty((max(d + 1, 4), BLOCK), dtype=dtype)
-    lp = np.empty((means.shape[0], BLOCK), dtype=dtype)
-    ll = np.empty(BLOCK, dtype=dtype)
+    xt = np.empty((d, PITCH), dtype=dtype)
+    diff = np.empty((d, PITCH), dtype=dtype)
+    acc = np.empty((max(d + 1, 4), PITCH), dtype=dtype)
+    lp = np.empty((means.shape[0], PITCH), dtype=dtype)
+    ll = np.empty(PITCH, dtype=dtype)
     return xt, diff, acc, lp, ll
 
 
@@ -345,17 +362,15 @@ def _estimate_range(X, model, first, last, log_prob, labels, resp, want_resp):
     n, d = X.shape
     xt, diff, acc, lp, ll = _buffers(model, d)
     n_components = lp.shape[0]
+    best = np.empty(PITCH, dtype=np.int64)
     for blk in range(first, last):
         start = blk * BLOCK
         nb = min(BLOCK, n - start)
         _load_block(X, start, nb, xt)
         _log_prob_block(model, xt, nb, diff, acc, lp)
+        _argmax_block(lp, nb, best, acc[1])
         for i in range(nb):
-            best = 0
-            for k in range(1, n_components):
-                if lp[k, i] > lp[best, i]:
-                    best = k
-            labels[start + i] = best
+            labels[start + i] = best[i]
         _normalize_block(lp, nb, ll, acc[0])
         for i in range(nb):
             log_prob[start + i] = ll[i]
