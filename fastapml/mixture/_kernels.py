@@ -230,18 +230,47 @@ def _dot(u, v, nb):
 
 @jit
 def _diag_moments(xt, nb, resp, mean, s1, s2):
-    """s1[a] += sum_i r_i d_ia, s2[a] += sum_i r_i d_ia^2 with d = x - mean."""
-    for a in range(xt.shape[0]):
-        m = mean[a]
-        m1 = xt.dtype.type(0)
-        m2 = xt.dtype.type(0)
+    """s1[a] += sum_i r_i d_ia, s2[a] += sum_i r_i d_ia^2 with d = x - mean,
+    four features per pass so each responsibility is loaded once per four."""
+    zero = xt.dtype.type(0)
+    d = xt.shape[0]
+    a = 0
+    while a + 4 <= d:
+        m0, m1, m2, m3 = mean[a], mean[a + 1], mean[a + 2], mean[a + 3]
+        u0, u1, u2, u3 = zero, zero, zero, zero
+        v0, v1, v2, v3 = zero, zero, zero, zero
         for i in range(nb):
-            t = xt[a, i] - m
-            rt = resp[i] * t
-            m1 += rt
-            m2 += rt * t
-        s1[a] += m1
-        s2[a] += m2
+            r = resp[i]
+            t0, t1 = xt[a, i] - m0, xt[a + 1, i] - m1
+            t2, t3 = xt[a + 2, i] - m2, xt[a + 3, i] - m3
+            w0, w1, w2, w3 = r * t0, r * t1, r * t2, r * t3
+            u0 += w0
+            u1 += w1
+            u2 += w2
+            u3 += w3
+            v0 += w0 * t0
+            v1 += w1 * t1
+            v2 += w2 * t2
+            v3 += w3 * t3
+        s1[a] += u0
+        s1[a + 1] += u1
+        s1[a + 2] += u2
+        s1[a + 3] += u3
+        s2[a] += v0
+        s2[a + 1] += v1
+        s2[a + 2] += v2
+        s2[a + 3] += v3
+        a += 4
+    for a in range(a, d):
+        m0 = mean[a]
+        u0, v0 = zero, zero
+        for i in range(nb):
+            t0 = xt[a, i] - m0
+            w0 = resp[i] * t0
+            u0 += w0
+            v0 += w0 * t0
+        s1[a] += u0
+        s2[a] += v0
 
 
 @jit
