@@ -138,7 +138,7 @@ def bench_fit(name, X, init, covariance_type, repeat, rows, steady):
         rows.append(row(name, dtype, "sklearn", theirs, ours,
                         fit_parity(ours["result"], theirs["result"])))
         steady[name, dtype] = ours["time"]
-        del Xd, ours, theirs
+        ours = theirs = None            # free before the next dtype
 
 
 def bench_predict(X, init, repeat, rows, steady):
@@ -163,7 +163,7 @@ def bench_predict(X, init, repeat, rows, steady):
             rows.append(row(name, dtype, "fastapml", ours))
             rows.append(row(name, dtype, "sklearn", theirs, ours, parity))
             steady[name, dtype] = ours["time"]
-        del Xd, models
+        models = None
 
 
 def main(argv=None):

@@ -4,12 +4,12 @@ import argparse
 import contextlib
 import os
 import sys
-import tempfile
 import time
 import warnings
 
 import numpy as np
 
+from ._files import replaced_atomically
 from ._progress import Progress
 
 _BATCH = 2000       # sentences tagged per kernel call in eval / predict
@@ -322,23 +322,12 @@ def _rows_per_block(k, d):
 @contextlib.contextmanager
 def _atomic_npy(path, shape, dtype):
     """Yield a writable memmap; on success it replaces ``path`` atomically."""
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
-                               prefix=".tmp-", suffix=".npy")
-    os.close(fd)
-    try:
+    with replaced_atomically(path, ".npy") as tmp:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype,
                                         shape=shape)
         yield out
         out.flush()
         del out
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def _check_plot_path(path):

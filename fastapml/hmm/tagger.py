@@ -20,7 +20,6 @@ has at least one tag with positive emission probability.
 """
 import numbers
 import os
-import tempfile
 from itertools import chain, repeat
 
 import numpy as np
@@ -28,6 +27,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from .._files import save_npz
 from .._validation import check_scalar
 from .suffix import SuffixTrie, _csr_from_arrays
 from .viterbi import viterbi2_batch, viterbi_batch
@@ -409,22 +409,7 @@ class HMMTagger(BaseEstimator):
             arrays.update(lambdas=self.lambdas_, theta=np.array(self.theta_))
             arrays.update(self.suffix_lower_.to_arrays("suffix_lower_"))
             arrays.update(self.suffix_upper_.to_arrays("suffix_upper_"))
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-",
-                                   suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        save_npz(path, arrays)
 
     @classmethod
     def load(cls, path):

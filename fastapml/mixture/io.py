@@ -8,11 +8,12 @@ finite values) before it reaches a kernel, and names the file in every error.
 """
 import numbers
 import os
-import tempfile
 import zipfile
 import zlib
 
 import numpy as np
+
+from .._files import save_npz
 
 FORMAT_VERSION = 1
 _FORMAT_KIND = "fastapml.mixture.GaussianMixture"
@@ -101,21 +102,7 @@ def save_model(model, path):
     except (ValueError, TypeError) as err:
         raise ValueError(f"cannot save this model: {err}") from None
 
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    save_npz(path, arrays)
 
 
 def load_model(path):
