@@ -229,3 +229,25 @@ def test_functional_api_rejects_bad_input(bad, match):
     with pytest.raises((ValueError, TypeError), match=match):
         log_prob_resp(args["X"], args["weights"], args["means"], args["pc"],
                       args["covariance_type"])
+
+
+def test_memmap_fits_like_memory_without_copy(tmp_path):
+    rng = np.random.default_rng(8)
+    X = sample_data(rng, 3 * _kernels.BLOCK + 7, 3, 3)
+    np.save(tmp_path / "X.npy", X)
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    kw = dict(n_components=3, random_state=0, max_iter=5, tol=0)
+    with pytest.warns(Warning):
+        a = GaussianMixture(**kw).fit(X)
+    with pytest.warns(Warning):
+        b = GaussianMixture(**kw).fit(mapped)
+    np.testing.assert_array_equal(a.means_, b.means_)
+    np.testing.assert_array_equal(a.covariances_, b.covariances_)
+    start = GaussianMixture(3, random_state=0, max_iter=0).fit(X)
+    init = dict(weights_init=start.weights_, means_init=start.means_,
+                precisions_init=start.precisions_)
+    with pytest.warns(Warning):
+        c = GaussianMixture(3, max_iter=5, tol=0, **init).fit_chunks(
+            [mapped[:1000], mapped[1000:]])
+    np.testing.assert_allclose(c.means_, a.means_, rtol=1e-12)
+    np.testing.assert_allclose(c.covariances_, a.covariances_, rtol=1e-12)
