@@ -7,7 +7,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("hmm", "mixture", "reference")
+_SUBPACKAGES = ("cluster", "hmm", "metrics", "mixture", "reference")
 __all__ = list(_SUBPACKAGES)
 
 

@@ -280,3 +280,176 @@ def exp_nonpositive(typingctx, x):
         return builder.select(flushed, const(0.0), result)
 
     return sig, codegen
+
+
+# Distance tiles: for 4 rows x (4 vectors of columns), the per-metric
+# accumulator over all features, held in 16 registers while the features
+# stream by, then turned into distances and summed along both axes.
+TILE_ROWS = 4
+TILE_VECTORS = 4
+SQUARES, ABSOLUTES, MAXIMA, PRODUCTS = range(4)     # accumulators
+RAW, ROOT, ONE_MINUS_CLIPPED = range(3)             # finishing steps
+
+
+def _distance_update(builder, kind, acc, x, col, fabs, maxnum, fma):
+    if kind == PRODUCTS:
+        return builder.call(fma, [x, col, acc])
+    diff = builder.fsub(x, col)
+    if kind == SQUARES:
+        return builder.call(fma, [diff, diff, acc])
+    size = builder.call(fabs, [diff])
+    if kind == ABSOLUTES:
+        return builder.fadd(acc, size)
+    return builder.call(maxnum, [acc, size])
+
+
+def _horizontal_sum(builder, vec):
+    """Sum of the lanes of ``vec`` (a shuffle tree)."""
+    lanes = vec.type.count
+    i32 = ir.IntType(32)
+    while lanes > 1:
+        half = lanes // 2
+        mask = ir.Constant(ir.VectorType(i32, vec.type.count),
+                           [half + i if i < half else i
+                            for i in range(vec.type.count)])
+        vec = builder.fadd(vec, builder.shuffle_vector(
+            vec, ir.Constant(vec.type, ir.Undefined), mask))
+        lanes = half
+    return builder.extract_element(vec, ir.Constant(i32, 0))
+
+
+@intrinsic
+def distance_tile(typingctx, X, Xt, rows, col0, kind, finish, width, n_rows,
+                  row_sums, col_sums):
+    """Distances between four rows and one tile of columns, summed both ways.
+
+    For r < 4 and the 4 vectors of columns j (32 float64 or 64 float32)
+    from ``col0``: the accumulator over features a of (X[rows[r], a],
+    Xt[a, col0 + j]) — sum of squared differences (``kind`` SQUARES), of
+    absolute differences (ABSOLUTES), their maximum (MAXIMA) or the dot
+    product (PRODUCTS) — is finished (RAW, ROOT: sqrt, ONE_MINUS_CLIPPED:
+    min(max(1 - q, 0), 2)) into a distance; columns j >= ``width`` count as
+    0.  Then ``row_sums[r]`` = sum over j and ``col_sums[j]`` = sum over the
+    first ``n_rows`` rows.  The 16 accumulators stay in registers for the
+    whole feature loop and each loaded column vector feeds four rows.  ``Xt``
+    must have at least col0 + 4 vectors of columns.
+    """
+    if not (_float_array(X, 2) and _float_array(Xt, 2)
+            and _float_array(row_sums, 1) and _float_array(col_sums, 1)
+            and X.dtype == Xt.dtype == row_sums.dtype == col_sums.dtype
+            and isinstance(rows, types.Array) and rows.ndim == 1
+            and rows.dtype == types.int64 and rows.layout == "C"
+            and all(isinstance(v, types.Integer)
+                    for v in (col0, kind, finish, width, n_rows))):
+        return None
+    sig = types.void(X, Xt, rows, col0, kind, finish, width, n_rows, row_sums,
+                     col_sums)
+
+    def codegen(context, builder, signature, args):
+        tys = signature.args
+        ftype = context.get_value_type(tys[0].dtype)
+        itemsize = context.get_abi_sizeof(ftype)
+        vtype = ir.VectorType(ftype, VECTOR_BYTES // itemsize)
+        lanes = vtype.count
+        i64 = ir.IntType(64)
+        x_arr, t_arr, r_arr = (context.make_array(tys[i])(context, builder,
+                                                          args[i])
+                               for i in range(3))
+        rs_arr = context.make_array(tys[8])(context, builder, args[8])
+        cs_arr = context.make_array(tys[9])(context, builder, args[9])
+        col0_v, kind_v, finish_v, width_v, n_rows_v = (
+            context.cast(builder, args[i], tys[i], types.int64)
+            for i in range(3, 8))
+        n_features = builder.extract_value(x_arr.shape, 1)
+        suffix = f"v{lanes}f{8 * itemsize}"
+
+        def vector_intrinsic(name, n_args):
+            return cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(vtype, [vtype] * n_args),
+                f"llvm.{name}.{suffix}")
+        fabs = vector_intrinsic("fabs", 1)
+        maxnum = vector_intrinsic("maxnum", 2)
+        minnum = vector_intrinsic("minnum", 2)
+        fma = vector_intrinsic("fma", 3)
+        sqrt = vector_intrinsic("sqrt", 1)
+        row_ptrs = [_row_pointer(builder, x_arr, builder.load(
+            builder.gep(r_arr.data, [ir.Constant(i64, r)])), itemsize)
+            for r in range(TILE_ROWS)]
+        t_stride = builder.sdiv(builder.extract_value(t_arr.strides, 0),
+                                ir.Constant(i64, itemsize))
+        zero = ir.Constant(vtype, [ir.Constant(ftype, 0.0)] * lanes)
+        slots = [[cgutils.alloca_once_value(builder, zero)
+                  for _ in range(TILE_VECTORS)] for _ in range(TILE_ROWS)]
+
+        def accumulate(kind):
+            with cgutils.for_range(builder, n_features) as loop:
+                base = builder.add(builder.mul(loop.index, t_stride), col0_v)
+                cols = [builder.load(builder.bitcast(
+                    builder.gep(t_arr.data, [builder.add(
+                        base, ir.Constant(i64, u * lanes))]),
+                    vtype.as_pointer()), align=itemsize)
+                    for u in range(TILE_VECTORS)]
+                for r in range(TILE_ROWS):
+                    x = _splat(builder, builder.load(
+                        builder.gep(row_ptrs[r], [loop.index])), vtype)
+                    for u in range(TILE_VECTORS):
+                        acc = builder.load(slots[r][u])
+                        builder.store(_distance_update(
+                            builder, kind, acc, x, cols[u], fabs, maxnum, fma),
+                            slots[r][u])
+
+        def finished(step, q):
+            if step == ROOT:
+                return builder.call(sqrt, [q])
+            if step == ONE_MINUS_CLIPPED:
+                one = ir.Constant(vtype, [ir.Constant(ftype, 1.0)] * lanes)
+                two = ir.Constant(vtype, [ir.Constant(ftype, 2.0)] * lanes)
+                return builder.call(minnum, [builder.call(
+                    maxnum, [builder.fsub(one, q), zero]), two])
+            return q
+
+        def switch_on(value, cases, emit, name):
+            done = builder.append_basic_block(f"{name}.done")
+            switch = builder.switch(value, done)
+            for case_value in cases:
+                block = builder.append_basic_block(f"{name}{case_value}")
+                switch.add_case(ir.Constant(i64, case_value), block)
+                builder.position_at_end(block)
+                emit(case_value)
+                builder.branch(done)
+            builder.position_at_end(done)
+
+        switch_on(kind_v, (SQUARES, ABSOLUTES, MAXIMA, PRODUCTS), accumulate,
+                  "distance_tile.kind")
+
+        def finish_all(step):
+            for r in range(TILE_ROWS):
+                for u in range(TILE_VECTORS):
+                    builder.store(finished(step, builder.load(slots[r][u])),
+                                  slots[r][u])
+        switch_on(finish_v, (ROOT, ONE_MINUS_CLIPPED), finish_all,
+                  "distance_tile.finish")
+
+        i64v = ir.VectorType(i64, lanes)
+        width_splat = _splat(builder, width_v, i64v)
+        rows_splat = [builder.icmp_signed("<", ir.Constant(i64, r), n_rows_v)
+                      for r in range(TILE_ROWS)]
+        row_total = [zero] * TILE_ROWS
+        for u in range(TILE_VECTORS):
+            index = ir.Constant(i64v, [u * lanes + i for i in range(lanes)])
+            valid = builder.icmp_signed("<", index, width_splat)
+            column = zero
+            for r in range(TILE_ROWS):
+                dist = builder.select(valid, builder.load(slots[r][u]), zero)
+                row_total[r] = builder.fadd(row_total[r], dist)
+                column = builder.fadd(column, builder.select(
+                    rows_splat[r], dist, zero))
+            ptr = builder.bitcast(builder.gep(cs_arr.data, [
+                ir.Constant(i64, u * lanes)]), vtype.as_pointer())
+            builder.store(column, ptr, align=itemsize)
+        for r in range(TILE_ROWS):
+            builder.store(_horizontal_sum(builder, row_total[r]),
+                          builder.gep(rs_arr.data, [ir.Constant(i64, r)]))
+        return context.get_dummy_value()
+
+    return sig, codegen

@@ -1,0 +1,189 @@
+"""Silhouette coefficients with scikit-learn's signatures, in O(n k) memory."""
+import numpy as np
+import scipy.sparse as sp
+from sklearn import metrics as _sk_metrics
+from sklearn.metrics.pairwise import pairwise_distances
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state, check_X_y
+
+from .._numba import n_threads, parallel_allowed
+from . import _kernels
+
+# metric name (scikit-learn's spellings) -> kernel code
+METRICS = {"euclidean": _kernels.EUCLIDEAN, "l2": _kernels.EUCLIDEAN,
+           "sqeuclidean": _kernels.SQEUCLIDEAN,
+           "manhattan": _kernels.MANHATTAN, "cityblock": _kernels.MANHATTAN,
+           "l1": _kernels.MANHATTAN, "chebyshev": _kernels.CHEBYSHEV,
+           "cosine": _kernels.COSINE}
+
+
+def _encode(X, labels, metric):
+    """scikit-learn's checks; returns X, labels as 0..k-1 and their counts."""
+    X, labels = check_X_y(X, labels, accept_sparse=["csr"])
+    if metric == "precomputed":
+        message = ("The precomputed distance matrix contains non-zero "
+                   "elements on the diagonal. Use np.fill_diagonal(X, 0).")
+        if X.shape[0] != X.shape[1]:
+            raise ValueError(f"a precomputed distance matrix must be square, "
+                             f"got shape {X.shape}")
+        dense = X.toarray() if sp.issparse(X) else X
+        if np.any(dense < 0):
+            raise ValueError("a precomputed distance matrix must not hold "
+                             "negative values")
+        if not np.allclose(dense, dense.T):
+            raise ValueError("a precomputed distance matrix must be symmetric")
+        diagonal = X.diagonal()
+        if X.dtype.kind == "f":
+            if np.any(np.abs(diagonal) > np.finfo(X.dtype).eps * 100):
+                raise ValueError(message)
+        elif np.any(diagonal != 0):
+            raise ValueError(message)
+    labels = LabelEncoder().fit_transform(labels)
+    counts = np.bincount(labels)
+    n_labels = counts.shape[0]
+    if not 1 < n_labels < X.shape[0]:
+        raise ValueError(f"Number of labels is {n_labels}. Valid values are 2 "
+                         "to n_samples - 1 (inclusive)")
+    return X, labels, counts
+
+
+_TASKS = 8       # parallel tasks, each with (K, n) column sums: fixed, so the
+                 # result does not depend on the number of threads
+
+
+def cluster_distance_sums(X, labels, counts, metric):
+    """(n, k) float64: sum of the distances from each sample to each cluster."""
+    n, n_clusters = X.shape[0], counts.shape[0]
+    sums = np.zeros((n, n_clusters))
+    parallel = parallel_allowed() and n_threads() > 1
+    if metric == "precomputed":
+        D = np.ascontiguousarray(X)
+        if D.dtype.kind != "f":
+            D = D.astype(np.float64)
+        run = (_kernels.precomputed_sums if parallel
+               else _kernels.precomputed_sums_serial)
+        run(D, labels, sums)
+        return sums
+    dtype = np.float32 if X.dtype == np.float32 else np.float64
+    X = np.asarray(X, dtype=dtype)
+    code = METRICS[metric]
+    zero_rows = None
+    if code == _kernels.COSINE:      # rows scaled to unit norm (zero rows stay 0)
+        norms = np.sqrt(np.einsum("ij,ij->i", X, X))
+        zero_rows = norms == 0
+        norms[zero_rows] = 1
+        X = X / norms[:, None]
+    order = np.argsort(labels, kind="stable")
+    rows = np.ascontiguousarray(X[order])
+    bounds = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    columns = np.zeros((X.shape[1], n + _kernels.PAD_COLUMNS), dtype)
+    columns[:, :n] = rows.T
+    # groups of up to four rows inside one cluster: (first row, rows, cluster)
+    groups = np.array([(first, min(4, stop - first), k)
+                       for k, (start, stop) in enumerate(zip(bounds[:-1],
+                                                              bounds[1:]))
+                       for first in range(start, stop, 4)], dtype=np.int64)
+    n_tasks = min(_TASKS, groups.shape[0])
+    sorted_sums = np.zeros_like(sums)
+    column_sums = np.zeros((n_tasks, n_clusters, n))
+    run = (_kernels.cluster_distance_sums if parallel
+           else _kernels.cluster_distance_sums_serial)
+    run(rows, columns, bounds, code, groups, sorted_sums, column_sums)
+    sums[order] = sorted_sums
+    if zero_rows is not None:
+        # the kernel's 1 - <u, u> is 1 for a zero row; its distance to
+        # itself is 0 (scikit-learn zeroes the diagonal)
+        sums[zero_rows, labels[zero_rows]] -= 1
+    return sums
+
+
+def silhouette_samples(X, labels, *, metric="euclidean", **kwds):
+    """Silhouette coefficient of each sample (scikit-learn's signature and result).
+
+    s(i) = (b(i) - a(i)) / max(a(i), b(i)), with a(i) the mean distance from i
+    to the other members of its cluster and b(i) the smallest mean distance
+    to another cluster; 0 for members of singleton clusters.
+
+    Parameters
+    ----------
+    X : (n_samples, n_features) array, or (n_samples, n_samples) distances
+        when ``metric="precomputed"``.
+    labels : (n_samples,) array of any label values (2 <= n_labels <= n - 1).
+    metric : str
+        "euclidean" ("l2"), "sqeuclidean", "manhattan" ("cityblock", "l1"),
+        "chebyshev", "cosine" and "precomputed" run in fastapml's kernel, in
+        O(n k) memory; other metrics, sparse X and extra ``kwds`` are passed
+        to scikit-learn.
+
+    Returns
+    -------
+    (n_samples,) float64 array
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> silhouette_samples(X, [0, 0, 1, 1]).round(3)
+    array([0.905, 0.895, 0.895, 0.905])
+    """
+    X, codes, counts = _encode(X, labels, metric)
+    if sp.issparse(X) or kwds or (metric != "precomputed"
+                                  and metric not in METRICS):
+        return _sk_metrics.silhouette_samples(X, codes, metric=metric, **kwds)
+    sums = cluster_distance_sums(X, codes, counts, metric)
+    own = np.arange(len(codes)), codes
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intra = sums[own] / (counts - 1)[codes]
+        sums[own] = np.inf
+        inter = (sums / counts).min(axis=1)
+        silhouette = (inter - intra) / np.maximum(intra, inter)
+    return np.nan_to_num(silhouette)
+
+
+def silhouette_score(X, labels, *, metric="euclidean", sample_size=None,
+                     random_state=None, **kwds):
+    """Mean silhouette coefficient (scikit-learn's signature and result).
+
+    With ``sample_size``, the mean over the same random subset scikit-learn
+    draws for that ``random_state``.
+    """
+    if sample_size is not None:
+        X, labels = check_X_y(X, labels, accept_sparse=["csc", "csr"])
+        indices = check_random_state(random_state).permutation(
+            X.shape[0])[:sample_size]
+        if metric == "precomputed":
+            X, labels = X[indices].T[indices].T, labels[indices]
+        else:
+            X, labels = X[indices], labels[indices]
+    return float(np.mean(silhouette_samples(X, labels, metric=metric, **kwds)))
+
+
+def simplified_silhouette(X, labels, *, metric="euclidean"):
+    """Silhouette from distances to cluster centroids — an approximation.
+
+    a(i) = d(x_i, c_own) and b(i) = min over other clusters of d(x_i, c_k),
+    with c_k the mean of cluster k; s(i) = (b - a) / max(a, b), 0 for
+    singletons.  O(n k d) time instead of O(n^2 d): for data where the exact
+    :func:`silhouette_samples` is out of reach.  It is not the silhouette:
+    expect differences of a few hundredths on overlapping clusters.
+
+    Returns
+    -------
+    (n_samples,) float64 array
+    """
+    X, codes, counts = _encode(X, labels, metric)
+    if metric == "precomputed" or sp.issparse(X):
+        raise ValueError("simplified_silhouette needs dense feature vectors")
+    X = np.asarray(X, dtype=np.float64)
+    centroids = np.zeros((counts.shape[0], X.shape[1]))
+    np.add.at(centroids, codes, X)
+    centroids /= counts[:, None]
+    dist = pairwise_distances(X, centroids, metric=metric)
+    own = np.arange(len(codes)), codes
+    intra = dist[own].copy()
+    dist[own] = np.inf
+    inter = dist.min(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        silhouette = (inter - intra) / np.maximum(intra, inter)
+    silhouette[counts[codes] == 1] = 0
+    return np.nan_to_num(silhouette)
