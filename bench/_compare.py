@@ -4,6 +4,7 @@ Each comparison runs fastapml and its peers in one process on the same data.
 Time is the best of ``repeat`` steady-state calls; the first call (which
 includes numba's compile or cache load) is reported separately.
 """
+import ctypes
 import os
 import platform
 import time
@@ -79,3 +80,24 @@ def fmt_time(seconds):
 
 def fmt_mib(mib):
     return "n/a" if mib is None else f"{mib:.0f} MiB"
+
+
+def fixed_mmap_threshold():
+    """Have glibc serve every large array by mmap and unmap it when freed.
+
+    Otherwise its dynamic threshold soon keeps freed arrays on the heap,
+    resident, and a later call reusing them shows no RSS growth at all.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)   # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
+def row(workload, dtype, library, m, base=None, parity=""):
+    """A table row for :func:`measure`'s result ``m``; ratio = m / base time."""
+    return {"workload": workload, "dtype": dtype, "library": library,
+            "first call": fmt_time(m["first"]), "steady": fmt_time(m["time"]),
+            "peak mem": fmt_mib(m["peak_mib"]),
+            "ratio": "1.0x" if base is None else f"{m['time'] / base['time']:.1f}x",
+            "parity": parity}

@@ -25,7 +25,6 @@ of lower_bound_, max absolute difference of means_ and covariances_, and
 whether n_iter_ agrees.  The script reports; it asserts nothing.
 """
 import argparse
-import ctypes
 import os
 import sys
 import warnings
@@ -33,7 +32,8 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import fmt_mib, fmt_time, machine, measure, table  # noqa: E402
+from _compare import (fixed_mmap_threshold, fmt_time, machine,  # noqa: E402
+                      measure, row, table)
 
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -87,26 +87,6 @@ def initial_parameters(X, k, covariance_type, seed, n_sub=20_000, reg=1e-6):
         prec = 1 / (var if covariance_type == "diag" else var.mean(axis=1))
     return {"weights_init": nk / nk.sum(), "means_init": means,
             "precisions_init": prec}
-
-
-def fixed_mmap_threshold():
-    """Have glibc serve every large array by mmap and unmap it when freed.
-
-    Otherwise its dynamic threshold soon keeps freed arrays on the heap,
-    resident, and a later call reusing them shows no RSS growth at all.
-    """
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)   # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):
-        pass
-
-
-def row(workload, dtype, library, m, base=None, parity=""):
-    return {"workload": workload, "dtype": dtype, "library": library,
-            "first call": fmt_time(m["first"]), "steady": fmt_time(m["time"]),
-            "peak mem": fmt_mib(m["peak_mib"]),
-            "ratio": "1.0x" if base is None else f"{m['time'] / base['time']:.1f}x",
-            "parity": parity}
 
 
 def rel(a, b):

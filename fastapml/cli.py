@@ -1,5 +1,5 @@
-"""``fastapml`` command line: ``demo``, ``tag train|eval|predict`` and
-``gmm fit|predict``."""
+"""``fastapml`` command line: ``demo``, ``tag train|eval|predict``,
+``gmm fit|predict``, ``silhouette`` and ``spectral``."""
 import argparse
 import contextlib
 import os
@@ -123,6 +123,7 @@ def cmd_demo(args):
         print(f"  {i:3d} {ll / n_train:9.4f} {bar}")
     print(f"non-decreasing: {bool(np.all(np.diff(history) >= -1e-8 * abs(high)))}")
     _demo_gmm(args.gmm_samples, args.seed)
+    _demo_cluster(args.cluster_samples, args.seed)
     return 0
 
 
@@ -456,6 +457,307 @@ def cmd_gmm_predict(args):
 
 
 # ----------------------------------------------------------------------
+# silhouette / spectral
+# ----------------------------------------------------------------------
+_SILHOUETTE_WARN_N = 100_000    # exact silhouette is O(n^2) work beyond this
+_SPECTRAL_SCORE_N = 20_000      # spectral prints the silhouette up to this n
+_CLUSTER_ROWS = 40              # per-cluster rows printed before eliding
+_PLOT_POINTS = 2000             # vertices drawn per cluster in the plot
+
+
+def _load_finite_matrix(path):
+    """A 2-D numeric .npy file read into memory after a NaN/inf check."""
+    X = _open_matrix(path)
+    for i in range(0, X.shape[0], _FINITE_ROWS):
+        _check_finite(X[i:i + _FINITE_ROWS], path, i)
+    return np.asarray(X)
+
+
+def _open_labels(path, n, data_path):
+    """A 1-D .npy array of n integer, string or finite float labels."""
+    try:
+        labels = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except (ValueError, OSError, EOFError) as err:
+        raise ValueError(f"{path} is not a .npy array file: {err}") from None
+    if not isinstance(labels, np.ndarray):
+        labels.close()
+        raise ValueError(f"{path} is an .npz archive; expected one array "
+                         "saved with numpy.save (.npy)")
+    if labels.dtype.kind not in "biufUS":
+        raise ValueError(f"{path}: expected integer or string labels, got "
+                         f"dtype {labels.dtype}")
+    if labels.ndim != 1:
+        raise ValueError(f"{path}: expected a 1-D array of labels, got shape "
+                         f"{labels.shape}")
+    if labels.shape[0] != n:
+        raise ValueError(f"{path} holds {labels.shape[0]} labels but "
+                         f"{data_path} has {n} samples")
+    labels = np.asarray(labels)
+    if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+        row = int(np.argmax(~np.isfinite(labels)))
+        raise ValueError(f"{path}: label {row} is NaN or inf")
+    return labels
+
+
+def _check_n_labels(n_labels, n, what):
+    if not 2 <= n_labels <= n - 1:
+        raise ValueError(f"{what} {n_labels} distinct label"
+                         f"{'s' if n_labels != 1 else ''} for {n} samples; "
+                         "the silhouette needs 2 to n_samples - 1")
+
+
+def _check_metric(metric):
+    """Fail before the work starts on a metric nobody accepts."""
+    from .cluster.silhouette import METRICS
+    if metric == "precomputed" or metric in METRICS:
+        return
+    try:
+        from sklearn.metrics.pairwise import _VALID_METRICS
+    except ImportError:                                 # private; may move
+        return
+    if metric not in _VALID_METRICS:
+        raise ValueError(f"--metric {metric}: unknown metric (fastapml runs "
+                         f"{', '.join(sorted(METRICS))} and precomputed; "
+                         "other scikit-learn metrics are passed to it)")
+
+
+def _save_npy(path, array):
+    """np.save to exactly ``path`` (no suffix added), atomically."""
+    with replaced_atomically(path, ".npy") as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, array, allow_pickle=False)
+
+
+def _save_figure(fig, path):
+    """fig.savefig, format from the extension (png without one), atomically."""
+    ext = os.path.splitext(path)[1][1:].lower() or "png"
+    with replaced_atomically(path, "." + ext) as tmp:
+        with open(tmp, "wb") as f:
+            fig.savefig(f, format=ext, dpi=120)
+
+
+def _plot_silhouette(path, values, codes, names, mean, title):
+    """The classic silhouette plot: each cluster's sorted coefficients as
+    horizontal bars, clusters stacked, a dashed line at the mean."""
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
+
+    k, n = len(names), values.shape[0]
+    sizes = np.bincount(codes, minlength=k)
+    order = np.lexsort((values, codes))     # by cluster, then by value
+    fig = Figure(figsize=(6.4, min(12.0, max(4.8, 2.4 + 0.2 * k))))
+    ax = fig.add_subplot()
+    cmap = colormaps["nipy_spectral"]
+    gap = max(1, int(0.15 * n / (k + 5)))        # blank rows between clusters
+    y, centers, start = 0, [], 0
+    for j, size in enumerate(sizes):
+        v = values[order[start:start + size]]
+        start += size
+        rows = np.arange(size)
+        if size > _PLOT_POINTS:                 # keep the shape, not every bar
+            rows = np.unique(np.linspace(0, size - 1, _PLOT_POINTS).round()
+                             .astype(np.int64))
+            v = v[rows]
+        color = cmap((j + 0.5) / k)
+        ax.fill_betweenx(y + rows, 0, v, facecolor=color, edgecolor=color,
+                         alpha=0.7, step="mid" if size <= 200 else None)
+        centers.append(y + 0.5 * size)
+        y += size + gap
+    ax.axvline(mean, color="red", linestyle="--", label=f"mean {mean:.3f}")
+    ax.axvline(0, color="0.3", lw=0.8)
+    if k <= _CLUSTER_ROWS:
+        ax.set_yticks(centers, [str(name) for name in names])
+    else:
+        ax.set_yticks([])
+    ax.set_ylim(-gap, y)
+    ax.set_xlim(min(-0.1, float(values.min()) - 0.05), 1.0)
+    ax.set_xlabel("silhouette coefficient")
+    ax.set_ylabel("cluster")
+    ax.set_title(title)
+    ax.legend(loc="best")
+    fig.tight_layout()
+    _save_figure(fig, path)
+
+
+def cmd_silhouette(args):
+    from sklearn.utils import check_random_state
+
+    from .cluster import silhouette_samples
+
+    if args.plot:
+        _check_plot_path(args.plot)
+    _check_metric(args.metric)
+    if args.sample_size is not None and args.sample_size < 2:
+        raise ValueError(f"--sample-size must be at least 2, got "
+                         f"{args.sample_size}")
+    X = _load_finite_matrix(args.data)
+    n = X.shape[0]
+    labels = _open_labels(args.labels, n, args.data)
+    names, codes = np.unique(labels, return_inverse=True)
+    _check_n_labels(len(names), n, f"{args.labels} holds")
+
+    rows = None
+    if args.sample_size is not None and args.sample_size < n:
+        # the subset silhouette_score(sample_size=, random_state=) draws
+        rows = check_random_state(args.seed).permutation(n)[:args.sample_size]
+        X = X[rows][:, rows] if args.metric == "precomputed" else X[rows]
+        codes = codes[rows]
+        present = np.unique(codes)
+        _check_n_labels(present.size, rows.size,
+                        f"the {rows.size} sampled labels hold")
+    elif args.sample_size is not None:
+        print(f"fastapml: warning: --sample-size {args.sample_size} >= "
+              f"{n} samples; using all of them", file=sys.stderr)
+    elif n > _SILHOUETTE_WARN_N:
+        print(f"fastapml: warning: the exact silhouette of {n} samples is "
+              "O(n^2) work; --sample-size N estimates it from a subset",
+              file=sys.stderr)
+    m = X.shape[0]
+    sampled = f" (sampled from {n})" if rows is not None else ""
+    print(f"silhouette of {m} samples{sampled}, {len(names)} clusters, "
+          f"metric {args.metric}, from {args.data}", file=sys.stderr)
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        values = silhouette_samples(X, codes, metric=args.metric)
+    seconds = time.perf_counter() - start
+    for w in caught:
+        print(f"fastapml: warning: {w.message}", file=sys.stderr)
+    mean = float(np.mean(values))
+
+    if args.output:
+        if rows is None:
+            _save_npy(args.output, values)
+        else:                       # one value per input row; NaN: not sampled
+            full = np.full(n, np.nan)
+            full[rows] = values
+            _save_npy(args.output, full)
+
+    k = len(names)
+    sizes = np.bincount(codes, minlength=k)
+    sums = np.bincount(codes, weights=values, minlength=k)
+    mins = np.full(k, np.inf)
+    np.minimum.at(mins, codes, values)
+    print(f"mean silhouette: {mean:.6f}")
+    width = max(7, max(len(str(name)) for name in names[:_CLUSTER_ROWS]))
+    print(f"{'cluster':>{width}} {'size':>9} {'mean':>9} {'min':>9}")
+    for j in range(min(k, _CLUSTER_ROWS)):
+        if sizes[j]:
+            print(f"{str(names[j]):>{width}} {sizes[j]:9d} "
+                  f"{sums[j] / sizes[j]:9.4f} {mins[j]:9.4f}")
+        else:
+            print(f"{str(names[j]):>{width}} {0:9d} {'-':>9} {'-':>9}")
+    if k > _CLUSTER_ROWS:
+        print(f"... {k - _CLUSTER_ROWS} more clusters")
+    print(f"negative: {100 * np.mean(values < 0):.2f}% of samples; "
+          f"time: {seconds:.2f} s")
+    if args.output:
+        print(f"wrote {args.output}")
+    if args.plot:
+        title = (f"silhouette: {m} samples, {k} clusters, {args.metric}"
+                 + (" (sampled)" if rows is not None else ""))
+        _plot_silhouette(args.plot, values, codes, names, mean, title)
+        print(f"plotted the silhouette per cluster to {args.plot}")
+    return 0
+
+
+def cmd_spectral(args):
+    from .cluster import SpectralClustering, silhouette_score
+
+    X = _load_finite_matrix(args.data)
+    n, d = X.shape
+    if not 2 <= args.clusters < n:
+        raise ValueError(f"-k must be between 2 and n_samples - 1 = {n - 1}, "
+                         f"got {args.clusters}")
+    if args.affinity == "nearest_neighbors" and not 1 <= args.neighbors < n:
+        raise ValueError(f"--neighbors must be between 1 and n_samples - 1 = "
+                         f"{n - 1}, got {args.neighbors}")
+    model = SpectralClustering(
+        n_clusters=args.clusters, affinity=args.affinity,
+        n_neighbors=args.neighbors, gamma=args.gamma,
+        assign_labels=args.assign_labels, random_state=args.seed)
+    graph = (f"{args.neighbors}-nearest-neighbour graph"
+             if args.affinity == "nearest_neighbors"
+             else f"rbf affinity, gamma {args.gamma}")
+    print(f"spectral clustering of {n} samples x {d} features from "
+          f"{args.data} into {args.clusters} clusters ({graph}, "
+          f"{args.assign_labels})", file=sys.stderr)
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        labels = np.asarray(model.fit_predict(X), dtype=np.int64)
+    seconds = time.perf_counter() - start
+    for w in caught:
+        print(f"fastapml: warning: {w.message}", file=sys.stderr)
+    _save_npy(args.output, labels)
+    sizes = np.bincount(labels, minlength=args.clusters)
+    print(f"clustered {n} samples in {seconds:.2f} s; wrote {args.output}")
+    print("cluster sizes: " + " ".join(str(c) for c in sizes))
+    if n <= _SPECTRAL_SCORE_N and 2 <= np.count_nonzero(sizes) <= n - 1:
+        start = time.perf_counter()
+        score = silhouette_score(X, labels)
+        print(f"silhouette (euclidean): {score:.4f} "
+              f"({time.perf_counter() - start:.2f} s)")
+    return 0
+
+
+def _demo_cluster(n_samples, seed):
+    """Spectral clustering of two moons and the silhouette of blobs, each
+    against scikit-learn."""
+    from sklearn.cluster import SpectralClustering as SkSpectralClustering
+    from sklearn.datasets import make_blobs, make_moons
+    from sklearn.metrics import adjusted_rand_score
+    from sklearn.metrics import silhouette_score as sk_silhouette_score
+
+    from .cluster import SpectralClustering, silhouette_score
+
+    X, truth = make_moons(n_samples, noise=0.05, random_state=seed)
+    print(f"\nSpectralClustering of {n_samples} two-moons points (noise 0.05,"
+          " 10-nearest-neighbour graph, k-means on the embedding)")
+    params = dict(n_clusters=2, affinity="nearest_neighbors", n_neighbors=10,
+                  random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")         # "graph not fully connected"
+        start = time.perf_counter()
+        SpectralClustering(**params).fit(X[::max(1, n_samples // 200)])
+        compile_s = time.perf_counter() - start
+        start = time.perf_counter()
+        ours = SpectralClustering(**params).fit_predict(X)
+        fast_s = time.perf_counter() - start
+        start = time.perf_counter()
+        theirs = SkSpectralClustering(**params).fit_predict(X)
+        sk_s = time.perf_counter() - start
+    print(f"  {'':<14} {'ARI vs truth':>12} {'time ms':>9}")
+    print(f"  {'fastapml':<14} {adjusted_rand_score(truth, ours):12.4f} "
+          f"{1e3 * fast_s:9.1f}")
+    print(f"  {'scikit-learn':<14} {adjusted_rand_score(truth, theirs):12.4f} "
+          f"{1e3 * sk_s:9.1f}")
+    print(f"  fastapml {sk_s / fast_s:.1f}x scikit-learn's speed (first call "
+          f"{compile_s:.2f} s: compile or cache load); ARI between the two: "
+          f"{adjusted_rand_score(ours, theirs):.4f}")
+
+    X, labels = make_blobs(n_samples, n_features=8, centers=6, cluster_std=2.0,
+                           random_state=seed)
+    print(f"silhouette_score of {n_samples} points in 6 Gaussian blobs (8-D,"
+          " euclidean)")
+    start = time.perf_counter()
+    silhouette_score(X[:64], labels[:64])       # compile / load kernels
+    compile_s = time.perf_counter() - start
+    start = time.perf_counter()
+    ours = silhouette_score(X, labels)
+    fast_s = time.perf_counter() - start
+    start = time.perf_counter()
+    theirs = sk_silhouette_score(X, labels)
+    sk_s = time.perf_counter() - start
+    print(f"  fastapml {ours:.12f} in {1e3 * fast_s:.1f} ms (first call "
+          f"{compile_s:.2f} s), scikit-learn {theirs:.12f} in "
+          f"{1e3 * sk_s:.1f} ms: {sk_s / fast_s:.1f}x; |difference| "
+          f"{abs(ours - theirs):.1e}")
+
+
+# ----------------------------------------------------------------------
 # entry point
 # ----------------------------------------------------------------------
 def build_parser():
@@ -463,14 +765,19 @@ def build_parser():
         prog="fastapml", description="Numba-accelerated classic machine learning.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="run the HMM tagger and a Gaussian "
-                                       "mixture on embedded data")
+    demo = sub.add_parser("demo", help="run the HMM tagger, a Gaussian "
+                                       "mixture and spectral clustering on "
+                                       "embedded data")
     demo.add_argument("--sentences", type=int, default=4000,
                       help="training sentences to sample (default 4000)")
     demo.add_argument("--em-iter", type=int, default=8,
                       help="Baum-Welch iterations to show (default 8)")
     demo.add_argument("--gmm-samples", type=int, default=4000,
                       help="points for the Gaussian-mixture part (default 4000)")
+    demo.add_argument("--cluster-samples", type=int, default=3000,
+                      help="points for the clustering part: two moons for "
+                           "spectral clustering, blobs for the silhouette "
+                           "(default 3000)")
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=cmd_demo)
 
@@ -540,6 +847,58 @@ def build_parser():
     gpredict.add_argument("--proba", metavar="FILE",
                           help="also write the (n_samples, k) probabilities")
     gpredict.set_defaults(func=cmd_gmm_predict)
+
+    sil = sub.add_parser(
+        "silhouette", help="silhouette coefficients of a clustering: the mean,"
+                           " per-cluster statistics and the classic plot")
+    sil.add_argument("data", help="samples, shape (n_samples, n_features), or "
+                                  "(n_samples, n_samples) distances with "
+                                  "--metric precomputed (.npy)")
+    sil.add_argument("labels", help="cluster labels, 1-D .npy of integers or "
+                                    "strings, one per sample")
+    sil.add_argument("--metric", default="euclidean",
+                     help="euclidean (default), sqeuclidean, manhattan, "
+                          "chebyshev, cosine, precomputed, or any other "
+                          "scikit-learn metric (run by scikit-learn)")
+    sil.add_argument("--sample-size", type=int, metavar="N",
+                     help="score a random subset of N samples (the subset "
+                          "sklearn's silhouette_score draws for --seed)")
+    sil.add_argument("--seed", type=int, default=None,
+                     help="random seed for --sample-size")
+    sil.add_argument("-o", "--output", metavar="FILE",
+                     help="write each sample's coefficient, float64 (.npy); "
+                          "NaN for samples left out by --sample-size")
+    sil.add_argument("--plot", metavar="FILE",
+                     help="draw the silhouette plot (needs matplotlib); "
+                          "format from the extension")
+    sil.set_defaults(func=cmd_silhouette)
+
+    spec = sub.add_parser(
+        "spectral", help="spectral clustering of a 2-D .npy array; writes "
+                         "the labels")
+    spec.add_argument("data", help="samples, shape (n_samples, n_features) "
+                                   "(.npy)")
+    spec.add_argument("-k", "--clusters", type=int, required=True,
+                      help="number of clusters")
+    spec.add_argument("-o", "--output", required=True,
+                      help="labels, int64 (.npy)")
+    spec.add_argument("--affinity", choices=("nearest_neighbors", "rbf"),
+                      default="nearest_neighbors",
+                      help="a sparse k-nearest-neighbour graph (default) or "
+                           "a dense rbf kernel (small data only)")
+    spec.add_argument("--neighbors", type=int, default=10,
+                      help="neighbours per sample for nearest_neighbors "
+                           "(default 10)")
+    spec.add_argument("--gamma", type=float, default=1.0,
+                      help="rbf kernel coefficient (default 1.0)")
+    spec.add_argument("--assign-labels", choices=("kmeans", "discretize",
+                                                  "cluster_qr"),
+                      default="kmeans",
+                      help="how the spectral embedding becomes labels "
+                           "(default kmeans)")
+    spec.add_argument("--seed", type=int, default=None,
+                      help="random seed (eigensolver start, k-means)")
+    spec.set_defaults(func=cmd_spectral)
     return parser
 
 

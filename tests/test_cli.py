@@ -1,4 +1,4 @@
-"""The fastapml command line: demo and tag train / eval / predict."""
+"""The fastapml command line: demo, tag train / eval / predict, gmm,\nsilhouette and spectral."""
 import io
 import os
 import subprocess
@@ -33,11 +33,15 @@ def treebank(tmp_path_factory):
 
 
 def test_demo_runs_and_reports(capsys):
-    assert cli.main(["demo", "--sentences", "300", "--em-iter", "3"]) == 0
+    assert cli.main(["demo", "--sentences", "300", "--em-iter", "3",
+                     "--gmm-samples", "1000", "--cluster-samples", "400"]) == 0
     out = capsys.readouterr().out
     assert "TnT trigram" in out and "add-one bigram" in out
     assert "paths identical to fastapml.reference: True" in out
     assert "non-decreasing: True" in out
+    assert "same answer as scikit-learn: True" in out
+    assert "SpectralClustering of 400 two-moons points" in out
+    assert "silhouette_score of 400 points" in out
 
 
 def test_train_eval_predict_round_trip(treebank, tmp_path, capsys, monkeypatch):
@@ -305,3 +309,183 @@ def test_demo_gmm_part_matches_scikit_learn(capsys):
     assert "known 4-component 2-D mixture" in out
     assert "same answer as scikit-learn: True" in out
     assert "labels recovered: 100.00%" in out or "labels recovered: 99." in out
+
+
+# ----------------------------------------------------------------------
+# silhouette / spectral
+# ----------------------------------------------------------------------
+def blobs(n=150, seed=0, spread=0.5):
+    rng = np.random.default_rng(seed)
+    centers = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    truth = np.arange(n) % 3
+    return centers[truth] + spread * rng.normal(size=(n, 2)), truth
+
+
+@pytest.fixture
+def cluster_files(tmp_path):
+    X, truth = blobs()
+    np.save(tmp_path / "data.npy", X)
+    np.save(tmp_path / "labels.npy", truth)
+    return tmp_path, X, truth
+
+
+@pytest.mark.parametrize("names", [None, np.array(["b", "a", "zz"])])
+def test_silhouette_round_trip(cluster_files, capsys, names):
+    from fastapml.cluster import silhouette_samples, silhouette_score
+    root, X, truth = cluster_files
+    labels = truth if names is None else names[truth]
+    np.save(root / "labels.npy", labels)
+    per = root / "per.npy"
+    assert cli.main(["silhouette", str(root / "data.npy"),
+                     str(root / "labels.npy"), "-o", str(per)]) == 0
+    out = capsys.readouterr().out
+    assert f"mean silhouette: {silhouette_score(X, labels):.6f}" in out
+    values = silhouette_samples(X, labels)
+    np.testing.assert_array_equal(np.load(per), values)
+    assert np.load(per).dtype == np.float64
+    first = (names[0] if names is not None else 0)
+    mask = labels == first
+    assert (f"{first} {mask.sum():9d} {values[mask].mean():9.4f} "
+            f"{values[mask].min():9.4f}") in out
+    assert "time:" in out and f"wrote {per}" in out
+    assert not [f for f in os.listdir(root) if f.startswith(".tmp-")]
+
+
+def test_silhouette_sample_size_and_metric(cluster_files, capsys):
+    from fastapml.cluster import silhouette_score
+    root, X, truth = cluster_files
+    per = root / "per.npy"
+    assert cli.main(["silhouette", str(root / "data.npy"),
+                     str(root / "labels.npy"), "--metric", "manhattan",
+                     "--sample-size", "60", "--seed", "3", "-o", str(per)]) == 0
+    out = capsys.readouterr().out
+    want = silhouette_score(X, truth, metric="manhattan", sample_size=60,
+                            random_state=3)
+    assert f"mean silhouette: {want:.6f}" in out
+    values = np.load(per)
+    assert values.shape == (150,) and np.isnan(values).sum() == 90
+    assert np.nanmean(values) == pytest.approx(want, abs=1e-12)
+
+
+def test_silhouette_plot(cluster_files, capsys):
+    pytest.importorskip("matplotlib")
+    root, _, _ = cluster_files
+    plot = root / "sil.png"
+    assert cli.main(["silhouette", str(root / "data.npy"),
+                     str(root / "labels.npy"), "--plot", str(plot)]) == 0
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "sil.png" in capsys.readouterr().out
+    assert cli.main(["silhouette", str(root / "data.npy"),
+                     str(root / "labels.npy"), "--plot",
+                     str(root / "s.nosuch")]) == 2
+    assert "cannot write .nosuch" in capsys.readouterr().err
+    assert not (root / "s.nosuch").exists()
+
+
+def test_silhouette_plot_without_matplotlib_exits_2(cluster_files, capsys,
+                                                    monkeypatch):
+    root, _, _ = cluster_files
+    for name in ("matplotlib", "matplotlib.backend_bases", "matplotlib.figure"):
+        monkeypatch.setitem(sys.modules, name, None)    # import raises
+    assert cli.main(["silhouette", str(root / "data.npy"),
+                     str(root / "labels.npy"), "-o", str(root / "per.npy"),
+                     "--plot", str(root / "s.png")]) == 2
+    assert "pip install matplotlib" in capsys.readouterr().err
+    assert not (root / "per.npy").exists() and not (root / "s.png").exists()
+
+
+@pytest.mark.parametrize("labels, message", [
+    (np.zeros(149, dtype=int), "holds 149 labels but"),
+    (np.zeros(150, dtype=int), "1 distinct label"),
+    (np.arange(150), "150 distinct labels"),
+    (np.zeros((150, 1), dtype=int), "1-D array of labels"),
+    (np.where(np.arange(150) == 7, np.nan, np.arange(150) % 2), "label 7 is NaN"),
+])
+def test_silhouette_bad_labels_exit_2(cluster_files, capsys, labels, message):
+    root, _, _ = cluster_files
+    np.save(root / "bad.npy", labels)
+    assert cli.main(["silhouette", str(root / "data.npy"), str(root / "bad.npy"),
+                     "-o", str(root / "per.npy")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fastapml: error: ") and message in err
+    assert not (root / "per.npy").exists()
+
+
+def test_silhouette_bad_inputs_exit_2(cluster_files, capsys):
+    root, X, _ = cluster_files
+    data, labels = str(root / "data.npy"), str(root / "labels.npy")
+    assert cli.main(["silhouette", str(root / "nope.npy"), labels]) == 2
+    assert "nope.npy" in capsys.readouterr().err
+    assert cli.main(["silhouette", data, str(root / "nolabels.npy")]) == 2
+    assert "nolabels.npy" in capsys.readouterr().err
+    X = X.copy()
+    X[42, 0] = np.nan
+    np.save(root / "nan.npy", X)
+    assert cli.main(["silhouette", str(root / "nan.npy"), labels]) == 2
+    assert "row 42 holds NaN" in capsys.readouterr().err
+    assert cli.main(["silhouette", data, labels, "--metric", "nosuch"]) == 2
+    assert "unknown metric" in capsys.readouterr().err
+    assert cli.main(["silhouette", data, labels, "--sample-size", "1"]) == 2
+    assert "--sample-size" in capsys.readouterr().err
+
+
+def test_spectral_round_trip(cluster_files, capsys):
+    from sklearn.metrics import adjusted_rand_score
+
+    from fastapml.cluster import silhouette_score
+    root, X, truth = cluster_files
+    out_path = root / "out.npy"
+    assert cli.main(["spectral", str(root / "data.npy"), "-k", "3", "-o",
+                     str(out_path), "--seed", "0"]) == 0
+    out = capsys.readouterr().out
+    labels = np.load(out_path)
+    assert labels.dtype == np.int64 and labels.shape == (150,)
+    assert adjusted_rand_score(truth, labels) == 1.0
+    assert "cluster sizes: 50 50 50" in out
+    assert f"silhouette (euclidean): {silhouette_score(X, labels):.4f}" in out
+    assert cli.main(["spectral", str(root / "data.npy"), "-k", "3", "-o",
+                     str(out_path), "--affinity", "rbf", "--gamma", "0.1",
+                     "--assign-labels", "cluster_qr", "--seed", "0"]) == 0
+    assert adjusted_rand_score(truth, np.load(out_path)) == 1.0
+    assert not [f for f in os.listdir(root) if f.startswith(".tmp-")]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["-k", "1"], "-k must be between 2"),
+    (["-k", "150"], "-k must be between 2"),
+    (["-k", "3", "--neighbors", "0"], "--neighbors"),
+])
+def test_spectral_bad_arguments_exit_2(cluster_files, capsys, flags, message):
+    root, _, _ = cluster_files
+    out_path = root / "out.npy"
+    assert cli.main(["spectral", str(root / "data.npy"), "-o", str(out_path),
+                     *flags]) == 2
+    assert message in capsys.readouterr().err
+    assert not out_path.exists()
+
+
+def test_spectral_bad_data_exits_2(cluster_files, capsys):
+    root, X, _ = cluster_files
+    out_path = root / "out.npy"
+    assert cli.main(["spectral", str(root / "nope.npy"), "-k", "3", "-o",
+                     str(out_path)]) == 2
+    assert "nope.npy" in capsys.readouterr().err
+    X = X.copy()
+    X[5, 1] = np.inf
+    np.save(root / "inf.npy", X)
+    assert cli.main(["spectral", str(root / "inf.npy"), "-k", "3", "-o",
+                     str(out_path)]) == 2
+    assert "row 5 holds NaN or inf" in capsys.readouterr().err
+    assert not out_path.exists()
+
+
+def test_demo_cluster_part_matches_scikit_learn(capsys):
+    cli._demo_cluster(400, 0)
+    out = capsys.readouterr().out
+    assert "SpectralClustering of 400 two-moons points" in out
+    fast, sk = [line.split() for line in out.splitlines()
+                if line.strip().startswith(("fastapml ", "scikit-learn "))
+                and "ARI" not in line][:2]
+    assert float(fast[1]) == float(sk[1]) == 1.0        # ARI vs truth
+    diff = float(out.split("|difference| ")[1].split()[0])
+    assert diff < 1e-9

@@ -47,7 +47,7 @@ def _encode(X, labels, metric):
     return X, labels, counts
 
 
-_TASKS = 8       # parallel tasks, each with (K, n) column sums: fixed, so the
+_TASKS = 4       # parallel tasks, each with (K, n) column sums: fixed, so the
                  # result does not depend on the number of threads
 
 
