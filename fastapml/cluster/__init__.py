@@ -1,5 +1,6 @@
 """Clustering: silhouette scores in O(n k) memory, the graph Laplacian, and
 spectral clustering."""
+from .laplacian import laplacian     # the function, not its module
 from .silhouette import (silhouette_samples, silhouette_score,
                          simplified_silhouette)
 
@@ -11,7 +12,4 @@ def __getattr__(name):
     if name == "SpectralClustering":
         from .spectral import SpectralClustering
         return SpectralClustering
-    if name == "laplacian":
-        from .laplacian import laplacian
-        return laplacian
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

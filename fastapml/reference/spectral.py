@@ -1,0 +1,64 @@
+"""Reference graph Laplacian and spectral embedding in plain dense NumPy.
+
+The oracle for :mod:`fastapml.cluster.laplacian` and
+:mod:`fastapml.cluster.spectral`: same conventions (the diagonal of W is
+ignored; isolated nodes get zero rows), written for clarity, O(n²) memory
+and O(n³) time.
+"""
+import numpy as np
+
+
+def laplacian(W, kind="unnormalized"):
+    """L = D − W, I − D^{-1/2} W D^{-1/2} (``"sym"``) or I − D^{-1} W (``"rw"``).
+
+    Parameters
+    ----------
+    W : (n, n) array
+        Symmetric non-negative affinities; the diagonal is ignored.
+    kind : {"unnormalized", "sym", "rw"}
+
+    Returns
+    -------
+    L : (n, n) float64 array
+
+    Examples
+    --------
+    >>> laplacian(np.array([[0., 2.], [2., 0.]]), "sym")
+    array([[ 1., -1.],
+           [-1.,  1.]])
+    """
+    W = np.array(W, dtype=np.float64)
+    np.fill_diagonal(W, 0)
+    d = W.sum(axis=1)
+    L = np.diag(d) - W
+    if kind == "unnormalized":
+        return L
+    inv = np.divide(1.0, d, out=np.zeros_like(d), where=d > 0)
+    if kind == "sym":
+        return np.sqrt(inv)[:, None] * L * np.sqrt(inv)[None, :]
+    if kind == "rw":
+        return inv[:, None] * L
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def spectral_embedding(W, n_components):
+    """The ``n_components`` smallest eigenpairs of I − D^{-1/2} W D^{-1/2}.
+
+    The diagonal of the operator is 1 for every node (scikit-learn's
+    convention, so an isolated node has eigenvalue 1).  Returns the
+    eigenvalues (ascending) and the embedding u = D^{-1/2} x of each
+    eigenvector x as columns, (n, n_components).
+
+    Examples
+    --------
+    >>> values, maps = spectral_embedding(np.ones((3, 3)), 1)
+    >>> values.round(12) + 0.0
+    array([0.])
+    """
+    W = np.array(W, dtype=np.float64)
+    np.fill_diagonal(W, 0)
+    d = W.sum(axis=1)
+    s = np.where(d > 0, np.sqrt(d), 1.0)
+    operator = np.eye(len(W)) - W / s[:, None] / s[None, :]
+    values, vectors = np.linalg.eigh(operator)
+    return values[:n_components], vectors[:, :n_components] / s[:, None]
