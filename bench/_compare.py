@@ -4,6 +4,7 @@ Each comparison runs fastapml and its peers in one process on the same data.
 Time is the best of ``repeat`` steady-state calls; the first call (which
 includes numba's compile or cache load) is reported separately.
 """
+import argparse
 import ctypes
 import os
 import platform
@@ -101,3 +102,18 @@ def row(workload, dtype, library, m, base=None, parity=""):
             "peak mem": fmt_mib(m["peak_mib"]),
             "ratio": "1.0x" if base is None else f"{m['time'] / base['time']:.1f}x",
             "parity": parity}
+
+
+def parser(doc, workloads, repeat_help="steady calls timed for fastapml "
+           "(peers: 1)"):
+    """The options every compare_*.py script takes: --scale, --seed,
+    --repeat and --only (one of ``workloads``); add more before parsing."""
+    out = argparse.ArgumentParser(description=doc.split("\n")[0])
+    out.add_argument("--scale", type=float, default=1.0,
+                     help="multiply every workload's size (default 1)")
+    out.add_argument("--seed", type=int, default=0)
+    out.add_argument("--repeat", type=int, default=3, help=repeat_help)
+    out.add_argument("--only", nargs="+", metavar="WORKLOAD",
+                     choices=workloads, default=list(workloads),
+                     help=f"run only these of {', '.join(workloads)}")
+    return out

@@ -18,15 +18,14 @@ RSS growth during one call, for each library separately.  Parity is the
 absolute difference of the two scores.  The script reports; it asserts
 nothing.
 """
-import argparse
 import os
 import sys
 
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import (fixed_mmap_threshold, machine, measure, row,  # noqa: E402
-                      table)
+from _compare import (fixed_mmap_threshold, machine, measure,  # noqa: E402
+                      parser, row, table)
 
 from sklearn import metrics as skm  # noqa: E402
 from sklearn.datasets import make_blobs  # noqa: E402
@@ -51,16 +50,7 @@ def compare(name, dtype, X, labels, metric, repeat, rows):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="multiply every workload's N (default 1)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="steady calls timed for fastapml (sklearn: 1)")
-    parser.add_argument("--only", nargs="+", metavar="WORKLOAD",
-                        choices=WORKLOADS, default=list(WORKLOADS),
-                        help=f"run only these of {', '.join(WORKLOADS)}")
-    args = parser.parse_args(argv)
+    args = parser(__doc__, WORKLOADS).parse_args(argv)
     fixed_mmap_threshold()
     rows = []
     for name, (n, d, k) in SIZES.items():

@@ -24,7 +24,6 @@ Parity compares fastapml with sklearn on the same dtype: relative difference
 of lower_bound_, max absolute difference of means_ and covariances_, and
 whether n_iter_ agrees.  The script reports; it asserts nothing.
 """
-import argparse
 import os
 import sys
 import warnings
@@ -33,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _compare import (fixed_mmap_threshold, fmt_time, machine,  # noqa: E402
-                      measure, row, table)
+                      measure, parser, row, table)
 
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -147,16 +146,7 @@ def bench_predict(X, init, repeat, rows, steady):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="multiply every workload's N (default 1)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="steady calls timed for fastapml (sklearn: 1)")
-    parser.add_argument("--only", nargs="+", metavar="WORKLOAD",
-                        choices=WORKLOADS, default=list(WORKLOADS),
-                        help=f"run only these of {', '.join(WORKLOADS)}")
-    args = parser.parse_args(argv)
+    args = parser(__doc__, WORKLOADS).parse_args(argv)
     fixed_mmap_threshold()
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     warnings.filterwarnings("ignore", message=r"(?i).*did not converge")

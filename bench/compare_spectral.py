@@ -23,7 +23,6 @@ the ARI between the two libraries' labels.  "components" is the number of
 connected components of the kNN graph.  The script reports; it asserts
 nothing.
 """
-import argparse
 import multiprocessing
 import os
 import sys
@@ -31,9 +30,8 @@ import time
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import (_reset_peak, _status_kib, fmt_mib, fmt_time,  # noqa: E402
-                      machine, measure, table)
-from compare_gmm import fixed_mmap_threshold  # noqa: E402
+from _compare import (_reset_peak, _status_kib, fixed_mmap_threshold,  # noqa: E402
+                      fmt_mib, fmt_time, machine, measure, parser, table)
 
 from scipy.sparse.csgraph import connected_components  # noqa: E402
 from sklearn.cluster import SpectralClustering as SkSpectralClustering  # noqa: E402
@@ -110,19 +108,11 @@ def row(workload, n, library, m, truth, base=None, other=None, note=""):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="multiply every workload's n (default 1)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="steady calls timed for fastapml on SP1/SP1b "
-                             "(SP2: 1; sklearn: 1)")
-    parser.add_argument("--sklearn-timeout", type=float, default=300.0,
-                        help="seconds scikit-learn may take on SP2")
-    parser.add_argument("--only", nargs="+", metavar="WORKLOAD",
-                        choices=WORKLOADS, default=list(WORKLOADS),
-                        help=f"run only these of {', '.join(WORKLOADS)}")
-    args = parser.parse_args(argv)
+    options = parser(__doc__, WORKLOADS, repeat_help="steady calls timed "
+                     "for fastapml on SP1/SP1b (SP2: 1; sklearn: 1)")
+    options.add_argument("--sklearn-timeout", type=float, default=300.0,
+                         help="seconds scikit-learn may take on SP2")
+    args = options.parse_args(argv)
     fixed_mmap_threshold()
     rows = []
     for name in args.only:

@@ -33,6 +33,19 @@ def _splat(builder, value, vector_type):
                                   mask)
 
 
+def _switch(builder, value, cases, emit, name):
+    """``switch (value)``: ``emit(case)`` for each case; other values do nothing."""
+    done = builder.append_basic_block(f"{name}.done")
+    switch = builder.switch(value, done)
+    for case in cases:
+        block = builder.append_basic_block(f"{name}{case}")
+        switch.add_case(ir.Constant(value.type, case), block)
+        builder.position_at_end(block)
+        emit(case)
+        builder.branch(done)
+    builder.position_at_end(done)
+
+
 def _float_array(ty, ndim):
     return (isinstance(ty, types.Array) and ty.ndim == ndim and ty.layout == "C"
             and ty.dtype in (types.float32, types.float64))
@@ -120,18 +133,8 @@ def _tile_codegen(n_out, initial, update):
                                           vtype.as_pointer())
                     builder.store(builder.load(slot), ptr, align=itemsize)
 
-        done = builder.append_basic_block("tile_op.done")
-        nothing = builder.append_basic_block("tile_op.nothing")
-        switch = builder.switch(n_vec_v, nothing)
-        for n in range(1, MAX_VECTORS + 1):
-            case = builder.append_basic_block(f"tile_op.vectors{n}")
-            switch.add_case(ir.Constant(i64, n), case)
-            builder.position_at_end(case)
-            emit(n)
-            builder.branch(done)
-        builder.position_at_end(nothing)
-        builder.branch(done)
-        builder.position_at_end(done)
+        _switch(builder, n_vec_v, range(1, MAX_VECTORS + 1), emit,
+                "tile_op.vectors")
         return context.get_dummy_value()
 
     return codegen
@@ -408,27 +411,16 @@ def distance_tile(typingctx, X, Xt, rows, col0, kind, finish, width, n_rows,
                     maxnum, [builder.fsub(one, q), zero]), two])
             return q
 
-        def switch_on(value, cases, emit, name):
-            done = builder.append_basic_block(f"{name}.done")
-            switch = builder.switch(value, done)
-            for case_value in cases:
-                block = builder.append_basic_block(f"{name}{case_value}")
-                switch.add_case(ir.Constant(i64, case_value), block)
-                builder.position_at_end(block)
-                emit(case_value)
-                builder.branch(done)
-            builder.position_at_end(done)
-
-        switch_on(kind_v, (SQUARES, ABSOLUTES, MAXIMA, PRODUCTS), accumulate,
-                  "distance_tile.kind")
+        _switch(builder, kind_v, (SQUARES, ABSOLUTES, MAXIMA, PRODUCTS),
+                accumulate, "distance_tile.kind")
 
         def finish_all(step):
             for r in range(TILE_ROWS):
                 for u in range(TILE_VECTORS):
                     builder.store(finished(step, builder.load(slots[r][u])),
                                   slots[r][u])
-        switch_on(finish_v, (ROOT, ONE_MINUS_CLIPPED), finish_all,
-                  "distance_tile.finish")
+        _switch(builder, finish_v, (ROOT, ONE_MINUS_CLIPPED), finish_all,
+                "distance_tile.finish")
 
         i64v = ir.VectorType(i64, lanes)
         width_splat = _splat(builder, width_v, i64v)

@@ -286,18 +286,24 @@ def _write_tagged(sentences, tags):
 _FINITE_ROWS = 1 << 16      # rows checked for NaN/inf at a time
 
 
-def _open_matrix(path):
-    """A 2-D numeric .npy file, memory-mapped (not read into memory)."""
+def _open_npy(path):
+    """One array saved with numpy.save, memory-mapped (not read into memory)."""
     try:
-        X = np.load(path, mmap_mode="r", allow_pickle=False)
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except (ValueError, OSError, EOFError) as err:
         raise ValueError(f"{path} is not a .npy array file: {err}") from None
-    if not isinstance(X, np.ndarray):
-        X.close()
+    if not isinstance(arr, np.ndarray):
+        arr.close()
         raise ValueError(f"{path} is an .npz archive; expected one array "
                          "saved with numpy.save (.npy)")
+    return arr
+
+
+def _open_matrix(path):
+    """A 2-D numeric .npy file, memory-mapped (not read into memory)."""
+    X = _open_npy(path)
     if X.dtype.kind not in "biuf":
         raise ValueError(f"{path}: expected a real numeric array, got dtype "
                          f"{X.dtype}")
@@ -475,16 +481,7 @@ def _load_finite_matrix(path):
 
 def _open_labels(path, n, data_path):
     """A 1-D .npy array of n integer, string or finite float labels."""
-    try:
-        labels = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        raise
-    except (ValueError, OSError, EOFError) as err:
-        raise ValueError(f"{path} is not a .npy array file: {err}") from None
-    if not isinstance(labels, np.ndarray):
-        labels.close()
-        raise ValueError(f"{path} is an .npz archive; expected one array "
-                         "saved with numpy.save (.npy)")
+    labels = _open_npy(path)
     if labels.dtype.kind not in "biufUS":
         raise ValueError(f"{path}: expected integer or string labels, got "
                          f"dtype {labels.dtype}")

@@ -69,30 +69,27 @@ def cluster_distance_sums(X, Xt, bounds, metric, groups, sums, columns):
 
     Each pair is computed once: group g adds its rows' sums directly and the
     other side of its pairs into ``columns[task]`` (n_tasks, K, n), task =
-    g % n_tasks; tasks run in parallel and their column sums are added in
-    task order, so the result does not depend on the number of threads.
-    Xt has PAD_COLUMNS extra columns.
+    g % n_tasks; tasks run in parallel, and :func:`add_columns` then adds
+    their column sums in task order, so the result does not depend on the
+    number of threads.  Xt has PAD_COLUMNS extra columns.
     """
-    n_tasks = columns.shape[0]
-    for task in prange(n_tasks):
-        _groups(X, Xt, bounds, metric, groups, task, n_tasks, sums,
+    for task in prange(columns.shape[0]):
+        _groups(X, Xt, bounds, metric, groups, task, columns.shape[0], sums,
                 columns[task])
-    _add_columns(sums, columns)
 
 
 @jit
 def cluster_distance_sums_serial(X, Xt, bounds, metric, groups, sums,
                                  columns):
     """Serial twin of :func:`cluster_distance_sums` (same tasks, same sums)."""
-    n_tasks = columns.shape[0]
-    for task in range(n_tasks):
-        _groups(X, Xt, bounds, metric, groups, task, n_tasks, sums,
+    for task in range(columns.shape[0]):
+        _groups(X, Xt, bounds, metric, groups, task, columns.shape[0], sums,
                 columns[task])
-    _add_columns(sums, columns)
 
 
 @jit
-def _add_columns(sums, columns):
+def add_columns(sums, columns):
+    """sums[j, k] += columns[task, k, j], task by task."""
     for task in range(columns.shape[0]):
         for k in range(columns.shape[1]):
             for j in range(columns.shape[2]):

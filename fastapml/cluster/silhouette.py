@@ -89,6 +89,7 @@ def cluster_distance_sums(X, labels, counts, metric):
     run = (_kernels.cluster_distance_sums if parallel
            else _kernels.cluster_distance_sums_serial)
     run(rows, columns, bounds, code, groups, sorted_sums, column_sums)
+    _kernels.add_columns(sorted_sums, column_sums)
     sums[order] = sorted_sums
     if zero_rows is not None:
         # the kernel's 1 - <u, u> is 1 for a zero row; its distance to
