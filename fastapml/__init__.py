@@ -7,7 +7,8 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("cluster", "hmm", "metrics", "mixture", "reference")
+_SUBPACKAGES = ("cluster", "hmm", "metrics", "mixture", "optimize",
+                "reference")
 __all__ = list(_SUBPACKAGES)
 
 

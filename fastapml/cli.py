@@ -124,6 +124,7 @@ def cmd_demo(args):
     print(f"non-decreasing: {bool(np.all(np.diff(history) >= -1e-8 * abs(high)))}")
     _demo_gmm(args.gmm_samples, args.seed)
     _demo_cluster(args.cluster_samples, args.seed)
+    _demo_lagrange()
     return 0
 
 
@@ -752,6 +753,28 @@ def _demo_cluster(n_samples, seed):
           f"{compile_s:.2f} s), scikit-learn {theirs:.12f} in "
           f"{1e3 * sk_s:.1f} ms: {sk_s / fast_s:.1f}x; |difference| "
           f"{abs(ours - theirs):.1e}")
+
+
+def _demo_lagrange():
+    """The course's Lagrange example, and min ||Ax|| on the sphere by SVD."""
+    from .optimize import min_on_sphere, minimize_equality
+
+    print("\nLagrange multipliers: min 3x - 4y subject to x^2 + y^2 = 1 "
+          "(L = f - lam g; exact: x = (-0.6, 0.8), lam = -2.5, value -5)")
+    res = minimize_equality(lambda v: 3 * v[0] - 4 * v[1], [-0.5, 0.5],
+                            lambda v: v[0] ** 2 + v[1] ** 2 - 1)
+    x, lam = res.x, res.multipliers[0]
+    print(f"  x = ({x[0]:.12f}, {x[1]:.12f}), lam = {lam:.12f}, value "
+          f"{res.fun:.12f}; {res.n_iter} Newton iterations, |grad L| = "
+          f"{res.kkt_norm:.1e} ({res.message})")
+    A = np.array([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0],
+                  [1.0, 0.0, 1.0]])
+    v, value = min_on_sphere(A)
+    w, V = np.linalg.eigh(A.T @ A)
+    print(f"min ||Ax||^2 on the unit sphere for a 4x3 A: {value:.12f} at "
+          f"{np.array2string(v, precision=6)} (SVD of A); eigh(A^T A): "
+          f"{w[0]:.12f}, same vector up to sign: "
+          f"{bool(np.allclose(abs(v @ V[:, 0]), 1))}")
 
 
 # ----------------------------------------------------------------------

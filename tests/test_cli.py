@@ -489,3 +489,12 @@ def test_demo_cluster_part_matches_scikit_learn(capsys):
     assert float(fast[1]) == float(sk[1]) == 1.0        # ARI vs truth
     diff = float(out.split("|difference| ")[1].split()[0])
     assert diff < 1e-9
+
+
+def test_demo_lagrange_part(capsys):
+    cli._demo_lagrange()
+    out = capsys.readouterr().out
+    assert "x = (-0.600000000" in out
+    assert ", 0.79999999" in out or ", 0.80000000" in out
+    assert "lam = -2.50000000" in out and "value -5.0000000" in out
+    assert "same vector up to sign: True" in out
