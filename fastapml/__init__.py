@@ -7,7 +7,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("cluster", "hmm", "metrics", "mixture", "optimize",
+_SUBPACKAGES = ("cluster", "hmm", "metrics", "mixture", "nn", "optimize",
                 "reference")
 __all__ = list(_SUBPACKAGES)
 

@@ -136,3 +136,13 @@ def check_scalar(x, name, kind=numbers.Real, low=None, high=None,
     if high is not None and x > high:
         raise ValueError(f"{name} must be <= {high}, got {x}")
     return x
+
+
+def check_int_pair(value, name, low):
+    """``value`` (an int, or a pair of ints for the two spatial axes) as a
+    tuple of two Python ints >= ``low``."""
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2:
+        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+    return tuple(int(check_scalar(v, name, numbers.Integral, low=low))
+                 for v in pair)
