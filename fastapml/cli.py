@@ -125,6 +125,7 @@ def cmd_demo(args):
     _demo_gmm(args.gmm_samples, args.seed)
     _demo_cluster(args.cluster_samples, args.seed)
     _demo_lagrange()
+    _demo_cnn(args.seed)
     return 0
 
 
@@ -780,6 +781,51 @@ def _demo_lagrange():
 # ----------------------------------------------------------------------
 # entry point
 # ----------------------------------------------------------------------
+def _train_cnn(epochs, batch_size, seed):
+    """Train the digits CNN with a per-epoch progress bar; returns model, history."""
+    from .nn.training import train_digits
+
+    bars = {}
+
+    def report(epoch, seen, total, loss, acc):
+        if epoch not in bars:
+            bars[epoch] = Progress(total, "", unit="samples").__enter__()
+        bar = bars[epoch]
+        bar.label = f"epoch {epoch}/{epochs} loss {loss:.4f} acc {acc:.3f}"
+        bar.update(seen - bar.done)
+        if seen == total:
+            bar.__exit__(None, None, None)
+
+    return train_digits(epochs=epochs, batch_size=batch_size, random_state=seed,
+                        progress=report)
+
+
+def _demo_cnn(seed):
+    print("\nCNN on scikit-learn's 8x8 digits (fastapml.nn, 2 epochs)")
+    _, history = _train_cnn(2, 32, seed)
+    print(f"test accuracy {100 * history['test_accuracy'][-1]:.1f}% "
+          f"({history['samples_per_s'][-1]:,.0f} samples/s)")
+
+
+def cmd_cnn_train(args):
+    """Train the digits CNN, print per-epoch results and test accuracy."""
+    if args.epochs < 1 or args.batch_size < 1:
+        raise ValueError("--epochs and --batch-size must be >= 1")
+    start = time.perf_counter()
+    model, history = _train_cnn(args.epochs, args.batch_size, args.seed)
+    elapsed = time.perf_counter() - start
+    for i, values in enumerate(zip(*(history[k] for k in (
+            "loss", "train_accuracy", "test_accuracy", "samples_per_s"))), 1):
+        print("epoch {:3d}  loss {:.4f}  train acc {:.3f}  test acc {:.3f}  "
+              "{:,.0f} samples/s".format(i, *values))
+    print(f"test accuracy: {100 * history['test_accuracy'][-1]:.2f}% "
+          f"({args.epochs} epochs, {elapsed:.1f} s)")
+    if args.output:
+        model.save(args.output)
+        print(f"model written to {args.output}")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="fastapml", description="Numba-accelerated classic machine learning.")
@@ -919,6 +965,17 @@ def build_parser():
     spec.add_argument("--seed", type=int, default=None,
                       help="random seed (eigensolver start, k-means)")
     spec.set_defaults(func=cmd_spectral)
+
+    cnn = sub.add_parser("cnn", help="convolutional networks (fastapml.nn)")
+    cnn_sub = cnn.add_subparsers(dest="cnn_command", required=True)
+    ctrain = cnn_sub.add_parser("train", help="train a small CNN on scikit-learn's "
+                                              "8x8 digits and print test accuracy")
+    ctrain.add_argument("--epochs", type=int, default=10, help="default 10")
+    ctrain.add_argument("--batch-size", type=int, default=32, help="default 32")
+    ctrain.add_argument("--seed", type=int, default=0,
+                        help="initialization and shuffling seed (default 0)")
+    ctrain.add_argument("-o", "--output", help="write the trained model (.npz)")
+    ctrain.set_defaults(func=cmd_cnn_train)
     return parser
 
 

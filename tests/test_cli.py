@@ -498,3 +498,19 @@ def test_demo_lagrange_part(capsys):
     assert ", 0.79999999" in out or ", 0.80000000" in out
     assert "lam = -2.50000000" in out and "value -5.0000000" in out
     assert "same vector up to sign: True" in out
+
+
+def test_cnn_train_reports_accuracy_and_saves(tmp_path, capsys):
+    from fastapml.nn.layers import Sequential
+
+    out = tmp_path / "cnn.npz"
+    assert cli.main(["cnn", "train", "--epochs", "1", "--batch-size", "64",
+                     "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "epoch   1" in text and "test accuracy:" in text
+    assert len(Sequential.load(out).layers) == 8
+
+
+def test_cnn_train_bad_epochs_exit_2(capsys):
+    assert cli.main(["cnn", "train", "--epochs", "0"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

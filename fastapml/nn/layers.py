@@ -1,0 +1,515 @@
+"""Layers with explicit forward/backward passes, and :class:`Sequential`.
+
+Each layer's ``forward(x)`` caches what its ``backward`` needs;
+``backward(grad_output)`` returns dL/d(input) and *sets* (does not add to)
+the ``grad`` of each of its :class:`Parameter` objects.  ``parameters()``
+yields those Parameter objects, which the optimizers of
+:mod:`fastapml.nn.optim` update in place.
+"""
+import json
+import numbers
+import os
+import zipfile
+import zlib
+
+import numpy as np
+
+from .._files import save_npz
+from .._validation import check_int_pair, check_scalar
+from . import functional as F
+
+__all__ = ["Parameter", "Conv2d", "Linear", "ReLU", "Sigmoid", "MaxPool2d",
+           "Flatten", "Dropout", "Sequential"]
+
+_FORMAT_KIND = "fastapml.nn.Sequential"
+_FORMAT_VERSION = 1
+_READ_ERRORS = (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile,
+                zlib.error)
+_PATH_ERRORS = (FileNotFoundError, IsADirectoryError, PermissionError)
+
+
+class Parameter:
+    """A learned array ``value`` and its gradient ``grad`` (same shape, dtype).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = Parameter("bias", np.zeros(2))
+    >>> p.name, p.grad
+    ('bias', array([0., 0.]))
+    """
+
+    def __init__(self, name, value):
+        self.name = name
+        self.value = value
+        self.grad = np.zeros_like(value)
+
+    def __repr__(self):
+        return f"Parameter({self.name!r}, shape={self.value.shape}, dtype={self.value.dtype})"
+
+
+def _dtype(dtype):
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dt}")
+    return dt
+
+
+def _count(value, name):
+    return int(check_scalar(value, name, numbers.Integral, low=1))
+
+
+def _flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be bool, got {type(value).__name__}")
+    return bool(value)
+
+
+def _uniform(rng, bound, shape, dtype):
+    return rng.uniform(-bound, bound, size=shape).astype(dtype)
+
+
+class Layer:
+    """Base class: no parameters, ``training`` mode flag, cached input."""
+
+    training = True
+
+    def parameters(self):
+        """Yield this layer's :class:`Parameter` objects (none by default)."""
+        return iter(())
+
+    def train(self, mode=True):
+        """Set training mode (``eval()`` is ``train(False)``); returns self."""
+        self.training = _flag(mode, "mode")
+        return self
+
+    def eval(self):
+        """Evaluation mode (Dropout passes its input through); returns self."""
+        return self.train(False)
+
+    def config(self):
+        """Constructor arguments as a JSON-serializable dict."""
+        return {}
+
+    def _cached(self):
+        if getattr(self, "_cache", None) is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        return self._cache
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class Conv2d(Layer):
+    """2-D convolution layer over NCHW input (:func:`fastapml.nn.functional.conv2d`).
+
+    Weights and bias start U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
+    fan_in = in_channels * kernel_h * kernel_w, PyTorch's default.
+    k·(F²c + 1) parameters.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size : int or (int, int)
+    stride : int or (int, int), default 1
+    padding : int or (int, int), default 0
+    bias : bool, default True
+    random_state : None, int or numpy.random.Generator
+    dtype : float32 or float64, default float32
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> conv = Conv2d(1, 4, 3, padding=1, random_state=0)
+    >>> conv.forward(np.zeros((2, 1, 8, 8), np.float32)).shape
+    (2, 4, 8, 8)
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1,
+                 padding=0, bias=True, random_state=None, dtype=np.float32):
+        self.in_channels = _count(in_channels, "in_channels")
+        self.out_channels = _count(out_channels, "out_channels")
+        self.kernel_size = check_int_pair(kernel_size, "kernel_size", 1)
+        self.stride = check_int_pair(stride, "stride", 1)
+        self.padding = check_int_pair(padding, "padding", 0)
+        self.bias = _flag(bias, "bias")
+        self.dtype = _dtype(dtype)
+        rng = np.random.default_rng(random_state)
+        bound = 1 / np.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
+        shape = (self.out_channels, self.in_channels) + self.kernel_size
+        self.weight = Parameter("weight", _uniform(rng, bound, shape, self.dtype))
+        self.bias_ = (Parameter("bias", _uniform(rng, bound, self.out_channels, self.dtype))
+                      if self.bias else None)
+        self._cache = None
+
+    def parameters(self):
+        yield self.weight
+        if self.bias_ is not None:
+            yield self.bias_
+
+    def config(self):
+        return {"in_channels": self.in_channels, "out_channels": self.out_channels,
+                "kernel_size": list(self.kernel_size), "stride": list(self.stride),
+                "padding": list(self.padding), "bias": self.bias,
+                "dtype": self.dtype.name}
+
+    def forward(self, x):
+        b = None if self.bias_ is None else self.bias_.value
+        out = F.conv2d(x, self.weight.value, b, self.stride, self.padding)
+        self._cache = x
+        return out
+
+    def backward(self, grad_output):
+        gx, gw, gb = F.conv2d_backward(grad_output, self._cached(), self.weight.value,
+                                       self.stride, self.padding)
+        self.weight.grad[...] = gw
+        if self.bias_ is not None:
+            self.bias_.grad[...] = gb
+        return gx
+
+
+class Linear(Layer):
+    """Affine layer y = x W^T + b on (n_samples, in_features) input.
+
+    Weight and bias start U(-1/sqrt(in_features), 1/sqrt(in_features)).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Linear(3, 2, random_state=0).forward(np.ones((4, 3), np.float32)).shape
+    (4, 2)
+    """
+
+    def __init__(self, in_features, out_features, bias=True, random_state=None,
+                 dtype=np.float32):
+        self.in_features = _count(in_features, "in_features")
+        self.out_features = _count(out_features, "out_features")
+        self.bias = _flag(bias, "bias")
+        self.dtype = _dtype(dtype)
+        rng = np.random.default_rng(random_state)
+        bound = 1 / np.sqrt(self.in_features)
+        self.weight = Parameter("weight", _uniform(
+            rng, bound, (self.out_features, self.in_features), self.dtype))
+        self.bias_ = (Parameter("bias", _uniform(rng, bound, self.out_features, self.dtype))
+                      if self.bias else None)
+        self._cache = None
+
+    parameters = Conv2d.parameters
+
+    def config(self):
+        return {"in_features": self.in_features, "out_features": self.out_features,
+                "bias": self.bias, "dtype": self.dtype.name}
+
+    def forward(self, x):
+        out = F.linear(x, self.weight.value, None if self.bias_ is None else self.bias_.value)
+        self._cache = x
+        return out
+
+    def backward(self, grad_output):
+        gx, gw, gb = F.linear_backward(grad_output, self._cached(), self.weight.value)
+        self.weight.grad[...] = gw
+        if self.bias_ is not None:
+            self.bias_.grad[...] = gb
+        return gx
+
+
+class ReLU(Layer):
+    """max(x, 0) elementwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ReLU().forward(np.array([-1.0, 2.0]))
+    array([0., 2.])
+    """
+
+    def forward(self, x):
+        self._cache = x
+        return F.relu(x)
+
+    def backward(self, grad_output):
+        return F.relu_backward(grad_output, self._cached())
+
+
+class Sigmoid(Layer):
+    """1 / (1 + exp(-x)) elementwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Sigmoid().forward(np.array([0.0]))
+    array([0.5])
+    """
+
+    def forward(self, x):
+        self._cache = F.sigmoid(x)
+        return self._cache
+
+    def backward(self, grad_output):
+        return F.sigmoid_backward(grad_output, self._cached())
+
+
+class MaxPool2d(Layer):
+    """2-D max pooling (:func:`fastapml.nn.functional.max_pool2d`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> MaxPool2d(2).forward(np.arange(16.0).reshape(1, 1, 4, 4))[0, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        self.kernel_size = check_int_pair(kernel_size, "kernel_size", 1)
+        self.stride = (self.kernel_size if stride is None
+                       else check_int_pair(stride, "stride", 1))
+        self.padding = check_int_pair(padding, "padding", 0)
+        self._cache = None
+
+    def config(self):
+        return {"kernel_size": list(self.kernel_size), "stride": list(self.stride),
+                "padding": list(self.padding)}
+
+    def forward(self, x):
+        out, idx = F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        self._cache = (idx, np.shape(x))
+        return out
+
+    def backward(self, grad_output):
+        idx, shape = self._cached()
+        return F.max_pool2d_backward(grad_output, idx, shape)
+
+
+class Flatten(Layer):
+    """Reshape (N, ...) to (N, prod(...)).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Flatten().forward(np.zeros((2, 3, 4))).shape
+    (2, 12)
+    """
+
+    def forward(self, x):
+        x = np.asarray(x)
+        if x.ndim < 2:
+            raise ValueError(f"input must have at least 2 dimensions, got shape {x.shape}")
+        self._cache = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, grad_output):
+        return np.reshape(grad_output, self._cached())
+
+
+class Dropout(Layer):
+    """Inverted dropout with drop probability ``p``; identity in eval mode.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = Dropout(0.5, random_state=0)
+    >>> sorted(set(d.forward(np.ones(8)).tolist()))
+    [0.0, 2.0]
+    >>> d.eval().forward(np.ones(2))
+    array([1., 1.])
+    """
+
+    def __init__(self, p=0.5, random_state=None):
+        self.p = float(check_scalar(p, "p", low=0, high=1))
+        self._rng = np.random.default_rng(random_state)
+        self._cache = None
+
+    def config(self):
+        return {"p": self.p}
+
+    def forward(self, x):
+        out, mask = F.dropout(x, self.p, self.training, self._rng)
+        self._cache = (mask,)
+        return out
+
+    def backward(self, grad_output):
+        return F.dropout_backward(grad_output, self._cached()[0], self.p)
+
+
+_LAYERS = {cls.__name__: cls for cls in
+           (Conv2d, Linear, ReLU, Sigmoid, MaxPool2d, Flatten, Dropout)}
+
+
+class Sequential(Layer):
+    """Layers applied in order; backward runs them in reverse (chain rule).
+
+    Parameters are named ``"<index>.<name>"``, e.g. ``"0.weight"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = Sequential(Linear(4, 3, random_state=0), ReLU(), Linear(3, 2, random_state=1))
+    >>> out = net.forward(np.ones((5, 4), np.float32))
+    >>> net.backward(np.ones_like(out)).shape
+    (5, 4)
+    >>> [p.name for p in net.parameters()]
+    ['0.weight', '0.bias', '2.weight', '2.bias']
+    """
+
+    def __init__(self, *layers):
+        for i, layer in enumerate(layers):
+            if type(layer) not in _LAYERS.values():
+                raise TypeError(f"layers[{i}] must be one of {sorted(_LAYERS)}, "
+                                f"got {type(layer).__name__}")
+        self.layers = list(layers)
+
+    def parameters(self):
+        for i, layer in enumerate(self.layers):
+            for p in layer.parameters():
+                p.name = f"{i}.{p.name.rsplit('.', 1)[-1]}"
+                yield p
+
+    def train(self, mode=True):
+        super().train(mode)
+        for layer in self.layers:
+            layer.train(mode)
+        return self
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad_output):
+        for layer in reversed(self.layers):
+            grad_output = layer.backward(grad_output)
+        return grad_output
+
+    def summary(self, input_shape):
+        """Output shape and parameter count of each layer for one sample.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            One sample's shape, without the batch axis, e.g. (1, 8, 8).
+
+        Returns
+        -------
+        str
+            One line per layer and a total.
+
+        Examples
+        --------
+        >>> print(Sequential(Conv2d(1, 2, 3, random_state=0), Flatten()).summary((1, 4, 4)))
+        layer        output shape      params
+        0 Conv2d     (2, 2, 2)             20
+        1 Flatten    (8,)                   0
+        total                              20
+        """
+        shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
+        if not shape or not all(isinstance(v, numbers.Integral) and v >= 1 for v in shape):
+            raise ValueError(f"input_shape must be a tuple of positive ints, got {input_shape!r}")
+        training = self.training
+        self.eval()
+        x = np.zeros((1,) + shape, dtype=np.float32)
+        lines = [f"{'layer':<12} {'output shape':<16} {'params':>7}"]
+        total = 0
+        try:
+            for i, layer in enumerate(self.layers):
+                x = layer.forward(x)
+                n = sum(p.value.size for p in layer.parameters())
+                total += n
+                lines.append(f"{f'{i} {type(layer).__name__}':<12} "
+                             f"{str(x.shape[1:]):<16} {n:>7}")
+        finally:
+            self.train(training)
+        lines.append(f"{'total':<29} {total:>7}")
+        return "\n".join(lines)
+
+    def save(self, path):
+        """Write the architecture (JSON) and parameters to an ``.npz`` file, atomically.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> net = Sequential(Linear(2, 1, random_state=0))
+        >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
+        >>> net.save(path)
+        >>> Sequential.load(path).layers
+        [Linear(in_features=2, out_features=1, bias=True, dtype='float32')]
+        """
+        arch = [json.dumps({"type": type(layer).__name__, "config": layer.config()})
+                for layer in self.layers]
+        arrays = {"format_kind": np.array(_FORMAT_KIND),
+                  "format_version": np.array(_FORMAT_VERSION),
+                  "architecture": np.array(arch, dtype=str)}
+        arrays.update({f"param:{p.name}": p.value for p in self.parameters()})
+        save_npz(path, arrays)
+
+    @classmethod
+    def load(cls, path):
+        """Read a network written by :meth:`save` (no pickle).
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        ValueError
+            If the file is not a complete, valid saved network; the message
+            names the file.
+        """
+        name = os.fspath(path)
+        try:
+            archive = np.load(path, allow_pickle=False)
+        except _PATH_ERRORS:
+            raise
+        except _READ_ERRORS as err:
+            raise ValueError(f"{name} is not a saved Sequential (.npz): {err}") from None
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError(f"{name} is not a saved Sequential (.npz archive)")
+        with archive:
+            try:
+                arrays = {key: archive[key] for key in archive.files}
+            except _READ_ERRORS as err:
+                raise ValueError(f"{name} is corrupt or not a saved Sequential: {err}") from None
+        try:
+            return _from_arrays(arrays)
+        except (ValueError, TypeError, KeyError) as err:
+            raise ValueError(f"{name}: {err}") from None
+
+
+def _from_arrays(arrays):
+    kind = arrays.get("format_kind")
+    if kind is None or kind.shape != () or str(kind) != _FORMAT_KIND:
+        raise ValueError(f"not a saved Sequential (format_kind {kind!r})")
+    version = arrays.get("format_version")
+    if version is None or version.shape != () or int(version) != _FORMAT_VERSION:
+        raise ValueError(f"format version {version!r} is not supported")
+    arch = arrays.get("architecture")
+    if arch is None or arch.ndim != 1 or arch.dtype.kind != "U":
+        raise ValueError("architecture must be a 1-D array of JSON strings")
+    layers = []
+    for i, text in enumerate(arch):
+        try:
+            spec = json.loads(str(text))
+            layers.append(_LAYERS[spec["type"]](**spec["config"]))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"architecture[{i}] is not a valid layer: {err!r}") from None
+    net = Sequential(*layers)
+    expected = {"format_kind", "format_version", "architecture"}
+    for p in net.parameters():
+        key = f"param:{p.name}"
+        expected.add(key)
+        if key not in arrays:
+            raise ValueError(f"missing parameter array {key!r}")
+        value = arrays[key]
+        if value.shape != p.value.shape or value.dtype != p.value.dtype:
+            raise ValueError(f"{key} must have shape {p.value.shape} and dtype "
+                             f"{p.value.dtype}, got {value.shape} {value.dtype}")
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"{key} holds NaN or inf")
+        p.value[...] = value
+    extra = sorted(set(arrays) - expected)
+    if extra:
+        raise ValueError(f"unexpected arrays {extra}")
+    return net

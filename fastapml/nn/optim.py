@@ -1,0 +1,130 @@
+"""Optimizers updating :class:`fastapml.nn.layers.Parameter` values in place.
+
+Both follow ``torch.optim`` step for step (same weights from the same
+gradients), written in the course's form.
+"""
+import numbers
+
+import numpy as np
+
+from .._validation import check_scalar
+
+__all__ = ["SGD", "Adam"]
+
+
+class _Optimizer:
+    def __init__(self, parameters, lr):
+        self.parameters = list(parameters)
+        if not self.parameters:
+            raise ValueError("parameters must not be empty")
+        for i, p in enumerate(self.parameters):
+            if not (isinstance(getattr(p, "value", None), np.ndarray)
+                    and isinstance(getattr(p, "grad", None), np.ndarray)):
+                raise TypeError(f"parameters[{i}] must have ndarray .value and .grad, "
+                                f"got {type(p).__name__}")
+        self.lr = float(check_scalar(lr, "lr", low=0, low_inclusive=False))
+
+    def zero_grad(self):
+        """Set every parameter's gradient to zero."""
+        for p in self.parameters:
+            p.grad.fill(0)
+
+
+class SGD(_Optimizer):
+    """Stochastic gradient descent with (Nesterov) momentum.
+
+    The course's update v <- mu v - lr g; w <- w + v (plain SGD for mu = 0).
+    With ``nesterov=True`` the step looks ahead: w <- w + mu v - lr g, using the
+    updated v, as ``torch.optim.SGD(nesterov=True)``.
+
+    Parameters
+    ----------
+    parameters : iterable of Parameter
+        Objects with ndarray ``.value`` and ``.grad``, e.g. ``net.parameters()``.
+    lr : float > 0
+    momentum : float in [0, 1), default 0
+    nesterov : bool, default False
+        Requires momentum > 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastapml.nn.layers import Parameter
+    >>> p = Parameter("w", np.array([1.0]))
+    >>> p.grad[:] = 2.0
+    >>> SGD([p], lr=0.1, momentum=0.9).step()
+    >>> p.value
+    array([0.8])
+    """
+
+    def __init__(self, parameters, lr, momentum=0.0, nesterov=False):
+        super().__init__(parameters, lr)
+        self.momentum = float(check_scalar(momentum, "momentum", low=0, high=1))
+        if self.momentum == 1:
+            raise ValueError("momentum must be < 1, got 1")
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"nesterov must be bool, got {type(nesterov).__name__}")
+        if nesterov and self.momentum == 0:
+            raise ValueError("nesterov=True requires momentum > 0")
+        self.nesterov = bool(nesterov)
+        self.velocities = [np.zeros_like(p.value) for p in self.parameters]
+
+    def step(self):
+        """Apply one update to every parameter from its current ``grad``."""
+        mu, lr = self.momentum, self.lr
+        for p, v in zip(self.parameters, self.velocities):
+            v *= mu
+            v -= lr * p.grad
+            p.value += mu * v - lr * p.grad if self.nesterov else v
+
+
+class Adam(_Optimizer):
+    """Adam: bias-corrected moving averages of the gradient and its square.
+
+    m <- b1 m + (1 - b1) g; s <- b2 s + (1 - b2) g^2; after t steps
+    w <- w - lr / (1 - b1^t) * m / (sqrt(s) / sqrt(1 - b2^t) + eps),
+    as ``torch.optim.Adam``.
+
+    Parameters
+    ----------
+    parameters : iterable of Parameter
+    lr : float > 0, default 1e-3
+    betas : (float, float) in [0, 1), default (0.9, 0.999)
+    eps : float > 0, default 1e-8
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastapml.nn.layers import Parameter
+    >>> p = Parameter("w", np.array([1.0]))
+    >>> p.grad[:] = 5.0
+    >>> Adam([p], lr=0.1).step()
+    >>> p.value.round(6)
+    array([0.9])
+    """
+
+    def __init__(self, parameters, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(parameters, lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair of floats, got {betas!r}")
+        self.betas = tuple(float(check_scalar(b, f"betas[{i}]", numbers.Real, low=0, high=1))
+                           for i, b in enumerate(betas))
+        if max(self.betas) == 1:
+            raise ValueError(f"betas must be < 1, got {betas!r}")
+        self.eps = float(check_scalar(eps, "eps", low=0, low_inclusive=False))
+        self.t = 0
+        self.m = [np.zeros_like(p.value) for p in self.parameters]
+        self.s = [np.zeros_like(p.value) for p in self.parameters]
+
+    def step(self):
+        """Apply one update to every parameter from its current ``grad``."""
+        b1, b2 = self.betas
+        self.t += 1
+        step_size = self.lr / (1 - b1 ** self.t)
+        root_c2 = np.sqrt(1 - b2 ** self.t)
+        for p, m, s in zip(self.parameters, self.m, self.s):
+            m *= b1
+            m += (1 - b1) * p.grad
+            s *= b2
+            s += (1 - b2) * p.grad * p.grad
+            p.value -= step_size * m / (np.sqrt(s) / root_c2 + self.eps)

@@ -1,0 +1,180 @@
+import numpy as np
+import pytest
+import torch
+
+from fastapml.nn.layers import (Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU,
+                                Sequential, Sigmoid)
+from fastapml.nn.training import train_digits
+from fastapml.optimize import numerical_gradient
+
+f64 = np.float64
+
+
+def _layers():
+    return [
+        (Conv2d(2, 3, 3, stride=2, padding=1, random_state=0, dtype=f64), (2, 2, 5, 5)),
+        (Linear(4, 3, random_state=0, dtype=f64), (5, 4)),
+        (ReLU(), (2, 6)),
+        (Sigmoid(), (2, 6)),
+        (MaxPool2d(2), (2, 2, 4, 4)),
+        (Flatten(), (2, 3, 2)),
+        (Dropout(0.4, random_state=0), (3, 5)),
+    ]
+
+
+@pytest.mark.parametrize("layer,shape", _layers(), ids=lambda v: type(v).__name__)
+def test_backward_matches_numerical_gradient(layer, shape):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape)
+    weights = rng.standard_normal(layer.forward(x).shape)
+    state = getattr(layer, "_rng", None)
+
+    def loss(z):          # same dropout mask on every call
+        if state is not None:
+            layer._rng = np.random.default_rng(7)
+        return np.sum(weights * layer.forward(z))
+
+    loss(x)
+    gx = layer.backward(weights)
+    np.testing.assert_allclose(gx, numerical_gradient(loss, x), rtol=1e-6, atol=1e-8)
+    for p in layer.parameters():
+        saved = p.value.copy()
+
+        def loss_p(v, p=p):
+            p.value[...] = v
+            return loss(x)
+
+        numeric = numerical_gradient(loss_p, saved)
+        p.value[...] = saved
+        np.testing.assert_allclose(p.grad, numeric, rtol=1e-6, atol=1e-8, err_msg=p.name)
+
+
+def _pair():
+    net = Sequential(Conv2d(1, 4, 3, padding=1, random_state=0, dtype=f64), ReLU(),
+                     MaxPool2d(2), Conv2d(4, 3, 3, stride=2, random_state=1, dtype=f64),
+                     Sigmoid(), Flatten(), Linear(3, 5, random_state=2, dtype=f64))
+    ref = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(),
+                              torch.nn.MaxPool2d(2), torch.nn.Conv2d(4, 3, 3, stride=2),
+                              torch.nn.Sigmoid(), torch.nn.Flatten(),
+                              torch.nn.Linear(3, 5)).double()
+    theirs = [p for name, p in ref.named_parameters()]
+    ours = list(net.parameters())
+    with torch.no_grad():
+        for a, b in zip(ours, theirs):
+            b.copy_(torch.from_numpy(a.value))
+    return net, ref, ours, theirs
+
+
+def test_sequential_matches_torch():
+    net, ref, ours, theirs = _pair()
+    x = np.random.default_rng(0).standard_normal((3, 1, 8, 8))
+    g = np.random.default_rng(1).standard_normal((3, 5))
+    tx = torch.from_numpy(x).requires_grad_()
+    out = ref(tx)
+    out.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(net.forward(x), out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(net.backward(g), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_init_is_reproducible_and_in_torch_bounds():
+    a, b = Conv2d(3, 8, 5, random_state=4), Conv2d(3, 8, 5, random_state=4)
+    np.testing.assert_array_equal(a.weight.value, b.weight.value)
+    assert a.weight.value.dtype == np.float32
+    bound = 1 / np.sqrt(3 * 25)
+    assert np.abs(a.weight.value).max() <= bound and np.abs(a.bias_.value).max() <= bound
+    assert np.abs(a.weight.value).max() > 0.9 * bound
+
+
+def test_summary_counts_parameters():
+    net = Sequential(Conv2d(3, 10, 5, random_state=0), ReLU(), MaxPool2d(2), Flatten(),
+                     Linear(10 * 2 * 2, 4, random_state=0))
+    text = net.summary((3, 8, 8))
+    assert "(10, 4, 4)" in text and "(40,)" in text
+    assert " 760" in text            # k(F^2 c + 1) = 10 (25*3 + 1)
+    assert text.splitlines()[-1].split()[-1] == str(760 + 164)
+    with pytest.raises(ValueError, match="input_shape"):
+        net.summary(8)
+
+
+def test_dropout_train_and_eval():
+    d = Dropout(0.5, random_state=0)
+    x = np.ones((200,))
+    out = d.forward(x)
+    assert set(np.unique(out)) == {0.0, 2.0}
+    assert 0.35 < np.mean(out == 0) < 0.65
+    net = Sequential(d).eval()
+    np.testing.assert_array_equal(net.forward(x), x)
+    np.testing.assert_array_equal(net.backward(x), x)
+
+
+def test_save_load_round_trip(tmp_path):
+    net, _, _, _ = _pair()
+    path = tmp_path / "net.npz"
+    net.save(path)
+    loaded = Sequential.load(path)
+    x = np.random.default_rng(0).standard_normal((2, 1, 8, 8))
+    np.testing.assert_array_equal(loaded.forward(x), net.forward(x))
+    assert [repr(l) for l in loaded.layers] == [repr(l) for l in net.layers]
+
+
+def _rewrite(path, **changes):
+    with np.load(path) as archive:
+        arrays = dict(archive)
+    arrays.update(changes)
+    arrays = {k: v for k, v in arrays.items() if v is not None}
+    np.savez(path, **arrays)
+
+
+@pytest.mark.parametrize("changes,message", [
+    ({"param:0.weight": None}, "missing parameter"),
+    ({"param:0.weight": np.zeros((4, 1, 2, 2))}, "shape"),
+    ({"param:6.bias": np.full(5, np.nan)}, "NaN"),
+    ({"architecture": np.array(['{"type": "Evil", "config": {}}'])}, "architecture"),
+    ({"format_kind": np.array("other")}, "format_kind"),
+    ({"extra": np.zeros(1)}, "unexpected"),
+])
+def test_load_rejects_bad_files(tmp_path, changes, message):
+    path = tmp_path / "net.npz"
+    _pair()[0].save(path)
+    _rewrite(path, **changes)
+    with pytest.raises(ValueError, match=message):
+        Sequential.load(path)
+
+
+def test_load_rejects_garbage_and_pickles(tmp_path):
+    path = tmp_path / "bad.npz"
+    path.write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a saved Sequential"):
+        Sequential.load(path)
+    np.savez(path, architecture=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(ValueError, match="bad.npz"):
+        Sequential.load(path)
+    with pytest.raises(FileNotFoundError):
+        Sequential.load(tmp_path / "missing.npz")
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="in_channels"):
+        Conv2d(0, 2, 3)
+    with pytest.raises(ValueError, match="stride"):
+        Conv2d(1, 2, 3, stride=0)
+    with pytest.raises(TypeError, match="bias"):
+        Linear(2, 2, bias="yes")
+    with pytest.raises(ValueError, match="dtype"):
+        Linear(2, 2, dtype=np.int32)
+    with pytest.raises(ValueError, match="p"):
+        Dropout(1.5)
+    with pytest.raises(TypeError, match="layers\\[1\\]"):
+        Sequential(ReLU(), "relu")
+    with pytest.raises(ValueError, match="channels|input"):
+        Conv2d(3, 2, 3).forward(np.zeros((1, 2, 5, 5), np.float32))
+    with pytest.raises(RuntimeError, match="before forward"):
+        Linear(2, 2).backward(np.zeros((1, 2)))
+
+
+def test_trains_digits():
+    _, history = train_digits(epochs=3, random_state=0)
+    assert history["test_accuracy"][-1] >= 0.95
+    assert history["loss"][-1] < history["loss"][0]
