@@ -1,0 +1,159 @@
+"""asv benchmarks for fastapml.nn (run: asv run --python=same --quick).
+
+The issue's convolution shapes C1-C3 with a smaller batch, so each call stays
+under a second; bench/compare_conv.py runs the full sizes against PyTorch and
+the NumPy im2col reference.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from fastapml.nn.functional import conv2d, conv2d_backward
+
+DTYPES = ["float32", "float64"]
+# N (reduced), C_in, C_out, H (= W), k, padding, stride
+SHAPES = {"C1": (16, 1, 32, 28, 3, 1, 1),
+          "C2": (2, 64, 64, 56, 3, 1, 1),
+          "C3": (4, 32, 64, 32, 5, 2, 2)}
+
+
+def _data(shape, dtype, seed=0):
+    n, ci, co, hw, k, pad, stride = SHAPES[shape]
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, ci, hw, hw)).astype(dtype)
+    w = (rng.standard_normal((co, ci, k, k)) / np.sqrt(ci * k * k)).astype(dtype)
+    b = rng.standard_normal(co).astype(dtype)
+    ho = (hw + 2 * pad - k) // stride + 1
+    go = rng.standard_normal((n, co, ho, ho)).astype(dtype)
+    return x, w, b, go, pad, stride
+
+
+class Conv2d:
+    """conv2d forward, and forward then conv2d_backward, with bias:
+    C1 16x1x28x28 -> 32, 3x3, pad 1; C2 2x64x56x56 -> 64, 3x3, pad 1;
+    C3 4x32x32x32 -> 64, 5x5, pad 2, stride 2."""
+    params = (list(SHAPES), DTYPES)
+    param_names = ["shape", "dtype"]
+    timeout = 300
+
+    def setup(self, shape, dtype):
+        self.x, self.w, self.b, self.go, self.pad, self.stride = _data(shape, dtype)
+        self.forward_backward(shape, dtype)          # compile outside the timing
+
+    def forward_backward(self, shape, dtype):
+        conv2d(self.x, self.w, self.b, stride=self.stride, padding=self.pad)
+        conv2d_backward(self.go, self.x, self.w, stride=self.stride,
+                        padding=self.pad)
+
+    def time_forward(self, shape, dtype):
+        conv2d(self.x, self.w, self.b, stride=self.stride, padding=self.pad)
+
+    def time_forward_backward(self, shape, dtype):
+        self.forward_backward(shape, dtype)
+
+    def peakmem_forward(self, shape, dtype):
+        conv2d(self.x, self.w, self.b, stride=self.stride, padding=self.pad)
+
+
+class SpeedupVsTorch:
+    """PyTorch's time / fastapml's (torch.set_num_threads(2)), float32,
+    C1 shape with N = 16, best of 5 calls per library; skipped without torch."""
+    params = ["forward", "forward_backward"]
+    param_names = ["pass"]
+    timeout = 300
+
+    def setup(self, which):
+        try:
+            import torch
+        except ImportError:
+            raise NotImplementedError("torch is not installed")
+        torch.set_num_threads(2)
+        self.torch = torch
+        self.x, self.w, self.b, self.go, self.pad, self.stride = _data("C1", "float32")
+        self.ours(which)
+        self.theirs(which)
+
+    def ours(self, which):
+        conv2d(self.x, self.w, self.b, stride=self.stride, padding=self.pad)
+        if which == "forward_backward":
+            conv2d_backward(self.go, self.x, self.w, stride=self.stride,
+                            padding=self.pad)
+
+    def theirs(self, which):
+        torch = self.torch
+        x, w, b, go = (torch.from_numpy(a) for a in (self.x, self.w, self.b, self.go))
+        if which == "forward":
+            with torch.no_grad():
+                torch.nn.functional.conv2d(x, w, b, stride=self.stride,
+                                           padding=self.pad)
+            return
+        x, w, b = (t.requires_grad_() for t in (x, w, b))
+        out = torch.nn.functional.conv2d(x, w, b, stride=self.stride, padding=self.pad)
+        torch.autograd.grad(out, (x, w, b), go)
+
+    def track_speedup_vs_torch(self, which):
+        times = []
+        for func in (self.ours, self.theirs):
+            best = np.inf
+            for _ in range(5):
+                start = time.perf_counter()
+                func(which)
+                best = min(best, time.perf_counter() - start)
+            times.append(best)
+        return times[1] / times[0]
+
+    track_speedup_vs_torch.unit = "x"
+
+
+_FIRST_CALL = """
+import time
+start = time.perf_counter()
+import numpy as np
+from fastapml.nn.functional import conv2d, conv2d_backward
+rng = np.random.default_rng(0)
+x = rng.standard_normal((2, 3, 8, 8)).astype({dtype!r})
+w = rng.standard_normal((4, 3, 3, 3)).astype({dtype!r})
+out = conv2d(x, w, np.zeros(4, {dtype!r}), padding=1)
+conv2d_backward(np.ones_like(out), x, w, padding=1)
+print(time.perf_counter() - start)
+"""
+
+
+def _first_call_seconds(dtype, cache_dir=None):
+    env = dict(os.environ)
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    out = subprocess.run([sys.executable, "-c", _FIRST_CALL.format(dtype=dtype)],
+                         env=env, check=True, capture_output=True, text=True)
+    return float(out.stdout.split()[-1])
+
+
+class FirstCall:
+    """Import plus the first conv2d and conv2d_backward on a tiny input in a
+    fresh interpreter: 'cold' with an empty NUMBA_CACHE_DIR, so numba
+    compiles every kernel they reach; 'cached' with the usual cache, filled
+    by a previous run, so numba only loads them."""
+    params = (DTYPES, ["cold", "cached"])
+    param_names = ["dtype", "cache"]
+    timeout = 600
+
+    def setup(self, dtype, cache):
+        if cache == "cached":
+            _first_call_seconds(dtype)
+
+    def track_first_call(self, dtype, cache):
+        if cache == "cached":
+            return _first_call_seconds(dtype)
+        with tempfile.TemporaryDirectory() as cache_dir:
+            return _first_call_seconds(dtype, cache_dir)
+
+    track_first_call.unit = "seconds"
+
+
+def timeraw_import_nn():
+    """Import time of fastapml.nn in a fresh interpreter."""
+    return "import fastapml.nn"
