@@ -84,14 +84,46 @@ def _use_parallel(n_tasks, work):
             and work >= _PARALLEL_MIN_WORK)
 
 
-def _padded(x, pads):
+def _phases(x, pads, stride):
+    """The zero-padded input split into its stride phases (the kernels'
+    layout): out[py * sw + px] = padded[:, :, py::sh, px::sw], zero-filled to
+    one size.  With stride 1 this is just the padded input."""
     top, bottom, left, right = pads
-    if not any(pads):
-        return x
+    sh, sw = stride
     n, c, h, w = x.shape
-    xp = np.zeros((n, c, h + top + bottom, w + left + right), dtype=x.dtype)
-    xp[:, :, top:top + h, left:left + w] = x
-    return xp
+    hp, wp = h + top + bottom, w + left + right
+    out = np.zeros((sh * sw, n, c, -(-hp // sh), -(-wp // sw)), dtype=x.dtype)
+    for py in range(sh):
+        for px in range(sw):
+            # rows/columns of phase (py, px) that fall inside x
+            r0, c0 = -(-(top - py) // sh), -(-(left - px) // sw)
+            r1, c1 = -(-(top + h - py) // sh), -(-(left + w - px) // sw)
+            r0, c0 = max(r0, 0), max(c0, 0)
+            if r1 <= r0 or c1 <= c0:
+                continue
+            out[py * sw + px, :, :, r0:r1, c0:c1] = x[
+                :, :, r0 * sh + py - top:(r1 - 1) * sh + py - top + 1:sh,
+                c0 * sw + px - left:(c1 - 1) * sw + px - left + 1:sw]
+    return out
+
+
+def _unphase(grad_phases, pads, stride, shape):
+    """The inverse of :func:`_phases` for a gradient: interleave the phases
+    back and drop the padding."""
+    top, _, left, _ = pads
+    sh, sw = stride
+    n, c, h, w = shape
+    grad = np.empty(shape, dtype=grad_phases.dtype)
+    for py in range(sh):
+        for px in range(sw):
+            r0, c0 = max(-(-(top - py) // sh), 0), max(-(-(left - px) // sw), 0)
+            r1, c1 = -(-(top + h - py) // sh), -(-(left + w - px) // sw)
+            if r1 <= r0 or c1 <= c0:
+                continue
+            grad[:, :, r0 * sh + py - top:(r1 - 1) * sh + py - top + 1:sh,
+                 c0 * sw + px - left:(c1 - 1) * sw + px - left + 1:sw] = \
+                grad_phases[py * sw + px, :, :, r0:r1, c0:c1]
+    return grad
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -151,7 +183,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     n_tasks = x.shape[0] * -(-w.shape[0] // _kernels.BLOCK)
     kernel = (_kernels.forward if _use_parallel(n_tasks, out.size * w[0].size)
               else _kernels.forward_serial)
-    kernel(_padded(x, pads), w, b, out, geom)
+    kernel(_phases(x, pads, geom[:2]), w, b, out, geom)
     return out
 
 
@@ -210,21 +242,19 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     pads, geom, (ho, wo) = _geometry(x.shape, w.shape, stride, padding, dilation, groups)
     go = check_shape(check_float_array(grad_output, "grad_output", 4, dtype=dtype),
                      "grad_output", (x.shape[0], w.shape[0], ho, wo))
-    xp = _padded(x, pads)
+    phases = _phases(x, pads, geom[:2])
     n_samples = x.shape[0]
     bounds = _chunk_bounds(n_samples, 8 * w.size)
     partials = np.zeros((bounds.shape[0] - 1,) + w.shape)
-    gxp = np.zeros(xp.shape, dtype=dtype)
+    grad_phases = np.zeros(phases.shape, dtype=dtype)
     n_tasks = n_samples * -(-max(x.shape[1], w.shape[0]) // _kernels.BLOCK)
     if _use_parallel(n_tasks, go.size * w[0].size):
-        _kernels.grad_input(go, w, gxp, geom)
-        _kernels.grad_weight(go, xp, bounds, partials, geom)
+        _kernels.grad_input(go, w, grad_phases, geom)
+        _kernels.grad_weight(go, phases, bounds, partials, geom)
     else:
-        _kernels.grad_input_serial(go, w, gxp, geom)
-        _kernels.grad_weight_serial(go, xp, bounds, partials, geom)
-    top, left = pads[0], pads[2]
-    grad_input = np.ascontiguousarray(
-        gxp[:, :, top:top + x.shape[2], left:left + x.shape[3]])
+        _kernels.grad_input_serial(go, w, grad_phases, geom)
+        _kernels.grad_weight_serial(go, phases, bounds, partials, geom)
+    grad_input = _unphase(grad_phases, pads, geom[:2], x.shape)
     grad_weight = partials.sum(axis=0).astype(dtype)
     grad_bias = go.sum(axis=(0, 2, 3), dtype=np.float64).astype(dtype)
     return grad_input, grad_weight, grad_bias

@@ -41,7 +41,7 @@ def digits_cnn(random_state=None):
     Examples
     --------
     >>> sum(p.value.size for p in digits_cnn(0).parameters())
-    6218
+    6090
     """
     rng = np.random.default_rng(random_state)
     return Sequential(
