@@ -41,6 +41,14 @@ def _axpy(w, x, offset, y):
 
 
 @jit
+def _axpy3(w0, x0, w1, x1, w2, x2, y):
+    """y[j] += w0 x0[j] + w1 x1[j] + w2 x2[j]: three taps per pass over y,
+    so the output is loaded and stored once per three multiply-adds."""
+    for j in range(y.shape[0]):
+        y[j] += w0 * x0[j] + w1 * x1[j] + w2 * x2[j]
+
+
+@jit
 def _scatter(w, y, offset, x):
     """x[offset + j] += w * y[j] for every j (the transpose of _axpy)."""
     xs = x[offset:offset + y.shape[0]]
@@ -97,6 +105,16 @@ def _block(t, n_channels):
 
 
 @jit
+def _tap_view(phases, weight, n, o, c0, c, t, geom, size):
+    """Weight of flat tap t of filter (o, c) and the ``size`` input values it
+    multiplies, as a contiguous view of its phase plane."""
+    kw = weight.shape[3]
+    phase, offset = _tap(t // kw, t % kw, geom, phases.shape[4])
+    return (weight[o, c, t // kw, t % kw],
+            phases[phase, n, c0 + c].reshape(-1)[offset:offset + size])
+
+
+@jit
 def _forward_task(phases, weight, bias, out, n, o_first, o_last, geom):
     """Output planes o_first..o_last-1 of sample n: each kernel tap is one
     contiguous multiply-add over the whole plane, stored at the phase planes'
@@ -104,16 +122,22 @@ def _forward_task(phases, weight, bias, out, n, o_first, o_last, geom):
     cg, kh, kw = weight.shape[1], weight.shape[2], weight.shape[3]
     per_group = out.shape[1] // (phases.shape[2] // cg)
     pitch, wo = phases.shape[4], out.shape[3]
-    wide = np.empty(_wide_size(out, phases), dtype=out.dtype)
+    size = _wide_size(out, phases)
+    wide = np.empty(size, dtype=out.dtype)
     for o in range(o_first, o_last):
         wide[:] = bias[o]
         c0 = (o // per_group) * cg
         for c in range(cg):
-            for y in range(kh):
-                for x in range(kw):
-                    phase, offset = _tap(y, x, geom, pitch)
-                    _axpy(weight[o, c, y, x],
-                          phases[phase, n, c0 + c].reshape(-1), offset, wide)
+            t = 0
+            while t + 3 <= kh * kw:            # taps three at a time
+                w0, x0 = _tap_view(phases, weight, n, o, c0, c, t, geom, size)
+                w1, x1 = _tap_view(phases, weight, n, o, c0, c, t + 1, geom, size)
+                w2, x2 = _tap_view(phases, weight, n, o, c0, c, t + 2, geom, size)
+                _axpy3(w0, x0, w1, x1, w2, x2, wide)
+                t += 3
+            for t in range(t, kh * kw):
+                w0, x0 = _tap_view(phases, weight, n, o, c0, c, t, geom, size)
+                _axpy(w0, x0, 0, wide)
         for i in range(out.shape[2]):
             out[n, o, i] = wide[i * pitch:i * pitch + wo]
 

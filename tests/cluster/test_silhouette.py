@@ -47,9 +47,11 @@ def test_matches_reference_and_sklearn(data, metric, dtype):
     X = X.astype(dtype)
     got = silhouette_samples(X, labels, metric=metric)
     want = reference.cluster.silhouette_samples(X, labels, metric=metric)
-    np.testing.assert_allclose(got, want, atol=TOL[dtype], rtol=0)
+    # float32 cosine: 1 - cos of nearly parallel unit vectors cancels
+    tol = 1e-4 if (dtype == np.float32 and metric == "cosine") else TOL[dtype]
+    np.testing.assert_allclose(got, want, atol=tol, rtol=0)
     sk = skm.silhouette_samples(X, labels, metric=metric)
-    np.testing.assert_allclose(got, sk, atol=TOL[dtype], rtol=0)
+    np.testing.assert_allclose(got, sk, atol=tol, rtol=0)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
