@@ -8,12 +8,10 @@ finite values) before it reaches a kernel, and names the file in every error.
 """
 import numbers
 import os
-import zipfile
-import zlib
 
 import numpy as np
 
-from .._files import save_npz
+from .._files import load_npz, save_npz
 
 FORMAT_VERSION = 1
 _FORMAT_KIND = "fastapml.mixture.GaussianMixture"
@@ -36,11 +34,6 @@ _FITTED = _MODEL_ARRAYS + ("lower_bounds_", "lower_bound_", "n_iter_",
 # GaussianMixture._partial_moments (n_k, means, scatter), after partial_fit.
 _PARTIAL = ("partial_fit_nk", "partial_fit_means", "partial_fit_scatter")
 
-# Errors numpy and zipfile raise on files that are not (complete) archives.
-_READ_ERRORS = (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile,
-                zlib.error)
-# OS errors that say something about the path, not about its contents.
-_PATH_ERRORS = (FileNotFoundError, IsADirectoryError, PermissionError)
 
 
 def save_model(model, path):
@@ -131,22 +124,7 @@ def load_model(path):
     from .gaussian_mixture import GaussianMixture
 
     name = os.fspath(path)
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except _PATH_ERRORS:
-        raise
-    except _READ_ERRORS as err:
-        raise ValueError(f"{name} is not a saved GaussianMixture (.npz): "
-                         f"{err}") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"{name} is not a saved GaussianMixture (.npz "
-                         "archive), it holds a single array")
-    with archive:
-        try:   # read every member: rejects pickles and truncated members
-            arrays = {key: archive[key] for key in archive.files}
-        except _READ_ERRORS as err:
-            raise ValueError(f"{name} is corrupt or not a saved GaussianMixture:"
-                             f" {err}") from None
+    arrays = load_npz(path, "GaussianMixture")
     try:
         params, fitted = _checked(arrays)
         model = GaussianMixture(**params)

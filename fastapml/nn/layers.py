@@ -9,12 +9,10 @@ yields those Parameter objects, which the optimizers of
 import json
 import numbers
 import os
-import zipfile
-import zlib
 
 import numpy as np
 
-from .._files import save_npz
+from .._files import load_npz, save_npz
 from .._validation import check_int_pair, check_scalar
 from . import functional as F
 
@@ -23,9 +21,6 @@ __all__ = ["Parameter", "Conv2d", "Linear", "ReLU", "Sigmoid", "MaxPool2d",
 
 _FORMAT_KIND = "fastapml.nn.Sequential"
 _FORMAT_VERSION = 1
-_READ_ERRORS = (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile,
-                zlib.error)
-_PATH_ERRORS = (FileNotFoundError, IsADirectoryError, PermissionError)
 
 
 class Parameter:
@@ -459,19 +454,7 @@ class Sequential(Layer):
             names the file.
         """
         name = os.fspath(path)
-        try:
-            archive = np.load(path, allow_pickle=False)
-        except _PATH_ERRORS:
-            raise
-        except _READ_ERRORS as err:
-            raise ValueError(f"{name} is not a saved Sequential (.npz): {err}") from None
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError(f"{name} is not a saved Sequential (.npz archive)")
-        with archive:
-            try:
-                arrays = {key: archive[key] for key in archive.files}
-            except _READ_ERRORS as err:
-                raise ValueError(f"{name} is corrupt or not a saved Sequential: {err}") from None
+        arrays = load_npz(path, "Sequential")
         try:
             return _from_arrays(arrays)
         except (ValueError, TypeError, KeyError) as err:
