@@ -6,233 +6,297 @@ kernels never test a bound: with ``xp`` the zero-padded input,
     out[n, o, i, j] = bias[o] + sum_{c, y, x} weight[o, c, y, x]
                       * xp[n, g*cg + c, i*sh + y*dh, j*sw + x*dw],
 
-g = o // (C_out / groups) and cg = C_in / groups; ``geom`` is
-``(sh, sw, dh, dw)``.  The padded input arrives split into its sh x sw stride
-phases, ``phases[py * sw + px] = xp[:, :, py::sh, px::sw]`` (zero-filled to
-one size), so that every tap reads a stride-1 window of one phase plane.
+g = o // (C_out / groups) and cg = C_in / groups.  The padded input arrives
+split into its sh x sw stride phases, ``phases[py * sw + px] = xp[:, :,
+py::sh, px::sw]`` (zero-filled to one size, flattened), so every kernel tap
+(y, x) reads a stride-1 window of one phase plane: position (i, j) of the
+output is flat index ``taps[t] + i * pitch + j`` of the phases of channel 0
+of sample 0 (``pitch`` = the phase planes' width), plus ``(n * C + c) *
+plane`` for sample n, channel c.
+
+All arithmetic happens in :func:`._microkernel.tile`: a register tile of
+``rb`` consecutive pixels x ``nv`` vectors of channels.  The weights come
+blocked by the wrapper so that a tile's channel vector is contiguous:
+
+- forward: rows = output columns j of one output row, lanes = output
+  channels, reduction over (input channel, tap); ``w_blocked[g, ob, c, t,
+  l]`` = weight[g*og + ob*W + l, c, t] (W = nv * LANES, zero past og);
+- grad_input: rows = columns of one row of one input phase plane, lanes =
+  input channels, reduction over (output channel, the taps of that phase);
+  grad_output is read from a zero-padded "wide" copy (rows at the phase
+  pitch, ``front`` zeros ahead) at ``front - tap offset + position``;
+- grad_weight: rows = input channels of a pixel-major copy of the phases,
+  lanes = output channels, reduction over the wide output plane; each
+  task copies the grad_output planes of its channel block into a pixel-major
+  buffer first.
 
 Threads split the work into tasks that write disjoint outputs: forward over
-(sample, block of output channels), grad_input over (sample, block of input
-channels), grad_weight over (fixed chunk of samples, block of output channels)
-into per-chunk float64 partial sums that the wrapper adds in chunk order.  The
-tasks are a function of the shapes only, so results do not depend on the
-number of threads.  Each parallel driver has a serial twin for worker threads.
-
-The tasks work on whole planes at once: an output plane kept at the phase
-planes' row pitch ("wide", the columns past W_out unused, or zero for
-gradients) is, for each tap, one long contiguous axpy/dot against a phase
-plane shifted by (y*dh)//sh rows and (x*dw)//sw columns, which LLVM turns
-into packed FMAs.
+(sample, group, channel block, block of output rows), grad_input over
+(phase, sample, group, channel block, block of phase rows), grad_weight over (fixed chunk of samples,
+group, channel block) into per-chunk float64 partial sums that the wrapper
+adds in chunk order.  The tasks are a function of the shapes only, so
+results do not depend on the number of threads.  Each parallel driver has a
+serial twin for worker threads.
 """
 import numpy as np
 from numba import prange
 
 from .._numba import jit
+from ._microkernel import MAX_ROWS, tile
 
-BLOCK = 8           # channels per task
-
-
-@jit
-def _axpy(w, x, offset, y):
-    """y[j] += w * x[offset + j] for every j."""
-    xs = x[offset:offset + y.shape[0]]   # index from 0: no wraparound check
-    for j in range(y.shape[0]):
-        y[j] += w * xs[j]
+ROWS_PER_TASK = 8       # output (or phase-plane) rows per forward / grad_input task
+_MOST_1, _MOST_2, _MOST_4 = MAX_ROWS[1], MAX_ROWS[2], MAX_ROWS[4]
 
 
 @jit
-def _axpy3(w0, x0, w1, x1, w2, x2, y):
-    """y[j] += w0 x0[j] + w1 x1[j] + w2 x2[j]: three taps per pass over y,
-    so the output is loaded and stored once per three multiply-adds."""
-    for j in range(y.shape[0]):
-        y[j] += w0 * x0[j] + w1 * x1[j] + w2 * x2[j]
+def _max_rows(nv):
+    return _MOST_1 if nv == 1 else (_MOST_2 if nv == 2 else _MOST_4)
 
 
 @jit
-def _scatter(w, y, offset, x):
-    """x[offset + j] += w * y[j] for every j (the transpose of _axpy)."""
-    xs = x[offset:offset + y.shape[0]]
-    for j in range(y.shape[0]):
-        xs[j] += w * y[j]
+def _lanes(arr):
+    return 64 // arr.itemsize
 
 
 @jit
-def _dot(y, x, offset):
-    """sum_j y[j] * x[offset + j], accumulated in the data's dtype."""
-    acc = y.dtype.type(0)
-    xs = x[offset:offset + y.shape[0]]
-    for j in range(y.shape[0]):
-        acc += y[j] * xs[j]
-    return acc
+def _split(length, k, most):
+    """(first, size) of part k when ``length`` is cut into the fewest parts
+    of at most ``most``, as even as possible."""
+    parts = -(-length // most)
+    base, extra = length // parts, length % parts
+    return k * base + min(k, extra), base + (k < extra)
 
 
 @jit
-def _wide_size(out, phases):
-    """Length of an output plane stored with the phase planes' row pitch."""
-    return (out.shape[2] - 1) * phases.shape[4] + out.shape[3]
+def _row_block(a, a0, a_row, a_outer, taps, tap0, n_inner, n_outer, b, b0,
+               b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, n_rows,
+               length, nv):
+    """``n_rows`` rows of ``length`` tiled positions each: row i starts at
+    a0 + i * a_row and is stored transposed from c0 + i * c_row (positions
+    contiguous, lanes ``c_lane`` apart).  ``nv`` must be a literal."""
+    most = _max_rows(nv)
+    for i in range(n_rows):
+        for k in range(-(-length // most)):
+            first, rows = _split(length, k, most)
+            tile(a, a0 + i * a_row + first, a_outer, taps, tap0, n_inner, n_outer,
+                 b, b0, b_outer, init, init0, c, c0 + i * c_row + first, 1, c_lane,
+                 n_lanes, nv, rows)
 
 
 @jit
-def _widen(grad_out, n, o, pitch, wide):
-    """Copy plane (n, o) of grad_out into ``wide`` at row pitch ``pitch``
-    (the columns between rows stay zero)."""
-    wo = grad_out.shape[3]
-    for i in range(grad_out.shape[2]):
-        wide[i * pitch:i * pitch + wo] = grad_out[n, o, i]
+def _rows(nv, a, a0, a_row, a_outer, taps, tap0, n_inner, n_outer, b, b0,
+          b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, n_rows, length):
+    """:func:`_row_block` for a run-time ``nv`` (1, 2 or 4)."""
+    if nv == 1:
+        _row_block(a, a0, a_row, a_outer, taps, tap0, n_inner, n_outer, b, b0,
+                   b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, n_rows,
+                   length, 1)
+    elif nv == 2:
+        _row_block(a, a0, a_row, a_outer, taps, tap0, n_inner, n_outer, b, b0,
+                   b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, n_rows,
+                   length, 2)
+    else:
+        _row_block(a, a0, a_row, a_outer, taps, tap0, n_inner, n_outer, b, b0,
+                   b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, n_rows,
+                   length, 4)
 
 
 @jit
-def _tap(y, x, geom, pitch):
-    """Phase plane and flat offset of kernel tap (y, x): the padded input
-    position (i s_h + y d_h, j s_w + x d_w) is row i + (y d_h) // s_h, column
-    j + (x d_w) // s_w of phase ((y d_h) % s_h, (x d_w) % s_w)."""
-    sh, sw, dh, dw = geom
-    ry, rx = y * dh, x * dw
-    return (ry % sh) * sw + rx % sw, (ry // sh) * pitch + rx // sw
+def _forward_task(phases, taps, w_blocked, bias_blocked, out, task, plane, pitch):
+    """Output rows i0..i0+ROWS_PER_TASK-1 of channel block ob of group g of
+    sample n."""
+    n_samples, c_out, h_out, w_out = out.shape
+    n_groups, n_blocks, cg, n_taps, width = w_blocked.shape
+    og = c_out // n_groups
+    n_chunks = -(-h_out // ROWS_PER_TASK)
+    i0 = (task % n_chunks) * ROWS_PER_TASK
+    rest = task // n_chunks
+    ob = rest % n_blocks
+    rest //= n_blocks
+    g, n = rest % n_groups, rest // n_groups
+    _rows(width // _lanes(out), phases,
+          (n * n_groups * cg + g * cg) * plane + i0 * pitch, pitch, plane,
+          taps, 0, n_taps, cg, w_blocked.reshape(-1),
+          ((g * n_blocks + ob) * cg) * n_taps * width, n_taps * width,
+          bias_blocked, (g * n_blocks + ob) * width, out.reshape(-1),
+          ((n * c_out + g * og + ob * width) * h_out + i0) * w_out, w_out,
+          h_out * w_out, min(width, og - ob * width),
+          min(ROWS_PER_TASK, h_out - i0), w_out)
 
 
 @jit
-def _n_blocks(n_channels):
-    return -(-n_channels // BLOCK)
-
-
-@jit
-def _block(t, n_channels):
-    """Task t of a (sample, block of channels) loop: (sample, first, last)."""
-    n_blocks = _n_blocks(n_channels)
-    b = t % n_blocks
-    return t // n_blocks, b * BLOCK, min(n_channels, (b + 1) * BLOCK)
-
-
-@jit
-def _tap_view(phases, weight, n, o, c0, c, t, geom, size):
-    """Weight of flat tap t of filter (o, c) and the ``size`` input values it
-    multiplies, as a contiguous view of its phase plane."""
-    kw = weight.shape[3]
-    phase, offset = _tap(t // kw, t % kw, geom, phases.shape[4])
-    return (weight[o, c, t // kw, t % kw],
-            phases[phase, n, c0 + c].reshape(-1)[offset:offset + size])
-
-
-@jit
-def _forward_task(phases, weight, bias, out, n, o_first, o_last, geom):
-    """Output planes o_first..o_last-1 of sample n: each kernel tap is one
-    contiguous multiply-add over the whole plane, stored at the phase planes'
-    row pitch (the few columns between rows are computed and dropped)."""
-    cg, kh, kw = weight.shape[1], weight.shape[2], weight.shape[3]
-    per_group = out.shape[1] // (phases.shape[2] // cg)
-    pitch, wo = phases.shape[4], out.shape[3]
-    size = _wide_size(out, phases)
-    wide = np.empty(size, dtype=out.dtype)
-    for o in range(o_first, o_last):
-        wide[:] = bias[o]
-        c0 = (o // per_group) * cg
-        for c in range(cg):
-            t = 0
-            while t + 3 <= kh * kw:            # taps three at a time
-                w0, x0 = _tap_view(phases, weight, n, o, c0, c, t, geom, size)
-                w1, x1 = _tap_view(phases, weight, n, o, c0, c, t + 1, geom, size)
-                w2, x2 = _tap_view(phases, weight, n, o, c0, c, t + 2, geom, size)
-                _axpy3(w0, x0, w1, x1, w2, x2, wide)
-                t += 3
-            for t in range(t, kh * kw):
-                w0, x0 = _tap_view(phases, weight, n, o, c0, c, t, geom, size)
-                _axpy(w0, x0, 0, wide)
-        for i in range(out.shape[2]):
-            out[n, o, i] = wide[i * pitch:i * pitch + wo]
+def _n_forward_tasks(out, w_blocked):
+    return (out.shape[0] * w_blocked.shape[0] * w_blocked.shape[1]
+            * -(-out.shape[2] // ROWS_PER_TASK))
 
 
 @jit(parallel=True)
-def forward(phases, weight, bias, out, geom):
-    """Fill ``out`` (N, C_out, H_out, W_out), in parallel over
-    (sample, block of output channels)."""
-    for t in prange(out.shape[0] * _n_blocks(out.shape[1])):
-        _forward_task(phases, weight, bias, out, *_block(t, out.shape[1]), geom)
+def forward(phases, taps, w_blocked, bias_blocked, out, plane, pitch):
+    """Fill ``out`` (N, C_out, H_out, W_out) from the flat ``phases``, in
+    parallel over (sample, group, channel block, block of output rows)."""
+    for task in prange(_n_forward_tasks(out, w_blocked)):
+        _forward_task(phases, taps, w_blocked, bias_blocked, out, task, plane, pitch)
 
 
 @jit
-def forward_serial(phases, weight, bias, out, geom):
+def forward_serial(phases, taps, w_blocked, bias_blocked, out, plane, pitch):
     """Serial twin of :func:`forward` (same tasks, for worker threads)."""
-    for t in range(out.shape[0] * _n_blocks(out.shape[1])):
-        _forward_task(phases, weight, bias, out, *_block(t, out.shape[1]), geom)
+    for task in range(_n_forward_tasks(out, w_blocked)):
+        _forward_task(phases, taps, w_blocked, bias_blocked, out, task, plane, pitch)
 
 
 @jit
-def _grad_input_task(grad_out, weight, grad_phases, n, c_first, c_last, geom):
-    """Input-gradient planes c_first..c_last-1 of sample n, in phase layout."""
-    cg, kh, kw = weight.shape[1], weight.shape[2], weight.shape[3]
-    per_group = grad_out.shape[1] // (grad_phases.shape[2] // cg)
-    pitch = grad_phases.shape[4]
-    wide = np.zeros(_wide_size(grad_out, grad_phases), dtype=grad_phases.dtype)
-    for c in range(c_first, c_last):
-        g = c // cg
-        for o in range(g * per_group, (g + 1) * per_group):
-            _widen(grad_out, n, o, pitch, wide)
-            for y in range(kh):
-                for x in range(kw):
-                    phase, offset = _tap(y, x, geom, pitch)
-                    _scatter(weight[o, c - g * cg, y, x], wide, offset,
-                             grad_phases[phase, n, c].reshape(-1))
+def _grad_input_task(grad_wide, taps, starts, regions, w_blocked, grad, task,
+                     length, pitch, n_rows):
+    """A block of rows of channel block cb of group g of sample n of phase s.
+
+    ``regions[s]`` = (first row, end row, first column, end column, target
+    phase, row shift, column shift): the part of phase plane s inside the
+    input, and where it goes in ``grad`` (S, N, C, H_c, W_c), the input
+    gradient split into its own stride phases.
+    """
+    n_phases, n_samples, n_channels, hc, wc = grad.shape
+    n_groups, n_blocks, og, n_taps, width = w_blocked.shape
+    cg = n_channels // n_groups
+    n_chunks = -(-n_rows // ROWS_PER_TASK)
+    chunk = task % n_chunks
+    rest = task // n_chunks
+    cb = rest % n_blocks
+    rest //= n_blocks
+    g = rest % n_groups
+    rest //= n_groups
+    n, s = rest % n_samples, rest // n_samples
+    r0, r1, q0, q1, target, dr, dq = regions[s]
+    i0 = max(r0, chunk * ROWS_PER_TASK)
+    i1 = min(r1, (chunk + 1) * ROWS_PER_TASK)
+    if i1 <= i0 or q1 <= q0:
+        return
+    _rows(width // _lanes(grad), grad_wide,
+          (n * n_groups * og + g * og) * length + i0 * pitch + q0, pitch, length,
+          taps, starts[s], starts[s + 1] - starts[s], og, w_blocked.reshape(-1),
+          ((g * n_blocks + cb) * og * n_taps + starts[s]) * width,
+          n_taps * width, np.zeros(width, dtype=grad.dtype), 0, grad.reshape(-1),
+          (((target * n_samples + n) * n_channels + g * cg + cb * width) * hc
+           + i0 + dr) * wc + q0 + dq, wc, hc * wc, min(width, cg - cb * width),
+          i1 - i0, q1 - q0)
+
+
+@jit
+def _n_grad_input_tasks(grad, w_blocked, n_rows):
+    return (grad.shape[0] * grad.shape[1] * w_blocked.shape[0]
+            * w_blocked.shape[1] * -(-n_rows // ROWS_PER_TASK))
 
 
 @jit(parallel=True)
-def grad_input(grad_out, weight, grad_phases, geom):
-    """Add the input gradient into the zeroed phase planes ``grad_phases``, in
-    parallel over (sample, block of input channels)."""
-    for t in prange(grad_out.shape[0] * _n_blocks(grad_phases.shape[2])):
-        _grad_input_task(grad_out, weight, grad_phases,
-                         *_block(t, grad_phases.shape[2]), geom)
+def grad_input(grad_wide, taps, starts, regions, w_blocked, grad, length,
+               pitch, n_rows):
+    """Fill the input gradient's phases ``grad`` from the flat, front-padded
+    wide grad_output; the taps of phase s are ``taps[starts[s]:starts[s +
+    1]]``.  In parallel over blocks of rows of the ``n_rows``-row phase
+    planes."""
+    for task in prange(_n_grad_input_tasks(grad, w_blocked, n_rows)):
+        _grad_input_task(grad_wide, taps, starts, regions, w_blocked, grad, task,
+                         length, pitch, n_rows)
 
 
 @jit
-def grad_input_serial(grad_out, weight, grad_phases, geom):
+def grad_input_serial(grad_wide, taps, starts, regions, w_blocked, grad, length,
+                      pitch, n_rows):
     """Serial twin of :func:`grad_input`."""
-    for t in range(grad_out.shape[0] * _n_blocks(grad_phases.shape[2])):
-        _grad_input_task(grad_out, weight, grad_phases,
-                         *_block(t, grad_phases.shape[2]), geom)
+    for task in range(_n_grad_input_tasks(grad, w_blocked, n_rows)):
+        _grad_input_task(grad_wide, taps, starts, regions, w_blocked, grad, task,
+                         length, pitch, n_rows)
 
 
 @jit
-def _grad_weight_task(grad_out, phases, partial, n_first, n_last, o_first,
-                      o_last, geom):
-    """Weight gradient of output channels o_first..o_last-1 over samples
-    n_first..n_last-1, added into ``partial``."""
-    cg, kh, kw = partial.shape[1], partial.shape[2], partial.shape[3]
-    per_group = grad_out.shape[1] // (phases.shape[2] // cg)
-    pitch = phases.shape[4]
-    wide = np.zeros(_wide_size(grad_out, phases), dtype=phases.dtype)
-    for n in range(n_first, n_last):
-        for o in range(o_first, o_last):
-            _widen(grad_out, n, o, pitch, wide)
-            c0 = (o // per_group) * cg
-            for c in range(cg):
-                for y in range(kh):
-                    for x in range(kw):
-                        phase, offset = _tap(y, x, geom, pitch)
-                        partial[o, c, y, x] += _dot(
-                            wide, phases[phase, n, c0 + c].reshape(-1), offset)
+def _weight_taps(pixels, taps, n, plane, n_channels, g, cg, size, wide, scratch,
+                 zero_tap, zero_init, partials, k, o_first, lanes_used, kw, nv):
+    """Add sample n's weight gradient for output channels o_first.. (their
+    wide pixel-major grad_output planes in ``wide``) into ``partials[k]``:
+    for each tap, tiles of input channels against the whole plane.  ``nv``
+    must be a literal."""
+    width = nv * _lanes(wide)
+    most = _max_rows(nv)
+    for t in range(taps.shape[0]):
+        a0 = (taps[t] + n * plane) * n_channels + g * cg
+        for part in range(-(-cg // most)):
+            first, rows = _split(cg, part, most)
+            tile(pixels, a0 + first, n_channels, zero_tap, 0, 1, size, wide, 0,
+                 width, zero_init, 0, scratch, 0, width, 1, width, nv, rows)
+            for r in range(rows):
+                for lane in range(lanes_used):
+                    partials[k, o_first + lane, first + r, t // kw, t % kw] += \
+                        scratch[r * width + lane]
 
 
 @jit
-def _grad_weight_chunk(grad_out, phases, chunk_bounds, partials, t, geom):
-    """Task t of the (chunk of samples, block of output channels) loop."""
-    k, first, last = _block(t, grad_out.shape[1])
-    _grad_weight_task(grad_out, phases, partials[k], chunk_bounds[k],
-                      chunk_bounds[k + 1], first, last, geom)
+def _grad_weight_task(grad_out, pixels, taps, chunk_bounds, partials,
+                      bias_partials, task, n_groups, width, pitch, plane):
+    """Weight and bias gradients of channel block ob of group g over the
+    samples of chunk k, added into ``partials[k]`` (C_out, cg, kh, kw) and
+    ``bias_partials[k]``."""
+    n_samples, c_out, h_out, w_out = grad_out.shape
+    cg, kw = partials.shape[2], partials.shape[4]
+    og = c_out // n_groups
+    n_blocks = -(-og // width)
+    ob = task % n_blocks
+    g = (task // n_blocks) % n_groups
+    k = task // (n_blocks * n_groups)
+    size = (h_out - 1) * pitch + w_out
+    nv = width // _lanes(grad_out)
+    lanes_used = min(width, og - ob * width)
+    o_first = g * og + ob * width
+    wide = np.zeros(size * width, dtype=grad_out.dtype)
+    scratch = np.empty(_max_rows(nv) * width, dtype=grad_out.dtype)
+    zero_init = np.zeros(width, dtype=grad_out.dtype)
+    zero_tap = np.zeros(1, dtype=np.int64)
+    for n in range(chunk_bounds[k], chunk_bounds[k + 1]):
+        for lane in range(lanes_used):
+            total = 0.0
+            for i in range(h_out):
+                for j in range(w_out):
+                    value = grad_out[n, o_first + lane, i, j]
+                    wide[(i * pitch + j) * width + lane] = value
+                    total += value
+            bias_partials[k, o_first + lane] += total
+        if nv == 1:
+            _weight_taps(pixels, taps, n, plane, n_groups * cg, g, cg, size, wide,
+                         scratch, zero_tap, zero_init, partials, k, o_first,
+                         lanes_used, kw, 1)
+        elif nv == 2:
+            _weight_taps(pixels, taps, n, plane, n_groups * cg, g, cg, size, wide,
+                         scratch, zero_tap, zero_init, partials, k, o_first,
+                         lanes_used, kw, 2)
+        else:
+            _weight_taps(pixels, taps, n, plane, n_groups * cg, g, cg, size, wide,
+                         scratch, zero_tap, zero_init, partials, k, o_first,
+                         lanes_used, kw, 4)
+
+
+@jit
+def _n_grad_weight_tasks(chunk_bounds, c_out, n_groups, width):
+    return (chunk_bounds.shape[0] - 1) * n_groups * -(-(c_out // n_groups) // width)
 
 
 @jit(parallel=True)
-def grad_weight(grad_out, phases, chunk_bounds, partials, geom):
-    """Per-chunk weight gradients: ``partials[k]`` (zeroed, float64) gets the
-    sum over samples ``chunk_bounds[k]:chunk_bounds[k + 1]``; in parallel over
-    (chunk, block of output channels)."""
-    for t in prange((chunk_bounds.shape[0] - 1) * _n_blocks(grad_out.shape[1])):
-        _grad_weight_chunk(grad_out, phases, chunk_bounds, partials, t, geom)
+def grad_weight(grad_out, pixels, taps, chunk_bounds, partials, bias_partials,
+                n_groups, width, pitch, plane):
+    """Per-chunk weight and bias gradients: ``partials[k]`` and
+    ``bias_partials[k]`` (zeroed, float64) get the sums over samples
+    ``chunk_bounds[k]:chunk_bounds[k + 1]``, from the pixel-major phases
+    ``pixels`` (S, N, plane, C) whose tap t starts at pixel ``taps[t]``.  In
+    parallel over (chunk, group, channel block of ``width``)."""
+    for task in prange(_n_grad_weight_tasks(chunk_bounds, grad_out.shape[1],
+                                            n_groups, width)):
+        _grad_weight_task(grad_out, pixels, taps, chunk_bounds, partials,
+                          bias_partials, task, n_groups, width, pitch, plane)
 
 
 @jit
-def grad_weight_serial(grad_out, phases, chunk_bounds, partials, geom):
+def grad_weight_serial(grad_out, pixels, taps, chunk_bounds, partials,
+                       bias_partials, n_groups, width, pitch, plane):
     """Serial twin of :func:`grad_weight`."""
-    for t in range((chunk_bounds.shape[0] - 1) * _n_blocks(grad_out.shape[1])):
-        _grad_weight_chunk(grad_out, phases, chunk_bounds, partials, t, geom)
-
+    for task in range(_n_grad_weight_tasks(chunk_bounds, grad_out.shape[1],
+                                           n_groups, width)):
+        _grad_weight_task(grad_out, pixels, taps, chunk_bounds, partials,
+                          bias_partials, task, n_groups, width, pitch, plane)

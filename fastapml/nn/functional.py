@@ -107,23 +107,78 @@ def _phases(x, pads, stride):
     return out
 
 
-def _unphase(grad_phases, pads, stride, shape):
-    """The inverse of :func:`_phases` for a gradient: interleave the phases
-    back and drop the padding."""
+def _input_phases(shape, pads, stride, phase_shape):
+    """Where each padded-input phase plane's gradient goes.
+
+    Returns ``(regions, split_shape)``: ``regions[s]`` = (first row, end
+    row, first column, end column, target, row shift, column shift) of phase
+    s, the rows/columns of its plane that fall inside the input, and their
+    place in the input gradient split into its own stride phases, shape
+    ``split_shape`` = (S, N, C, ceil(H / s_h), ceil(W / s_w)): input row
+    y = i s_h + p_y - top is row y // s_h of phase y % s_h there.
+    """
     top, _, left, _ = pads
     sh, sw = stride
     n, c, h, w = shape
-    grad = np.empty(shape, dtype=grad_phases.dtype)
+    regions = np.zeros((sh * sw, 7), dtype=np.int64)
     for py in range(sh):
         for px in range(sw):
-            r0, c0 = max(-(-(top - py) // sh), 0), max(-(-(left - px) // sw), 0)
-            r1, c1 = -(-(top + h - py) // sh), -(-(left + w - px) // sw)
-            if r1 <= r0 or c1 <= c0:
-                continue
-            grad[:, :, r0 * sh + py - top:(r1 - 1) * sh + py - top + 1:sh,
-                 c0 * sw + px - left:(c1 - 1) * sw + px - left + 1:sw] = \
-                grad_phases[py * sw + px, :, :, r0:r1, c0:c1]
+            r0, q0 = max(-(-(top - py) // sh), 0), max(-(-(left - px) // sw), 0)
+            r1 = min(-(-(top + h - py) // sh), phase_shape[0])
+            q1 = min(-(-(left + w - px) // sw), phase_shape[1])
+            target = ((py - top) % sh) * sw + (px - left) % sw
+            regions[py * sw + px] = (r0, max(r1, r0), q0, max(q1, q0), target,
+                                     (py - top) // sh, (px - left) // sw)
+    return regions, (sh * sw, n, c, -(-h // sh), -(-w // sw))
+
+
+def _interleave(split, stride, shape):
+    """The input gradient from its stride phases (the inverse of splitting
+    ``grad[:, :, ry::s_h, rx::s_w]`` into ``split[ry * s_w + rx]``)."""
+    sh, sw = stride
+    if sh == sw == 1:
+        return split[0]
+    n, c, h, w = shape
+    grad = np.empty(shape, dtype=split.dtype)
+    for ry in range(min(sh, h)):
+        for rx in range(min(sw, w)):
+            grad[:, :, ry::sh, rx::sw] = split[ry * sw + rx, :, :, :-(-(h - ry) // sh),
+                                               :-(-(w - rx) // sw)]
     return grad
+
+
+def _taps(weight_shape, geom, pitch):
+    """Stride phase and flat offset in its phase plane (row pitch ``pitch``)
+    of each kernel tap t = y * F_w + x: padded-input position
+    (i s_h + y d_h, j s_w + x d_w) is row i + (y d_h) // s_h, column
+    j + (x d_w) // s_w of phase ((y d_h) % s_h, (x d_w) % s_w)."""
+    sh, sw, dh, dw = geom
+    ry, rx = np.divmod(np.arange(weight_shape[2] * weight_shape[3]), weight_shape[3])
+    ry, rx = ry * dh, rx * dw
+    return ((ry % sh) * sw + rx % sw).astype(np.int64), \
+        ((ry // sh) * pitch + rx // sw).astype(np.int64)
+
+
+def _width(channels, dtype):
+    """Channels per register tile: one vector (64 bytes) when that holds
+    them, else two (see ``_microkernel.MAX_ROWS`` for the tile shapes)."""
+    lanes = 64 // np.dtype(dtype).itemsize
+    return lanes * (1 if channels <= lanes else 2)
+
+
+def _block_lanes(w, axis):
+    """``w`` (groups, A, B, taps) with ``axis`` (1 or 2) cut into blocks of
+    the kernels' vector width and moved last: shape (groups, blocks, other,
+    taps, width), zero past the end of the axis."""
+    channels = w.shape[axis]
+    width = _width(channels, w.dtype)
+    n_blocks = -(-channels // width)
+    if axis == 2:
+        w = w.transpose(0, 2, 1, 3)
+    padded = np.zeros((w.shape[0], n_blocks * width) + w.shape[2:], dtype=w.dtype)
+    padded[:, :channels] = w
+    return np.ascontiguousarray(padded.reshape(
+        (w.shape[0], n_blocks, width) + w.shape[2:]).transpose(0, 1, 3, 4, 2))
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -180,10 +235,16 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         b = check_shape(check_float_array(bias, "bias", 1, dtype=dtype), "bias",
                         (w.shape[0],))
     out = np.empty((x.shape[0], w.shape[0], ho, wo), dtype=dtype)
-    n_tasks = x.shape[0] * -(-w.shape[0] // _kernels.BLOCK)
-    kernel = (_kernels.forward if _use_parallel(n_tasks, out.size * w[0].size)
+    phases = _phases(x, pads, geom[:2])
+    n_phases, n_samples, n_channels, hq, wq = phases.shape
+    phase, offset = _taps(w.shape, geom, wq)
+    taps = phase * (n_samples * n_channels * hq * wq) + offset
+    blocked = _block_lanes(w.reshape(groups, -1, w.shape[1], phase.size), 1)
+    bias_blocked = _block_lanes(b.reshape(groups, -1, 1, 1), 1).reshape(-1)
+    kernel = (_kernels.forward if _use_parallel(out.shape[0] * out.shape[2],
+                                                out.size * w[0].size)
               else _kernels.forward_serial)
-    kernel(_phases(x, pads, geom[:2]), w, b, out, geom)
+    kernel(phases.reshape(-1), taps, blocked, bias_blocked, out, hq * wq, wq)
     return out
 
 
@@ -243,20 +304,40 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     go = check_shape(check_float_array(grad_output, "grad_output", 4, dtype=dtype),
                      "grad_output", (x.shape[0], w.shape[0], ho, wo))
     phases = _phases(x, pads, geom[:2])
-    n_samples = x.shape[0]
+    n_phases, n_samples, n_channels, hq, wq = phases.shape
+    plane = hq * wq
+    phase, offset = _taps(w.shape, geom, wq)
+    w_taps = w.reshape(groups, -1, w.shape[1], phase.size)
+    # grad_input: the taps sorted by phase, grad_output front-padded
+    order = np.argsort(phase, kind="stable")
+    starts = np.searchsorted(phase[order], np.arange(n_phases + 1)).astype(np.int64)
+    front = int(offset.max())
+    length = front + plane
+    grad_wide = np.zeros((n_samples, go.shape[1], length), dtype=dtype)
+    grad_wide[:, :, front:front + ho * wq].reshape(
+        n_samples, go.shape[1], ho, wq)[..., :wo] = go
+    regions, grad_split = _input_phases(x.shape, pads, geom[:2], (hq, wq))
+    grad_split = np.empty(grad_split, dtype=dtype)
+    # grad_weight: pixel-major phases, float64 partials per chunk of samples
+    pixels = np.ascontiguousarray(
+        phases.reshape(n_phases, n_samples, n_channels, plane).transpose(0, 1, 3, 2))
     bounds = _chunk_bounds(n_samples, 8 * w.size)
     partials = np.zeros((bounds.shape[0] - 1,) + w.shape)
-    grad_phases = np.zeros(phases.shape, dtype=dtype)
-    n_tasks = n_samples * -(-max(x.shape[1], w.shape[0]) // _kernels.BLOCK)
-    if _use_parallel(n_tasks, go.size * w[0].size):
-        _kernels.grad_input(go, w, grad_phases, geom)
-        _kernels.grad_weight(go, phases, bounds, partials, geom)
+    bias_partials = np.zeros((bounds.shape[0] - 1, w.shape[0]))
+    args_input = (grad_wide.reshape(-1), front - offset[order], starts, regions,
+                  _block_lanes(w_taps[..., order], 2), grad_split, length, wq, hq)
+    args_weight = (go, pixels.reshape(-1), phase * (n_samples * plane) + offset,
+                   bounds, partials, bias_partials, groups,
+                   _width(w.shape[0] // groups, dtype), wq, plane)
+    if _use_parallel(n_samples * hq, go.size * w[0].size):
+        _kernels.grad_input(*args_input)
+        _kernels.grad_weight(*args_weight)
     else:
-        _kernels.grad_input_serial(go, w, grad_phases, geom)
-        _kernels.grad_weight_serial(go, phases, bounds, partials, geom)
-    grad_input = _unphase(grad_phases, pads, geom[:2], x.shape)
+        _kernels.grad_input_serial(*args_input)
+        _kernels.grad_weight_serial(*args_weight)
+    grad_input = _interleave(grad_split, geom[:2], x.shape)
     grad_weight = partials.sum(axis=0).astype(dtype)
-    grad_bias = go.sum(axis=(0, 2, 3), dtype=np.float64).astype(dtype)
+    grad_bias = bias_partials.sum(axis=0).astype(dtype)
     return grad_input, grad_weight, grad_bias
 
 

@@ -1,0 +1,191 @@
+"""The register-tiled multiply-accumulate behind every convolution kernel.
+
+One call computes a tile of ``rb`` rows x ``nv`` vectors (``nv * LANES``
+lanes, LANES = 16 float32 or 8 float64):
+
+    tile[r, l] = init[init0 + l] + sum over ko < n_outer, ki < n_inner of
+        a[a0 + ko * a_outer + taps[tap0 + ki] + r]
+        * b[b0 + ko * b_outer + ki * nv * LANES + l]
+
+for r < rb, l < nv * LANES, and stores ``tile[r, l]`` at ``c[c0 + r *
+c_row + l * c_lane]`` for the lanes l < n_lanes.  The rb x nv accumulators
+stay in vector registers for the whole reduction; each step loads nv vectors
+of ``b`` and broadcasts rb scalars of ``a`` into them with fused
+multiply-adds, so every loaded ``a`` feeds nv FMAs and every loaded ``b``
+vector rb of them.  With ``c_row == 1`` (rows contiguous in ``c``, the
+NCHW case: rows are pixels, lanes channels) the tile is transposed in
+registers (log2(LANES) rounds of a perfect shuffle) and each lane's rows go
+out in one masked store; otherwise lanes must be contiguous (``c_lane ==
+1``) and rows are stored as vectors.
+
+The convolution kernels map onto it three ways (see :mod:`._kernels`):
+forward (rows = output pixels, lanes = output channels, reduction over input
+channels x taps), grad_input (rows = input pixels, lanes = input channels,
+reduction over output channels x the taps of one stride phase, with negative
+tap offsets into a front-padded grad_output) and grad_weight (rows = input
+channels of a pixel-major input, lanes = output channels, reduction over
+output pixels).
+
+LLVM's loop vectorizer cannot produce this (it vectorizes the innermost loop
+only and keeps accumulators in memory across outer loops), hence an
+intrinsic, built like those in :mod:`fastapml._simd`.
+"""
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from .._simd import VECTOR_BYTES, _splat, _switch
+
+# The tile shapes: nv vectors of lanes (a compile-time constant of each
+# call site) and any rb from 1 to MAX_ROWS[nv] (chosen at run time); rb * nv
+# accumulators + nv loaded vectors fit in the 32 vector registers.
+MAX_ROWS = {1: 16, 2: 14, 4: 6}
+
+
+def _is_array(ty, dtypes):
+    return (isinstance(ty, types.Array) and ty.ndim == 1 and ty.layout == "C"
+            and ty.dtype in dtypes)
+
+
+def _interleave(builder, a, b, high):
+    """Lanes of a and b alternated: from their first halves or second."""
+    n = a.type.count
+    half = n // 2 if high else 0
+    mask = [x for i in range(half, half + n // 2) for x in (i, n + i)]
+    return builder.shuffle_vector(a, b, ir.Constant(ir.VectorType(
+        ir.IntType(32), n), mask))
+
+
+def _transpose(builder, rows):
+    """The LANES x LANES transpose of ``rows`` (LANES vectors): log2(LANES)
+    rounds of pairing row i with row i + LANES/2 and interleaving them."""
+    n = len(rows)
+    for _ in range(n.bit_length() - 1):
+        rows = [_interleave(builder, rows[i], rows[i + n // 2], high)
+                for i in range(n // 2) for high in (False, True)]
+    return rows
+
+
+@intrinsic
+def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
+         b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, nv, rb):
+    """The tile above: ``nv`` a literal key of MAX_ROWS, 1 <= rb <= MAX_ROWS[nv]
+    (other rb do nothing).
+
+    ``a``, ``b``, ``init``, ``c`` are 1-D C arrays of one float dtype,
+    ``taps`` 1-D int64.  Every index the loops form must lie inside the
+    arrays (callers check).  A literal ``nv`` keeps each call site's code to
+    one family of shapes: with all of them behind one run-time switch, LLVM
+    hoists every shape's address arithmetic ahead of the caller's loops and
+    spills it, which costs more than a small tile.
+    """
+    floats = (types.float32, types.float64)
+    ints = (a0, a_outer, tap0, n_inner, n_outer, b0, b_outer, init0, c0, c_row,
+            c_lane, n_lanes, rb)
+    if not (_is_array(a, floats) and a == b == init == c
+            and _is_array(taps, (types.int64,))
+            and all(isinstance(v, types.Integer) for v in ints)
+            and isinstance(nv, types.IntegerLiteral)
+            and nv.literal_value in MAX_ROWS):
+        return None
+    n_vectors = nv.literal_value
+    sig = types.void(a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
+                     b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, nv, rb)
+
+    def codegen(context, builder, signature, args):
+        tys = signature.args
+        ftype = context.get_value_type(tys[0].dtype)
+        itemsize = context.get_abi_sizeof(ftype)
+        vtype = ir.VectorType(ftype, VECTOR_BYTES // itemsize)
+        lanes = vtype.count
+        i64, i32 = ir.IntType(64), ir.IntType(32)
+        mtype = ir.VectorType(ir.IntType(1), lanes)
+        a_arr, taps_arr, b_arr, init_arr, c_arr = (
+            context.make_array(tys[i])(context, builder, args[i])
+            for i in (0, 3, 7, 10, 12))
+        (a0_v, a_outer_v, tap0_v, n_inner_v, n_outer_v, b0_v, b_outer_v,
+         init0_v, c0_v, c_row_v, c_lane_v, n_lanes_v, rb_v) = (
+            context.cast(builder, args[i], tys[i], types.int64)
+            for i in (1, 2, 4, 5, 6, 8, 9, 11, 13, 14, 15, 16, 18))
+        suffix = f"v{lanes}f{8 * itemsize}"
+        fma = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vtype, [vtype] * 3), f"llvm.fma.{suffix}")
+        masked_store = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [
+                vtype, vtype.as_pointer(), i32, mtype]),
+            f"llvm.masked.store.{suffix}.p0")
+        zero = ir.Constant(vtype, [ir.Constant(ftype, 0.0)] * lanes)
+        lane_index = ir.Constant(ir.VectorType(i64, lanes), list(range(lanes)))
+        out = builder.gep(c_arr.data, [c0_v])
+
+        def vector_at(base, index):
+            return builder.bitcast(builder.gep(base, [index]), vtype.as_pointer())
+
+        def const(value):
+            return ir.Constant(i64, value)
+
+        def store(value, index, mask):
+            builder.call(masked_store, [value, vector_at(out, index),
+                                        ir.Constant(i32, itemsize), mask])
+
+        def lanes_below(limit):
+            return builder.icmp_signed("<", lane_index, _splat(
+                builder, limit, ir.VectorType(i64, lanes)))
+
+        def emit(rb):
+            nv = n_vectors
+            width = const(nv * lanes)
+            first = [builder.load(vector_at(init_arr.data, builder.add(
+                init0_v, const(v * lanes))), align=itemsize) for v in range(nv)]
+            slots = [[cgutils.alloca_once_value(builder, zero) for v in range(nv)]
+                     for r in range(rb)]
+            for row in slots:
+                for v in range(nv):
+                    builder.store(first[v], row[v])
+            with cgutils.for_range(builder, n_outer_v) as outer:
+                a_k = builder.add(a0_v, builder.mul(outer.index, a_outer_v))
+                b_k = builder.add(b0_v, builder.mul(outer.index, b_outer_v))
+                with cgutils.for_range(builder, n_inner_v) as inner:
+                    offset = builder.load(builder.gep(
+                        taps_arr.data, [builder.add(tap0_v, inner.index)]))
+                    a_ptr = builder.gep(a_arr.data, [builder.add(a_k, offset)])
+                    b_ptr = builder.gep(b_arr.data, [builder.add(
+                        b_k, builder.mul(inner.index, width))])
+                    ws = [builder.load(vector_at(b_ptr, const(v * lanes)),
+                                       align=itemsize) for v in range(nv)]
+                    for r in range(rb):
+                        x = _splat(builder, builder.load(builder.gep(
+                            a_ptr, [const(r)])), vtype)
+                        for v in range(nv):
+                            builder.store(builder.call(fma, [
+                                x, ws[v], builder.load(slots[r][v])]), slots[r][v])
+            with builder.if_else(builder.icmp_signed("==", c_row_v, const(1))) as (
+                    transposed, rowwise):
+                with transposed:
+                    for v in range(nv):
+                        for g0 in range(0, rb, lanes):
+                            rows = min(lanes, rb - g0)
+                            cols = _transpose(builder, [
+                                builder.load(slots[g0 + r][v]) if r < rows else zero
+                                for r in range(lanes)])
+                            head = ir.Constant(mtype, [r < rows for r in range(lanes)])
+                            for l in range(lanes):
+                                lane = const(v * lanes + l)
+                                keep = builder.icmp_signed("<", lane, n_lanes_v)
+                                store(cols[l], builder.add(builder.mul(lane, c_lane_v),
+                                                           const(g0)),
+                                      builder.select(keep, head, ir.Constant(
+                                          mtype, [0] * lanes)))
+                with rowwise:
+                    for v in range(nv):
+                        mask = lanes_below(builder.sub(n_lanes_v, const(v * lanes)))
+                        for r in range(rb):
+                            store(builder.load(slots[r][v]), builder.add(
+                                builder.mul(const(r), c_row_v), const(v * lanes)), mask)
+
+        _switch(builder, rb_v, range(1, MAX_ROWS[n_vectors] + 1), emit,
+                "conv_tile.rows")
+        return context.get_dummy_value()
+
+    return sig, codegen
