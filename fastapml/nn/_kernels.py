@@ -45,6 +45,7 @@ from .._numba import jit
 from ._microkernel import MAX_ROWS, tile
 
 ROWS_PER_TASK = 8       # output (or phase-plane) rows per forward / grad_input task
+PIXEL_CHUNK = 1024       # output pixels per pass of the weight-gradient tiles
 _MOST_1, _MOST_2, _MOST_4 = MAX_ROWS[1], MAX_ROWS[2], MAX_ROWS[4]
 
 
@@ -210,23 +211,29 @@ def grad_input_serial(grad_wide, taps, starts, regions, w_blocked, grad, length,
 
 @jit
 def _weight_taps(pixels, taps, n, plane, n_channels, g, cg, size, wide, scratch,
-                 zero_tap, zero_init, partials, k, o_first, lanes_used, kw, nv):
-    """Add sample n's weight gradient for output channels o_first.. (their
-    wide pixel-major grad_output planes in ``wide``) into ``partials[k]``:
-    for each tap, tiles of input channels against the whole plane.  ``nv``
-    must be a literal."""
+                 zero_tap, zero_init, sums, nv):
+    """Add sample n's weight gradient for a block of output channels (their
+    wide pixel-major grad_output planes in ``wide``) into ``sums`` (float64,
+    (tap, input channel, lane) flattened).
+
+    The plane is taken PIXEL_CHUNK pixels at a time (that much of ``wide``
+    stays in L1 while every tap and tile of input channels passes over it);
+    each chunk's float32 tile sums are added into the float64 partials.
+    ``nv`` must be a literal."""
     width = nv * _lanes(wide)
     most = _max_rows(nv)
-    for t in range(taps.shape[0]):
-        a0 = (taps[t] + n * plane) * n_channels + g * cg
-        for part in range(-(-cg // most)):
-            first, rows = _split(cg, part, most)
-            tile(pixels, a0 + first, n_channels, zero_tap, 0, 1, size, wide, 0,
-                 width, zero_init, 0, scratch, 0, width, 1, width, nv, rows)
-            for r in range(rows):
-                for lane in range(lanes_used):
-                    partials[k, o_first + lane, first + r, t // kw, t % kw] += \
-                        scratch[r * width + lane]
+    for p0 in range(0, size, PIXEL_CHUNK):
+        count = min(PIXEL_CHUNK, size - p0)
+        for t in range(taps.shape[0]):
+            a0 = (taps[t] + n * plane + p0) * n_channels + g * cg
+            for part in range(-(-cg // most)):
+                first, rows = _split(cg, part, most)
+                tile(pixels, a0 + first, n_channels, zero_tap, 0, 1, count, wide,
+                     p0 * width, width, zero_init, 0, scratch, 0, width, 1, width,
+                     nv, rows)
+                at = (t * cg + first) * width
+                for q in range(rows * width):
+                    sums[at + q] += scratch[q]
 
 
 @jit
@@ -236,7 +243,7 @@ def _grad_weight_task(grad_out, pixels, taps, chunk_bounds, partials,
     samples of chunk k, added into ``partials[k]`` (C_out, cg, kh, kw) and
     ``bias_partials[k]``."""
     n_samples, c_out, h_out, w_out = grad_out.shape
-    cg, kw = partials.shape[2], partials.shape[4]
+    cg, kh, kw = partials.shape[2], partials.shape[3], partials.shape[4]
     og = c_out // n_groups
     n_blocks = -(-og // width)
     ob = task % n_blocks
@@ -250,27 +257,31 @@ def _grad_weight_task(grad_out, pixels, taps, chunk_bounds, partials,
     scratch = np.empty(_max_rows(nv) * width, dtype=grad_out.dtype)
     zero_init = np.zeros(width, dtype=grad_out.dtype)
     zero_tap = np.zeros(1, dtype=np.int64)
+    totals = np.zeros(width)
+    sums = np.zeros(kh * kw * cg * width)
     for n in range(chunk_bounds[k], chunk_bounds[k + 1]):
-        for lane in range(lanes_used):
-            total = 0.0
-            for i in range(h_out):
-                for j in range(w_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                at = (i * pitch + j) * width
+                for lane in range(lanes_used):
                     value = grad_out[n, o_first + lane, i, j]
-                    wide[(i * pitch + j) * width + lane] = value
-                    total += value
-            bias_partials[k, o_first + lane] += total
+                    wide[at + lane] = value
+                    totals[lane] += value
         if nv == 1:
             _weight_taps(pixels, taps, n, plane, n_groups * cg, g, cg, size, wide,
-                         scratch, zero_tap, zero_init, partials, k, o_first,
-                         lanes_used, kw, 1)
+                         scratch, zero_tap, zero_init, sums, 1)
         elif nv == 2:
             _weight_taps(pixels, taps, n, plane, n_groups * cg, g, cg, size, wide,
-                         scratch, zero_tap, zero_init, partials, k, o_first,
-                         lanes_used, kw, 2)
+                         scratch, zero_tap, zero_init, sums, 2)
         else:
             _weight_taps(pixels, taps, n, plane, n_groups * cg, g, cg, size, wide,
-                         scratch, zero_tap, zero_init, partials, k, o_first,
-                         lanes_used, kw, 4)
+                         scratch, zero_tap, zero_init, sums, 4)
+    for lane in range(lanes_used):
+        bias_partials[k, o_first + lane] = totals[lane]
+        for c in range(cg):
+            for t in range(kh * kw):
+                partials[k, o_first + lane, c, t // kw, t % kw] = \
+                    sums[(t * cg + c) * width + lane]
 
 
 @jit

@@ -11,7 +11,7 @@ import numpy as np
 from .._numba import n_threads, parallel_allowed
 from .._validation import (check_float_array, check_int_pair, check_scalar,
                            check_shape, float_dtype)
-from . import _kernels
+from . import _kernels, _layout
 from .activations import (cross_entropy, cross_entropy_backward,
                           dropout, dropout_backward, linear, linear_backward,
                           log_softmax, log_softmax_backward, max_pool2d,
@@ -84,27 +84,19 @@ def _use_parallel(n_tasks, work):
             and work >= _PARALLEL_MIN_WORK)
 
 
-def _phases(x, pads, stride):
+def _phases(x, pads, stride, parallel, pixel_major=False):
     """The zero-padded input split into its stride phases (the kernels'
-    layout): out[py * sw + px] = padded[:, :, py::sh, px::sw], zero-filled to
-    one size.  With stride 1 this is just the padded input."""
+    layout, see :mod:`._layout`), and the phase planes' (height, width).
+    With stride 1 this is just the padded input."""
     top, bottom, left, right = pads
     sh, sw = stride
     n, c, h, w = x.shape
-    hp, wp = h + top + bottom, w + left + right
-    out = np.zeros((sh * sw, n, c, -(-hp // sh), -(-wp // sw)), dtype=x.dtype)
-    for py in range(sh):
-        for px in range(sw):
-            # rows/columns of phase (py, px) that fall inside x
-            r0, c0 = -(-(top - py) // sh), -(-(left - px) // sw)
-            r1, c1 = -(-(top + h - py) // sh), -(-(left + w - px) // sw)
-            r0, c0 = max(r0, 0), max(c0, 0)
-            if r1 <= r0 or c1 <= c0:
-                continue
-            out[py * sw + px, :, :, r0:r1, c0:c1] = x[
-                :, :, r0 * sh + py - top:(r1 - 1) * sh + py - top + 1:sh,
-                c0 * sw + px - left:(c1 - 1) * sw + px - left + 1:sw]
-    return out
+    hq, wq = -(-(h + top + bottom) // sh), -(-(w + left + right) // sw)
+    out = np.zeros((sh * sw, n, hq * wq, c) if pixel_major
+                   else (sh * sw, n, c, hq, wq), dtype=x.dtype)
+    kernel = _layout.phases if parallel else _layout.phases_serial
+    kernel(x, out.reshape(-1), top, left, sh, sw, hq, wq, pixel_major)
+    return out, (hq, wq)
 
 
 def _input_phases(shape, pads, stride, phase_shape):
@@ -235,15 +227,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         b = check_shape(check_float_array(bias, "bias", 1, dtype=dtype), "bias",
                         (w.shape[0],))
     out = np.empty((x.shape[0], w.shape[0], ho, wo), dtype=dtype)
-    phases = _phases(x, pads, geom[:2])
-    n_phases, n_samples, n_channels, hq, wq = phases.shape
+    parallel = _use_parallel(out.shape[0] * out.shape[2], out.size * w[0].size)
+    phases, (hq, wq) = _phases(x, pads, geom[:2], parallel)
     phase, offset = _taps(w.shape, geom, wq)
-    taps = phase * (n_samples * n_channels * hq * wq) + offset
+    taps = phase * (x.shape[0] * x.shape[1] * hq * wq) + offset
     blocked = _block_lanes(w.reshape(groups, -1, w.shape[1], phase.size), 1)
     bias_blocked = _block_lanes(b.reshape(groups, -1, 1, 1), 1).reshape(-1)
-    kernel = (_kernels.forward if _use_parallel(out.shape[0] * out.shape[2],
-                                                out.size * w[0].size)
-              else _kernels.forward_serial)
+    kernel = _kernels.forward if parallel else _kernels.forward_serial
     kernel(phases.reshape(-1), taps, blocked, bias_blocked, out, hq * wq, wq)
     return out
 
@@ -303,36 +293,35 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     pads, geom, (ho, wo) = _geometry(x.shape, w.shape, stride, padding, dilation, groups)
     go = check_shape(check_float_array(grad_output, "grad_output", 4, dtype=dtype),
                      "grad_output", (x.shape[0], w.shape[0], ho, wo))
-    phases = _phases(x, pads, geom[:2])
-    n_phases, n_samples, n_channels, hq, wq = phases.shape
-    plane = hq * wq
+    n_samples, n_channels = x.shape[:2]
+    parallel = _use_parallel(n_samples * ho, go.size * w[0].size)
+    # grad_weight: pixel-major phases, float64 partials per chunk of samples
+    pixels, (hq, wq) = _phases(x, pads, geom[:2], parallel, pixel_major=True)
+    n_phases, plane = pixels.shape[0], hq * wq
     phase, offset = _taps(w.shape, geom, wq)
-    w_taps = w.reshape(groups, -1, w.shape[1], phase.size)
-    # grad_input: the taps sorted by phase, grad_output front-padded
+    bounds = _chunk_bounds(n_samples, 8 * w.size)
+    partials = np.zeros((bounds.shape[0] - 1,) + w.shape)
+    bias_partials = np.zeros((bounds.shape[0] - 1, w.shape[0]))
+    # grad_input: the taps sorted by phase, grad_output widened and front-padded
     order = np.argsort(phase, kind="stable")
     starts = np.searchsorted(phase[order], np.arange(n_phases + 1)).astype(np.int64)
     front = int(offset.max())
     length = front + plane
     grad_wide = np.zeros((n_samples, go.shape[1], length), dtype=dtype)
-    grad_wide[:, :, front:front + ho * wq].reshape(
-        n_samples, go.shape[1], ho, wq)[..., :wo] = go
-    regions, grad_split = _input_phases(x.shape, pads, geom[:2], (hq, wq))
-    grad_split = np.empty(grad_split, dtype=dtype)
-    # grad_weight: pixel-major phases, float64 partials per chunk of samples
-    pixels = np.ascontiguousarray(
-        phases.reshape(n_phases, n_samples, n_channels, plane).transpose(0, 1, 3, 2))
-    bounds = _chunk_bounds(n_samples, 8 * w.size)
-    partials = np.zeros((bounds.shape[0] - 1,) + w.shape)
-    bias_partials = np.zeros((bounds.shape[0] - 1, w.shape[0]))
+    regions, split_shape = _input_phases(x.shape, pads, geom[:2], (hq, wq))
+    grad_split = np.empty(split_shape, dtype=dtype)
+    w_blocked = _block_lanes(w.reshape(groups, -1, w.shape[1], phase.size)[..., order], 2)
     args_input = (grad_wide.reshape(-1), front - offset[order], starts, regions,
-                  _block_lanes(w_taps[..., order], 2), grad_split, length, wq, hq)
+                  w_blocked, grad_split, length, wq, hq)
     args_weight = (go, pixels.reshape(-1), phase * (n_samples * plane) + offset,
                    bounds, partials, bias_partials, groups,
                    _width(w.shape[0] // groups, dtype), wq, plane)
-    if _use_parallel(n_samples * hq, go.size * w[0].size):
+    if parallel:
+        _layout.widen(go, grad_wide, front, wq)
         _kernels.grad_input(*args_input)
         _kernels.grad_weight(*args_weight)
     else:
+        _layout.widen_serial(go, grad_wide, front, wq)
         _kernels.grad_input_serial(*args_input)
         _kernels.grad_weight_serial(*args_weight)
     grad_input = _interleave(grad_split, geom[:2], x.shape)

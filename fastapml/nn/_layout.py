@@ -1,0 +1,79 @@
+"""Copies that lay out the convolution kernels' inputs (see :mod:`._kernels`).
+
+- :func:`phases`: the zero-padded input split into its stride phases,
+  ``out[py * sw + px] = padded[:, :, py::sh, px::sw]``, either channel-major
+  (S, N, C, H_q, W_q), the forward's layout, or pixel-major (S, N, H_q * W_q,
+  C), the weight gradient's.  ``out`` arrives zeroed; only the input's own
+  pixels are written.
+- :func:`widen`: grad_output planes at row pitch ``pitch`` after ``front``
+  zeros, (N, C_out, length), the input gradient's layout.
+
+Both run in parallel over rows (each task writes its own rows) with serial
+twins for worker threads.
+"""
+from numba import prange
+
+from .._numba import jit
+
+
+@jit
+def _phase_row(x, out, task, top, left, sh, sw, hq, wq, pixel_major):
+    """Row r of phase s of sample n (task = (s * N + n) * hq + r)."""
+    n_samples, n_channels, h, w = x.shape
+    r = task % hq
+    sn = task // hq
+    s, n = sn // n_samples, sn % n_samples
+    py, px = s // sw, s % sw
+    y = r * sh + py - top
+    if y < 0 or y >= h:
+        return
+    q0 = max(0, -(-(left - px) // sw))
+    q1 = min(wq, -(-(left + w - px) // sw))
+    for c in range(n_channels):
+        src = x[n, c, y]
+        if pixel_major:
+            base = (sn * hq + r) * wq * n_channels + c
+            for q in range(q0, q1):
+                out[base + q * n_channels] = src[q * sw + px - left]
+        else:
+            base = ((sn * n_channels + c) * hq + r) * wq
+            for q in range(q0, q1):
+                out[base + q] = src[q * sw + px - left]
+
+
+@jit(parallel=True)
+def phases(x, out, top, left, sh, sw, hq, wq, pixel_major):
+    """Write the stride phases of ``x`` padded by ``top``/``left`` into the
+    zeroed flat ``out`` (layout chosen by ``pixel_major``)."""
+    for task in prange(sh * sw * x.shape[0] * hq):
+        _phase_row(x, out, task, top, left, sh, sw, hq, wq, pixel_major)
+
+
+@jit
+def phases_serial(x, out, top, left, sh, sw, hq, wq, pixel_major):
+    """Serial twin of :func:`phases`."""
+    for task in range(sh * sw * x.shape[0] * hq):
+        _phase_row(x, out, task, top, left, sh, sw, hq, wq, pixel_major)
+
+
+@jit
+def _widen_plane(grad_out, out, task, front, pitch):
+    n, o = task // grad_out.shape[1], task % grad_out.shape[1]
+    for i in range(grad_out.shape[2]):
+        out[n, o, front + i * pitch:front + i * pitch + grad_out.shape[3]] = \
+            grad_out[n, o, i]
+
+
+@jit(parallel=True)
+def widen(grad_out, out, front, pitch):
+    """``out[n, o, front + i * pitch + j] = grad_out[n, o, i, j]`` into the
+    zeroed ``out``, in parallel over planes."""
+    for task in prange(grad_out.shape[0] * grad_out.shape[1]):
+        _widen_plane(grad_out, out, task, front, pitch)
+
+
+@jit
+def widen_serial(grad_out, out, front, pitch):
+    """Serial twin of :func:`widen`."""
+    for task in range(grad_out.shape[0] * grad_out.shape[1]):
+        _widen_plane(grad_out, out, task, front, pitch)
