@@ -46,12 +46,12 @@ from ._microkernel import MAX_ROWS, tile
 
 ROWS_PER_TASK = 8       # output (or phase-plane) rows per forward / grad_input task
 PIXEL_CHUNK = 1024       # output pixels per pass of the weight-gradient tiles
-_MOST_1, _MOST_2, _MOST_4 = MAX_ROWS[1], MAX_ROWS[2], MAX_ROWS[4]
+_MOST_1, _MOST_2 = MAX_ROWS[1], MAX_ROWS[2]
 
 
 @jit
 def _max_rows(nv):
-    return _MOST_1 if nv == 1 else (_MOST_2 if nv == 2 else _MOST_4)
+    return _MOST_1 if nv == 1 else _MOST_2
 
 
 @jit
@@ -87,19 +87,15 @@ def _row_block(a, a0, a_row, a_outer, taps, tap0, n_inner, n_outer, b, b0,
 @jit
 def _rows(nv, a, a0, a_row, a_outer, taps, tap0, n_inner, n_outer, b, b0,
           b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, n_rows, length):
-    """:func:`_row_block` for a run-time ``nv`` (1, 2 or 4)."""
+    """:func:`_row_block` for a run-time ``nv`` (1 or 2)."""
     if nv == 1:
         _row_block(a, a0, a_row, a_outer, taps, tap0, n_inner, n_outer, b, b0,
                    b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, n_rows,
                    length, 1)
-    elif nv == 2:
-        _row_block(a, a0, a_row, a_outer, taps, tap0, n_inner, n_outer, b, b0,
-                   b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, n_rows,
-                   length, 2)
     else:
         _row_block(a, a0, a_row, a_outer, taps, tap0, n_inner, n_outer, b, b0,
                    b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, n_rows,
-                   length, 4)
+                   length, 2)
 
 
 @jit
@@ -117,7 +113,7 @@ def _forward_task(phases, taps, w_blocked, bias_blocked, out, task, plane, pitch
     g, n = rest % n_groups, rest // n_groups
     _rows(width // _lanes(out), phases,
           (n * n_groups * cg + g * cg) * plane + i0 * pitch, pitch, plane,
-          taps, 0, n_taps, cg, w_blocked.reshape(-1),
+          taps, np.int64(0), n_taps, cg, w_blocked.reshape(-1),
           ((g * n_blocks + ob) * cg) * n_taps * width, n_taps * width,
           bias_blocked, (g * n_blocks + ob) * width, out.reshape(-1),
           ((n * c_out + g * og + ob * width) * h_out + i0) * w_out, w_out,
@@ -136,7 +132,8 @@ def forward(phases, taps, w_blocked, bias_blocked, out, plane, pitch):
     """Fill ``out`` (N, C_out, H_out, W_out) from the flat ``phases``, in
     parallel over (sample, group, channel block, block of output rows)."""
     for task in prange(_n_forward_tasks(out, w_blocked)):
-        _forward_task(phases, taps, w_blocked, bias_blocked, out, task, plane, pitch)
+        _forward_task(phases, taps, w_blocked, bias_blocked, out, np.int64(task),
+                      plane, pitch)
 
 
 @jit
@@ -176,7 +173,8 @@ def _grad_input_task(grad_wide, taps, starts, regions, w_blocked, grad, task,
           (n * n_groups * og + g * og) * length + i0 * pitch + q0, pitch, length,
           taps, starts[s], starts[s + 1] - starts[s], og, w_blocked.reshape(-1),
           ((g * n_blocks + cb) * og * n_taps + starts[s]) * width,
-          n_taps * width, np.zeros(width, dtype=grad.dtype), 0, grad.reshape(-1),
+          n_taps * width, np.zeros(width, dtype=grad.dtype), np.int64(0),
+          grad.reshape(-1),
           (((target * n_samples + n) * n_channels + g * cg + cb * width) * hc
            + i0 + dr) * wc + q0 + dq, wc, hc * wc, min(width, cg - cb * width),
           i1 - i0, q1 - q0)
@@ -196,8 +194,8 @@ def grad_input(grad_wide, taps, starts, regions, w_blocked, grad, length,
     1]]``.  In parallel over blocks of rows of the ``n_rows``-row phase
     planes."""
     for task in prange(_n_grad_input_tasks(grad, w_blocked, n_rows)):
-        _grad_input_task(grad_wide, taps, starts, regions, w_blocked, grad, task,
-                         length, pitch, n_rows)
+        _grad_input_task(grad_wide, taps, starts, regions, w_blocked, grad,
+                         np.int64(task), length, pitch, n_rows)
 
 
 @jit
@@ -270,12 +268,9 @@ def _grad_weight_task(grad_out, pixels, taps, chunk_bounds, partials,
         if nv == 1:
             _weight_taps(pixels, taps, n, plane, n_groups * cg, g, cg, size, wide,
                          scratch, zero_tap, zero_init, sums, 1)
-        elif nv == 2:
-            _weight_taps(pixels, taps, n, plane, n_groups * cg, g, cg, size, wide,
-                         scratch, zero_tap, zero_init, sums, 2)
         else:
             _weight_taps(pixels, taps, n, plane, n_groups * cg, g, cg, size, wide,
-                         scratch, zero_tap, zero_init, sums, 4)
+                         scratch, zero_tap, zero_init, sums, 2)
     for lane in range(lanes_used):
         bias_partials[k, o_first + lane] = totals[lane]
         for c in range(cg):
@@ -300,7 +295,7 @@ def grad_weight(grad_out, pixels, taps, chunk_bounds, partials, bias_partials,
     for task in prange(_n_grad_weight_tasks(chunk_bounds, grad_out.shape[1],
                                             n_groups, width)):
         _grad_weight_task(grad_out, pixels, taps, chunk_bounds, partials,
-                          bias_partials, task, n_groups, width, pitch, plane)
+                          bias_partials, np.int64(task), n_groups, width, pitch, plane)
 
 
 @jit

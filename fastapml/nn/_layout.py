@@ -11,6 +11,7 @@
 Both run in parallel over rows (each task writes its own rows) with serial
 twins for worker threads.
 """
+import numpy as np
 from numba import prange
 
 from .._numba import jit
@@ -46,7 +47,7 @@ def phases(x, out, top, left, sh, sw, hq, wq, pixel_major):
     """Write the stride phases of ``x`` padded by ``top``/``left`` into the
     zeroed flat ``out`` (layout chosen by ``pixel_major``)."""
     for task in prange(sh * sw * x.shape[0] * hq):
-        _phase_row(x, out, task, top, left, sh, sw, hq, wq, pixel_major)
+        _phase_row(x, out, np.int64(task), top, left, sh, sw, hq, wq, pixel_major)
 
 
 @jit
@@ -69,7 +70,7 @@ def widen(grad_out, out, front, pitch):
     """``out[n, o, front + i * pitch + j] = grad_out[n, o, i, j]`` into the
     zeroed ``out``, in parallel over planes."""
     for task in prange(grad_out.shape[0] * grad_out.shape[1]):
-        _widen_plane(grad_out, out, task, front, pitch)
+        _widen_plane(grad_out, out, np.int64(task), front, pitch)
 
 
 @jit

@@ -12,11 +12,11 @@ c_row + l * c_lane]`` for the lanes l < n_lanes.  The rb x nv accumulators
 stay in vector registers for the whole reduction; each step loads nv vectors
 of ``b`` and broadcasts rb scalars of ``a`` into them with fused
 multiply-adds, so every loaded ``a`` feeds nv FMAs and every loaded ``b``
-vector rb of them.  With ``c_row == 1`` (rows contiguous in ``c``, the
-NCHW case: rows are pixels, lanes channels) the tile is transposed in
-registers (log2(LANES) rounds of a perfect shuffle) and each lane's rows go
-out in one masked store; otherwise lanes must be contiguous (``c_lane ==
-1``) and rows are stored as vectors.
+vector rb of them.  With ``c_row`` the literal 1 (rows contiguous in
+``c``, the NCHW case: rows are pixels, lanes channels) the tile is
+transposed in registers (log2(LANES) rounds of a perfect shuffle) and each
+lane's rows go out in one masked store; otherwise lanes must be contiguous
+(``c_lane == 1``) and rows are stored as vectors.
 
 The convolution kernels map onto it three ways (see :mod:`._kernels`):
 forward (rows = output pixels, lanes = output channels, reduction over input
@@ -40,7 +40,7 @@ from .._simd import VECTOR_BYTES, _splat, _switch
 # The tile shapes: nv vectors of lanes (a compile-time constant of each
 # call site) and any rb from 1 to MAX_ROWS[nv] (chosen at run time); rb * nv
 # accumulators + nv loaded vectors fit in the 32 vector registers.
-MAX_ROWS = {1: 16, 2: 14, 4: 6}
+MAX_ROWS = {1: 16, 2: 14}
 
 
 def _is_array(ty, dtypes):
@@ -90,6 +90,7 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
             and nv.literal_value in MAX_ROWS):
         return None
     n_vectors = nv.literal_value
+    transposed = isinstance(c_row, types.IntegerLiteral) and c_row.literal_value == 1
     sig = types.void(a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
                      b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, nv, rb)
 
@@ -160,29 +161,27 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
                         for v in range(nv):
                             builder.store(builder.call(fma, [
                                 x, ws[v], builder.load(slots[r][v])]), slots[r][v])
-            with builder.if_else(builder.icmp_signed("==", c_row_v, const(1))) as (
-                    transposed, rowwise):
-                with transposed:
-                    for v in range(nv):
-                        for g0 in range(0, rb, lanes):
-                            rows = min(lanes, rb - g0)
-                            cols = _transpose(builder, [
-                                builder.load(slots[g0 + r][v]) if r < rows else zero
-                                for r in range(lanes)])
-                            head = ir.Constant(mtype, [r < rows for r in range(lanes)])
-                            for l in range(lanes):
-                                lane = const(v * lanes + l)
-                                keep = builder.icmp_signed("<", lane, n_lanes_v)
-                                store(cols[l], builder.add(builder.mul(lane, c_lane_v),
-                                                           const(g0)),
-                                      builder.select(keep, head, ir.Constant(
-                                          mtype, [0] * lanes)))
-                with rowwise:
-                    for v in range(nv):
-                        mask = lanes_below(builder.sub(n_lanes_v, const(v * lanes)))
-                        for r in range(rb):
-                            store(builder.load(slots[r][v]), builder.add(
-                                builder.mul(const(r), c_row_v), const(v * lanes)), mask)
+            if transposed:
+                for v in range(nv):
+                    for g0 in range(0, rb, lanes):
+                        rows = min(lanes, rb - g0)
+                        cols = _transpose(builder, [
+                            builder.load(slots[g0 + r][v]) if r < rows else zero
+                            for r in range(lanes)])
+                        head = ir.Constant(mtype, [r < rows for r in range(lanes)])
+                        for l in range(lanes):
+                            lane = const(v * lanes + l)
+                            keep = builder.icmp_signed("<", lane, n_lanes_v)
+                            store(cols[l], builder.add(builder.mul(lane, c_lane_v),
+                                                       const(g0)),
+                                  builder.select(keep, head, ir.Constant(
+                                      mtype, [0] * lanes)))
+            else:
+                for v in range(nv):
+                    mask = lanes_below(builder.sub(n_lanes_v, const(v * lanes)))
+                    for r in range(rb):
+                        store(builder.load(slots[r][v]), builder.add(
+                            builder.mul(const(r), c_row_v), const(v * lanes)), mask)
 
         _switch(builder, rb_v, range(1, MAX_ROWS[n_vectors] + 1), emit,
                 "conv_tile.rows")
