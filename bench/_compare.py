@@ -57,6 +57,17 @@ def measure(func, repeat=3):
             "result": result}
 
 
+def peak_growth(func):
+    """Peak RSS growth (MiB) over the resident size during one call of
+    ``func``, or None where /proc cannot tell."""
+    can_peak = _reset_peak()
+    base = _status_kib("VmRSS")
+    func()
+    if not can_peak or base is None:
+        return None
+    return max(0, _status_kib("VmHWM") - base) / 1024
+
+
 def machine():
     """One line describing where the numbers were taken."""
     import numba

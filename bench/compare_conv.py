@@ -25,7 +25,14 @@ see :func:`fp32_peak` (override with --peak-gflops).  Ratio is the peer's
 steady time / fastapml's, so > 1 means fastapml is faster.  Parity is the
 max absolute difference from PyTorch of the output and of each gradient.
 The first call (numba's compile or cache load) is shown apart; a reference
-call over 60 s is timed once.  The script reports; it asserts nothing.
+call over 60 s is timed once.  Times are taken under glibc's default
+allocator, as a program runs; peak memory is measured afterwards, one more
+call each, with every large array served fresh by mmap (see
+``_compare.fixed_mmap_threshold``).  Timing under that setting instead would
+charge each call for faulting in fresh pages, which costs two threads
+faulting at once here far more than one (a parallel first-touch fill of
+13 MB took 13 ms against 2 ms serial).  The script reports; it asserts
+nothing.
 """
 import os
 import sys
@@ -34,8 +41,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import (fixed_mmap_threshold, machine,  # noqa: E402
-                      measure, parser, row, table)
+from _compare import (fixed_mmap_threshold, fmt_mib, machine,  # noqa: E402
+                      measure, parser, peak_growth, row, table)
 
 import torch  # noqa: E402
 
@@ -146,7 +153,7 @@ def parity(result, truth):
                      for k, a, t in zip(names, result, truth))
 
 
-def run(name, args, peak, rows, speed):
+def run(name, args, peak, rows, speed, peaks):
     x, w, b, go, pad, stride, flops = workload_data(name, args.scale, args.seed)
     tx, tw, tb, tgo = (torch.from_numpy(a) for a in (x, w, b, go))
 
@@ -181,11 +188,12 @@ def run(name, args, peak, rows, speed):
         theirs = measure(fns[1], repeat=args.repeat)
         ref = measure_capped(fns[2], repeat=1)
         truth = theirs["result"]
-        for lib, m, base, par in (
-                ("fastapml", ours, None, parity(ours["result"], truth)),
-                ("pytorch", theirs, ours, ""),
-                ("numpy im2col", ref, ours, parity(ref["result"], truth))):
+        for lib, m, base, par, fn in (
+                ("fastapml", ours, None, parity(ours["result"], truth), fns[0]),
+                ("pytorch", theirs, ours, "", fns[1]),
+                ("numpy im2col", ref, ours, parity(ref["result"], truth), fns[2])):
             r = row(name, "float32", lib, m, base, par)
+            peaks.append((r, fn))
             gflops = mult * flops / m["time"] / 1e9
             r.update({"pass": label, "GFLOP/s": f"{gflops:.1f}",
                       "% peak": f"{100 * gflops / peak:.1f}"})
@@ -203,14 +211,17 @@ def main(argv=None):
     p.add_argument("--peak-gflops", type=float, default=None,
                    help="FP32 peak to divide by instead of the estimate")
     args = p.parse_args(argv)
-    fixed_mmap_threshold()
     torch.set_num_threads(TORCH_THREADS)
     peak, how = fp32_peak()
     if args.peak_gflops:
         peak, how = args.peak_gflops, f"given: {args.peak_gflops:.0f} GFLOP/s"
-    rows, speed = [], {}
+    rows, speed, peaks = [], {}, []
     for name in args.only:
-        run(name, args, peak, rows, speed)
+        run(name, args, peak, rows, speed, peaks)
+    fixed_mmap_threshold()
+    for r, fn in peaks:
+        r["peak mem"] = fmt_mib(peak_growth(fn))
+    peaks.clear()
     print(f"compare_conv (scale {args.scale}) on {machine()}, "
           f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
     print(f"FP32 peak: {how}")

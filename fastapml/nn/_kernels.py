@@ -80,8 +80,8 @@ def _row_block(a, a0, a_row, a_outer, taps, tap0, n_inner, n_outer, b, b0,
         for k in range(-(-length // most)):
             first, rows = _split(length, k, most)
             tile(a, a0 + i * a_row + first, a_outer, taps, tap0, n_inner, n_outer,
-                 b, b0, b_outer, init, init0, c, c0 + i * c_row + first, 1, c_lane,
-                 n_lanes, nv, rows)
+                 b, b0, b_outer, None, init, init0, c, c0 + i * c_row + first, 1,
+                 c_lane, n_lanes, nv, rows)
 
 
 @jit
@@ -208,35 +208,84 @@ def grad_input_serial(grad_wide, taps, starts, regions, w_blocked, grad, length,
 
 
 @jit
+def _grad_input_pixels_task(grad_wide, a_taps, b_taps, starts, w_taps, grad, task,
+                            length, c_out, n_groups):
+    """Input-gradient phase plane s of channel c of sample n with pixels in
+    the lanes (for groups of few input channels): tiles of consecutive
+    LANES-pixel segments of the flat plane, reduction over (output channel,
+    the phase's taps); ``w_taps`` is (groups, og, taps by phase, cg) flat."""
+    n_phases, n_samples, n_channels, plane = grad.shape
+    c = task % n_channels
+    rest = task // n_channels
+    n, s = rest % n_samples, rest // n_samples
+    cg, og = n_channels // n_groups, c_out // n_groups
+    g = c // cg
+    n_taps = a_taps.shape[0]
+    width = _lanes(grad)
+    n_segments = plane // width
+    zero_init = np.zeros(width, dtype=grad.dtype)
+    for k in range(-(-n_segments // _MOST_1)):
+        first, rows = _split(n_segments, k, _MOST_1)
+        tile(w_taps, g * og * n_taps * cg + c - g * cg, n_taps * cg, a_taps,
+             starts[s], starts[s + 1] - starts[s], og, grad_wide,
+             (n * c_out + g * og) * length + first * width, length, b_taps,
+             zero_init, 0, grad.reshape(-1),
+             ((s * n_samples + n) * n_channels + c) * plane + first * width, width,
+             1, width, 1, rows)
+
+
+@jit(parallel=True)
+def grad_input_pixels(grad_wide, a_taps, b_taps, starts, w_taps, grad, length,
+                      c_out, n_groups):
+    """Fill the padded input-gradient phase planes ``grad`` (S, N, C, plane,
+    a multiple of LANES), in parallel over planes: pixel-lane twin of
+    :func:`grad_input`, reading b_taps[t] = front - tap offset."""
+    for task in prange(grad.shape[0] * grad.shape[1] * grad.shape[2]):
+        _grad_input_pixels_task(grad_wide, a_taps, b_taps, starts, w_taps, grad,
+                                np.int64(task), length, c_out, n_groups)
+
+
+@jit
+def grad_input_pixels_serial(grad_wide, a_taps, b_taps, starts, w_taps, grad,
+                             length, c_out, n_groups):
+    """Serial twin of :func:`grad_input_pixels`."""
+    for task in range(grad.shape[0] * grad.shape[1] * grad.shape[2]):
+        _grad_input_pixels_task(grad_wide, a_taps, b_taps, starts, w_taps, grad,
+                                task, length, c_out, n_groups)
+
+
+@jit
 def _weight_taps(pixels, taps, n, plane, n_channels, g, cg, size, wide, scratch,
-                 zero_tap, zero_init, sums, nv):
+                 zero_tap, zero_init, sums, tap_run, nv):
     """Add sample n's weight gradient for a block of output channels (their
     wide pixel-major grad_output planes in ``wide``) into ``sums`` (float64,
     (tap, input channel, lane) flattened).
 
-    The plane is taken PIXEL_CHUNK pixels at a time (that much of ``wide``
-    stays in L1 while every tap and tile of input channels passes over it);
-    each chunk's float32 tile sums are added into the float64 partials.
-    ``nv`` must be a literal."""
+    A tile's rows are input channels, or, with ``tap_run`` > 1 (one input
+    channel, kernel rows whose taps are consecutive pixels), ``tap_run``
+    consecutive taps.  The plane is taken PIXEL_CHUNK pixels at a time (that
+    much of ``wide`` stays in L1 while every tile passes over it); each
+    chunk's tile sums are added into the float64 ``sums``.  ``nv`` must be a
+    literal."""
     width = nv * _lanes(wide)
     most = _max_rows(nv)
     for p0 in range(0, size, PIXEL_CHUNK):
         count = min(PIXEL_CHUNK, size - p0)
-        for t in range(taps.shape[0]):
-            a0 = (taps[t] + n * plane + p0) * n_channels + g * cg
+        for t0 in range(0, taps.shape[0], tap_run):
+            a0 = (taps[t0] + n * plane + p0) * n_channels + g * cg
             for part in range(-(-cg // most)):
                 first, rows = _split(cg, part, most)
                 tile(pixels, a0 + first, n_channels, zero_tap, 0, 1, count, wide,
-                     p0 * width, width, zero_init, 0, scratch, 0, width, 1, width,
-                     nv, rows)
-                at = (t * cg + first) * width
-                for q in range(rows * width):
+                     p0 * width, width, None, zero_init, 0, scratch, 0, width, 1,
+                     width, nv, rows * tap_run)
+                at = (t0 * cg + first) * width
+                for q in range(rows * tap_run * width):
                     sums[at + q] += scratch[q]
 
 
 @jit
 def _grad_weight_task(grad_out, pixels, taps, chunk_bounds, partials,
-                      bias_partials, task, n_groups, width, pitch, plane):
+                      bias_partials, task, n_groups, width, pitch, plane, tap_run):
     """Weight and bias gradients of channel block ob of group g over the
     samples of chunk k, added into ``partials[k]`` (C_out, cg, kh, kw) and
     ``bias_partials[k]``."""
@@ -267,10 +316,10 @@ def _grad_weight_task(grad_out, pixels, taps, chunk_bounds, partials,
                     totals[lane] += value
         if nv == 1:
             _weight_taps(pixels, taps, n, plane, n_groups * cg, g, cg, size, wide,
-                         scratch, zero_tap, zero_init, sums, 1)
+                         scratch, zero_tap, zero_init, sums, tap_run, 1)
         else:
             _weight_taps(pixels, taps, n, plane, n_groups * cg, g, cg, size, wide,
-                         scratch, zero_tap, zero_init, sums, 2)
+                         scratch, zero_tap, zero_init, sums, tap_run, 2)
     for lane in range(lanes_used):
         bias_partials[k, o_first + lane] = totals[lane]
         for c in range(cg):
@@ -286,7 +335,7 @@ def _n_grad_weight_tasks(chunk_bounds, c_out, n_groups, width):
 
 @jit(parallel=True)
 def grad_weight(grad_out, pixels, taps, chunk_bounds, partials, bias_partials,
-                n_groups, width, pitch, plane):
+                n_groups, width, pitch, plane, tap_run):
     """Per-chunk weight and bias gradients: ``partials[k]`` and
     ``bias_partials[k]`` (zeroed, float64) get the sums over samples
     ``chunk_bounds[k]:chunk_bounds[k + 1]``, from the pixel-major phases
@@ -295,14 +344,15 @@ def grad_weight(grad_out, pixels, taps, chunk_bounds, partials, bias_partials,
     for task in prange(_n_grad_weight_tasks(chunk_bounds, grad_out.shape[1],
                                             n_groups, width)):
         _grad_weight_task(grad_out, pixels, taps, chunk_bounds, partials,
-                          bias_partials, np.int64(task), n_groups, width, pitch, plane)
+                          bias_partials, np.int64(task), n_groups, width, pitch, plane,
+                          tap_run)
 
 
 @jit
 def grad_weight_serial(grad_out, pixels, taps, chunk_bounds, partials,
-                       bias_partials, n_groups, width, pitch, plane):
+                       bias_partials, n_groups, width, pitch, plane, tap_run):
     """Serial twin of :func:`grad_weight`."""
     for task in range(_n_grad_weight_tasks(chunk_bounds, grad_out.shape[1],
                                            n_groups, width)):
         _grad_weight_task(grad_out, pixels, taps, chunk_bounds, partials,
-                          bias_partials, task, n_groups, width, pitch, plane)
+                          bias_partials, task, n_groups, width, pitch, plane, tap_run)

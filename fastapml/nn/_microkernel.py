@@ -69,9 +69,19 @@ def _transpose(builder, rows):
 
 @intrinsic
 def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
-         b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, nv, rb):
+         b_outer, b_taps, init, init0, c, c0, c_row, c_lane, n_lanes, nv, rb):
     """The tile above: ``nv`` a literal key of MAX_ROWS, 1 <= rb <= MAX_ROWS[nv]
     (other rb do nothing).
+
+    With ``b_taps`` an int64 array instead of None, the pixel-lane form:
+    every row takes the same ``a`` and its own stretch of ``b``,
+
+        tile[r, l] = init[init0 + l] + sum over ko, ki of
+            a[a0 + ko * a_outer + taps[tap0 + ki]]
+            * b[b0 + ko * b_outer + b_taps[tap0 + ki] + r * nv * LANES + l],
+
+    for lanes that are consecutive pixels (one channel of few, where
+    channel lanes would stay mostly empty).
 
     ``a``, ``b``, ``init``, ``c`` are 1-D C arrays of one float dtype,
     ``taps`` 1-D int64.  Every index the loops form must lie inside the
@@ -85,14 +95,17 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
             c_lane, n_lanes, rb)
     if not (_is_array(a, floats) and a == b == init == c
             and _is_array(taps, (types.int64,))
+            and (b_taps == types.none or _is_array(b_taps, (types.int64,)))
             and all(isinstance(v, types.Integer) for v in ints)
             and isinstance(nv, types.IntegerLiteral)
             and nv.literal_value in MAX_ROWS):
         return None
     n_vectors = nv.literal_value
     transposed = isinstance(c_row, types.IntegerLiteral) and c_row.literal_value == 1
+    pixel_lanes = b_taps != types.none
     sig = types.void(a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
-                     b_outer, init, init0, c, c0, c_row, c_lane, n_lanes, nv, rb)
+                     b_outer, b_taps, init, init0, c, c0, c_row, c_lane, n_lanes,
+                     nv, rb)
 
     def codegen(context, builder, signature, args):
         tys = signature.args
@@ -104,11 +117,13 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
         mtype = ir.VectorType(ir.IntType(1), lanes)
         a_arr, taps_arr, b_arr, init_arr, c_arr = (
             context.make_array(tys[i])(context, builder, args[i])
-            for i in (0, 3, 7, 10, 12))
+            for i in (0, 3, 7, 11, 13))
+        b_taps_arr = (context.make_array(tys[10])(context, builder, args[10])
+                      if pixel_lanes else None)
         (a0_v, a_outer_v, tap0_v, n_inner_v, n_outer_v, b0_v, b_outer_v,
          init0_v, c0_v, c_row_v, c_lane_v, n_lanes_v, rb_v) = (
             context.cast(builder, args[i], tys[i], types.int64)
-            for i in (1, 2, 4, 5, 6, 8, 9, 11, 13, 14, 15, 16, 18))
+            for i in (1, 2, 4, 5, 6, 8, 9, 12, 14, 15, 16, 17, 19))
         suffix = f"v{lanes}f{8 * itemsize}"
         fma = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(vtype, [vtype] * 3), f"llvm.fma.{suffix}")
@@ -151,16 +166,29 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
                     offset = builder.load(builder.gep(
                         taps_arr.data, [builder.add(tap0_v, inner.index)]))
                     a_ptr = builder.gep(a_arr.data, [builder.add(a_k, offset)])
-                    b_ptr = builder.gep(b_arr.data, [builder.add(
-                        b_k, builder.mul(inner.index, width))])
-                    ws = [builder.load(vector_at(b_ptr, const(v * lanes)),
-                                       align=itemsize) for v in range(nv)]
-                    for r in range(rb):
-                        x = _splat(builder, builder.load(builder.gep(
-                            a_ptr, [const(r)])), vtype)
-                        for v in range(nv):
-                            builder.store(builder.call(fma, [
-                                x, ws[v], builder.load(slots[r][v])]), slots[r][v])
+                    if pixel_lanes:
+                        x = _splat(builder, builder.load(a_ptr), vtype)
+                        b_ptr = builder.gep(b_arr.data, [builder.add(
+                            b_k, builder.load(builder.gep(b_taps_arr.data, [
+                                builder.add(tap0_v, inner.index)])))])
+                        for r in range(rb):
+                            for v in range(nv):
+                                w = builder.load(vector_at(b_ptr, const(
+                                    (r * nv + v) * lanes)), align=itemsize)
+                                builder.store(builder.call(fma, [
+                                    x, w, builder.load(slots[r][v])]), slots[r][v])
+                    else:
+                        b_ptr = builder.gep(b_arr.data, [builder.add(
+                            b_k, builder.mul(inner.index, width))])
+                        ws = [builder.load(vector_at(b_ptr, const(v * lanes)),
+                                           align=itemsize) for v in range(nv)]
+                        for r in range(rb):
+                            x = _splat(builder, builder.load(builder.gep(
+                                a_ptr, [const(r)])), vtype)
+                            for v in range(nv):
+                                builder.store(builder.call(fma, [
+                                    x, ws[v], builder.load(slots[r][v])]),
+                                    slots[r][v])
             if transposed:
                 for v in range(nv):
                     for g0 in range(0, rb, lanes):

@@ -12,6 +12,7 @@ from .._numba import n_threads, parallel_allowed
 from .._validation import (check_float_array, check_int_pair, check_scalar,
                            check_shape, float_dtype)
 from . import _kernels, _layout
+from ._microkernel import MAX_ROWS as _MAX_ROWS
 from .activations import (cross_entropy, cross_entropy_backward,
                           dropout, dropout_backward, linear, linear_backward,
                           log_softmax, log_softmax_backward, max_pool2d,
@@ -122,6 +123,15 @@ def _input_phases(shape, pads, stride, phase_shape):
             regions[py * sw + px] = (r0, max(r1, r0), q0, max(q1, q0), target,
                                      (py - top) // sh, (px - left) // sw)
     return regions, (sh * sw, n, c, -(-h // sh), -(-w // sw))
+
+
+def _split_from_planes(planes, regions, split_shape):
+    """The input gradient's phases (``split_shape``) from whole padded-input
+    phase planes: the part of plane s inside the input, per ``regions``."""
+    split = np.empty(split_shape, dtype=planes.dtype)
+    for s, (r0, r1, q0, q1, target, dr, dq) in enumerate(regions):
+        split[target, :, :, r0 + dr:r1 + dr, q0 + dq:q1 + dq] = planes[s, :, :, r0:r1, q0:q1]
+    return split
 
 
 def _interleave(split, stride, shape):
@@ -306,24 +316,45 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     order = np.argsort(phase, kind="stable")
     starts = np.searchsorted(phase[order], np.arange(n_phases + 1)).astype(np.int64)
     front = int(offset.max())
-    length = front + plane
+    lanes = 64 // dtype.itemsize
+    cg = w.shape[1]
+    pixel_lanes = 2 * cg < lanes            # channel lanes would stay mostly empty
+    plane_padded = -(-plane // lanes) * lanes
+    length = front + (plane_padded if pixel_lanes else plane)
     grad_wide = np.zeros((n_samples, go.shape[1], length), dtype=dtype)
     regions, split_shape = _input_phases(x.shape, pads, geom[:2], (hq, wq))
-    grad_split = np.empty(split_shape, dtype=dtype)
-    w_blocked = _block_lanes(w.reshape(groups, -1, w.shape[1], phase.size)[..., order], 2)
-    args_input = (grad_wide.reshape(-1), front - offset[order], starts, regions,
-                  w_blocked, grad_split, length, wq, hq)
+    w_sorted = w.reshape(groups, -1, cg, phase.size)[..., order]
+    if pixel_lanes:
+        grad_planes = np.empty((n_phases, n_samples, n_channels, plane_padded),
+                               dtype=dtype)
+        args_input = (grad_wide.reshape(-1), np.arange(phase.size, dtype=np.int64) * cg,
+                      front - offset[order], starts,
+                      np.ascontiguousarray(w_sorted.transpose(0, 1, 3, 2)).reshape(-1),
+                      grad_planes, length, w.shape[0], groups)
+        input_kernels = (_kernels.grad_input_pixels, _kernels.grad_input_pixels_serial)
+    else:
+        grad_split = np.empty(split_shape, dtype=dtype)
+        args_input = (grad_wide.reshape(-1), front - offset[order], starts, regions,
+                      _block_lanes(w_sorted, 2), grad_split, length, wq, hq)
+        input_kernels = (_kernels.grad_input, _kernels.grad_input_serial)
+    # one input channel and unit steps across: a kernel row's taps are
+    # consecutive pixels, so one weight-gradient tile can cover them all
+    width = _width(w.shape[0] // groups, dtype)
+    unit_across = geom[1] == geom[3] == 1 and n_channels == 1
+    tap_run = w.shape[3] if unit_across and w.shape[3] <= _MAX_ROWS[width // lanes] else 1
     args_weight = (go, pixels.reshape(-1), phase * (n_samples * plane) + offset,
-                   bounds, partials, bias_partials, groups,
-                   _width(w.shape[0] // groups, dtype), wq, plane)
+                   bounds, partials, bias_partials, groups, width, wq, plane, tap_run)
     if parallel:
         _layout.widen(go, grad_wide, front, wq)
-        _kernels.grad_input(*args_input)
+        input_kernels[0](*args_input)
         _kernels.grad_weight(*args_weight)
     else:
         _layout.widen_serial(go, grad_wide, front, wq)
-        _kernels.grad_input_serial(*args_input)
+        input_kernels[1](*args_input)
         _kernels.grad_weight_serial(*args_weight)
+    if pixel_lanes:
+        grad_split = _split_from_planes(grad_planes[..., :plane].reshape(
+            n_phases, n_samples, n_channels, hq, wq), regions, split_shape)
     grad_input = _interleave(grad_split, geom[:2], x.shape)
     grad_weight = partials.sum(axis=0).astype(dtype)
     grad_bias = bias_partials.sum(axis=0).astype(dtype)
