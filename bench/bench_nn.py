@@ -109,6 +109,26 @@ class SpeedupVsTorch:
     track_speedup_vs_torch.unit = "x"
 
 
+class TrainDigits:
+    """One epoch of fastapml.nn.training.train_digits (the digits CNN, batches
+    of 32, Adam, test accuracy at the end); bench/compare_training.py runs 10
+    epochs against the same network in PyTorch."""
+    timeout = 300
+
+    def setup(self):
+        from fastapml.nn.training import train_digits
+        self.train = train_digits
+        self.train(epochs=1)                     # compile outside the timing
+
+    def time_epoch(self):
+        self.train(epochs=1)
+
+    def track_test_accuracy_3_epochs(self):
+        return 100 * self.train(epochs=3)[1]["test_accuracy"][-1]
+
+    track_test_accuracy_3_epochs.unit = "%"
+
+
 _FIRST_CALL = """
 import time
 start = time.perf_counter()

@@ -26,19 +26,23 @@ def check_float_array(x, name, ndim, dtype=None, allow_neg_inf=False,
     ``dtype`` forces float32/float64; by default float32 stays float32 and
     everything else becomes float64.
     """
-    arr = np.asarray(x)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
-                                   or arr.dtype == bool):
-        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    if (type(x) is np.ndarray and x.ndim == ndim and x.flags.c_contiguous
+            and x.dtype in FLOAT_DTYPES and (dtype is None or x.dtype == dtype)):
+        arr = x                              # already what the kernels take
+    else:
+        arr = np.asarray(x)
+        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
+                                       or arr.dtype == bool):
+            raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+        if np.iscomplexobj(arr):
+            raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
+        if arr.ndim != ndim:
+            raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+        if dtype is None:
+            dtype = np.float32 if arr.dtype == np.float32 else np.float64
+        arr = np.ascontiguousarray(arr, dtype=dtype)
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
-    if dtype is None:
-        dtype = np.float32 if arr.dtype == np.float32 else np.float64
-    arr = np.ascontiguousarray(arr, dtype=dtype)
     if arr.size:
         top = arr.max()                      # NaN propagates through max
         if np.isnan(top):
@@ -126,9 +130,11 @@ def check_probabilities(x, name, ndim, shape=None, atol=1e-6):
 def check_scalar(x, name, kind=numbers.Real, low=None, high=None,
                  low_inclusive=True, finite=True):
     """A Python/NumPy scalar of ``kind`` within ``[low, high]`` (never NaN)."""
-    if isinstance(x, bool) or not isinstance(x, kind):
+    if type(x) is int and (kind is numbers.Integral or kind is numbers.Real):
+        pass                                 # the common case: no NaN to test
+    elif isinstance(x, bool) or not isinstance(x, kind):
         raise TypeError(f"{name} must be {kind.__name__}, got {type(x).__name__}")
-    if isinstance(x, numbers.Real) and (np.isnan(x) or (finite and np.isinf(x))):
+    elif isinstance(x, numbers.Real) and (np.isnan(x) or (finite and np.isinf(x))):
         raise ValueError(f"{name} must be {'finite' if finite else 'a number'}, got {x}")
     if low is not None and (x < low or (x == low and not low_inclusive)):
         sign = ">=" if low_inclusive else ">"

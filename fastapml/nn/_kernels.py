@@ -323,9 +323,10 @@ def _grad_weight_task(grad_out, pixels, taps, chunk_bounds, partials,
     for lane in range(lanes_used):
         bias_partials[k, o_first + lane] = totals[lane]
         for c in range(cg):
-            for t in range(kh * kw):
-                partials[k, o_first + lane, c, t // kw, t % kw] = \
-                    sums[(t * cg + c) * width + lane]
+            for y in range(kh):
+                for x in range(kw):
+                    partials[k, o_first + lane, c, y, x] = \
+                        sums[((y * kw + x) * cg + c) * width + lane]
 
 
 @jit

@@ -61,8 +61,8 @@ def phases_serial(x, out, top, left, sh, sw, hq, wq, pixel_major):
 def _widen_plane(grad_out, out, task, front, pitch):
     n, o = task // grad_out.shape[1], task % grad_out.shape[1]
     for i in range(grad_out.shape[2]):
-        out[n, o, front + i * pitch:front + i * pitch + grad_out.shape[3]] = \
-            grad_out[n, o, i]
+        for j in range(grad_out.shape[3]):
+            out[n, o, front + i * pitch + j] = grad_out[n, o, i, j]
 
 
 @jit(parallel=True)

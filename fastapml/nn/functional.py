@@ -30,6 +30,7 @@ __all__ = ["conv2d", "conv2d_backward", "conv2d_parameter_count",
 
 _MAX_CHUNKS = 16                    # grad_weight partial sums kept per call
 _PARTIAL_BYTES = 32 << 20           # at most this much memory for them
+_CHUNK_WORK = 1 << 22               # multiply-adds per chunk, at least (up to 2 chunks)
 _PARALLEL_MIN_WORK = 1 << 18        # multiply-adds below which threads don't pay
 
 
@@ -248,10 +249,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return out
 
 
-def _chunk_bounds(n_samples, partial_bytes):
+def _chunk_bounds(n_samples, partial_bytes, work):
     """Sample ranges of grad_weight's partial sums: a function of the sizes
-    only, so results do not depend on the number of threads."""
-    n_chunks = max(1, min(n_samples, _MAX_CHUNKS, _PARTIAL_BYTES // partial_bytes))
+    only, so results do not depend on the number of threads.  Small
+    problems get two chunks (one per task and thread), big ones up to
+    _MAX_CHUNKS, within _PARTIAL_BYTES of partial sums."""
+    n_chunks = max(1, min(n_samples, _MAX_CHUNKS, _PARTIAL_BYTES // partial_bytes,
+                          max(2, work // _CHUNK_WORK)))
     return np.arange(n_chunks + 1, dtype=np.int64) * n_samples // n_chunks
 
 
@@ -309,7 +313,7 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     pixels, (hq, wq) = _phases(x, pads, geom[:2], parallel, pixel_major=True)
     n_phases, plane = pixels.shape[0], hq * wq
     phase, offset = _taps(w.shape, geom, wq)
-    bounds = _chunk_bounds(n_samples, 8 * w.size)
+    bounds = _chunk_bounds(n_samples, 8 * w.size, go.size * w[0].size)
     partials = np.zeros((bounds.shape[0] - 1,) + w.shape)
     bias_partials = np.zeros((bounds.shape[0] - 1, w.shape[0]))
     # grad_input: the taps sorted by phase, grad_output widened and front-padded
