@@ -42,7 +42,7 @@ import numpy as np
 from numba import prange
 
 from .._numba import jit
-from ._microkernel import MAX_ROWS, tile
+from ._microkernel import MAX_ROWS, tile, to_pixel_major
 
 ROWS_PER_TASK = 8       # output (or phase-plane) rows per forward / grad_input task
 PIXEL_CHUNK = 1024       # output pixels per pass of the weight-gradient tiles
@@ -306,14 +306,22 @@ def _grad_weight_task(grad_out, pixels, taps, chunk_bounds, partials,
     zero_tap = np.zeros(1, dtype=np.int64)
     totals = np.zeros(width)
     sums = np.zeros(kh * kw * cg * width)
+    flat_out = grad_out.reshape(-1)
+    lanes = _lanes(grad_out)
+    block_sums = np.empty(lanes, dtype=grad_out.dtype)
     for n in range(chunk_bounds[k], chunk_bounds[k + 1]):
+        # pixel-major copy, LANES x LANES blocks transposed in registers
         for i in range(h_out):
-            for j in range(w_out):
-                at = (i * pitch + j) * width
-                for lane in range(lanes_used):
-                    value = grad_out[n, o_first + lane, i, j]
-                    wide[at + lane] = value
-                    totals[lane] += value
+            for j0 in range(0, w_out, lanes):
+                for v in range(-(-lanes_used // lanes)):
+                    rows = min(lanes, lanes_used - v * lanes)
+                    to_pixel_major(flat_out, ((n * c_out + o_first + v * lanes) * h_out
+                                              + i) * w_out + j0, h_out * w_out, rows,
+                                   min(lanes, w_out - j0), wide,
+                                   (i * pitch + j0) * width + v * lanes, width,
+                                   block_sums)
+                    for r in range(rows):
+                        totals[v * lanes + r] += block_sums[r]
         if nv == 1:
             _weight_taps(pixels, taps, n, plane, n_groups * cg, g, cg, size, wide,
                          scratch, zero_tap, zero_init, sums, tap_run, 1)

@@ -6,7 +6,8 @@
   C), the weight gradient's.  ``out`` arrives zeroed; only the input's own
   pixels are written.
 - :func:`widen`: grad_output planes at row pitch ``pitch`` after ``front``
-  zeros, (N, C_out, length), the input gradient's layout.
+  zeros, (N, C_out, length), the input gradient's layout; every element of
+  ``out`` is written.
 
 Both run in parallel over rows (each task writes its own rows) with serial
 twins for worker threads.
@@ -60,15 +61,18 @@ def phases_serial(x, out, top, left, sh, sw, hq, wq, pixel_major):
 @jit
 def _widen_plane(grad_out, out, task, front, pitch):
     n, o = task // grad_out.shape[1], task % grad_out.shape[1]
-    for i in range(grad_out.shape[2]):
-        for j in range(grad_out.shape[3]):
-            out[n, o, front + i * pitch + j] = grad_out[n, o, i, j]
+    h, w = grad_out.shape[2], grad_out.shape[3]
+    row = out[n, o]
+    row[:] = 0
+    for i in range(h):
+        for j in range(w):
+            row[front + i * pitch + j] = grad_out[n, o, i, j]
 
 
 @jit(parallel=True)
 def widen(grad_out, out, front, pitch):
-    """``out[n, o, front + i * pitch + j] = grad_out[n, o, i, j]`` into the
-    zeroed ``out``, in parallel over planes."""
+    """``out[n, o, front + i * pitch + j] = grad_out[n, o, i, j]``, zero
+    elsewhere, in parallel over planes."""
     for task in prange(grad_out.shape[0] * grad_out.shape[1]):
         _widen_plane(grad_out, out, np.int64(task), front, pitch)
 

@@ -216,3 +216,75 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+@intrinsic
+def to_pixel_major(typingctx, src, s0, s_stride, n_rows, n_pixels, dst, d0,
+                   d_stride, sums):
+    """Transpose one block of up to LANES x LANES: for r < n_rows, p < n_pixels
+
+        dst[d0 + p * d_stride + r] = src[s0 + r * s_stride + p]
+
+    (lanes r >= n_rows of each stored vector are 0) and ``sums[r]`` = the
+    sum over p of that row.  Loads and stores are vectors (masked at the
+    block's edges), the transpose a perfect shuffle in registers; this is
+    grad_weight's pixel-major copy of grad_output.
+    """
+    floats = (types.float32, types.float64)
+    if not (_is_array(src, floats) and src == dst == sums
+            and all(isinstance(v, types.Integer)
+                    for v in (s0, s_stride, n_rows, n_pixels, d0, d_stride))):
+        return None
+    sig = types.void(src, s0, s_stride, n_rows, n_pixels, dst, d0, d_stride, sums)
+
+    def codegen(context, builder, signature, args):
+        tys = signature.args
+        ftype = context.get_value_type(tys[0].dtype)
+        itemsize = context.get_abi_sizeof(ftype)
+        vtype = ir.VectorType(ftype, VECTOR_BYTES // itemsize)
+        lanes = vtype.count
+        i64, i32 = ir.IntType(64), ir.IntType(32)
+        mtype = ir.VectorType(ir.IntType(1), lanes)
+        src_arr, dst_arr, sums_arr = (context.make_array(tys[i])(context, builder, args[i])
+                                      for i in (0, 5, 8))
+        s0_v, s_stride_v, n_rows_v, n_pixels_v, d0_v, d_stride_v = (
+            context.cast(builder, args[i], tys[i], types.int64) for i in (1, 2, 3, 4, 6, 7))
+        suffix = f"v{lanes}f{8 * itemsize}"
+        masked_load = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vtype, [vtype.as_pointer(), i32, mtype, vtype]),
+            f"llvm.masked.load.{suffix}.p0")
+        masked_store = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [
+                vtype, vtype.as_pointer(), i32, mtype]),
+            f"llvm.masked.store.{suffix}.p0")
+        zero = ir.Constant(vtype, [ir.Constant(ftype, 0.0)] * lanes)
+        no_lanes = ir.Constant(mtype, [0] * lanes)
+        lane_index = ir.Constant(ir.VectorType(i64, lanes), list(range(lanes)))
+        pixels = builder.icmp_signed("<", lane_index, _splat(
+            builder, n_pixels_v, ir.VectorType(i64, lanes)))
+        align = ir.Constant(i32, itemsize)
+
+        def pointer(arr, index):
+            return builder.bitcast(builder.gep(arr.data, [index]), vtype.as_pointer())
+
+        rows = []
+        for r in range(lanes):
+            used = builder.icmp_signed("<", ir.Constant(i64, r), n_rows_v)
+            at = builder.add(s0_v, builder.mul(ir.Constant(i64, r), s_stride_v))
+            # rows past n_rows read nothing (an all-false mask), so ``at`` may
+            # lie outside src there
+            rows.append(builder.call(masked_load, [
+                pointer(src_arr, builder.select(used, at, s0_v)), align,
+                builder.select(used, pixels, no_lanes), zero]))
+        total = zero
+        for p, column in enumerate(_transpose(builder, rows)):
+            total = builder.fadd(total, column)
+            keep = builder.icmp_signed("<", ir.Constant(i64, p), n_pixels_v)
+            at = builder.add(d0_v, builder.mul(ir.Constant(i64, p), d_stride_v))
+            builder.call(masked_store, [
+                column, pointer(dst_arr, builder.select(keep, at, d0_v)), align,
+                builder.select(keep, ir.Constant(mtype, [1] * lanes), no_lanes)])
+        builder.store(total, pointer(sums_arr, ir.Constant(i64, 0)), align=itemsize)
+        return context.get_dummy_value()
+
+    return sig, codegen

@@ -30,7 +30,7 @@ __all__ = ["conv2d", "conv2d_backward", "conv2d_parameter_count",
 
 _MAX_CHUNKS = 16                    # grad_weight partial sums kept per call
 _PARTIAL_BYTES = 32 << 20           # at most this much memory for them
-_CHUNK_WORK = 1 << 22               # multiply-adds per chunk, at least (up to 2 chunks)
+_CHUNK_WORK = 1 << 20               # multiply-adds per chunk, at least (up to 2 chunks)
 _PARALLEL_MIN_WORK = 1 << 18        # multiply-adds below which threads don't pay
 
 
@@ -325,7 +325,7 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     pixel_lanes = 2 * cg < lanes            # channel lanes would stay mostly empty
     plane_padded = -(-plane // lanes) * lanes
     length = front + (plane_padded if pixel_lanes else plane)
-    grad_wide = np.zeros((n_samples, go.shape[1], length), dtype=dtype)
+    grad_wide = np.empty((n_samples, go.shape[1], length), dtype=dtype)
     regions, split_shape = _input_phases(x.shape, pads, geom[:2], (hq, wq))
     w_sorted = w.reshape(groups, -1, cg, phase.size)[..., order]
     if pixel_lanes:
