@@ -3,8 +3,7 @@
 - :func:`phases`: the zero-padded input split into its stride phases,
   ``out[py * sw + px] = padded[:, :, py::sh, px::sw]``, either channel-major
   (S, N, C, H_q, W_q), the forward's layout, or pixel-major (S, N, H_q * W_q,
-  C), the weight gradient's.  ``out`` arrives zeroed; only the input's own
-  pixels are written.
+  C), the weight gradient's.  Every element of ``out`` is written.
 - :func:`widen`: grad_output planes at row pitch ``pitch`` after ``front``
   zeros, (N, C_out, length), the input gradient's layout; every element of
   ``out`` is written.
@@ -20,33 +19,38 @@ from .._numba import jit
 
 @jit
 def _phase_row(x, out, task, top, left, sh, sw, hq, wq, pixel_major):
-    """Row r of phase s of sample n (task = (s * N + n) * hq + r)."""
+    """Row r of phase s of sample n (task = (s * N + n) * hq + r), padding
+    zeros included."""
     n_samples, n_channels, h, w = x.shape
     r = task % hq
     sn = task // hq
     s, n = sn // n_samples, sn % n_samples
     py, px = s // sw, s % sw
     y = r * sh + py - top
-    if y < 0 or y >= h:
-        return
-    q0 = max(0, -(-(left - px) // sw))
-    q1 = min(wq, -(-(left + w - px) // sw))
+    inside = 0 <= y < h
+    q0 = min(wq, max(0, -(-(left - px) // sw))) if inside else wq
+    q1 = max(q0, min(wq, -(-(left + w - px) // sw)))
     for c in range(n_channels):
-        src = x[n, c, y]
         if pixel_major:
             base = (sn * hq + r) * wq * n_channels + c
-            for q in range(q0, q1):
-                out[base + q * n_channels] = src[q * sw + px - left]
+            step = n_channels
         else:
             base = ((sn * n_channels + c) * hq + r) * wq
+            step = 1
+        for q in range(q0):
+            out[base + q * step] = 0
+        if inside:
+            src = x[n, c, y]
             for q in range(q0, q1):
-                out[base + q] = src[q * sw + px - left]
+                out[base + q * step] = src[q * sw + px - left]
+        for q in range(q1, wq):
+            out[base + q * step] = 0
 
 
 @jit(parallel=True)
 def phases(x, out, top, left, sh, sw, hq, wq, pixel_major):
     """Write the stride phases of ``x`` padded by ``top``/``left`` into the
-    zeroed flat ``out`` (layout chosen by ``pixel_major``)."""
+    flat ``out`` (layout chosen by ``pixel_major``)."""
     for task in prange(sh * sw * x.shape[0] * hq):
         _phase_row(x, out, np.int64(task), top, left, sh, sw, hq, wq, pixel_major)
 

@@ -94,7 +94,7 @@ def _phases(x, pads, stride, parallel, pixel_major=False):
     sh, sw = stride
     n, c, h, w = x.shape
     hq, wq = -(-(h + top + bottom) // sh), -(-(w + left + right) // sw)
-    out = np.zeros((sh * sw, n, hq * wq, c) if pixel_major
+    out = np.empty((sh * sw, n, hq * wq, c) if pixel_major
                    else (sh * sw, n, c, hq, wq), dtype=x.dtype)
     kernel = _layout.phases if parallel else _layout.phases_serial
     kernel(x, out.reshape(-1), top, left, sh, sw, hq, wq, pixel_major)
