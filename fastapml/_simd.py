@@ -23,6 +23,14 @@ TILE_BYTES = MAX_VECTORS * VECTOR_BYTES
 PAD = 16        # rows padded to a multiple of this many elements suit both dtypes
 
 
+def vector_type(context, dtype):
+    """(element type, its size in bytes, the VECTOR_BYTES vector type) of a
+    numba float dtype, for an intrinsic's codegen."""
+    ftype = context.get_value_type(dtype)
+    itemsize = context.get_abi_sizeof(ftype)
+    return ftype, itemsize, ir.VectorType(ftype, VECTOR_BYTES // itemsize)
+
+
 def _splat(builder, value, vector_type):
     """Broadcast a scalar to every lane."""
     lanes = vector_type.count
@@ -350,9 +358,7 @@ def distance_tile(typingctx, X, Xt, rows, col0, kind, finish, width, n_rows,
 
     def codegen(context, builder, signature, args):
         tys = signature.args
-        ftype = context.get_value_type(tys[0].dtype)
-        itemsize = context.get_abi_sizeof(ftype)
-        vtype = ir.VectorType(ftype, VECTOR_BYTES // itemsize)
+        ftype, itemsize, vtype = vector_type(context, tys[0].dtype)
         lanes = vtype.count
         i64 = ir.IntType(64)
         x_arr, t_arr, r_arr = (context.make_array(tys[i])(context, builder,

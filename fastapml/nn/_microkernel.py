@@ -35,7 +35,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from .._simd import VECTOR_BYTES, _splat, _switch
+from .._simd import _splat, _switch, vector_type
 
 # The tile shapes: nv vectors of lanes (a compile-time constant of each
 # call site) and any rb from 1 to MAX_ROWS[nv] (chosen at run time); rb * nv
@@ -46,6 +46,22 @@ MAX_ROWS = {1: 16, 2: 14}
 def _is_array(ty, dtypes):
     return (isinstance(ty, types.Array) and ty.ndim == 1 and ty.layout == "C"
             and ty.dtype in dtypes)
+
+
+def _setup(context, builder, dtype):
+    """What both intrinsics' codegen starts from: (element type, its size,
+    vector type, lanes, mask type, masked load, masked store)."""
+    ftype, itemsize, vtype = vector_type(context, dtype)
+    lanes = vtype.count
+    mtype = ir.VectorType(ir.IntType(1), lanes)
+    i32 = ir.IntType(32)
+    suffix = f"v{lanes}f{8 * itemsize}.p0"
+    load = cgutils.get_or_insert_function(builder.module, ir.FunctionType(
+        vtype, [vtype.as_pointer(), i32, mtype, vtype]), f"llvm.masked.load.{suffix}")
+    store = cgutils.get_or_insert_function(builder.module, ir.FunctionType(
+        ir.VoidType(), [vtype, vtype.as_pointer(), i32, mtype]),
+        f"llvm.masked.store.{suffix}")
+    return ftype, itemsize, vtype, lanes, mtype, load, store
 
 
 def _interleave(builder, a, b, high):
@@ -109,12 +125,9 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
 
     def codegen(context, builder, signature, args):
         tys = signature.args
-        ftype = context.get_value_type(tys[0].dtype)
-        itemsize = context.get_abi_sizeof(ftype)
-        vtype = ir.VectorType(ftype, VECTOR_BYTES // itemsize)
-        lanes = vtype.count
+        ftype, itemsize, vtype, lanes, mtype, _, masked_store = _setup(
+            context, builder, tys[0].dtype)
         i64, i32 = ir.IntType(64), ir.IntType(32)
-        mtype = ir.VectorType(ir.IntType(1), lanes)
         a_arr, taps_arr, b_arr, init_arr, c_arr = (
             context.make_array(tys[i])(context, builder, args[i])
             for i in (0, 3, 7, 11, 13))
@@ -124,13 +137,9 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
          init0_v, c0_v, c_row_v, c_lane_v, n_lanes_v, rb_v) = (
             context.cast(builder, args[i], tys[i], types.int64)
             for i in (1, 2, 4, 5, 6, 8, 9, 12, 14, 15, 16, 17, 19))
-        suffix = f"v{lanes}f{8 * itemsize}"
         fma = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vtype, [vtype] * 3), f"llvm.fma.{suffix}")
-        masked_store = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [
-                vtype, vtype.as_pointer(), i32, mtype]),
-            f"llvm.masked.store.{suffix}.p0")
+            builder.module, ir.FunctionType(vtype, [vtype] * 3),
+            f"llvm.fma.v{lanes}f{8 * itemsize}")
         zero = ir.Constant(vtype, [ir.Constant(ftype, 0.0)] * lanes)
         lane_index = ir.Constant(ir.VectorType(i64, lanes), list(range(lanes)))
         out = builder.gep(c_arr.data, [c0_v])
@@ -239,24 +248,13 @@ def to_pixel_major(typingctx, src, s0, s_stride, n_rows, n_pixels, dst, d0,
 
     def codegen(context, builder, signature, args):
         tys = signature.args
-        ftype = context.get_value_type(tys[0].dtype)
-        itemsize = context.get_abi_sizeof(ftype)
-        vtype = ir.VectorType(ftype, VECTOR_BYTES // itemsize)
-        lanes = vtype.count
+        ftype, itemsize, vtype, lanes, mtype, masked_load, masked_store = _setup(
+            context, builder, tys[0].dtype)
         i64, i32 = ir.IntType(64), ir.IntType(32)
-        mtype = ir.VectorType(ir.IntType(1), lanes)
         src_arr, dst_arr, sums_arr = (context.make_array(tys[i])(context, builder, args[i])
                                       for i in (0, 5, 8))
         s0_v, s_stride_v, n_rows_v, n_pixels_v, d0_v, d_stride_v = (
             context.cast(builder, args[i], tys[i], types.int64) for i in (1, 2, 3, 4, 6, 7))
-        suffix = f"v{lanes}f{8 * itemsize}"
-        masked_load = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vtype, [vtype.as_pointer(), i32, mtype, vtype]),
-            f"llvm.masked.load.{suffix}.p0")
-        masked_store = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [
-                vtype, vtype.as_pointer(), i32, mtype]),
-            f"llvm.masked.store.{suffix}.p0")
         zero = ir.Constant(vtype, [ir.Constant(ftype, 0.0)] * lanes)
         no_lanes = ir.Constant(mtype, [0] * lanes)
         lane_index = ir.Constant(ir.VectorType(i64, lanes), list(range(lanes)))
