@@ -174,7 +174,8 @@ def test_bad_input():
         Linear(2, 2).backward(np.zeros((1, 2)))
 
 
-def test_trains_digits():
-    _, history = train_digits(epochs=3, random_state=0)
-    assert history["test_accuracy"][-1] >= 0.95
+def test_trains_digits_to_98_percent():
+    # the bar, with the defaults of `fastapml cnn train` (10 epochs, seed 0)
+    _, history = train_digits(epochs=10, random_state=0)
+    assert history["test_accuracy"][-1] >= 0.98
     assert history["loss"][-1] < history["loss"][0]
