@@ -24,7 +24,10 @@ blocked by the wrapper so that a tile's channel vector is contiguous:
 - grad_input: rows = columns of one row of one input phase plane, lanes =
   input channels, reduction over (output channel, the taps of that phase);
   grad_output is read from a zero-padded "wide" copy (rows at the phase
-  pitch, ``front`` zeros ahead) at ``front - tap offset + position``;
+  pitch, ``front`` zeros ahead) at ``front - tap offset + position``.  For
+  groups of few input channels (:func:`grad_input_pixels`) the lanes are
+  consecutive pixels of the flat phase plane and the rows successive
+  stretches of them, one channel at a time;
 - grad_weight: rows = input channels of a pixel-major copy of the phases,
   lanes = output channels, reduction over the wide output plane; each
   task copies the grad_output planes of its channel block into a pixel-major
@@ -32,9 +35,10 @@ blocked by the wrapper so that a tile's channel vector is contiguous:
 
 Threads split the work into tasks that write disjoint outputs: forward over
 (sample, group, channel block, block of output rows), grad_input over
-(phase, sample, group, channel block, block of phase rows), grad_weight over (fixed chunk of samples,
-group, channel block) into per-chunk float64 partial sums that the wrapper
-adds in chunk order.  The tasks are a function of the shapes only, so
+(phase, sample, group, channel block, block of phase rows) or (phase,
+sample, channel), grad_weight over (fixed chunk of samples, group, channel
+block) into per-chunk float64 partial sums that the wrapper adds in chunk
+order.  The tasks are a function of the shapes only, so
 results do not depend on the number of threads.  Each parallel driver has a
 serial twin for worker threads.
 """
@@ -42,10 +46,11 @@ import numpy as np
 from numba import prange
 
 from .._numba import jit
+from .._simd import VECTOR_BYTES
 from ._microkernel import MAX_ROWS, tile, to_pixel_major
 
 ROWS_PER_TASK = 8       # output (or phase-plane) rows per forward / grad_input task
-PIXEL_CHUNK = 1024       # output pixels per pass of the weight-gradient tiles
+PIXEL_CHUNK = 1024      # output pixels per pass of the weight-gradient tiles
 _MOST_1, _MOST_2 = MAX_ROWS[1], MAX_ROWS[2]
 
 
@@ -56,7 +61,7 @@ def _max_rows(nv):
 
 @jit
 def _lanes(arr):
-    return 64 // arr.itemsize
+    return VECTOR_BYTES // arr.itemsize
 
 
 @jit
@@ -264,8 +269,9 @@ def _weight_taps(pixels, taps, n, plane, n_channels, g, cg, size, wide, scratch,
     A tile's rows are input channels, or, with ``tap_run`` > 1 (one input
     channel, kernel rows whose taps are consecutive pixels), ``tap_run``
     consecutive taps.  The plane is taken PIXEL_CHUNK pixels at a time (that
-    much of ``wide`` stays in L1 while every tile passes over it); each
-    chunk's tile sums are added into the float64 ``sums``.  ``nv`` must be a
+    much of ``wide`` stays in cache while every tile passes over it; 1024
+    measured faster than 256, 512 or the whole plane); each chunk's tile
+    sums are added into the float64 ``sums``.  ``nv`` must be a
     literal."""
     width = nv * _lanes(wide)
     most = _max_rows(nv)

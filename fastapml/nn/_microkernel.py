@@ -18,13 +18,14 @@ transposed in registers (log2(LANES) rounds of a perfect shuffle) and each
 lane's rows go out in one masked store; otherwise lanes must be contiguous
 (``c_lane == 1``) and rows are stored as vectors.
 
-The convolution kernels map onto it three ways (see :mod:`._kernels`):
+The convolution kernels map onto it in these ways (see :mod:`._kernels`):
 forward (rows = output pixels, lanes = output channels, reduction over input
 channels x taps), grad_input (rows = input pixels, lanes = input channels,
 reduction over output channels x the taps of one stride phase, with negative
 tap offsets into a front-padded grad_output) and grad_weight (rows = input
 channels of a pixel-major input, lanes = output channels, reduction over
-output pixels).
+output pixels); and, for few input channels, grad_input with pixels in the
+lanes (the ``b_taps`` form of :func:`tile`).
 
 LLVM's loop vectorizer cannot produce this (it vectorizes the innermost loop
 only and keeps accumulators in memory across outer loops), hence an

@@ -9,6 +9,7 @@ import numbers
 import numpy as np
 
 from .._numba import n_threads, parallel_allowed
+from .._simd import VECTOR_BYTES
 from .._validation import (check_float_array, check_int_pair, check_scalar,
                            check_shape, float_dtype)
 from . import _kernels, _layout
@@ -30,7 +31,7 @@ __all__ = ["conv2d", "conv2d_backward", "conv2d_parameter_count",
 
 _MAX_CHUNKS = 16                    # grad_weight partial sums kept per call
 _PARTIAL_BYTES = 32 << 20           # at most this much memory for them
-_CHUNK_WORK = 1 << 20               # multiply-adds per chunk, at least (up to 2 chunks)
+_CHUNK_WORK = 1 << 20               # multiply-adds per chunk beyond the first two
 _PARALLEL_MIN_WORK = 1 << 18        # multiply-adds below which threads don't pay
 
 
@@ -141,7 +142,7 @@ def _interleave(split, stride, shape):
     sh, sw = stride
     if sh == sw == 1:
         return split[0]
-    n, c, h, w = shape
+    h, w = shape[2:]
     grad = np.empty(shape, dtype=split.dtype)
     for ry in range(min(sh, h)):
         for rx in range(min(sw, w)):
@@ -163,9 +164,9 @@ def _taps(weight_shape, geom, pitch):
 
 
 def _width(channels, dtype):
-    """Channels per register tile: one vector (64 bytes) when that holds
+    """Channels per register tile: one vector (VECTOR_BYTES) when that holds
     them, else two (see ``_microkernel.MAX_ROWS`` for the tile shapes)."""
-    lanes = 64 // np.dtype(dtype).itemsize
+    lanes = VECTOR_BYTES // np.dtype(dtype).itemsize
     return lanes * (1 if channels <= lanes else 2)
 
 
@@ -307,62 +308,75 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     pads, geom, (ho, wo) = _geometry(x.shape, w.shape, stride, padding, dilation, groups)
     go = check_shape(check_float_array(grad_output, "grad_output", 4, dtype=dtype),
                      "grad_output", (x.shape[0], w.shape[0], ho, wo))
-    n_samples, n_channels = x.shape[:2]
-    parallel = _use_parallel(n_samples * ho, go.size * w[0].size)
-    # grad_weight: pixel-major phases, float64 partials per chunk of samples
-    pixels, (hq, wq) = _phases(x, pads, geom[:2], parallel, pixel_major=True)
-    n_phases, plane = pixels.shape[0], hq * wq
-    phase, offset = _taps(w.shape, geom, wq)
-    bounds = _chunk_bounds(n_samples, 8 * w.size, go.size * w[0].size)
-    partials = np.zeros((bounds.shape[0] - 1,) + w.shape)
-    bias_partials = np.zeros((bounds.shape[0] - 1, w.shape[0]))
-    # grad_input: the taps sorted by phase, grad_output widened and front-padded
+    parallel = _use_parallel(x.shape[0] * ho, go.size * w[0].size)
+    pixels, phase_shape = _phases(x, pads, geom[:2], parallel, pixel_major=True)
+    phase, offset = _taps(w.shape, geom, phase_shape[1])
+    grad_input = _grad_input(go, x.shape, w, pads, geom, groups, phase_shape,
+                             phase, offset, parallel)
+    grad_weight, grad_bias = _grad_weight(go, pixels, w, geom, groups, phase_shape,
+                                          phase, offset, parallel)
+    return grad_input, grad_weight, grad_bias
+
+
+def _grad_input(go, shape, w, pads, geom, groups, phase_shape, phase, offset,
+                parallel):
+    """conv2d's input gradient: grad_output widened to the phase pitch after
+    ``front`` zeros (taps read it at front - offset), then one kernel per
+    stride phase's taps, with channel lanes or, for groups of few input
+    channels (channel lanes would stay mostly empty), pixel lanes."""
+    dtype = go.dtype
+    n_samples, n_channels = shape[:2]
+    hq, wq = phase_shape
+    plane, n_phases = hq * wq, geom[0] * geom[1]
     order = np.argsort(phase, kind="stable")
     starts = np.searchsorted(phase[order], np.arange(n_phases + 1)).astype(np.int64)
     front = int(offset.max())
-    lanes = 64 // dtype.itemsize
+    lanes = VECTOR_BYTES // dtype.itemsize
     cg = w.shape[1]
-    pixel_lanes = 2 * cg < lanes            # channel lanes would stay mostly empty
+    pixel_lanes = 2 * cg < lanes
     plane_padded = -(-plane // lanes) * lanes
     length = front + (plane_padded if pixel_lanes else plane)
     grad_wide = np.empty((n_samples, go.shape[1], length), dtype=dtype)
-    regions, split_shape = _input_phases(x.shape, pads, geom[:2], (hq, wq))
+    (_layout.widen if parallel else _layout.widen_serial)(go, grad_wide, front, wq)
+    regions, split_shape = _input_phases(shape, pads, geom[:2], phase_shape)
     w_sorted = w.reshape(groups, -1, cg, phase.size)[..., order]
     if pixel_lanes:
-        grad_planes = np.empty((n_phases, n_samples, n_channels, plane_padded),
-                               dtype=dtype)
-        args_input = (grad_wide.reshape(-1), np.arange(phase.size, dtype=np.int64) * cg,
-                      front - offset[order], starts,
-                      np.ascontiguousarray(w_sorted.transpose(0, 1, 3, 2)).reshape(-1),
-                      grad_planes, length, w.shape[0], groups)
-        input_kernels = (_kernels.grad_input_pixels, _kernels.grad_input_pixels_serial)
+        planes = np.empty((n_phases, n_samples, n_channels, plane_padded), dtype=dtype)
+        kernel = (_kernels.grad_input_pixels if parallel
+                  else _kernels.grad_input_pixels_serial)
+        kernel(grad_wide.reshape(-1), np.arange(phase.size, dtype=np.int64) * cg,
+               front - offset[order], starts,
+               np.ascontiguousarray(w_sorted.transpose(0, 1, 3, 2)).reshape(-1),
+               planes, length, w.shape[0], groups)
+        split = _split_from_planes(planes[..., :plane].reshape(
+            n_phases, n_samples, n_channels, hq, wq), regions, split_shape)
     else:
-        grad_split = np.empty(split_shape, dtype=dtype)
-        args_input = (grad_wide.reshape(-1), front - offset[order], starts, regions,
-                      _block_lanes(w_sorted, 2), grad_split, length, wq, hq)
-        input_kernels = (_kernels.grad_input, _kernels.grad_input_serial)
+        split = np.empty(split_shape, dtype=dtype)
+        kernel = _kernels.grad_input if parallel else _kernels.grad_input_serial
+        kernel(grad_wide.reshape(-1), front - offset[order], starts, regions,
+               _block_lanes(w_sorted, 2), split, length, wq, hq)
+    return _interleave(split, geom[:2], shape)
+
+
+def _grad_weight(go, pixels, w, geom, groups, phase_shape, phase, offset, parallel):
+    """conv2d's weight and bias gradients from the pixel-major phases, summed
+    in float64 per fixed chunk of samples, then over chunks in order."""
+    n_samples, n_channels = go.shape[0], pixels.shape[3]
+    plane = phase_shape[0] * phase_shape[1]
+    bounds = _chunk_bounds(n_samples, 8 * w.size, go.size * w[0].size)
+    partials = np.zeros((bounds.shape[0] - 1,) + w.shape)
+    bias_partials = np.zeros((bounds.shape[0] - 1, w.shape[0]))
+    width = _width(w.shape[0] // groups, go.dtype)
     # one input channel and unit steps across: a kernel row's taps are
     # consecutive pixels, so one weight-gradient tile can cover them all
-    width = _width(w.shape[0] // groups, dtype)
+    nv = width // (VECTOR_BYTES // go.dtype.itemsize)
     unit_across = geom[1] == geom[3] == 1 and n_channels == 1
-    tap_run = w.shape[3] if unit_across and w.shape[3] <= _MAX_ROWS[width // lanes] else 1
-    args_weight = (go, pixels.reshape(-1), phase * (n_samples * plane) + offset,
-                   bounds, partials, bias_partials, groups, width, wq, plane, tap_run)
-    if parallel:
-        _layout.widen(go, grad_wide, front, wq)
-        input_kernels[0](*args_input)
-        _kernels.grad_weight(*args_weight)
-    else:
-        _layout.widen_serial(go, grad_wide, front, wq)
-        input_kernels[1](*args_input)
-        _kernels.grad_weight_serial(*args_weight)
-    if pixel_lanes:
-        grad_split = _split_from_planes(grad_planes[..., :plane].reshape(
-            n_phases, n_samples, n_channels, hq, wq), regions, split_shape)
-    grad_input = _interleave(grad_split, geom[:2], x.shape)
-    grad_weight = partials.sum(axis=0).astype(dtype)
-    grad_bias = bias_partials.sum(axis=0).astype(dtype)
-    return grad_input, grad_weight, grad_bias
+    tap_run = w.shape[3] if unit_across and w.shape[3] <= _MAX_ROWS[nv] else 1
+    kernel = _kernels.grad_weight if parallel else _kernels.grad_weight_serial
+    kernel(go, pixels.reshape(-1), phase * (n_samples * plane) + offset, bounds,
+           partials, bias_partials, groups, width, phase_shape[1], plane, tap_run)
+    return (partials.sum(axis=0).astype(go.dtype),
+            bias_partials.sum(axis=0).astype(go.dtype))
 
 
 def conv_output_size(n, kernel, padding=0, stride=1, dilation=1, strict=False):

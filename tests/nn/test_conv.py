@@ -104,11 +104,13 @@ def test_gradients_match_finite_differences(wrt):
     assert check_grad(loss, grad, args[wrt]).error < 1e-8
 
 
-def _big_problem(dtype):
+def _big_problem(dtype, channels=16, groups=2):
+    """Big enough for the parallel drivers; 16 channels in 2 groups takes
+    the channel-lane kernels, 1 channel the pixel-lane and tap-run ones."""
     rng = np.random.default_rng(2)
-    x = rng.normal(size=(6, 16, 20, 20)).astype(dtype)
-    weight = rng.normal(size=(16, 8, 3, 3)).astype(dtype)
-    kwargs = dict(padding=1, groups=2)
+    x = rng.normal(size=(6, channels, 20, 20)).astype(dtype)
+    weight = rng.normal(size=(16, channels // groups, 3, 3)).astype(dtype)
+    kwargs = dict(padding=1, groups=groups)
     grad_out = rng.normal(size=(6, 16, 20, 20)).astype(dtype)
     return x, weight, grad_out, kwargs
 
@@ -117,9 +119,10 @@ def _results(x, weight, grad_out, kwargs):
     return (conv2d(x, weight, **kwargs),) + conv2d_backward(grad_out, x, weight, **kwargs)
 
 
+@pytest.mark.parametrize("channels, groups", [(16, 2), (1, 1)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_thread_count_does_not_change_results(dtype):
-    problem = _big_problem(dtype)
+def test_thread_count_does_not_change_results(dtype, channels, groups):
+    problem = _big_problem(dtype, channels, groups)
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
@@ -132,8 +135,9 @@ def test_thread_count_does_not_change_results(dtype):
         np.testing.assert_array_equal(a, b)
 
 
-def test_worker_threads_use_serial_twins(run_in_threads):
-    problem = _big_problem(np.float32)
+@pytest.mark.parametrize("channels, groups", [(16, 2), (1, 1)])
+def test_worker_threads_use_serial_twins(run_in_threads, channels, groups):
+    problem = _big_problem(np.float32, channels, groups)
     main = _results(*problem)
     for result in run_in_threads(lambda: _results(*problem)):
         for a, b in zip(main, result):
