@@ -1,0 +1,208 @@
+"""Numba kernels for patch-based denoising (every loop of fastapml.denoise).
+
+A patch grid is two arrays of top-left corners, ``rows`` and ``cols``; patch
+``i`` sits at ``(rows[i // len(cols)], cols[i % len(cols)])`` and is stored
+as one row of ``p * p`` pixels in raster order.  The wrappers stream the
+grid in chunks of patches: extract a chunk (``extract``), project it on every
+component's leading eigenvectors with one BLAS matrix product, then
+``patch_step`` turns the projections into patch estimates,
+and ``accumulate`` adds them back into the image.
+
+The Gaussian-mixture prior enters as flat arrays (K components, R kept
+eigenvectors in all, component k owning columns ``offsets[k]:offsets[k+1]``):
+
+- ``proj``: (n, R + K) projections, ``y . u_j`` for the kept eigenvectors
+  then ``y . mu_k``;
+- ``ut``: (R, d) the kept eigenvectors as rows; ``means``: (K, d);
+- ``shift``: (R,) ``mu_k . u_j``, so ``(y - mu_k) . u_j = proj - shift``;
+- ``quad``: (R,) ``1/(lambda_j + s^2) - 1/(tau_k + s^2)``, where tau_k is
+  the mean of the component's dropped (flat-tail) eigenvalues;
+- ``gain``: (R,) ``lambda_j/(lambda_j + s^2) - tau_k/(tau_k + s^2)``;
+- per component: ``tail_quad = 1/(tau_k + s^2)``,
+  ``tail_gain = tau_k/(tau_k + s^2)``, ``const`` (log weight minus half the
+  log-determinant) and ``mean_sq = |mu_k|^2``.
+
+With these, component k's log-density of a patch y under N(mu_k, C_k + s^2 I)
+is ``const_k - (sum_j quad_j (proj_j - shift_j)^2 + tail_quad_k |y - mu_k|^2)/2``
+and its Wiener estimate is
+``mu_k + tail_gain_k (y - mu_k) + sum_j gain_j (proj_j - shift_j) u_j``.
+Patches are independent, so the parallel loops give the same result with any
+number of threads.
+"""
+import numpy as np
+from numba import prange
+
+from .._numba import jit
+
+
+@jit
+def extract(image, rows, cols, p, first, out, dc, remove_mean):
+    """Patches ``first .. first + len(out)`` of the grid into ``out`` (n, p*p).
+
+    With ``remove_mean`` each patch's mean is subtracted and kept in ``dc``.
+    """
+    n_cols = cols.shape[0]
+    for i in range(out.shape[0]):
+        r0 = rows[(first + i) // n_cols]
+        c0 = cols[(first + i) % n_cols]
+        total = 0.0
+        for a in range(p):
+            for b in range(p):
+                v = image[r0 + a, c0 + b]
+                out[i, a * p + b] = v
+                total += v
+        if remove_mean:
+            mean = total / (p * p)
+            dc[i] = mean
+            for j in range(p * p):
+                out[i, j] -= mean
+
+
+@jit
+def accumulate(acc, rows, cols, p, first, patches):
+    """``acc += sum_i P_i^T patches[i]`` over patches ``first ..`` of the
+    grid: the adjoint of ``extract`` (serial: patches overlap)."""
+    n_cols = cols.shape[0]
+    for i in range(patches.shape[0]):
+        r0 = rows[(first + i) // n_cols]
+        c0 = cols[(first + i) % n_cols]
+        for a in range(p):
+            for b in range(p):
+                acc[r0 + a, c0 + b] += patches[i, a * p + b]
+
+
+@jit
+def _log_densities(proj, y_sq, i, offsets, shift, quad, tail_quad, const,
+                   mean_sq, scores):
+    """scores[k] = log(pi_k N(y_i; mu_k, C_k + s^2 I)) for every component;
+    returns the best component."""
+    n_kept = shift.shape[0]
+    best = 0
+    for k in range(const.shape[0]):
+        dist = y_sq - 2.0 * proj[i, n_kept + k] + mean_sq[k]
+        acc = tail_quad[k] * dist
+        for j in range(offsets[k], offsets[k + 1]):
+            v = proj[i, j] - shift[j]
+            acc += quad[j] * v * v
+        scores[k] = const[k] - 0.5 * acc
+        if scores[k] > scores[best]:
+            best = k
+    return best
+
+
+@jit
+def _add_estimate(proj, patches, i, k, weight, offsets, shift, gain,
+                  tail_gain, ut, means, out):
+    """out[i] += weight * (Wiener estimate of patch i under component k)."""
+    g = tail_gain[k]
+    for d in range(out.shape[1]):
+        out[i, d] += weight * (means[k, d] + g * (patches[i, d] - means[k, d]))
+    for j in range(offsets[k], offsets[k + 1]):
+        h = weight * gain[j] * (proj[i, j] - shift[j])
+        for d in range(out.shape[1]):
+            out[i, d] += h * ut[j, d]
+
+
+@jit
+def _squared_norm(patches, i):
+    total = 0.0
+    for d in range(patches.shape[1]):
+        total += patches[i, d] * patches[i, d]
+    return total
+
+
+@jit
+def _chunk_estimates(proj, patches, dc, offsets, shift, quad, gain,
+                     tail_quad, tail_gain, const, mean_sq, ut, means, cutoff,
+                     scores, out, labels):
+    """Estimates of one chunk of patches (see :func:`estimate_patches`)."""
+    n_components = const.shape[0]
+    for i in range(out.shape[0]):
+        best = _log_densities(proj, _squared_norm(patches, i), i, offsets,
+                              shift, quad, tail_quad, const, mean_sq, scores)
+        labels[i] = best
+        for d in range(out.shape[1]):
+            out[i, d] = dc[i]
+        if cutoff > 1.0:
+            _add_estimate(proj, patches, i, best, 1.0, offsets, shift, gain,
+                          tail_gain, ut, means, out)
+            continue
+        top = scores[best]
+        total = 0.0
+        for k in range(n_components):
+            scores[k] = np.exp(scores[k] - top)
+            total += scores[k]
+        for k in range(n_components):
+            if scores[k] >= cutoff:
+                _add_estimate(proj, patches, i, k, scores[k] / total, offsets,
+                              shift, gain, tail_gain, ut, means, out)
+
+
+@jit
+def _task_estimates(image, rows, cols, p, project, offsets, shift, quad, gain,
+                    tail_quad, tail_gain, const, mean_sq, ut, means, cutoff,
+                    chunk, task, n_tasks, out, labels):
+    """Chunks ``task, task + n_tasks, ...`` of the grid's patches."""
+    n = out.shape[0]
+    patches = np.empty((chunk, p * p), dtype=out.dtype)
+    dc = np.empty(chunk, dtype=out.dtype)
+    proj = np.empty((chunk, project.shape[1]), dtype=out.dtype)
+    scores = np.empty(const.shape[0], dtype=np.float64)
+    for first in range(task * chunk, n, n_tasks * chunk):
+        size = min(chunk, n - first)
+        if size < chunk:         # the last chunk: np.dot wants whole arrays
+            patches = patches[:size]
+            proj = proj[:size]
+        extract(image, rows, cols, p, first, patches, dc, True)
+        np.dot(patches, project, proj)
+        _chunk_estimates(proj, patches, dc, offsets, shift, quad, gain,
+                         tail_quad, tail_gain, const, mean_sq, ut, means,
+                         cutoff, scores, out[first:first + size],
+                         labels[first:first + size])
+
+
+@jit(parallel=True)
+def estimate_patches(image, rows, cols, p, project, offsets, shift, quad,
+                     gain, tail_quad, tail_gain, const, mean_sq, ut, means,
+                     cutoff, chunk, n_tasks, out, labels):
+    """Every grid patch's estimate under the mixture, plus the patch's mean,
+    into ``out``; its most likely component into ``labels``.
+
+    Per chunk of ``chunk`` patches: extract them with their means removed,
+    project them with one matrix product (``np.dot``, BLAS; the caller
+    keeps BLAS to one thread per call), then per patch the estimate:
+
+    - ``cutoff > 1``, EPLL's step: the Wiener estimate under the most likely
+      component;
+    - otherwise the posterior mean under the whole mixture, the Wiener
+      estimates weighted by the components' posterior probabilities,
+      skipping those below ``cutoff`` times the largest (their share is
+      below rounding).
+
+    In parallel over ``n_tasks`` interleaved sets of chunks; every patch is
+    computed the same way whatever the number of threads.
+    """
+    for t in prange(n_tasks):
+        _task_estimates(image, rows, cols, p, project, offsets, shift, quad,
+                        gain, tail_quad, tail_gain, const, mean_sq, ut, means,
+                        cutoff, chunk, np.int64(t), n_tasks, out, labels)
+
+
+@jit
+def estimate_patches_serial(image, rows, cols, p, project, offsets, shift,
+                            quad, gain, tail_quad, tail_gain, const, mean_sq,
+                            ut, means, cutoff, chunk, n_tasks, out, labels):
+    """Serial twin of :func:`estimate_patches` (for worker threads)."""
+    _task_estimates(image, rows, cols, p, project, offsets, shift, quad, gain,
+                    tail_quad, tail_gain, const, mean_sq, ut, means, cutoff,
+                    chunk, 0, 1, out, labels)
+
+
+@jit
+def counts(shape, rows, cols, p):
+    """How many grid patches cover each pixel: ``sum_i P_i^T P_i``."""
+    out = np.zeros(shape, dtype=np.float64)
+    for r0 in rows:
+        for c0 in cols:
+            out[r0:r0 + p, c0:c0 + p] += 1.0
+    return out
