@@ -19,6 +19,7 @@ def patch_grid(shape, patch_size, stride=1):
         Image height and width.
     patch_size : int
     stride : int
+        At most ``patch_size``.
 
     Returns
     -------
@@ -34,6 +35,9 @@ def patch_grid(shape, patch_size, stride=1):
     """
     p = check_scalar(patch_size, "patch_size", numbers.Integral, low=1)
     s = check_scalar(stride, "stride", numbers.Integral, low=1)
+    if s > p:
+        raise ValueError(f"stride must be <= patch_size ({p}) so that every "
+                         f"pixel is covered, got {s}")
     axes = []
     for name, n in zip(("height", "width"), shape):
         if n < p:

@@ -131,7 +131,8 @@ class PatchPrior:
         centre = np.eye(d) - 1.0 / d            # removes a patch's mean
         self.weights_ = weights / weights.sum()
         self.means_ = means @ centre
-        self.covariances_ = centre @ covariances @ centre
+        covariances = centre @ covariances @ centre
+        self.covariances_ = 0.5 * (covariances + covariances.transpose(0, 2, 1))
         self.patch_size_ = int(round(np.sqrt(d)))
         self._spectrum = None
 
@@ -170,12 +171,11 @@ class PatchPrior:
         patches drawn from ``images`` as in :meth:`fit`."""
         self._check_fitted()
         X = sample_patches(images, self.patch_size_, max_patches, random_state)
-        X = (X - X.mean(axis=1, keepdims=True)) @ _ac_basis(X.shape[1])
+        X = X - X.mean(axis=1, keepdims=True)
         values, vectors = self.spectrum()
-        basis = _ac_basis(X.shape[1])
         logs = []
         for k in range(self.n_components):
-            z = (X - self.means_[k] @ basis) @ (basis.T @ vectors[k])
+            z = (X - self.means_[k]) @ vectors[k]      # zero-mean coordinates
             lam = np.maximum(values[k], 1e-300)
             logs.append(np.log(self.weights_[k])
                         - 0.5 * (z * z / lam).sum(axis=1)
@@ -222,13 +222,13 @@ class PatchPrior:
         if covariances.shape != (k, d, d):
             raise ValueError(f"covariances must have shape {(k, d, d)}, got "
                              f"{covariances.shape}")
+        # tolerances at float32 rounding: priors may be stored in float32
         scale = max(np.abs(covariances).max(), 1e-300)
-        if np.abs(covariances - covariances.transpose(0, 2, 1)).max() > 1e-8 * scale:
+        if np.abs(covariances - covariances.transpose(0, 2, 1)).max() > 1e-6 * scale:
             raise ValueError("covariances must be symmetric")
-        if (np.linalg.eigvalsh(covariances).min(axis=1) < -1e-8 * scale).any():
+        if (np.linalg.eigvalsh(covariances).min(axis=1) < -1e-6 * scale).any():
             raise ValueError("covariances must be positive semi-definite")
-        return weights, means, 0.5 * (covariances
-                                      + covariances.transpose(0, 2, 1))
+        return weights, means, covariances
 
 
 def sample_patches(images, patch_size, max_patches, random_state=0):

@@ -13,7 +13,9 @@ from .prior import PatchPrior, default_prior
 METHODS = ("epll", "mmse", "gaussian")
 EPLL_BETAS = (1.0, 4.0, 8.0, 16.0, 32.0)     # times 1/sigma^2
 CHUNK = 256                # patches per BLAS product (its output stays in L2)
-SOFT_CUTOFF = 1e-9         # mmse skips components this much less likely
+# mmse skips components this much less likely than the best: a share below
+# the image dtype's rounding
+SOFT_CUTOFF = {np.dtype(np.float32): 2 ** -27, np.dtype(np.float64): 2 ** -56}
 # an orthonormal colour transform (luminance and two opponent channels):
 # white noise stays white with the same sigma in each channel
 OPPONENT = np.array([[1, 1, 1], [1, 0, -1], [1, -2, 1]], dtype=np.float64) \
@@ -98,7 +100,7 @@ def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0):
               else _kernels.estimate_patches_serial)
     out = np.empty((n, p * p), dtype=image.dtype)
     labels = np.empty(n, dtype=np.int64)
-    cutoff = SOFT_CUTOFF if soft else 2.0
+    cutoff = SOFT_CUTOFF[image.dtype] if soft else 2.0
     # each kernel thread makes its own BLAS calls: BLAS's own threads
     # would only compete with them for the cores
     with threadpool_limits(1, user_api="blas"):
