@@ -1,7 +1,7 @@
 """Files written whole or not at all."""
 import contextlib
 import os
-import tempfile
+import uuid
 import zipfile
 import zlib
 
@@ -17,9 +17,10 @@ def replaced_atomically(path, suffix=""):
     absent.
     """
     path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
-                               prefix=".tmp-", suffix=suffix)
-    os.close(fd)
+    tmp = os.path.join(os.path.dirname(os.path.abspath(path)),
+                       f".tmp-{uuid.uuid4().hex}{suffix}")
+    # created like any new file (0666 less the umask), unlike mkstemp's 0600
+    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     try:
         yield tmp
         with open(tmp, "rb+") as f:

@@ -783,8 +783,8 @@ def _demo_lagrange():
 # ----------------------------------------------------------------------
 # denoise
 # ----------------------------------------------------------------------
-_DEMO_IMAGE = "demo_image.npz"      # in fastapml/data/, scripts/make_demo_image.py
-_CAPTION = 20                       # pixels of caption strip under each panel
+_DEMO_IMAGE = "demo_image.npz"  # fastapml/data/, scripts/make_demo_image.py
+_CAPTION = 20                   # pixels of caption strip under each panel
 
 
 def _demo_image():
@@ -867,7 +867,7 @@ def _denoise_timed(noisy, sigma, method, prior, stride):
 
 
 def _side_by_side(panels, captions):
-    """Equal-size grayscale panels in a row, each captioned in a strip below."""
+    """Equal-size grayscale panels in a row, a caption strip below each."""
     from PIL import Image, ImageDraw
     h, w = panels[0].shape
     canvas = Image.new("L", (w * len(panels), h + _CAPTION), 255)
@@ -922,12 +922,13 @@ def cmd_denoise(args):
           f"{sigma:g}, stride {args.stride}", file=sys.stderr, flush=True)
     out, seconds, warm_s = _denoise_timed(noisy, sigma, args.method, prior,
                                           args.stride)
-    print(f"time: {seconds:.2f} s (and {warm_s:.2f} s before it to compile or "
-          "load the kernels)")
+    print(f"time: {seconds:.2f} s (plus {warm_s:.2f} s first call: compile or "
+          "cache load)")
     if args.demo or args.reference:
         before, after = psnr(clean, noisy, 255), psnr(clean, out, 255)
-        print(f"PSNR against the {'clean image' if args.demo else args.reference}"
-              f": input {before:.2f} dB, output {after:.2f} dB")
+        against = "the clean image" if args.demo else args.reference
+        print(f"PSNR against {against}: input {before:.2f} dB, output "
+              f"{after:.2f} dB")
     if args.demo and args.output:
         _save_image(args.output, _side_by_side(
             [noisy, out, clean], [f"noisy {before:.2f} dB",
@@ -1163,7 +1164,7 @@ def build_parser():
                     "modes are refused.  With --demo: the embedded astronaut "
                     "crop plus noise, shown noisy | denoised | clean.")
     den.add_argument("input", nargs="?", help="noisy image (PNG, TIFF, ...)")
-    den.add_argument("-o", "--output",
+    den.add_argument("-o", "--output", metavar="FILE",
                      help="denoised image, format from the extension; with "
                           "--demo the side-by-side picture (optional)")
     den.add_argument("--sigma", type=float,
@@ -1171,7 +1172,7 @@ def build_parser():
                           "(required; 25 with --demo)")
     den.add_argument("--method", choices=("epll", "mmse", "gaussian"),
                      default="epll", help="default epll (best, slowest)")
-    den.add_argument("--stride", type=int, default=1,
+    den.add_argument("--stride", type=int, default=1, metavar="N",
                      help="use every N-th patch in each direction: 2 is "
                           "about 3.5x faster, a little worse (default 1)")
     den.add_argument("--prior", metavar="FILE",
@@ -1182,7 +1183,7 @@ def build_parser():
                           "output against it")
     den.add_argument("--demo", action="store_true",
                      help="denoise the embedded demo image (no input)")
-    den.add_argument("--seed", type=int, default=0,
+    den.add_argument("--seed", type=int, default=0, metavar="N",
                      help="noise seed for --demo (default 0)")
     den.set_defaults(func=cmd_denoise)
     return parser

@@ -7,8 +7,10 @@ fitted by fastapml's own EM on patches drawn from the images below: the
 natural photographs and textures that ship with scikit-image and
 scikit-learn, converted to grayscale.  Never trained on the evaluation set of
 ``bench/compare_denoise.py`` — scikit-image's camera, astronaut, coffee and
-chelsea (``skimage.data.cat`` is chelsea too) — so the prior is judged on
-images it has never seen.  Needs scikit-image (``pip install scikit-image``).
+chelsea (``skimage.data.cat`` is chelsea too; PyWavelets' camera is
+scikit-image's) — so the prior is judged on images it has never seen.  Needs
+scikit-image, PyWavelets and matplotlib (``pip install scikit-image
+PyWavelets matplotlib``).
 """
 import argparse
 import time
@@ -20,8 +22,9 @@ from fastapml.denoise import PatchPrior
 EVALUATION = {"camera", "astronaut", "coffee", "chelsea", "cat"}
 SKIMAGE = ["rocket", "stereo_motorcycle", "coins", "clock", "moon", "brick",
            "grass", "gravel", "immunohistochemistry"]
-SKLEARN = ["china.jpg", "flower.jpg"]
-assert not EVALUATION & set(SKIMAGE)
+PYWAVELETS = ["aero", "ascent"]                 # pywt.data
+MATPLOTLIB = ["grace_hopper.jpg"]               # matplotlib's sample_data
+assert not EVALUATION & set(SKIMAGE + PYWAVELETS)
 
 
 def _gray(image):
@@ -44,18 +47,25 @@ def training_images():
                     (name + "_right", _gray(image[1]))]
         else:
             out.append((name, _gray(image)))
-    sample = load_sample_images()
+    sample = load_sample_images()                # china.jpg, flower.jpg
     out += [(name, _gray(image)) for name, image in zip(
         [f.rsplit("/", 1)[-1] for f in sample.filenames], sample.images)]
+    import pywt.data
+    out += [(name, _gray(getattr(pywt.data, name)())) for name in PYWAVELETS]
+    import matplotlib.cbook
+    import matplotlib.image
+    for name in MATPLOTLIB:
+        with matplotlib.cbook.get_sample_data(name) as f:
+            out.append((name, _gray(matplotlib.image.imread(f, format="jpg"))))
     return out
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-o", "--output", default="fastapml/data/denoise_prior.npz")
-    parser.add_argument("--components", type=int, default=64)
-    parser.add_argument("--patches", type=int, default=200_000)
-    parser.add_argument("--max-iter", type=int, default=40)
+    parser.add_argument("--components", type=int, default=100)
+    parser.add_argument("--patches", type=int, default=400_000)
+    parser.add_argument("--max-iter", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     images = training_images()

@@ -13,7 +13,8 @@ eigenvectors in all, component k owning columns ``offsets[k]:offsets[k+1]``):
 
 - ``proj``: (n, R + K) projections, ``y . u_j`` for the kept eigenvectors
   then ``y . mu_k``;
-- ``ut``: (R, d) the kept eigenvectors as rows; ``means``: (K, d);
+- ``ut``: (R + K, d) the kept eigenvectors as rows, then K rows of zeros;
+  ``means``: (K, d);
 - ``shift``: (R,) ``mu_k . u_j``, so ``(y - mu_k) . u_j = proj - shift``;
 - ``quad``: (R,) ``1/(lambda_j + s^2) - 1/(tau_k + s^2)``, where tau_k is
   the mean of the component's dropped (flat-tail) eigenvalues;
@@ -91,16 +92,37 @@ def _log_densities(proj, y_sq, i, offsets, shift, quad, tail_quad, const,
 
 
 @jit
-def _add_estimate(proj, patches, i, k, weight, offsets, shift, gain,
-                  tail_gain, ut, means, out):
-    """out[i] += weight * (Wiener estimate of patch i under component k)."""
+def _add_estimate(proj, patches, i, k, offsets, shift, gain, tail_gain, ut,
+                  means, out):
+    """out[i] += the Wiener estimate of patch i under component k."""
     g = tail_gain[k]
     for d in range(out.shape[1]):
-        out[i, d] += weight * (means[k, d] + g * (patches[i, d] - means[k, d]))
+        out[i, d] += means[k, d] + g * (patches[i, d] - means[k, d])
     for j in range(offsets[k], offsets[k + 1]):
-        h = weight * gain[j] * (proj[i, j] - shift[j])
+        h = gain[j] * (proj[i, j] - shift[j])
         for d in range(out.shape[1]):
             out[i, d] += h * ut[j, d]
+
+
+@jit
+def _mix_estimate(proj, patches, i, scores, best, offsets, shift, gain,
+                  tail_gain, means, out):
+    """The posterior-weighted sum of the components' Wiener estimates of
+    patch i, but for its eigenvector terms, into out[i]; those terms'
+    coefficients replace the projections in proj[i] (weight times gain times
+    projection), for one matrix product per chunk to add them."""
+    top = scores[best]
+    total = 0.0
+    for k in range(scores.shape[0]):
+        scores[k] = np.exp(scores[k] - top)
+        total += scores[k]
+    for k in range(scores.shape[0]):
+        w = scores[k] / total
+        g = w * tail_gain[k]
+        for d in range(out.shape[1]):
+            out[i, d] += g * patches[i, d] + (w - g) * means[k, d]
+        for j in range(offsets[k], offsets[k + 1]):
+            proj[i, j] = w * gain[j] * (proj[i, j] - shift[j])
 
 
 @jit
@@ -113,58 +135,53 @@ def _squared_norm(patches, i):
 
 @jit
 def _chunk_estimates(proj, patches, dc, offsets, shift, quad, gain,
-                     tail_quad, tail_gain, const, mean_sq, ut, means, cutoff,
+                     tail_quad, tail_gain, const, mean_sq, ut, means, soft,
                      scores, out, labels):
     """Estimates of one chunk of patches (see :func:`estimate_patches`)."""
-    n_components = const.shape[0]
     for i in range(out.shape[0]):
         best = _log_densities(proj, _squared_norm(patches, i), i, offsets,
                               shift, quad, tail_quad, const, mean_sq, scores)
         labels[i] = best
         for d in range(out.shape[1]):
             out[i, d] = dc[i]
-        if cutoff > 1.0:
-            _add_estimate(proj, patches, i, best, 1.0, offsets, shift, gain,
+        if soft:
+            _mix_estimate(proj, patches, i, scores, best, offsets, shift,
+                          gain, tail_gain, means, out)
+        else:
+            _add_estimate(proj, patches, i, best, offsets, shift, gain,
                           tail_gain, ut, means, out)
-            continue
-        top = scores[best]
-        total = 0.0
-        for k in range(n_components):
-            scores[k] = np.exp(scores[k] - top)
-            total += scores[k]
-        for k in range(n_components):
-            if scores[k] >= cutoff:
-                _add_estimate(proj, patches, i, k, scores[k] / total, offsets,
-                              shift, gain, tail_gain, ut, means, out)
 
 
 @jit
 def _task_estimates(image, rows, cols, p, project, offsets, shift, quad, gain,
-                    tail_quad, tail_gain, const, mean_sq, ut, means, cutoff,
+                    tail_quad, tail_gain, const, mean_sq, ut, means, soft,
                     chunk, task, n_tasks, out, labels):
     """Chunks ``task, task + n_tasks, ...`` of the grid's patches."""
     n = out.shape[0]
     patches = np.empty((chunk, p * p), dtype=out.dtype)
     dc = np.empty(chunk, dtype=out.dtype)
     proj = np.empty((chunk, project.shape[1]), dtype=out.dtype)
+    mixed = np.empty((chunk, p * p), dtype=out.dtype)
     scores = np.empty(const.shape[0], dtype=np.float64)
     for first in range(task * chunk, n, n_tasks * chunk):
         size = min(chunk, n - first)
         if size < chunk:         # the last chunk: np.dot wants whole arrays
-            patches = patches[:size]
-            proj = proj[:size]
+            patches, proj, mixed = patches[:size], proj[:size], mixed[:size]
         extract(image, rows, cols, p, first, patches, dc, True)
         np.dot(patches, project, proj)
+        block = out[first:first + size]
         _chunk_estimates(proj, patches, dc, offsets, shift, quad, gain,
                          tail_quad, tail_gain, const, mean_sq, ut, means,
-                         cutoff, scores, out[first:first + size],
-                         labels[first:first + size])
+                         soft, scores, block, labels[first:first + size])
+        if soft:
+            np.dot(proj, ut, mixed)
+            block += mixed
 
 
 @jit(parallel=True)
 def estimate_patches(image, rows, cols, p, project, offsets, shift, quad,
                      gain, tail_quad, tail_gain, const, mean_sq, ut, means,
-                     cutoff, chunk, n_tasks, out, labels):
+                     soft, chunk, n_tasks, out, labels):
     """Every grid patch's estimate under the mixture, plus the patch's mean,
     into ``out``; its most likely component into ``labels``.
 
@@ -172,29 +189,29 @@ def estimate_patches(image, rows, cols, p, project, offsets, shift, quad,
     project them with one matrix product (``np.dot``, BLAS; the caller
     keeps BLAS to one thread per call), then per patch the estimate:
 
-    - ``cutoff > 1``, EPLL's step: the Wiener estimate under the most likely
-      component;
-    - otherwise the posterior mean under the whole mixture, the Wiener
-      estimates weighted by the components' posterior probabilities,
-      skipping those below ``cutoff`` times the largest (their share is
-      below rounding).
+    - EPLL's step: the Wiener estimate under the most likely component;
+    - ``soft``: the posterior mean under the whole mixture, the Wiener
+      estimates weighted by the components' posterior probabilities; their
+      eigenvector terms are summed by a second matrix product, with ``ut``.
 
-    In parallel over ``n_tasks`` interleaved sets of chunks; every patch is
-    computed the same way whatever the number of threads.
+    ``ut`` holds the kept eigenvectors as rows, then K rows of zeros (so the
+    product can take all of ``proj``).  In parallel over ``n_tasks``
+    interleaved sets of chunks; every patch is computed the same way
+    whatever the number of threads.
     """
     for t in prange(n_tasks):
         _task_estimates(image, rows, cols, p, project, offsets, shift, quad,
                         gain, tail_quad, tail_gain, const, mean_sq, ut, means,
-                        cutoff, chunk, np.int64(t), n_tasks, out, labels)
+                        soft, chunk, np.int64(t), n_tasks, out, labels)
 
 
 @jit
 def estimate_patches_serial(image, rows, cols, p, project, offsets, shift,
                             quad, gain, tail_quad, tail_gain, const, mean_sq,
-                            ut, means, cutoff, chunk, n_tasks, out, labels):
+                            ut, means, soft, chunk, n_tasks, out, labels):
     """Serial twin of :func:`estimate_patches` (for worker threads)."""
     _task_estimates(image, rows, cols, p, project, offsets, shift, quad, gain,
-                    tail_quad, tail_gain, const, mean_sq, ut, means, cutoff,
+                    tail_quad, tail_gain, const, mean_sq, ut, means, soft,
                     chunk, 0, 1, out, labels)
 
 

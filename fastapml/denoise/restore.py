@@ -13,9 +13,6 @@ from .prior import PatchPrior, default_prior
 METHODS = ("epll", "mmse", "gaussian")
 EPLL_BETAS = (1.0, 4.0, 8.0, 16.0, 32.0)     # times 1/sigma^2
 CHUNK = 256                # patches per BLAS product (its output stays in L2)
-# mmse skips components this much less likely than the best: a share below
-# the image dtype's rounding
-SOFT_CUTOFF = {np.dtype(np.float32): 2 ** -27, np.dtype(np.float64): 2 ** -56}
 # an orthonormal colour transform (luminance and two opponent channels):
 # white noise stays white with the same sigma in each channel
 OPPONENT = np.array([[1, 1, 1], [1, 0, -1], [1, -2, 1]], dtype=np.float64) \
@@ -64,7 +61,8 @@ class _Tables:
                 np.log(lam + s2).sum() + tail.size * np.log(tau + s2)))
             rows.append(vectors[k][:, :r].T)
         ut = np.concatenate(rows)
-        self.ut = np.ascontiguousarray(ut, dtype=dtype)
+        self.ut = np.ascontiguousarray(np.r_[ut, np.zeros_like(prior.means_)],
+                                       dtype=dtype)
         self.means = np.ascontiguousarray(prior.means_, dtype=dtype)
         # one product gives y . u_j for every kept u_j, then y . mu_k
         self.project = np.ascontiguousarray(np.r_[ut, prior.means_].T,
@@ -77,10 +75,6 @@ class _Tables:
         self.tail_gain = np.array(tail_gain)
         self.const = np.array(const)
         self.mean_sq = (prior.means_ ** 2).sum(axis=1)
-
-    @property
-    def n_kept(self):
-        return self.ut.shape[0]
 
     def args(self):
         return (self.offsets, self.shift, self.quad, self.gain, self.tail_quad,
@@ -100,11 +94,10 @@ def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0):
               else _kernels.estimate_patches_serial)
     out = np.empty((n, p * p), dtype=image.dtype)
     labels = np.empty(n, dtype=np.int64)
-    cutoff = SOFT_CUTOFF[image.dtype] if soft else 2.0
     # each kernel thread makes its own BLAS calls: BLAS's own threads
     # would only compete with them for the cores
     with threadpool_limits(1, user_api="blas"):
-        kernel(image, rows, cols, p, tables.project, *tables.args(), cutoff,
+        kernel(image, rows, cols, p, tables.project, *tables.args(), soft,
                min(CHUNK, n), n_threads() if parallel else 1, out, labels)
     acc = np.zeros(image.shape, dtype=np.float64)
     _kernels.accumulate(acc, rows, cols, p, 0, out)

@@ -1,0 +1,143 @@
+"""asv benchmarks for fastapml.denoise (run: asv run --python=same --quick).
+
+Images are synthetic, from NumPy and SciPy only (scikit-image need not be
+installed): a fixed-seed sum of Gaussian-blurred white-noise fields at four
+scales plus blurred-edged regions, scaled to [0.1, 0.9], cropped to the
+size, with white noise of sigma 25/255.  Every denoise uses the default
+prior; bench/compare_denoise.py runs scikit-image's test images against
+scikit-image's denoisers and BM3D.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import warnings
+
+import numpy as np
+from scipy.ndimage import gaussian_filter
+from sklearn.exceptions import ConvergenceWarning
+
+from fastapml.denoise import PatchPrior, default_prior, denoise, psnr
+
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
+warnings.filterwarnings("ignore", message=r"(?i).*did not converge")
+
+METHODS = ["epll", "mmse", "gaussian"]
+SIZES = [128, 256, 512]
+DTYPES = ["float32", "float64"]
+SIGMA = 25 / 255
+
+
+def _clean(size, seed=0):
+    """A (size, size) crop of a fixed 512 x 512 smooth-plus-texture image."""
+    rng = np.random.default_rng(seed)
+    n = max(512, size)
+    image = 0.3 * (gaussian_filter(rng.standard_normal((n, n)), 24) > 0)
+    image = gaussian_filter(image, 1.0)
+    for scale, amplitude in ((1, 0.03), (2, 0.06), (4, 0.12), (8, 0.25)):
+        field = gaussian_filter(rng.standard_normal((n, n)), scale)
+        image += amplitude * field / field.std()
+    image = image[:size, :size]
+    return 0.1 + 0.8 * (image - image.min()) / (image.max() - image.min())
+
+
+def _noisy(size, dtype, seed=0):
+    clean = _clean(size, seed)
+    noise = np.random.default_rng([seed, 1]).standard_normal(clean.shape)
+    return clean, (clean + SIGMA * noise).astype(dtype)
+
+
+class Denoise:
+    """denoise(noisy, 25/255, method) with the default prior, stride 1 and
+    rank_tol 0.05, on a size x size synthetic image."""
+    params = (METHODS, SIZES, DTYPES)
+    param_names = ["method", "size", "dtype"]
+    timeout = 600
+
+    def setup(self, method, size, dtype):
+        self.prior = default_prior()
+        self.noisy = _noisy(size, dtype)[1]
+        denoise(self.noisy[:32, :32], SIGMA, method, self.prior)   # compile
+
+    def time_denoise(self, method, size, dtype):
+        denoise(self.noisy, SIGMA, method, self.prior)
+
+
+class Quality:
+    """PSNR (dB) of each method on the 256 x 256 synthetic image, float32."""
+    params = METHODS
+    param_names = ["method"]
+    timeout = 300
+
+    def setup(self, method):
+        self.clean, self.noisy = _noisy(256, "float32")
+
+    def track_psnr(self, method):
+        return psnr(self.clean, denoise(self.noisy, SIGMA, method))
+
+    track_psnr.unit = "dB"
+
+
+class FitPrior:
+    """PatchPrior.fit: 20,000 8 x 8 patches of four 256 x 256 synthetic
+    images, 10 components, 5 EM iterations (tol=0), with GaussianMixture's
+    default k-means initialization, which takes most of the time."""
+    timeout = 300
+
+    def setup(self):
+        self.images = [_clean(256, seed) for seed in range(4)]
+        PatchPrior().fit(self.images, n_components=2, max_patches=500,
+                         max_iter=1)                               # compile
+
+    def time_fit(self):
+        PatchPrior().fit(self.images, patch_size=8, n_components=10,
+                         max_patches=20_000, random_state=0, max_iter=5, tol=0)
+
+
+_FIRST_CALL = """
+import time
+start = time.perf_counter()
+import numpy as np
+from fastapml.denoise import denoise
+y = np.random.default_rng(0).random((32, 32)).astype({dtype!r})
+for method in ("epll", "mmse", "gaussian"):
+    denoise(y, 0.1, method)
+print(time.perf_counter() - start)
+"""
+
+
+def _first_call_seconds(dtype, cache_dir=None):
+    env = dict(os.environ)
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    out = subprocess.run([sys.executable, "-c", _FIRST_CALL.format(dtype=dtype)],
+                         env=env, check=True, capture_output=True, text=True)
+    return float(out.stdout.split()[-1])
+
+
+class FirstCall:
+    """Import plus the first denoise with each method (default prior) on a
+    32 x 32 image in a fresh interpreter: 'cold' with an empty
+    NUMBA_CACHE_DIR, so numba compiles every kernel they reach; 'cached'
+    with the usual cache, filled by a previous run, so numba only loads
+    them."""
+    params = (DTYPES, ["cold", "cached"])
+    param_names = ["dtype", "cache"]
+    timeout = 600
+
+    def setup(self, dtype, cache):
+        if cache == "cached":
+            _first_call_seconds(dtype)
+
+    def track_first_call(self, dtype, cache):
+        if cache == "cached":
+            return _first_call_seconds(dtype)
+        with tempfile.TemporaryDirectory() as cache_dir:
+            return _first_call_seconds(dtype, cache_dir)
+
+    track_first_call.unit = "seconds"
+
+
+def timeraw_import_denoise():
+    """Import time of fastapml.denoise in a fresh interpreter."""
+    return "import fastapml.denoise"
