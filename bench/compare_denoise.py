@@ -54,8 +54,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import (fixed_mmap_threshold, fmt_time, machine,  # noqa: E402
-                      measure, parser, row, table)
+from _compare import fmt_time, machine, measure, parser, row, table  # noqa: E402
 
 from skimage import color, data, restoration, transform  # noqa: E402
 
@@ -137,7 +136,7 @@ def options(argv):
                    default=[list(PEERS)])
     p.add_argument("--dtype", nargs="+", type=names(DTYPES),
                    default=[["float32"]], help="fastapml input dtypes")
-    p.add_argument("--stride", type=int, default=1)
+    p.add_argument("--stride", type=int, help="default: denoise()'s")
     p.add_argument("--rank-tol", type=float, default=0.05)
     p.add_argument("--sigma", type=float, default=25.0, help="on 0-255")
     p.add_argument("--size", type=int, default=512)
@@ -208,7 +207,7 @@ def compare(args, prior):
     base_label = runs[0][0]
     print(f"compare_denoise ({len(args.only)} images, {args.size}x{args.size}, "
           f"sigma {255 * args.sigma:g}/255, seed {args.seed}) on {machine()}")
-    print(f"fastapml: default prior, stride {args.stride}, rank_tol "
+    print(f"fastapml: default prior, stride {args.stride or 'default'}, rank_tol "
           f"{args.rank_tol}" + (f"; TV weight {weight:g}" if weight else ""))
     print(f"ratio = steady time / {base_label} steady time\n")
     print(table(rows, ["image", "method", "dtype", "PSNR", "first call",
@@ -254,7 +253,6 @@ def compare(args, prior):
 
 def main(argv=None):
     args = options(argv)
-    fixed_mmap_threshold()
     prior = default_prior()
     if args.sweep:
         sweep(args, prior)

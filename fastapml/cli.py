@@ -898,7 +898,7 @@ def cmd_denoise(args):
     if not (np.isfinite(sigma) and sigma > 0):
         raise ValueError(f"--sigma must be a positive number (on the 0-255 "
                          f"scale), got {sigma:g}")
-    if args.stride < 1:
+    if args.stride is not None and args.stride < 1:
         raise ValueError(f"--stride must be >= 1, got {args.stride}")
     if args.output:
         _check_image_path(args.output)
@@ -919,7 +919,7 @@ def cmd_denoise(args):
     size = "x".join(map(str, noisy.shape[1::-1]))
     mode = "RGB" if noisy.ndim == 3 else "L"
     print(f"denoising {name} ({size} {mode}) with {args.method}, sigma "
-          f"{sigma:g}, stride {args.stride}", file=sys.stderr, flush=True)
+          f"{sigma:g}", file=sys.stderr, flush=True)
     out, seconds, warm_s = _denoise_timed(noisy, sigma, args.method, prior,
                                           args.stride)
     print(f"time: {seconds:.2f} s (plus {warm_s:.2f} s first call: compile or "
@@ -951,7 +951,7 @@ def _demo_denoise(seed):
     print(f"\nPatch-prior denoising (fastapml.denoise, mmse) of a 128x128 "
           f"crop of the astronaut photo, Gaussian noise sigma 25 (0-255), "
           f"{prior.n_components}-component {p}x{p}-patch default prior")
-    out, seconds, warm_s = _denoise_timed(noisy, 25, "mmse", prior, 1)
+    out, seconds, warm_s = _denoise_timed(noisy, 25, "mmse", prior, None)
     print(f"  PSNR noisy {psnr(clean, noisy, 255):.2f} dB, denoised "
           f"{psnr(clean, out, 255):.2f} dB in {1e3 * seconds:.0f} ms (first "
           f"call {warm_s:.2f} s: compile or cache load)")
@@ -1172,9 +1172,10 @@ def build_parser():
                           "(required; 25 with --demo)")
     den.add_argument("--method", choices=("epll", "mmse", "gaussian"),
                      default="epll", help="default epll (best, slowest)")
-    den.add_argument("--stride", type=int, default=1, metavar="N",
-                     help="use every N-th patch in each direction: 2 is "
-                          "about 3.5x faster, a little worse (default 1)")
+    den.add_argument("--stride", type=int, metavar="N",
+                     help="use every N-th patch in each direction (default "
+                          "2 for epll and mmse, 1 for gaussian; 1 is about "
+                          "4x slower than 2)")
     den.add_argument("--prior", metavar="FILE",
                      help="patch prior saved by PatchPrior.save (.npz; "
                           "default: the shipped prior)")

@@ -8,7 +8,7 @@ each component's flat-tail covariance explicitly.
 import numpy as np
 
 from ..denoise.patches import patch_grid
-from ..denoise.restore import EPLL_BETAS, OPPONENT
+from ..denoise.restore import EPLL_BETAS, OPPONENT, STRIDE
 from .denoise_gaussian import gaussian_posterior, linear_gaussian_mmse
 
 __all__ = ["aggregate_patches", "denoise", "extract_patches",
@@ -98,7 +98,7 @@ def _channel(y, sigma, method, prior, stride, rank_tol, betas):
     return x
 
 
-def denoise(image, sigma, method="epll", prior=None, *, stride=1,
+def denoise(image, sigma, method="epll", prior=None, *, stride=None,
             rank_tol=0.05, betas=EPLL_BETAS):
     """Same call and result as :func:`fastapml.denoise.denoise`."""
     if prior is None:
@@ -106,6 +106,7 @@ def denoise(image, sigma, method="epll", prior=None, *, stride=1,
         prior = default_prior()
     if method == "gaussian":
         prior = prior.single_gaussian()
+    stride = STRIDE[method] if stride is None else stride
     image = np.asarray(image)
     is_uint8 = image.dtype == np.uint8
     y = image / 255.0 if is_uint8 else image.astype(np.float64)
