@@ -48,8 +48,8 @@ def _noisy(size, dtype, seed=0):
 
 
 class Denoise:
-    """denoise(noisy, 25/255, method) with the default prior, stride 1 and
-    rank_tol 0.05, on a size x size synthetic image."""
+    """denoise(noisy, 25/255, method) with the default prior, stride and
+    rank_tol, on a size x size synthetic image."""
     params = (METHODS, SIZES, DTYPES)
     param_names = ["method", "size", "dtype"]
     timeout = 600

@@ -1,4 +1,6 @@
 """PatchPrior: a Gaussian or Gaussian-mixture model of natural image patches."""
+import copy
+import functools
 import numbers
 import os
 from importlib import resources
@@ -264,10 +266,23 @@ def sample_patches(images, patch_size, max_patches, random_state=0):
     return np.concatenate(out)
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped_prior():
+    with resources.as_file(resources.files("fastapml") / "data"
+                           / DEFAULT_PRIOR) as path:
+        prior = PatchPrior.load(path)
+    for array in (prior.weights_, prior.means_, prior.covariances_,
+                  *prior.spectrum()):
+        array.flags.writeable = False        # shared by every copy
+    return prior
+
+
 def default_prior():
     """The prior shipped with fastapml: 8 x 8 patches, fitted by
     ``scripts/train_default_prior.py`` on images that the benchmarks never
-    evaluate on (the script lists them)."""
-    with resources.as_file(resources.files("fastapml") / "data"
-                           / DEFAULT_PRIOR) as path:
-        return PatchPrior.load(path)
+    evaluate on (the script lists them).
+
+    Read once per process; each call returns its own copy (sharing the
+    read-only arrays), so refitting it changes nothing for later calls.
+    """
+    return copy.copy(_shipped_prior())

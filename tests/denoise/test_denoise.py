@@ -141,3 +141,11 @@ def test_default_prior_is_an_8x8_mixture():
     prior = default_prior()
     assert prior.patch_size == 8 and prior.n_components > 1
     np.testing.assert_allclose(prior.weights_.sum(), 1.0)
+
+
+def test_default_prior_copies_are_independent(images):
+    first = default_prior()
+    with pytest.raises(ValueError, match="read-only"):
+        first.means_[0, 0] = 1.0
+    first.fit(images(1), patch_size=4, n_components=1, max_patches=500)
+    assert first.patch_size == 4 and default_prior().patch_size == 8
