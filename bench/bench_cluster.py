@@ -3,15 +3,13 @@
 bench/compare_cluster.py runs the issue's full-size comparisons against
 scikit-learn in one process.
 """
-import os
-import subprocess
-import sys
-import tempfile
 
 from sklearn import metrics as skm
 from sklearn.datasets import make_blobs, make_moons
 
 from fastapml.cluster import SpectralClustering, silhouette_score
+
+from ._first_call import first_call, prepare
 
 METRICS = ["euclidean", "sqeuclidean", "manhattan", "chebyshev", "cosine"]
 DTYPES = ["float32", "float64"]
@@ -110,24 +108,11 @@ class FirstCall:
     param_names = ["dtype", "cache"]
     timeout = 600
 
-    def _seconds(self, dtype, cache_dir=None):
-        env = dict(os.environ)
-        if cache_dir is not None:
-            env["NUMBA_CACHE_DIR"] = cache_dir
-        out = subprocess.run([sys.executable, "-c", _FIRST_CALL.format(dtype)],
-                             env=env, check=True, capture_output=True,
-                             text=True)
-        return float(out.stdout.split()[-1])
-
     def setup(self, dtype, cache):
-        if cache == "cached":
-            self._seconds(dtype)
+        prepare(_FIRST_CALL.format(dtype), cache)
 
     def track_first_call(self, dtype, cache):
-        if cache == "cached":
-            return self._seconds(dtype)
-        with tempfile.TemporaryDirectory() as cache_dir:
-            return self._seconds(dtype, cache_dir)
+        return first_call(_FIRST_CALL.format(dtype), cache)
 
     track_first_call.unit = "seconds"
 

@@ -7,10 +7,6 @@ size, with white noise of sigma 25/255.  Every denoise uses the default
 prior; bench/compare_denoise.py runs scikit-image's test images against
 scikit-image's denoisers and BM3D.
 """
-import os
-import subprocess
-import sys
-import tempfile
 import warnings
 
 import numpy as np
@@ -18,6 +14,8 @@ from scipy.ndimage import gaussian_filter
 from sklearn.exceptions import ConvergenceWarning
 
 from fastapml.denoise import PatchPrior, default_prior, denoise, psnr
+
+from ._first_call import first_call, prepare
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 warnings.filterwarnings("ignore", message=r"(?i).*did not converge")
@@ -106,15 +104,6 @@ print(time.perf_counter() - start)
 """
 
 
-def _first_call_seconds(dtype, cache_dir=None):
-    env = dict(os.environ)
-    if cache_dir is not None:
-        env["NUMBA_CACHE_DIR"] = cache_dir
-    out = subprocess.run([sys.executable, "-c", _FIRST_CALL.format(dtype=dtype)],
-                         env=env, check=True, capture_output=True, text=True)
-    return float(out.stdout.split()[-1])
-
-
 class FirstCall:
     """Import plus the first denoise with each method (default prior) on a
     32 x 32 image in a fresh interpreter: 'cold' with an empty
@@ -126,14 +115,10 @@ class FirstCall:
     timeout = 600
 
     def setup(self, dtype, cache):
-        if cache == "cached":
-            _first_call_seconds(dtype)
+        prepare(_FIRST_CALL.format(dtype=dtype), cache)
 
     def track_first_call(self, dtype, cache):
-        if cache == "cached":
-            return _first_call_seconds(dtype)
-        with tempfile.TemporaryDirectory() as cache_dir:
-            return _first_call_seconds(dtype, cache_dir)
+        return first_call(_FIRST_CALL.format(dtype=dtype), cache)
 
     track_first_call.unit = "seconds"
 

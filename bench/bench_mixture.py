@@ -5,10 +5,6 @@ precisions_init) and runs tol=0 with a fixed max_iter, so each call does the
 same number of EM iterations; bench/compare_gmm.py runs the issue's full-size
 comparisons against scikit-learn.
 """
-import os
-import subprocess
-import sys
-import tempfile
 import time
 import warnings
 
@@ -16,6 +12,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from fastapml.mixture import GaussianMixture
+
+from ._first_call import first_call, prepare
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 warnings.filterwarnings("ignore", message=r"(?i).*did not converge")
@@ -157,15 +155,6 @@ print(time.perf_counter() - start)
 """
 
 
-def _first_fit_seconds(covariance_type, cache_dir=None):
-    env = dict(os.environ)
-    if cache_dir is not None:
-        env["NUMBA_CACHE_DIR"] = cache_dir
-    out = subprocess.run([sys.executable, "-c", _FIRST_FIT.format(covariance_type)],
-                         env=env, check=True, capture_output=True, text=True)
-    return float(out.stdout.split()[-1])
-
-
 class FirstFit:
     """Import plus the first fit (default k-means init, 2 iterations) in a
     fresh interpreter: 'cold' with an empty NUMBA_CACHE_DIR, so numba
@@ -176,14 +165,10 @@ class FirstFit:
     timeout = 600
 
     def setup(self, covariance_type, cache):
-        if cache == "cached":
-            _first_fit_seconds(covariance_type)
+        prepare(_FIRST_FIT.format(covariance_type), cache)
 
     def track_first_fit(self, covariance_type, cache):
-        if cache == "cached":
-            return _first_fit_seconds(covariance_type)
-        with tempfile.TemporaryDirectory() as cache_dir:
-            return _first_fit_seconds(covariance_type, cache_dir)
+        return first_call(_FIRST_FIT.format(covariance_type), cache)
 
     track_first_fit.unit = "seconds"
 

@@ -4,15 +4,13 @@ The issue's convolution shapes C1-C3 with a smaller batch, so each call stays
 under a second; bench/compare_conv.py runs the full sizes against PyTorch and
 the NumPy im2col reference.
 """
-import os
-import subprocess
-import sys
-import tempfile
 import time
 
 import numpy as np
 
 from fastapml.nn.functional import conv2d, conv2d_backward
+
+from ._first_call import first_call, prepare
 
 DTYPES = ["float32", "float64"]
 # N (reduced), C_in, C_out, H (= W), k, padding, stride
@@ -143,15 +141,6 @@ print(time.perf_counter() - start)
 """
 
 
-def _first_call_seconds(dtype, cache_dir=None):
-    env = dict(os.environ)
-    if cache_dir is not None:
-        env["NUMBA_CACHE_DIR"] = cache_dir
-    out = subprocess.run([sys.executable, "-c", _FIRST_CALL.format(dtype=dtype)],
-                         env=env, check=True, capture_output=True, text=True)
-    return float(out.stdout.split()[-1])
-
-
 class FirstCall:
     """Import plus the first conv2d and conv2d_backward on a tiny input in a
     fresh interpreter: 'cold' with an empty NUMBA_CACHE_DIR, so numba
@@ -162,14 +151,10 @@ class FirstCall:
     timeout = 600
 
     def setup(self, dtype, cache):
-        if cache == "cached":
-            _first_call_seconds(dtype)
+        prepare(_FIRST_CALL.format(dtype=dtype), cache)
 
     def track_first_call(self, dtype, cache):
-        if cache == "cached":
-            return _first_call_seconds(dtype)
-        with tempfile.TemporaryDirectory() as cache_dir:
-            return _first_call_seconds(dtype, cache_dir)
+        return first_call(_FIRST_CALL.format(dtype=dtype), cache)
 
     track_first_call.unit = "seconds"
 
