@@ -187,12 +187,13 @@ class PatchPrior:
         return float(np.mean(top + np.log(np.exp(logs - top).sum(axis=0))))
 
     # ------------------------------------------------------------------
-    def save(self, path):
-        """Write the prior to ``path`` (.npz, written atomically, no pickle)."""
+    def save(self, path, dtype=np.float64):
+        """Write the prior to ``path`` (.npz, written atomically, no pickle);
+        ``dtype=np.float32`` halves the file (it loads as float64)."""
         self._check_fitted()
-        save_npz(path, {"format": np.array(_FORMAT), "weights": self.weights_,
-                        "means": self.means_,
-                        "covariances": self.covariances_})
+        save_npz(path, {"format": np.array(_FORMAT),
+                        **{name: getattr(self, name + "_").astype(dtype)
+                           for name in ("weights", "means", "covariances")}})
 
     @classmethod
     def load(cls, path):

@@ -50,6 +50,12 @@ def test_save_load_round_trip(small_prior, tmp_path):
         np.testing.assert_array_equal(getattr(back, name),
                                       getattr(small_prior, name))
     assert back.patch_size == small_prior.patch_size
+    small_prior.save(path, dtype=np.float32)
+    half = PatchPrior.load(path)
+    assert half.covariances_.dtype == np.float64
+    np.testing.assert_allclose(half.covariances_, small_prior.covariances_,
+                               rtol=1e-6, atol=1e-7 * np.abs(
+                                   small_prior.covariances_).max())
 
 
 def test_load_refuses_pickles_and_foreign_files(tmp_path):
