@@ -13,8 +13,8 @@ eigenvectors in all, component k owning columns ``offsets[k]:offsets[k+1]``):
 
 - ``proj``: (n, R + K) projections, ``y . u_j`` for the kept eigenvectors
   then ``y . mu_k``;
-- ``ut``: (R + K, d) the kept eigenvectors as rows, then K rows of zeros;
-  ``means``: (K, d);
+- ``ut``: (R + K, d) the kept eigenvectors as rows, then the means, so
+  ``proj = patches @ ut.T``; ``means``: (K, d);
 - ``shift``: (R,) ``mu_k . u_j``, so ``(y - mu_k) . u_j = proj - shift``;
 - ``quad``: (R,) ``1/(lambda_j + s^2) - 1/(tau_k + s^2)``, where tau_k is
   the mean of the component's dropped (flat-tail) eigenvalues;
@@ -106,23 +106,27 @@ def _add_estimate(proj, patches, i, k, offsets, shift, gain, tail_gain, ut,
 
 @jit
 def _mix_estimate(proj, patches, i, scores, best, offsets, shift, gain,
-                  tail_gain, means, out):
+                  tail_gain, out):
     """The posterior-weighted sum of the components' Wiener estimates of
-    patch i, but for its eigenvector terms, into out[i]; those terms'
-    coefficients replace the projections in proj[i] (weight times gain times
-    projection), for one matrix product per chunk to add them."""
+    patch i, but for its eigenvector and mean terms, into out[i]; those
+    terms' coefficients replace the projections in proj[i] (weight times
+    gain times projection; weight times one minus the tail gain), so that
+    one matrix product with ``ut`` per chunk adds them."""
+    n_kept = shift.shape[0]
     top = scores[best]
     total = 0.0
     for k in range(scores.shape[0]):
         scores[k] = np.exp(scores[k] - top)
         total += scores[k]
+    on_y = 0.0
     for k in range(scores.shape[0]):
         w = scores[k] / total
-        g = w * tail_gain[k]
-        for d in range(out.shape[1]):
-            out[i, d] += g * patches[i, d] + (w - g) * means[k, d]
+        on_y += w * tail_gain[k]
+        proj[i, n_kept + k] = w - w * tail_gain[k]
         for j in range(offsets[k], offsets[k + 1]):
             proj[i, j] = w * gain[j] * (proj[i, j] - shift[j])
+    for d in range(out.shape[1]):
+        out[i, d] += on_y * patches[i, d]
 
 
 @jit
@@ -136,17 +140,16 @@ def _squared_norm(patches, i):
 @jit
 def _chunk_estimates(proj, patches, dc, offsets, shift, quad, gain,
                      tail_quad, tail_gain, const, mean_sq, ut, means, soft,
-                     scores, out, labels):
+                     scores, out):
     """Estimates of one chunk of patches (see :func:`estimate_patches`)."""
     for i in range(out.shape[0]):
         best = _log_densities(proj, _squared_norm(patches, i), i, offsets,
                               shift, quad, tail_quad, const, mean_sq, scores)
-        labels[i] = best
         for d in range(out.shape[1]):
             out[i, d] = dc[i]
         if soft:
             _mix_estimate(proj, patches, i, scores, best, offsets, shift,
-                          gain, tail_gain, means, out)
+                          gain, tail_gain, out)
         else:
             _add_estimate(proj, patches, i, best, offsets, shift, gain,
                           tail_gain, ut, means, out)
@@ -155,7 +158,7 @@ def _chunk_estimates(proj, patches, dc, offsets, shift, quad, gain,
 @jit
 def _task_estimates(image, rows, cols, p, project, offsets, shift, quad, gain,
                     tail_quad, tail_gain, const, mean_sq, ut, means, soft,
-                    chunk, task, n_tasks, out, labels):
+                    chunk, task, n_tasks, out):
     """Chunks ``task, task + n_tasks, ...`` of the grid's patches."""
     n = out.shape[0]
     patches = np.empty((chunk, p * p), dtype=out.dtype)
@@ -172,7 +175,7 @@ def _task_estimates(image, rows, cols, p, project, offsets, shift, quad, gain,
         block = out[first:first + size]
         _chunk_estimates(proj, patches, dc, offsets, shift, quad, gain,
                          tail_quad, tail_gain, const, mean_sq, ut, means,
-                         soft, scores, block, labels[first:first + size])
+                         soft, scores, block)
         if soft:
             np.dot(proj, ut, mixed)
             block += mixed
@@ -181,9 +184,9 @@ def _task_estimates(image, rows, cols, p, project, offsets, shift, quad, gain,
 @jit(parallel=True)
 def estimate_patches(image, rows, cols, p, project, offsets, shift, quad,
                      gain, tail_quad, tail_gain, const, mean_sq, ut, means,
-                     soft, chunk, n_tasks, out, labels):
+                     soft, chunk, n_tasks, out):
     """Every grid patch's estimate under the mixture, plus the patch's mean,
-    into ``out``; its most likely component into ``labels``.
+    into ``out``.
 
     Per chunk of ``chunk`` patches: extract them with their means removed,
     project them with one matrix product (``np.dot``, BLAS; the caller
@@ -192,27 +195,27 @@ def estimate_patches(image, rows, cols, p, project, offsets, shift, quad,
     - EPLL's step: the Wiener estimate under the most likely component;
     - ``soft``: the posterior mean under the whole mixture, the Wiener
       estimates weighted by the components' posterior probabilities; their
-      eigenvector terms are summed by a second matrix product, with ``ut``.
+      eigenvector and mean terms are summed by a second matrix product,
+      with ``ut``.
 
-    ``ut`` holds the kept eigenvectors as rows, then K rows of zeros (so the
-    product can take all of ``proj``).  In parallel over ``n_tasks``
+    In parallel over ``n_tasks``
     interleaved sets of chunks; every patch is computed the same way
     whatever the number of threads.
     """
     for t in prange(n_tasks):
         _task_estimates(image, rows, cols, p, project, offsets, shift, quad,
                         gain, tail_quad, tail_gain, const, mean_sq, ut, means,
-                        soft, chunk, np.int64(t), n_tasks, out, labels)
+                        soft, chunk, np.int64(t), n_tasks, out)
 
 
 @jit
 def estimate_patches_serial(image, rows, cols, p, project, offsets, shift,
                             quad, gain, tail_quad, tail_gain, const, mean_sq,
-                            ut, means, soft, chunk, n_tasks, out, labels):
+                            ut, means, soft, chunk, n_tasks, out):
     """Serial twin of :func:`estimate_patches` (for worker threads)."""
     _task_estimates(image, rows, cols, p, project, offsets, shift, quad, gain,
                     tail_quad, tail_gain, const, mean_sq, ut, means, soft,
-                    chunk, 0, 1, out, labels)
+                    chunk, 0, 1, out)
 
 
 @jit
