@@ -111,8 +111,8 @@ class PatchPrior:
         m = check_scalar(max_patches, "max_patches", numbers.Integral, low=1)
         X = sample_patches(images, p, m, random_state)
         if X.shape[0] < max(2, k):
-            raise ValueError(f"the images hold {X.shape[0]} patches, fewer "
-                             f"than n_components={k}")
+            raise ValueError(f"{X.shape[0]} patches to fit (max_patches={m}) "
+                             f"are fewer than n_components={k}")
         X -= X.mean(axis=1, keepdims=True)
         callback = None
         if verbose:
