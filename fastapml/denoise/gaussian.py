@@ -13,7 +13,6 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, solve_triangular
-from scipy.signal import convolve2d, correlate2d
 from scipy.sparse.linalg import LinearOperator, aslinearoperator, cg
 
 from .._validation import (check_float_array, check_int_pair, check_scalar,
@@ -272,6 +271,7 @@ def convolution_operator(kernel, shape):
     >>> H @ np.array([2., 4., 6.])
     array([1., 3., 5.])
     """
+    from scipy.signal import convolve2d, correlate2d   # slow to import
     kernel = check_float_array(kernel, "kernel", 2, allow_empty=False)
     shape = check_int_pair(shape, "shape", low=1)
     size = shape[0] * shape[1]

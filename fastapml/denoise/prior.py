@@ -9,7 +9,6 @@ import numpy as np
 
 from .._files import load_npz, save_npz
 from .._validation import check_float_array, check_scalar
-from ..mixture import GaussianMixture
 
 _FORMAT = "fastapml.PatchPrior/1"
 DEFAULT_PRIOR = "denoise_prior.npz"      # in fastapml/data/
@@ -106,6 +105,7 @@ class PatchPrior:
         -------
         self
         """
+        from ..mixture import GaussianMixture    # imports scikit-learn
         p = check_scalar(patch_size, "patch_size", numbers.Integral, low=2)
         k = check_scalar(n_components, "n_components", numbers.Integral, low=1)
         m = check_scalar(max_patches, "max_patches", numbers.Integral, low=1)
@@ -162,7 +162,7 @@ class PatchPrior:
         self._check_fitted()
         if self._spectrum is None:
             basis = _ac_basis(self.means_.shape[1])
-            inner = np.einsum("ia,kij,jb->kab", basis, self.covariances_, basis)
+            inner = basis.T @ self.covariances_ @ basis
             values, vectors = np.linalg.eigh(inner)
             values = np.maximum(values[:, ::-1], 0.0)
             self._spectrum = (values, basis @ vectors[:, :, ::-1])
