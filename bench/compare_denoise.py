@@ -40,9 +40,10 @@ clipping) by fastapml.denoise.psnr against the clean float64 image.
 Time is the best of --repeat steady calls (default 1: calls take seconds);
 the first call, which for fastapml includes numba's compile or cache load,
 is shown apart.  Ratio is a method's steady time / fastapml epll's (first
---dtype), so > 1 means epll is faster.  Peak memory is the RSS growth during
-one steady call.  The summary gives mean PSNR per method, epll - bm3d and
-epll - the best scikit-image denoiser of each image (dB), and bm3d time /
+--dtype), so > 1 means epll is faster.  Peak memory is the RSS growth
+during one more call, after free heap memory is handed back (malloc_trim).
+The summary gives mean PSNR per method, epll - bm3d and epll - the best
+scikit-image denoiser of each image (dB), and bm3d time /
 epll time.  --sweep tabulates epll's PSNR and time on one image over stride
 in {1, 2, 3} x rank_tol in {0, 0.05, 0.2}.  The script reports; it asserts
 nothing.
@@ -54,7 +55,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import fmt_time, machine, measure, parser, row, table  # noqa: E402
+from _compare import (fmt_mib, fmt_time, machine, measure, parser,  # noqa: E402
+                      peak_growth, row, table)
 
 from skimage import color, data, restoration, transform  # noqa: E402
 
@@ -200,6 +202,7 @@ def compare(args, prior):
             steady[image, label] = m["time"]
             r = row(image, dtype, label, m)
             r["image"], r["method"] = r.pop("workload"), r.pop("library")
+            r["peak mem"] = fmt_mib(peak_growth(func))
             r["ratio"] = ("1.0x" if m is base
                           else f"{m['time'] / base['time']:.3g}x")
             r["PSNR"] = f"{score[image, label]:.2f}"
