@@ -3,6 +3,8 @@ from importlib import resources
 import numba
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fastapml import reference
 from fastapml._files import load_npz
@@ -32,6 +34,22 @@ def test_matches_reference(small_prior, noisy, method, stride, rank_tol, dtype):
     expected = reference.denoise.denoise(y, SIGMA, method, small_prior,
                                          stride=stride, rank_tol=rank_tol)
     tol = 2e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.sampled_from(["gaussian", "mmse", "epll"]),
+       st.sampled_from([np.float32, np.float64]), st.integers(4, 16),
+       st.integers(4, 16), st.integers(1, 4), st.floats(0.01, 0.5),
+       st.floats(0.0, 1.0), st.integers(0, 2 ** 16))
+def test_random_images_match_reference(small_prior, method, dtype, h, w,
+                                       stride, sigma, rank_tol, seed):
+    y = np.random.default_rng(seed).random((h, w)).astype(dtype)
+    out = denoise(y, sigma, method, small_prior, stride=stride,
+                  rank_tol=rank_tol)
+    expected = reference.denoise.denoise(y, sigma, method, small_prior,
+                                         stride=stride, rank_tol=rank_tol)
+    tol = 1e-4 if dtype == np.float32 else 1e-11
     np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)
 
 
