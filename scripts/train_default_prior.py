@@ -67,6 +67,8 @@ def main(argv=None):
     parser.add_argument("--patches", type=int, default=400_000)
     parser.add_argument("--max-iter", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init", default="kmeans",
+                        choices=("kmeans", "k-means++", "random_from_data"))
     args = parser.parse_args(argv)
     images = training_images()
     for name, image in images:
@@ -75,7 +77,8 @@ def main(argv=None):
     prior = PatchPrior().fit([image for _, image in images], patch_size=8,
                              n_components=args.components,
                              max_patches=args.patches, random_state=args.seed,
-                             max_iter=args.max_iter, verbose=True)
+                             max_iter=args.max_iter, init_params=args.init,
+                             verbose=True)
     print(f"fitted {args.components} components on {args.patches} patches in "
           f"{time.perf_counter() - start:.0f} s ({prior.n_iter_} iterations, "
           f"converged: {prior.converged_})")

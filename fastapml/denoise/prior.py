@@ -81,7 +81,7 @@ class PatchPrior:
     # ------------------------------------------------------------------
     def fit(self, images, patch_size=8, n_components=20, max_patches=200_000,
             *, random_state=0, max_iter=100, tol=1e-3, reg_covar=1e-6,
-            verbose=False):
+            init_params="kmeans", verbose=False):
         """Learn the mixture from the patches of ``images`` with EM.
 
         Parameters
@@ -96,8 +96,10 @@ class PatchPrior:
             the images' overlapping patches.
         random_state : int or None
             Seeds the patch sample and EM's initialization.
-        max_iter, tol, reg_covar
-            As :class:`fastapml.mixture.GaussianMixture`.
+        max_iter, tol, reg_covar, init_params
+            As :class:`fastapml.mixture.GaussianMixture`
+            (``"k-means++"`` starts much faster than ``"kmeans"`` on
+            hundreds of thousands of patches).
         verbose : bool
             Print the log-likelihood after each EM iteration.
 
@@ -121,6 +123,7 @@ class PatchPrior:
                       flush=True)
         gm = GaussianMixture(k, covariance_type="full", reg_covar=reg_covar,
                              max_iter=max_iter, tol=tol,
+                             init_params=init_params,
                              random_state=random_state)
         gm.fit(X, callback=callback)
         self.n_iter_, self.converged_ = gm.n_iter_, gm.converged_
