@@ -2,11 +2,11 @@
 
 A patch grid is two arrays of top-left corners, ``rows`` and ``cols``; patch
 ``i`` sits at ``(rows[i // len(cols)], cols[i % len(cols)])`` and is stored
-as one row of ``p * p`` pixels in raster order.  The wrappers stream the
-grid in chunks of patches: extract a chunk (``extract``), project it on every
-component's leading eigenvectors with one BLAS matrix product, then
-``patch_step`` turns the projections into patch estimates,
-and ``accumulate`` adds them back into the image.
+as one row of ``p * p`` pixels in raster order.  ``estimate_patches``
+streams the grid in chunks of patches: extract a chunk (``extract``),
+project it on every component's leading eigenvectors with one BLAS matrix
+product, and turn the projections into patch estimates; ``accumulate`` adds
+them back into the image.
 
 The Gaussian-mixture prior enters as flat arrays (K components, R kept
 eigenvectors in all, component k owning columns ``offsets[k]:offsets[k+1]``):
@@ -60,13 +60,13 @@ def extract(image, rows, cols, p, first, out, dc, remove_mean):
 
 
 @jit
-def accumulate(acc, rows, cols, p, first, patches):
-    """``acc += sum_i P_i^T patches[i]`` over patches ``first ..`` of the
-    grid: the adjoint of ``extract`` (serial: patches overlap)."""
+def accumulate(acc, rows, cols, p, patches):
+    """``acc += sum_i P_i^T patches[i]`` over the grid's patches: the adjoint
+    of ``extract`` (serial: patches overlap)."""
     n_cols = cols.shape[0]
     for i in range(patches.shape[0]):
-        r0 = rows[(first + i) // n_cols]
-        c0 = cols[(first + i) % n_cols]
+        r0 = rows[i // n_cols]
+        c0 = cols[i % n_cols]
         for a in range(p):
             for b in range(p):
                 acc[r0 + a, c0 + b] += patches[i, a * p + b]

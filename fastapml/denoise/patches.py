@@ -128,7 +128,7 @@ def aggregate_patches(patches, shape, patch_size, stride=1, average=True):
         raise ValueError(f"patches must have shape {expected} for an image of "
                          f"shape {shape}, got {patches.shape}")
     acc = np.zeros(shape, dtype=np.float64)
-    _kernels.accumulate(acc, rows, cols, p, 0, patches)
+    _kernels.accumulate(acc, rows, cols, p, patches)
     if average:
         acc /= _kernels.counts(shape, rows, cols, p)
     return acc.astype(patches.dtype, copy=False)

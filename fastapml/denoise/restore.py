@@ -104,7 +104,7 @@ def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0,
         kernel(image, rows, cols, p, tables.project, *tables.args(), soft,
                min(CHUNK, n), n_threads() if parallel else 1, out)
     acc = np.zeros(image.shape, dtype=np.float64)
-    _kernels.accumulate(acc, rows, cols, p, 0, out)
+    _kernels.accumulate(acc, rows, cols, p, out)
     return acc, _kernels.counts(image.shape, rows, cols, p)
 
 
