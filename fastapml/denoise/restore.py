@@ -81,52 +81,47 @@ class _Tables:
                 self.tail_gain, self.const, self.mean_sq, self.ut, self.means)
 
 
-def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0,
-                    buffer=None):
-    """One patch step over a whole image: ``sum_i P_i^T z_i`` for the patch
-    estimates z_i of :func:`_kernels.estimate_patches` at patch-noise
-    variance ``s2``, and the patch counts ``sum_i P_i^T P_i``.
-
-    ``buffer``, an (n_patches, p*p) array of the image's dtype, holds the
-    estimates; EPLL passes the same one to every step (a fresh array of
-    that size costs a page fault per 4 KiB at each step)."""
+def patch_estimates(image, prior, s2, rows, cols, *, soft, rank_tol, out):
+    """One patch step over a whole image: ``sum_i P_i^T z_i`` for the
+    estimates z_i of the grid's patches (``rows``, ``cols``, see
+    :func:`patch_grid`) by :func:`_kernels.estimate_patches` at patch-noise
+    variance ``s2``.  ``out``, an (n_patches, p*p) array of the image's
+    dtype, receives the estimates: EPLL passes the same one to every step
+    (a fresh array of that size costs a page fault per 4 KiB each time)."""
     p = prior.patch_size
-    rows, cols = patch_grid(image.shape, p, stride)
-    n = rows.size * cols.size
     tables = _Tables(prior, s2, rank_tol, image.dtype)
     parallel = parallel_allowed() and n_threads() > 1
     kernel = (_kernels.estimate_patches if parallel
               else _kernels.estimate_patches_serial)
-    out = np.empty((n, p * p), image.dtype) if buffer is None else buffer
     # each kernel thread makes its own BLAS calls: BLAS's own threads
     # would only compete with them for the cores
     with threadpool_limits(1, user_api="blas"):
         kernel(image, rows, cols, p, tables.project, *tables.args(), soft,
-               min(CHUNK, n), n_threads() if parallel else 1, out)
+               min(CHUNK, out.shape[0]), n_threads() if parallel else 1, out)
     acc = np.zeros(image.shape, dtype=np.float64)
     _kernels.accumulate(acc, rows, cols, p, out)
-    return acc, _kernels.counts(image.shape, rows, cols, p)
+    return acc
 
 
 def _denoise_channel(y, sigma, method, prior, stride, rank_tol, betas,
                      callback):
+    p = prior.patch_size
+    rows, cols = patch_grid(y.shape, p, stride)
+    count = _kernels.counts(y.shape, rows, cols, p)       # sum_i P_i^T P_i
+    out = np.empty((rows.size * cols.size, p * p), dtype=y.dtype)
     s2 = sigma * sigma
     if method != "epll":
-        acc, count = patch_estimates(y, prior, s2, soft=method == "mmse",
-                                     stride=stride, rank_tol=rank_tol)
+        acc = patch_estimates(y, prior, s2, rows, cols, soft=method == "mmse",
+                              rank_tol=rank_tol, out=out)
         return (acc / count).astype(y.dtype)
-    p = prior.patch_size
     # lambda = (p / stride)^2 / sigma^2: the data term weighs against the
     # (about (p / stride)^2) patches over each pixel as in Zoran & Weiss
     lam = (p / stride) ** 2 / s2
-    rows, cols = patch_grid(y.shape, p, stride)
-    buffer = np.empty((rows.size * cols.size, p * p), dtype=y.dtype)
     x = y
     for i, b in enumerate(betas):
         beta = b / s2
-        acc, count = patch_estimates(x, prior, 1.0 / beta, soft=False,
-                                     stride=stride, rank_tol=rank_tol,
-                                     buffer=buffer)
+        acc = patch_estimates(x, prior, 1.0 / beta, rows, cols, soft=False,
+                              rank_tol=rank_tol, out=out)
         x = ((lam * y + beta * acc) / (lam + beta * count)).astype(y.dtype)
         if callback is not None:
             callback(i + 1, len(betas), beta)
