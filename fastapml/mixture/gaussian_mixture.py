@@ -9,6 +9,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._array_api import get_namespace
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .. import _dask
+from .._dask import is_dask_array
 from . import em
 
 
@@ -62,10 +64,31 @@ class GaussianMixture(_SklearnGaussianMixture):
     def fit_predict(self, X, y=None, *, callback=None):
         """Fit as :meth:`fit`, then return the most likely component of each
         sample under the final parameters (so it equals ``fit(X).predict(X)``)."""
+        if is_dask_array(X):
+            return self._fit_dask(X, callback)
         X = self._check_fit_data(X)
         self._check_parameters(X, xp=get_namespace(X)[0])
-        self._run_em(lambda: (X,), X, X.dtype, callback)
+        self._run_em(lambda: self._em_iteration((X,), X.dtype), X, callback)
         return em.estimate(X, self._model(X.dtype))[1]
+
+    def _fit_dask(self, X, callback):
+        """:meth:`fit_predict` on a dask array (see :mod:`.em_dask`): one
+        dask reduction per iteration; returns the labels lazily."""
+        from . import em_dask
+        dtype = em_dask.check_array(X)
+        if X.shape[0] < 2:
+            raise ValueError(f"n_samples={X.shape[0]} should be >= 2")
+        self._check_n_samples(X.shape[0])
+        sample = em_dask.initialization_sample(X, dtype, self.random_state)
+        self.n_features_in_ = X.shape[1]
+        self._check_parameters(sample, xp=np)
+
+        def iteration():
+            model = self._model(dtype)
+            stats = em_dask.statistics(X, model, dtype)
+            return self._m_step(stats, model, X.shape[0], dtype)
+        self._run_em(iteration, sample, callback)
+        return em_dask.estimate(X, self._model(dtype), dtype, "labels")
 
     def fit_chunks(self, chunks, *, callback=None):
         """Exact EM over data given as row chunks, streamed once per iteration.
@@ -103,7 +126,8 @@ class GaussianMixture(_SklearnGaussianMixture):
         def one_pass():
             for i, chunk in enumerate(source()):
                 yield _as_chunk(chunk, i, n_features, dtype)
-        self._run_em(one_pass, first, dtype, callback)
+        self._run_em(lambda: self._em_iteration(one_pass(), dtype), first,
+                     callback)
         return self
 
     def partial_fit(self, X, y=None):
@@ -139,9 +163,11 @@ class GaussianMixture(_SklearnGaussianMixture):
         self.converged_ = False
         return self
 
-    def _run_em(self, passes, init_X, dtype, callback):
-        """scikit-learn's fit loop (n_init, warm_start, tol, max_iter) with
-        one fused pass per iteration; ``passes()`` yields one pass's chunks."""
+    def _run_em(self, iteration, init_X, callback):
+        """scikit-learn's fit loop (n_init, warm_start, tol, max_iter);
+        ``iteration()`` runs one E-step and M-step over all the data and
+        returns the mean log-likelihood; ``init_X`` is what the
+        initialization sees."""
         self.__dict__.pop("_partial_moments", None)
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         n_init = self.n_init if do_init else 1
@@ -162,7 +188,7 @@ class GaussianMixture(_SklearnGaussianMixture):
             converged = False
             for n_iter in range(1, self.max_iter + 1):
                 previous = lower_bound
-                lower_bound = self._em_iteration(passes(), dtype)
+                lower_bound = iteration()
                 lower_bounds.append(lower_bound)
                 change = lower_bound - previous
                 self._print_verbose_msg_iter_end(n_iter, change)
@@ -199,6 +225,11 @@ class GaussianMixture(_SklearnGaussianMixture):
                 raise ValueError(f"Input X (chunk {i}) contains NaN or infinity")
             stats = em.add_statistics(stats, part)
             n_samples += X.shape[0]
+        return self._m_step(stats, model, n_samples, dtype)
+
+    def _m_step(self, stats, model, n_samples, dtype):
+        """Set the parameters from the statistics of all ``n_samples`` taken
+        under ``model``; returns their mean log-likelihood."""
         nk, means, scatter = em.moments(stats, model, self.covariance_type,
                                         np.finfo(dtype).eps)
         self._set_from_moments(nk, means, scatter, dtype)
@@ -233,21 +264,34 @@ class GaussianMixture(_SklearnGaussianMixture):
     # Estimates
     # ------------------------------------------------------------------
     def score_samples(self, X):
-        """Log-likelihood log p(x) of each sample, (n_samples,)."""
+        """Log-likelihood log p(x) of each sample, (n_samples,); a lazy dask
+        array for a dask X."""
+        if is_dask_array(X):
+            return self._estimate_dask(X, "log_prob")
         X = self._check_predict_data(X)
         return em.estimate(X, self._model(X.dtype))[0]
 
     def score(self, X, y=None):
         """Mean log-likelihood of the samples (summed in float64)."""
-        return float(np.mean(self.score_samples(X), dtype=np.float64))
+        log_prob = self.score_samples(X)
+        if is_dask_array(X):
+            (log_prob,) = _dask.compute(log_prob.astype(np.float64).sum())
+            return float(log_prob) / X.shape[0]
+        return float(np.mean(log_prob, dtype=np.float64))
 
     def predict(self, X):
-        """Most likely component of each sample (ties: the lowest index)."""
+        """Most likely component of each sample (ties: the lowest index); a
+        lazy dask array for a dask X."""
+        if is_dask_array(X):
+            return self._estimate_dask(X, "labels")
         X = self._check_predict_data(X)
         return em.estimate(X, self._model(X.dtype))[1]
 
     def predict_proba(self, X):
-        """Posterior probability of each component for each sample, (n, K)."""
+        """Posterior probability of each component for each sample, (n, K);
+        a lazy dask array for a dask X."""
+        if is_dask_array(X):
+            return self._estimate_dask(X, "resp")
         X = self._check_predict_data(X)
         return em.estimate(X, self._model(X.dtype), want_resp=True)[2]
 
@@ -268,6 +312,12 @@ class GaussianMixture(_SklearnGaussianMixture):
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
+    def _estimate_dask(self, X, what):
+        from . import em_dask
+        check_is_fitted(self)
+        dtype = em_dask.check_array(X, self.n_features_in_)
+        return em_dask.estimate(X, self._model(dtype), dtype, what)
+
     def _model(self, dtype):
         return em.kernel_model(self.weights_, self.means_,
                                self.precisions_cholesky_, self.covariance_type,

@@ -1,0 +1,105 @@
+"""Gaussian-mixture EM on dask arrays: one dask reduction per iteration.
+
+Each row block's sufficient statistics (:func:`fastapml.mixture.em.statistics`:
+the log-likelihood sum, n_k, sum r (x - shift) and the second moments, O(K d^2)
+numbers) are computed on a worker by the serial ``nogil`` kernels, and the
+blocks' statistics are added in a fixed tree (:func:`fastapml._dask.tree_sum`),
+so a fit is the same on any cluster and in every run, and equals the in-memory
+fit to rounding.  The n x K responsibilities never exist.  Estimates
+(``predict``, ``predict_proba``, ``score_samples``) are lazy ``map_blocks``.
+
+Initialization runs scikit-learn's ``init_params`` on the rows of X when it
+has at most ``INIT_SAMPLES`` rows (so it equals the in-memory fit's), and
+otherwise on a uniform random subsample of that many rows drawn with the
+estimator's ``random_state``; EM then iterates over every row.
+"""
+import numpy as np
+from sklearn.utils import check_random_state
+
+from .. import _dask
+from .._validation import check_float_array
+from . import em
+
+INIT_SAMPLES = 200_000      # rows the initialization may see on dask data
+
+
+def check_array(X, n_features=None):
+    """Validate a dask X for fitting or estimates; returns the kernels' dtype."""
+    dtype = _dask.check_row_chunked(X, "X")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"X has {X.shape[1]} features, but GaussianMixture "
+                         f"is expecting {n_features} features as input")
+    return dtype
+
+
+def _as_block(block, start, dtype):
+    """A block as the kernels take it, with NaN and inf refused."""
+    block = np.ascontiguousarray(block, dtype=dtype)
+    if block.size and not np.isfinite(block.sum(dtype=np.float64)):
+        raise ValueError(f"Input X contains NaN or infinity (in rows "
+                         f"{start}:{start + block.shape[0]})")
+    return block
+
+
+def _block_statistics(block, start, model, dtype):
+    """Statistics of one row block (a dask task)."""
+    block = np.ascontiguousarray(block, dtype=dtype)
+    stats = em.statistics(block, model)
+    if not np.isfinite(stats[0]):
+        _as_block(block, start, dtype)          # names the rows with NaN
+        raise ValueError(f"the log-likelihood of rows {start}:"
+                         f"{start + block.shape[0]} is not finite")
+    return stats
+
+
+def block_statistics(X, model, dtype):
+    """One delayed task per row block, each returning that block's
+    statistics: ``8 (1 + K + K d + size of s2)`` bytes of arrays."""
+    dask = _dask.require("GaussianMixture on dask arrays")
+    model = dask.delayed(model, traverse=False)     # one key, not one per task
+    task = dask.delayed(_block_statistics, pure=True)
+    return [task(block, start, model, dtype)
+            for start, block in _dask.row_blocks(X)]
+
+
+def statistics_graph(X, model, dtype):
+    """The delayed total of every block's statistics, in a fixed tree."""
+    return _dask.tree_sum(block_statistics(X, model, dtype),
+                          em.add_statistics)
+
+
+def statistics(X, model, dtype):
+    """Statistics of all of X under ``model``, computed on the current dask
+    client or scheduler: ``(ll_sum, s0, s1, s2)`` as :func:`em.statistics`."""
+    return _dask.compute(statistics_graph(X, model, dtype))[0]
+
+
+def initialization_sample(X, dtype, random_state):
+    """The rows the initialization sees: all of X when it has at most
+    ``INIT_SAMPLES`` rows, else that many rows drawn uniformly without
+    replacement (in row order), as a NumPy array."""
+    n_samples, limit = X.shape[0], INIT_SAMPLES
+    if n_samples > limit:
+        rows = check_random_state(random_state).choice(n_samples, limit,
+                                                       replace=False)
+        X = X[np.sort(rows)]
+    (sample,) = _dask.compute(X)
+    return check_float_array(sample, "X", 2, dtype=dtype)
+
+
+def _estimate_block(block, model, dtype, what, block_info=None):
+    start = block_info[0]["array-location"][0][0] if block_info else 0
+    block = _as_block(block, start, dtype)
+    log_prob, labels, resp = em.estimate(block, model, want_resp=what == "resp")
+    return {"log_prob": log_prob, "labels": labels, "resp": resp}[what]
+
+
+def estimate(X, model, dtype, what):
+    """Lazy per-block estimates: ``what`` is "log_prob" (n,), "labels" (n,)
+    or "resp" (n, K)."""
+    if what == "resp":
+        n_components = model[1].shape[0]
+        return X.map_blocks(_estimate_block, model, dtype, what, dtype=dtype,
+                            chunks=(X.chunks[0], (n_components,)))
+    return X.map_blocks(_estimate_block, model, dtype, what, drop_axis=1,
+                        dtype=np.int64 if what == "labels" else dtype)
