@@ -8,7 +8,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBPACKAGES = ("cluster", "hmm", "metrics", "mixture", "nn", "optimize",
-                "reference")
+                "reference", "scaleout")
 __all__ = list(_SUBPACKAGES)
 
 

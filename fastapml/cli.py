@@ -326,6 +326,39 @@ def _check_finite(block, path, first_row):
             raise ValueError(f"{path}: row {row} holds NaN or inf")
 
 
+def _add_dask_options(parser, what):
+    """--workers / --scheduler: run ``what`` on dask.distributed."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help=f"{what} on a local dask cluster of N worker "
+                            "processes (one thread each), started for this "
+                            "command and shut down after it (needs the "
+                            "[dask] extra)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help=f"{what} on the running dask scheduler at "
+                            "ADDRESS (e.g. tcp://10.0.0.1:8786, from "
+                            "'dask scheduler'); its workers must have "
+                            "fastapml installed and read the data file at "
+                            "the same path")
+
+
+def _on_dask(args):
+    """Whether the command runs on dask, checking --workers."""
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    return args.workers is not None or args.scheduler is not None
+
+
+def _engine(args):
+    """(context manager giving the dask client, description) for the
+    command's --workers / --scheduler."""
+    from ._dask import client_for
+    where = (f"the dask scheduler at {args.scheduler}" if args.scheduler
+             else f"a local dask cluster of {args.workers} worker process"
+                  + "es" * (args.workers > 1))
+    return client_for(args.workers, args.scheduler), where
+
+
 def _rows_per_block(k, d):
     return int(np.clip((1 << 23) // (k * (d + 1)), 1024, 1 << 18))
 
@@ -391,10 +424,19 @@ def cmd_gmm_fit(args):
         _check_plot_path(args.plot)
     X = _open_matrix(args.data)
     n, d = X.shape
-    for i in range(0, n, _FINITE_ROWS):
-        _check_finite(X[i:i + _FINITE_ROWS], args.data, i)
-    if args.float32:
-        X = np.asarray(X, dtype=np.float32)
+    engine, where = contextlib.nullcontext(), "in memory"
+    if _on_dask(args):
+        # the workers read and check their own row blocks of the file
+        from .scaleout import from_npy
+        engine, where = _engine(args)
+        X = from_npy(args.data)
+        if args.float32:
+            X = X.astype(np.float32)
+    else:
+        for i in range(0, n, _FINITE_ROWS):
+            _check_finite(X[i:i + _FINITE_ROWS], args.data, i)
+        if args.float32:
+            X = np.asarray(X, dtype=np.float32)
     model = GaussianMixture(
         n_components=args.components, covariance_type=args.covariance,
         tol=args.tol, reg_covar=args.reg_covar, max_iter=args.max_iter,
@@ -410,13 +452,13 @@ def cmd_gmm_fit(args):
               f"change {change:10.3e}", file=sys.stderr, flush=True)
 
     print(f"fitting {args.components} components ({args.covariance} "
-          f"covariances) to {n} samples x {d} features from {args.data}",
-          file=sys.stderr)
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
+          f"covariances) to {n} samples x {d} features from {args.data}, "
+          f"{where}", file=sys.stderr)
+    with engine, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        start = time.perf_counter()
         model.fit(X, callback=report)
-    seconds = time.perf_counter() - start
+        seconds = time.perf_counter() - start
     for w in caught:
         print(f"fastapml: warning: {w.message}", file=sys.stderr)
     save_model(model, args.output)
@@ -582,6 +624,26 @@ def _plot_silhouette(path, values, codes, names, mean, title):
     _save_figure(fig, path)
 
 
+def _dask_silhouette(X, codes, args, rows):
+    """silhouette_samples of X on the current dask client, in row-block
+    tiles: the workers read their blocks of the file (or, for a sample, the
+    sampled rows travel with the graph)."""
+    import dask.array as da
+
+    from ._dask import compute
+    from .cluster import silhouette_samples
+    from .cluster.silhouette_dask import silhouette_chunks
+    from .scaleout import from_npy
+
+    n_workers = args.workers or 4
+    chunks = silhouette_chunks(X.shape[0], X.shape[1], n_workers)
+    if rows is None:
+        Xd = from_npy(args.data, rows_per_chunk=chunks[0])
+    else:
+        Xd = da.from_array(np.ascontiguousarray(X), chunks=(chunks, -1))
+    return compute(silhouette_samples(Xd, codes, metric=args.metric))[0]
+
+
 def cmd_silhouette(args):
     from sklearn.utils import check_random_state
 
@@ -617,13 +679,19 @@ def cmd_silhouette(args):
               file=sys.stderr)
     m = X.shape[0]
     sampled = f" (sampled from {n})" if rows is not None else ""
+    engine, where = contextlib.nullcontext(), "in memory"
+    if _on_dask(args):
+        engine, where = _engine(args)
     print(f"silhouette of {m} samples{sampled}, {len(names)} clusters, "
-          f"metric {args.metric}, from {args.data}", file=sys.stderr)
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
+          f"metric {args.metric}, from {args.data}, {where}", file=sys.stderr)
+    with engine, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        values = silhouette_samples(X, codes, metric=args.metric)
-    seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        if _on_dask(args):
+            values = _dask_silhouette(X, codes, args, rows)
+        else:
+            values = silhouette_samples(X, codes, metric=args.metric)
+        seconds = time.perf_counter() - start
     for w in caught:
         print(f"fastapml: warning: {w.message}", file=sys.stderr)
     mean = float(np.mean(values))
@@ -1080,6 +1148,7 @@ def build_parser():
     fit.add_argument("--plot", metavar="FILE",
                      help="draw the lower bound per iteration (needs "
                           "matplotlib); format from the extension")
+    _add_dask_options(fit, "fit")
     fit.set_defaults(func=cmd_gmm_fit)
 
     gpredict = gmm_sub.add_parser(
@@ -1116,6 +1185,7 @@ def build_parser():
     sil.add_argument("--plot", metavar="FILE",
                      help="draw the silhouette plot (needs matplotlib); "
                           "format from the extension")
+    _add_dask_options(sil, "compute")
     sil.set_defaults(func=cmd_silhouette)
 
     spec = sub.add_parser(

@@ -10,6 +10,11 @@ and the tile's distances are summed straight into ``sums[i, k]``.  No
 distance matrix exists beyond a (4, 32 or 64) tile;
 memory is O(n k).  Rows are independent, so the parallel loop over row
 groups gives the same result with any number of threads.
+
+The dask path (fastapml.cluster.silhouette_dask) runs the same loop on
+blocks of samples: :func:`cluster_distance_sums_serial` within a block and
+:func:`cross_distance_sums` between two blocks (rows of one, columns of the
+other, every pair once).
 """
 import numpy as np
 from numba import prange
@@ -27,39 +32,50 @@ PAD_COLUMNS = 64             # Xt carries this many extra (zero) columns
 
 @jit
 def _group(X, Xt, bounds, metric, first, n_rows, label, sums, columns,
-           row_sums, col_sums, rows):
+           row_sums, col_sums, rows, first_column, side_from):
     """One group of up to four rows of cluster ``label`` against every column
-    from ``first`` on.  Row side: sums[i, k] for the group's rows.  Column
-    side: columns[label, j] += sum over the group's rows of d(i, j), for the
-    columns j after the group (pairs inside the group count on the row side
-    only), so every pair is computed once."""
+    from ``first_column`` on.  Row side: sums[i, k] for the group's rows.
+    Column side: columns[label, j] += sum over the group's rows of d(i, j),
+    for the columns j from ``side_from`` on.
+
+    Within one block (rows and columns the same samples), ``first_column`` =
+    ``first`` and ``side_from`` = ``first + n_rows``: pairs inside the group
+    count on the row side only, so every pair is computed once.  Across two
+    blocks, both are 0: all columns, both sides.
+    """
     for r in range(TILE_ROWS):
         rows[r] = first + min(r, n_rows - 1)   # repeat the last real row
     kind, finish = ACCUMULATOR[metric], FINISH[metric]
     step = col_sums.shape[0]
-    after = first + n_rows
     col = columns[label]
-    for k in range(label, bounds.shape[0] - 1):
-        for c0 in range(max(first, bounds[k]), bounds[k + 1], step):
+    for k in range(bounds.shape[0] - 1):     # clusters before first_column: empty
+        for c0 in range(max(first_column, bounds[k]), bounds[k + 1], step):
             width = min(step, bounds[k + 1] - c0)
             distance_tile(X, Xt, rows, c0, kind, finish, width, n_rows,
                           row_sums, col_sums)
             for r in range(n_rows):
                 sums[first + r, k] += row_sums[r]
-            for j in range(max(after - c0, 0), width):
+            for j in range(max(side_from - c0, 0), width):
                 col[c0 + j] += col_sums[j]
 
 
 @jit
-def _groups(X, Xt, bounds, metric, groups, task, n_tasks, sums, columns):
+def _groups(X, Xt, bounds, metric, groups, task, n_tasks, sums, columns,
+            cross):
     """Groups task, task + n_tasks, ... (rows ``groups[g]``: first, count,
-    cluster), with the column-side sums of the task in ``columns``."""
+    cluster), with the column-side sums of the task in ``columns``; ``cross``:
+    X and Xt hold different samples (see :func:`_group`)."""
     row_sums = np.empty(TILE_ROWS, dtype=X.dtype)
     col_sums = np.empty(TILE_VECTORS * 64 // X.itemsize, dtype=X.dtype)
     rows = np.empty(TILE_ROWS, dtype=np.int64)
     for g in range(task, groups.shape[0], n_tasks):
-        _group(X, Xt, bounds, metric, groups[g, 0], groups[g, 1],
-               groups[g, 2], sums, columns, row_sums, col_sums, rows)
+        first, n_rows = groups[g, 0], groups[g, 1]
+        if cross:
+            first_column, side_from = 0, 0
+        else:
+            first_column, side_from = first, first + n_rows
+        _group(X, Xt, bounds, metric, first, n_rows, groups[g, 2], sums,
+               columns, row_sums, col_sums, rows, first_column, side_from)
 
 
 @jit(parallel=True)
@@ -75,7 +91,7 @@ def cluster_distance_sums(X, Xt, bounds, metric, groups, sums, columns):
     """
     for task in prange(columns.shape[0]):
         _groups(X, Xt, bounds, metric, groups, task, columns.shape[0], sums,
-                columns[task])
+                columns[task], False)
 
 
 @jit
@@ -84,7 +100,20 @@ def cluster_distance_sums_serial(X, Xt, bounds, metric, groups, sums,
     """Serial twin of :func:`cluster_distance_sums` (same tasks, same sums)."""
     for task in range(columns.shape[0]):
         _groups(X, Xt, bounds, metric, groups, task, columns.shape[0], sums,
-                columns[task])
+                columns[task], False)
+
+
+@jit
+def cross_distance_sums(X, Xt, bounds, metric, groups, sums, columns):
+    """Sums between two different blocks of samples, every pair once (serial).
+
+    Rows: X (m, d), sorted by cluster, in ``groups``; columns: the other
+    block transposed, Xt (d, n + PAD_COLUMNS), its clusters at
+    ``bounds[k]:bounds[k + 1]``.  Adds sums[i, k] += sum over the columns j
+    of cluster k of d(i, j) and columns[c, j] += sum over the rows i of
+    cluster c of d(i, j), for every cluster (``columns`` is (K, n)).
+    """
+    _groups(X, Xt, bounds, metric, groups, 0, 1, sums, columns, True)
 
 
 @jit

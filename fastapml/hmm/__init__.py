@@ -7,6 +7,7 @@ import importlib
 
 from .conllu import iter_conllu, read_conllu
 from .forward_backward import forward_backward
+from .partitions import viterbi2_partitions, viterbi_partitions
 from .viterbi import viterbi, viterbi2_batch, viterbi_batch
 
 _LAZY = {"CategoricalHMM": ".categorical", "ConvergenceMonitor": ".monitor",
@@ -14,7 +15,8 @@ _LAZY = {"CategoricalHMM": ".categorical", "ConvergenceMonitor": ".monitor",
 
 __all__ = ["CategoricalHMM", "ConvergenceMonitor", "HMMTagger",
            "forward_backward", "iter_conllu", "read_conllu", "viterbi",
-           "viterbi2_batch", "viterbi_batch"]
+           "viterbi2_batch", "viterbi2_partitions", "viterbi_batch",
+           "viterbi_partitions"]
 
 
 def __getattr__(name):

@@ -27,8 +27,10 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from .._dask import is_dask_bag
 from .._files import save_npz
 from .._validation import check_scalar
+from .partitions import decode_sentence_bag, decode_sentence_partitions
 from .suffix import SuffixTrie, _csr_from_arrays
 from .viterbi import viterbi2_batch, viterbi_batch
 
@@ -287,8 +289,11 @@ class HMMTagger(BaseEstimator):
 
         Parameters
         ----------
-        sentences : list of list of str
+        sentences : list of list of str, or dask.bag.Bag of lists of str
             Empty sentences are allowed (empty tag list, log-probability 0).
+            A bag is decoded lazily, one task per partition; its elements
+            are checked when it is computed, with the messages of the list
+            case (an index counts from the first sentence of the partition).
 
         Returns
         -------
@@ -297,9 +302,68 @@ class HMMTagger(BaseEstimator):
             the boundary transitions (for unknown words under "tnt", up to
             the per-word constant of :meth:`log_emission`).  Always finite.
         tags : list of list of str
+            For a bag, instead of the two: a lazy ``dask.bag.Bag`` with the
+            same partitions and one ``(log_prob, tags)`` pair (a float and a
+            list of str) per sentence, since a bag holds one element per
+            sentence.  A bag computes on dask's multiprocessing scheduler
+            unless a client is current or another scheduler is chosen.
+
+        Examples
+        --------
+        >>> import dask.bag as db
+        >>> tagger = HMMTagger(order=1).fit([["a", "dog", "runs"]],
+        ...                                 [["DET", "NOUN", "VERB"]])
+        >>> bag = db.from_sequence([["a", "dog"], ["dog", "runs"]], npartitions=2)
+        >>> [(round(log_prob, 2), tags) for log_prob, tags in
+        ...  tagger.decode(bag).compute(scheduler="threads")]
+        [(-3.02, ['DET', 'NOUN']), (-3.02, ['NOUN', 'VERB'])]
         """
         self._check_fitted()
-        return self._decode(*_flatten(sentences, "sentences"))
+        if is_dask_bag(sentences):
+            return decode_sentence_bag(self, sentences, with_log_probs=True)
+        return self._decode_sentences(sentences)
+
+    def decode_partitions(self, partitions):
+        """:meth:`decode` on each partition of sentences, one dask task each.
+
+        The tasks run on the current ``distributed.Client`` if there is one,
+        else on dask's configured scheduler (default: threads); the tagger is
+        shipped to the workers once.  Partitions get a method of their own
+        because a list of partitions and a list of sentences cannot be told
+        apart reliably by their nesting; for a dask bag use :meth:`decode`.
+
+        Parameters
+        ----------
+        partitions : list of (list of list of str)
+            Each partition is a list of sentences (possibly empty).
+
+        Returns
+        -------
+        list of (log_probs, tags)
+            What :meth:`decode` returns for each partition, identical to
+            decoding all sentences at once.
+
+        Raises
+        ------
+        TypeError
+            If ``partitions`` or one of its entries is not a list or tuple,
+            or (raised from the task) a sentence or token is not a list or a
+            str; the message names it as ``partitions[i][j]``.
+
+        Examples
+        --------
+        >>> tagger = HMMTagger(order=1).fit([["a", "dog", "runs"]],
+        ...                                 [["DET", "NOUN", "VERB"]])
+        >>> parts = [[["a", "dog"]], [], [["dog", "runs"], []]]
+        >>> [tags for _, tags in tagger.decode_partitions(parts)]
+        [[['DET', 'NOUN']], [], [['NOUN', 'VERB'], []]]
+        """
+        self._check_fitted()
+        return decode_sentence_partitions(self, partitions)
+
+    def _decode_sentences(self, sentences, name="sentences"):
+        """:meth:`_decode` on checked sentences (``name`` is for errors)."""
+        return self._decode(*_flatten(sentences, name))
 
     def _decode(self, words, lengths):
         if not words:
@@ -326,14 +390,52 @@ class HMMTagger(BaseEstimator):
 
         Parameters
         ----------
-        sentences : list of list of str
+        sentences : list of list of str, or dask.bag.Bag of lists of str
+            A bag is tagged lazily, as in :meth:`decode`.
 
         Returns
         -------
-        list of list of str
-            One tag per token.
+        list of list of str, or dask.bag.Bag
+            One tag per token; for a bag, a lazy bag of tag lists with the
+            same partitions.
+
+        Examples
+        --------
+        >>> import dask.bag as db
+        >>> tagger = HMMTagger(order=2).fit([["a", "dog", "runs"]],
+        ...                                 [["DET", "NOUN", "VERB"]])
+        >>> bag = db.from_sequence([["a", "dog"], ["dog", "runs"]], npartitions=2)
+        >>> tagger.predict(bag).compute(scheduler="threads")
+        [['DET', 'NOUN'], ['NOUN', 'VERB']]
         """
-        return self.decode(sentences)[1]
+        self._check_fitted()
+        if is_dask_bag(sentences):
+            return decode_sentence_bag(self, sentences, with_log_probs=False)
+        return self._decode_sentences(sentences)[1]
+
+    def predict_partitions(self, partitions):
+        """:meth:`predict` on each partition of sentences, one dask task each.
+
+        See :meth:`decode_partitions` (scheduler, errors, why a method of its
+        own).
+
+        Parameters
+        ----------
+        partitions : list of (list of list of str)
+
+        Returns
+        -------
+        list of (list of list of str)
+            The tag lists of each partition's sentences.
+
+        Examples
+        --------
+        >>> tagger = HMMTagger(order=2).fit([["a", "dog", "runs"]],
+        ...                                 [["DET", "NOUN", "VERB"]])
+        >>> tagger.predict_partitions([[["a", "dog"]], [["dog", "runs"]]])
+        [[['DET', 'NOUN']], [['NOUN', 'VERB']]]
+        """
+        return [tags for _, tags in self.decode_partitions(partitions)]
 
     def evaluate(self, sentences, tags):
         """Token accuracy overall, on known words and on unknown words.

@@ -139,9 +139,15 @@ def viterbi2_batch(log_emit, lengths, log_trans2, symbols=None):
         + log p(x_t | y_t), including the final boundary transition.
     """
     log_trans2 = second_order_model(log_trans2, float_dtype(log_emit, log_trans2))
-    n_states = log_trans2.shape[0] - 1
-    table, obs = emissions(log_emit, symbols, n_states, log_trans2.dtype)
+    table, obs = emissions(log_emit, symbols, log_trans2.shape[0] - 1,
+                           log_trans2.dtype)
     lengths, offsets = sequence_offsets(lengths, obs.size)
+    return decode2_validated(table, obs, lengths, offsets, log_trans2)
+
+
+def decode2_validated(table, obs, lengths, offsets, log_trans2):
+    """:func:`viterbi2_batch` on inputs that already passed its checks."""
+    n_states = log_trans2.shape[0] - 1
     paths = np.zeros(obs.size, dtype=np.int64)
     log_probs = np.zeros(lengths.size, dtype=np.float64)
     proto = backpointer_proto(n_states + 1)

@@ -349,10 +349,11 @@ def _buffers(model, d):
 # --------------------------------------------------------------------------
 
 @jit
-def _em_range(X, model, first, last, ll_sum, s0, s1, s2):
-    """Blocks first..last-1 of X: sum of log-likelihoods and statistics."""
-    n, d = X.shape
-    xt, diff, acc, lp, ll = _buffers(model, d)
+def _em_range(X, model, first, last, ll_sum, s0, s1, s2, buffers):
+    """Blocks first..last-1 of X: sum of log-likelihoods and statistics
+    (``buffers``: scratch from :func:`_buffers`)."""
+    n = X.shape[0]
+    xt, diff, acc, lp, ll = buffers
     total = 0.0
     for blk in range(first, last):
         start = blk * BLOCK
@@ -375,15 +376,17 @@ def em_chunks(X, model, chunk_bounds, ll_sums, s0, s1, s2):
     """
     for c in prange(chunk_bounds.shape[0] - 1):
         _em_range(X, model, chunk_bounds[c], chunk_bounds[c + 1], ll_sums[c:],
-                  s0[c], s1[c], s2[c])
+                  s0[c], s1[c], s2[c], _buffers(model, X.shape[1]))
 
 
 @jit
 def em_serial(X, model, chunk_bounds, ll_sums, s0, s1, s2):
-    """Serial twin of :func:`em_chunks` (same chunks, for worker threads)."""
+    """Serial twin of :func:`em_chunks` (same chunks, for worker threads),
+    with one set of scratch buffers for all of them."""
+    buffers = _buffers(model, X.shape[1])
     for c in range(chunk_bounds.shape[0] - 1):
         _em_range(X, model, chunk_bounds[c], chunk_bounds[c + 1], ll_sums[c:],
-                  s0[c], s1[c], s2[c])
+                  s0[c], s1[c], s2[c], buffers)
 
 
 @jit

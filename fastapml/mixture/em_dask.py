@@ -11,14 +11,17 @@ fit to rounding.  The n x K responsibilities never exist.  Estimates
 Initialization runs scikit-learn's ``init_params`` on the rows of X when it
 has at most ``INIT_SAMPLES`` rows (so it equals the in-memory fit's), and
 otherwise on a uniform random subsample of that many rows drawn with the
-estimator's ``random_state``; EM then iterates over every row.
+estimator's ``random_state``; EM then iterates over every row.  When
+``weights_init``, ``means_init`` and ``precisions_init`` are all given the
+start is theirs whatever ``init_params`` does, so it runs on the first
+``n_components`` rows only.
 """
 import numpy as np
 from sklearn.utils import check_random_state
 
 from .. import _dask
 from .._validation import check_float_array
-from . import em
+from . import _kernels, em
 
 INIT_SAMPLES = 200_000      # rows the initialization may see on dask data
 
@@ -41,46 +44,80 @@ def _as_block(block, start, dtype):
     return block
 
 
-def _block_statistics(block, start, model, dtype):
-    """Statistics of one row block (a dask task)."""
+def _packed_size(model):
+    """Length of one block's statistics packed into a vector."""
+    kind, means = model[0], model[1]
+    n_components, n_features = means.shape
+    s2_size = {_kernels.FULL: n_components * n_features * n_features,
+               _kernels.TIED: n_features * n_features,
+               _kernels.DIAG: n_components * n_features}[kind]
+    return 1 + n_components * (1 + n_features) + s2_size
+
+
+def _unpack(packed, model):
+    """:func:`em.statistics`' tuple from its packed vector."""
+    n_components, n_features = model[1].shape
+    s0_end = 1 + n_components
+    s1_end = s0_end + n_components * n_features
+    s2 = packed[s1_end:]
+    s2_shape = {_kernels.FULL: (n_components, n_features, n_features),
+                _kernels.TIED: (1, n_features, n_features),
+                _kernels.DIAG: (n_components, 1, n_features)}[model[0]]
+    return (float(packed[0]), packed[1:s0_end],
+            packed[s0_end:s1_end].reshape(n_components, n_features),
+            s2.reshape(s2_shape))
+
+
+def _block_statistics(block, model, dtype, block_info=None):
+    """Statistics of one row block (a dask task), packed as a (1, L) row."""
+    start = block_info[0]["array-location"][0][0] if block_info else 0
     block = np.ascontiguousarray(block, dtype=dtype)
     stats = em.statistics(block, model)
     if not np.isfinite(stats[0]):
         _as_block(block, start, dtype)          # names the rows with NaN
         raise ValueError(f"the log-likelihood of rows {start}:"
                          f"{start + block.shape[0]} is not finite")
-    return stats
+    return np.concatenate([[stats[0]]] + [a.ravel() for a in stats[1:]])[None]
 
 
 def block_statistics(X, model, dtype):
     """One delayed task per row block, each returning that block's
-    statistics: ``8 (1 + K + K d + size of s2)`` bytes of arrays."""
+    statistics packed in a (1, L) float64 row: 8 L = 8 (1 + K + K d + size
+    of s2) bytes.  Each task also reads its block (dask fuses the block's
+    own task into it), so no block of X is ever stored on a worker."""
     dask = _dask.require("GaussianMixture on dask arrays")
-    model = dask.delayed(model, traverse=False)     # one key, not one per task
-    task = dask.delayed(_block_statistics, pure=True)
-    return [task(block, start, model, dtype)
-            for start, block in _dask.row_blocks(X)]
+    model_key = dask.delayed(model, traverse=False)     # one key for all
+    size = _packed_size(model)
+    packed = X.map_blocks(_block_statistics, model_key, dtype,
+                          chunks=((1,) * X.numblocks[0], (size,)),
+                          dtype=np.float64, meta=np.empty((0, 0)))
+    return packed.to_delayed().ravel().tolist()
 
 
 def statistics_graph(X, model, dtype):
-    """The delayed total of every block's statistics, in a fixed tree."""
-    return _dask.tree_sum(block_statistics(X, model, dtype),
-                          em.add_statistics)
+    """The delayed total of every block's packed statistics, in a fixed
+    tree."""
+    return _dask.tree_sum(block_statistics(X, model, dtype), np.add)
 
 
 def statistics(X, model, dtype):
     """Statistics of all of X under ``model``, computed on the current dask
     client or scheduler: ``(ll_sum, s0, s1, s2)`` as :func:`em.statistics`."""
-    return _dask.compute(statistics_graph(X, model, dtype))[0]
+    (packed,) = _dask.compute(statistics_graph(X, model, dtype))
+    return _unpack(packed[0], model)
 
 
-def initialization_sample(X, dtype, random_state):
-    """The rows the initialization sees: all of X when it has at most
-    ``INIT_SAMPLES`` rows, else that many rows drawn uniformly without
-    replacement (in row order), as a NumPy array."""
-    n_samples, limit = X.shape[0], INIT_SAMPLES
-    if n_samples > limit:
-        rows = check_random_state(random_state).choice(n_samples, limit,
+def initialization_sample(X, dtype, random_state, n_components=None):
+    """The rows the initialization sees, as a NumPy array: all of X when it
+    has at most ``INIT_SAMPLES`` rows, else that many rows drawn uniformly
+    without replacement (in row order).  With ``n_components`` (for a start
+    given in full, weights, means and precisions, which ``init_params``
+    cannot change) just the first ``n_components`` rows it needs to run."""
+    n_samples = X.shape[0]
+    if n_components is not None:
+        X = X[:n_components]
+    elif n_samples > INIT_SAMPLES:
+        rows = check_random_state(random_state).choice(n_samples, INIT_SAMPLES,
                                                        replace=False)
         X = X[np.sort(rows)]
     (sample,) = _dask.compute(X)

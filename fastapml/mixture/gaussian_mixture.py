@@ -51,35 +51,52 @@ class GaussianMixture(_SklearnGaussianMixture):
     # ------------------------------------------------------------------
     # Fitting
     # ------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, callback=None):
         """Estimate the parameters with EM (best of ``n_init`` runs).
 
         ``callback(n_iter, lower_bound, change)``, if given, is called after
-        every iteration.  Returns self.
+        every iteration.  X may be a dask array (see :mod:`.em_dask`).
+        Returns self.
         """
-        self.fit_predict(X, y, callback=callback)
+        self._fit(X, callback)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_predict(self, X, y=None, *, callback=None):
         """Fit as :meth:`fit`, then return the most likely component of each
-        sample under the final parameters (so it equals ``fit(X).predict(X)``)."""
+        sample under the final parameters (so it equals ``fit(X).predict(X)``;
+        lazily, as a dask array, for a dask X)."""
+        X, dtype = self._fit(X, callback)
+        if is_dask_array(X):
+            from . import em_dask
+            return em_dask.estimate(X, self._model(dtype), dtype, "labels")
+        return em.estimate(X, self._model(dtype))[1]
+
+    def _fit(self, X, callback):
+        """The EM fit; returns X as checked and the model's dtype.  (Unlike
+        scikit-learn's ``fit``, no final E-step: only ``fit_predict`` needs
+        its labels, and the parameters are the same.)"""
         if is_dask_array(X):
             return self._fit_dask(X, callback)
         X = self._check_fit_data(X)
         self._check_parameters(X, xp=get_namespace(X)[0])
         self._run_em(lambda: self._em_iteration((X,), X.dtype), X, callback)
-        return em.estimate(X, self._model(X.dtype))[1]
+        return X, X.dtype
 
     def _fit_dask(self, X, callback):
-        """:meth:`fit_predict` on a dask array (see :mod:`.em_dask`): one
-        dask reduction per iteration; returns the labels lazily."""
+        """:meth:`_fit` on a dask array (see :mod:`.em_dask`): one dask
+        reduction per iteration."""
         from . import em_dask
         dtype = em_dask.check_array(X)
         if X.shape[0] < 2:
             raise ValueError(f"n_samples={X.shape[0]} should be >= 2")
         self._check_n_samples(X.shape[0])
-        sample = em_dask.initialization_sample(X, dtype, self.random_state)
+        given = (self.weights_init is not None and self.means_init is not None
+                 and self.precisions_init is not None)
+        sample = em_dask.initialization_sample(
+            X, dtype, self.random_state,
+            n_components=self.n_components if given else None)
         self.n_features_in_ = X.shape[1]
         self._check_parameters(sample, xp=np)
 
@@ -88,7 +105,7 @@ class GaussianMixture(_SklearnGaussianMixture):
             stats = em_dask.statistics(X, model, dtype)
             return self._m_step(stats, model, X.shape[0], dtype)
         self._run_em(iteration, sample, callback)
-        return em_dask.estimate(X, self._model(dtype), dtype, "labels")
+        return X, dtype
 
     def fit_chunks(self, chunks, *, callback=None):
         """Exact EM over data given as row chunks, streamed once per iteration.

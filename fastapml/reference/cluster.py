@@ -2,10 +2,12 @@
 import numpy as np
 
 
-def pairwise(X, metric):
-    """The full n x n distance matrix for the kernel's metrics."""
+def pairwise(X, metric, Y=None):
+    """The distances between the rows of X and those of Y (X itself when Y is
+    None: the n x n matrix) for the kernel's metrics."""
     X = np.asarray(X, dtype=np.float64)
-    diff = X[:, None, :] - X[None, :, :]
+    Z = X if Y is None else np.asarray(Y, dtype=np.float64)
+    diff = X[:, None, :] - Z[None, :, :]
     if metric in ("euclidean", "l2"):
         return np.sqrt((diff ** 2).sum(axis=2))
     if metric == "sqeuclidean":
@@ -15,13 +17,37 @@ def pairwise(X, metric):
     if metric == "chebyshev":
         return np.abs(diff).max(axis=2)
     if metric == "cosine":
-        norms = np.linalg.norm(X, axis=1)
-        norms[norms == 0] = 1
-        unit = X / norms[:, None]
-        D = np.clip(1 - unit @ unit.T, 0, 2)
-        np.fill_diagonal(D, 0)          # a zero vector is at distance 0 from itself
+        D = np.clip(1 - _unit_rows(X) @ _unit_rows(Z).T, 0, 2)
+        if Y is None:
+            np.fill_diagonal(D, 0)      # a zero vector is at distance 0 from itself
         return D
     raise ValueError(f"unknown metric {metric!r}")
+
+
+def _unit_rows(X):
+    """Rows scaled to unit norm; zero rows stay zero."""
+    norms = np.linalg.norm(X, axis=1)
+    norms[norms == 0] = 1
+    return X / norms[:, None]
+
+
+def cross_cluster_sums(X, labels_X, Y, labels_Y, n_clusters, metric):
+    """The distance sums between two different sets of samples (one cross
+    tile of the dask silhouette): X (m, d), Y (n, d), D[i, j] = d(X[i], Y[j]),
+
+    X_sums[i, k] = sum of D[i, j] over the j with labels_Y[j] == k,
+    Y_sums[j, k] = sum of D[i, j] over the i with labels_X[i] == k.
+
+    Returns
+    -------
+    X_sums : (len(X), n_clusters) float64
+    Y_sums : (len(Y), n_clusters) float64
+    """
+    D = pairwise(X, metric, Y)
+    clusters = np.arange(n_clusters)
+    in_X = np.asarray(labels_X)[:, None] == clusters     # (len(X), k) one-hot
+    in_Y = np.asarray(labels_Y)[:, None] == clusters
+    return D @ in_Y, D.T @ in_X
 
 
 def silhouette_samples(X, labels, *, metric="euclidean"):
