@@ -81,17 +81,23 @@ def kernel_model(weights, means, precisions_cholesky, covariance_type, dtype):
     return (_KIND[covariance_type], *as_dtype)
 
 
+def second_moments_shape(model):
+    """Shape of the ``s2`` statistics of :func:`statistics` for ``model``:
+    (K, d, d) full, (1, d, d) tied, (K, 1, d) diagonal."""
+    n_components, n_features = model[1].shape
+    return {_kernels.FULL: (n_components, n_features, n_features),
+            _kernels.TIED: (1, n_features, n_features),
+            _kernels.DIAG: (n_components, 1, n_features)}[model[0]]
+
+
 def statistics(X, model):
     """Sum of log-likelihoods and M-step statistics of X under ``model``.
 
     Returns ``(ll_sum, s0, s1, s2)`` in float64 (see ``_kernels``); they add
     up over row blocks of a data set.
     """
-    kind, means, chol = model[:3]
-    n_components, n_features = means.shape
-    s2_shape = {_kernels.FULL: (n_components, n_features, n_features),
-                _kernels.TIED: (1, n_features, n_features),
-                _kernels.DIAG: (n_components, 1, n_features)}[kind]
+    n_components, n_features = model[1].shape
+    s2_shape = second_moments_shape(model)
     stat_bytes = 8 * (n_components * (n_features + 1) + int(np.prod(s2_shape)))
     bounds = _chunk_bounds(X.shape[0], stat_bytes)
     n_chunks = bounds.shape[0] - 1

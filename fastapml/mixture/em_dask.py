@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 
 from .. import _dask
 from .._validation import check_float_array
-from . import _kernels, em
+from . import em
 
 INIT_SAMPLES = 200_000      # rows the initialization may see on dask data
 
@@ -38,7 +38,7 @@ def check_array(X, n_features=None):
 def _as_block(block, start, dtype):
     """A block as the kernels take it, with NaN and inf refused."""
     block = np.ascontiguousarray(block, dtype=dtype)
-    if block.size and not np.isfinite(block.sum(dtype=np.float64)):
+    if not np.isfinite(block).all():
         raise ValueError(f"Input X contains NaN or infinity (in rows "
                          f"{start}:{start + block.shape[0]})")
     return block
@@ -46,12 +46,9 @@ def _as_block(block, start, dtype):
 
 def _packed_size(model):
     """Length of one block's statistics packed into a vector."""
-    kind, means = model[0], model[1]
-    n_components, n_features = means.shape
-    s2_size = {_kernels.FULL: n_components * n_features * n_features,
-               _kernels.TIED: n_features * n_features,
-               _kernels.DIAG: n_components * n_features}[kind]
-    return 1 + n_components * (1 + n_features) + s2_size
+    n_components, n_features = model[1].shape
+    return (1 + n_components * (1 + n_features)
+            + int(np.prod(em.second_moments_shape(model))))
 
 
 def _unpack(packed, model):
@@ -59,13 +56,9 @@ def _unpack(packed, model):
     n_components, n_features = model[1].shape
     s0_end = 1 + n_components
     s1_end = s0_end + n_components * n_features
-    s2 = packed[s1_end:]
-    s2_shape = {_kernels.FULL: (n_components, n_features, n_features),
-                _kernels.TIED: (1, n_features, n_features),
-                _kernels.DIAG: (n_components, 1, n_features)}[model[0]]
     return (float(packed[0]), packed[1:s0_end],
             packed[s0_end:s1_end].reshape(n_components, n_features),
-            s2.reshape(s2_shape))
+            packed[s1_end:].reshape(em.second_moments_shape(model)))
 
 
 def _block_statistics(block, model, dtype, block_info=None):

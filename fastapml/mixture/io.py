@@ -35,7 +35,6 @@ _FITTED = _MODEL_ARRAYS + ("lower_bounds_", "lower_bound_", "n_iter_",
 _PARTIAL = ("partial_fit_nk", "partial_fit_means", "partial_fit_scatter")
 
 
-
 def save_model(model, path):
     """Write a fitted GaussianMixture to ``path`` as an ``.npz`` archive.
 
