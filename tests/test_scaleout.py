@@ -35,9 +35,9 @@ def test_read_rows_maps_exactly_those_rows(tmp_path, start, stop):
 
 
 def test_from_npy_default_chunks_and_small_graph(tmp_path):
-    np.save(tmp_path / "x.npy", np.zeros((70_000, 64)))
+    np.save(tmp_path / "x.npy", np.zeros((140_000, 64)))
     Xd = from_npy(tmp_path / "x.npy")
-    assert Xd.chunks[0][0] % 512 == 0 and Xd.chunks[0][0] * 64 * 8 <= 32 << 20
+    assert Xd.chunks[0][0] % 512 == 0 and Xd.chunks[0][0] * 64 * 8 <= 64 << 20
     assert len(pickle.dumps(dict(Xd.dask))) < 20_000     # paths, not data
     np.save(tmp_path / "e.npy", np.zeros((0, 3)))
     assert from_npy(tmp_path / "e.npy").compute().shape == (0, 3)
