@@ -126,10 +126,15 @@ def _estimate_block(block, model, dtype, what, block_info=None):
 
 def estimate(X, model, dtype, what):
     """Lazy per-block estimates: ``what`` is "log_prob" (n,), "labels" (n,)
-    or "resp" (n, K)."""
+    or "resp" (n, K); the model is one graph key that every block's task
+    reads."""
+    dask = _dask.require("GaussianMixture on dask arrays")
+    model_key = dask.delayed(model, traverse=False)
     if what == "resp":
         n_components = model[1].shape[0]
-        return X.map_blocks(_estimate_block, model, dtype, what, dtype=dtype,
-                            chunks=(X.chunks[0], (n_components,)))
-    return X.map_blocks(_estimate_block, model, dtype, what, drop_axis=1,
-                        dtype=np.int64 if what == "labels" else dtype)
+        return X.map_blocks(_estimate_block, model_key, dtype, what,
+                            dtype=dtype, chunks=(X.chunks[0], (n_components,)),
+                            meta=np.empty((0, 0), dtype=dtype))
+    out_dtype = np.int64 if what == "labels" else dtype
+    return X.map_blocks(_estimate_block, model_key, dtype, what, drop_axis=1,
+                        dtype=out_dtype, meta=np.empty(0, dtype=out_dtype))

@@ -306,3 +306,13 @@ def test_too_few_samples_and_wrong_features():
     gm.fit(blobs())
     with pytest.raises(ValueError, match="is expecting 3 features"):
         gm.predict(da.from_array(blobs(d=4), chunks=500))
+
+
+def test_estimates_carry_the_model_once():
+    gm = GaussianMixture(3, random_state=0).fit(blobs())
+    Xd = da.from_array(blobs(), chunks=(100, -1))
+    for lazy in (gm.predict(Xd), gm.predict_proba(Xd), gm.score_samples(Xd)):
+        graph = dict(lazy.__dask_graph__())
+        models = [k for k, v in graph.items()
+                  if isinstance(getattr(v, "value", None), tuple)]
+        assert len(models) == 1          # one key, whatever the block count
