@@ -2,24 +2,36 @@
 
 Each comparison runs fastapml and its peers in one process on the same data.
 Time is the best of ``repeat`` steady-state calls; the first call (which
-includes numba's compile or cache load) is reported separately.
+includes numba's compile or cache load) is reported separately.  With
+``--target`` a script runs again in a fresh process whose numba compiles for
+that target (see :func:`run_for_target`).
 """
 import argparse
 import ctypes
 import os
 import platform
+import subprocess
+import sys
 import time
 
 
-def _status_kib(field):
+def _proc_field(path, field):
+    """The value of ``field`` in a ``name: value`` file under /proc; None
+    where there is no such file or field."""
     try:
-        with open("/proc/self/status") as f:
+        with open(path) as f:
             for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
+                name, _, value = line.partition(":")
+                if name.strip() == field:
+                    return value.strip()
     except OSError:
         pass
     return None
+
+
+def _status_kib(field):
+    value = _proc_field("/proc/self/status", field)
+    return None if value is None else int(value.split()[0])
 
 
 def _reset_peak():
@@ -74,12 +86,64 @@ def peak_growth(func):
     return max(0, _status_kib("VmHWM") - base) / 1024
 
 
+def _host_vector_bytes(triple):
+    """Native vector bytes of this machine's CPU, whatever numba compiles for."""
+    import llvmlite.binding as ll
+    from numba.core.codegen import AOTCPUCodegen
+
+    from fastapml._isa import _assembly, classify
+    codegen = AOTCPUCodegen("fastapml_host", cpu_name=ll.get_host_cpu_name())
+    return classify(triple, _assembly(codegen, triple))[1]
+
+
 def machine():
-    """One line describing where the numbers were taken."""
+    """Where the numbers were taken: date, CPU model, cores, numba threads and
+    the target numba compiled for; a second line, a note, where that target's
+    vectors are narrower than the CPU's."""
     import numba
-    return (f"{time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
-            f"{os.cpu_count()} cores, numba {numba.__version__} "
-            f"({numba.get_num_threads()} threads)")
+
+    from fastapml._isa import TARGET
+    cpu = (_proc_field("/proc/cpuinfo", "model name") or platform.processor()
+           or platform.machine())
+    out = (f"{time.strftime('%Y-%m-%d')}, {cpu} ({os.cpu_count()} cores), "
+           f"numba {numba.__version__} ({numba.get_num_threads()} threads), "
+           f"compiled for {TARGET.describe()}")
+    host = _host_vector_bytes(TARGET.triple)
+    if TARGET.vector_bytes < host:
+        out += (f"\nnote: this CPU has {8 * host}-bit vectors; timing a narrower "
+                "target on a wider CPU approximates, and does not equal, a CPU "
+                "of that ISA")
+    return out
+
+
+def target_option(parser):
+    """Add ``--target`` (a key of :data:`fastapml._isa.NAMED_TARGETS`) to
+    ``parser`` and return it."""
+    from fastapml._isa import NAMED_TARGETS
+    parser.add_argument("--target", choices=list(NAMED_TARGETS), default="host",
+                        help="compile numba's kernels for this target (default "
+                        "host: this CPU); another runs the script again in a "
+                        "fresh process")
+    return parser
+
+
+def run_for_target():
+    """Run this script again for its ``--target``, then exit, unless the
+    process already compiles for it.
+
+    Call it before the script imports anything that compiles: numba reads
+    the target from its environment once, at import.  The script runs again
+    as it was started (``python path`` or ``python -m module``, same
+    arguments) with :func:`fastapml._isa.numba_environment`'s variables set;
+    its output streams through and its exit status is this process's.
+    """
+    from fastapml._isa import numba_environment
+    args = target_option(argparse.ArgumentParser(add_help=False))
+    env = numba_environment(args.parse_known_args()[0].target)
+    if all(os.environ.get(k) == v for k, v in env.items()):
+        return
+    sys.exit(subprocess.run([sys.executable, *sys.orig_argv[1:]],
+                            env={**os.environ, **env}).returncode)
 
 
 def table(rows, columns):
@@ -124,7 +188,8 @@ def row(workload, dtype, library, m, base=None, parity=""):
 def parser(doc, workloads, repeat_help="steady calls timed for fastapml "
            "(peers: 1)"):
     """The options every compare_*.py script takes: --scale, --seed,
-    --repeat and --only (one of ``workloads``); add more before parsing."""
+    --repeat, --only (one of ``workloads``) and --target; add more before
+    parsing."""
     out = argparse.ArgumentParser(description=doc.split("\n")[0])
     out.add_argument("--scale", type=float, default=1.0,
                      help="multiply every workload's size (default 1)")
@@ -133,4 +198,4 @@ def parser(doc, workloads, repeat_help="steady calls timed for fastapml "
     out.add_argument("--only", nargs="+", metavar="WORKLOAD",
                      choices=workloads, default=list(workloads),
                      help=f"run only these of {', '.join(workloads)}")
-    return out
+    return target_option(out)

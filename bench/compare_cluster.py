@@ -25,7 +25,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _compare import (fixed_mmap_threshold, machine, measure,  # noqa: E402
-                      parser, row, table)
+                      parser, row, run_for_target, table)
+
+if __name__ == "__main__":
+    run_for_target()
 
 from sklearn import metrics as skm  # noqa: E402
 from sklearn.datasets import make_blobs  # noqa: E402

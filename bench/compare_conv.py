@@ -42,7 +42,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _compare import (fixed_mmap_threshold, fmt_mib, machine,  # noqa: E402
-                      measure, parser, peak_growth, row, table)
+                      measure, parser, peak_growth, row, run_for_target,
+                      table)
+
+if __name__ == "__main__":
+    run_for_target()
 
 import torch  # noqa: E402
 
@@ -222,9 +226,9 @@ def main(argv=None):
     for r, fn in peaks:
         r["peak mem"] = fmt_mib(peak_growth(fn))
     peaks.clear()
-    print(f"compare_conv (scale {args.scale}) on {machine()}, "
-          f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
-    print(f"FP32 peak: {how}")
+    print(f"compare_conv (scale {args.scale}) on {machine()}")
+    print(f"torch {torch.__version__} ({torch.get_num_threads()} threads); "
+          f"FP32 peak: {how}")
     print("float32; GFLOP/s = 2*N*Co*Ho*Wo*Ci*k^2 per forward (x3 for fwd+bwd) "
           "/ steady time; ratio = peer steady time / fastapml's\n")
     print(table(rows, ["workload", "pass", "library", "first call", "steady",

@@ -56,7 +56,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _compare import (fmt_mib, fmt_time, machine, measure, parser,  # noqa: E402
-                      peak_growth, row, table)
+                      peak_growth, row, run_for_target, table)
+
+if __name__ == "__main__":
+    run_for_target()
 
 from skimage import color, data, restoration, transform  # noqa: E402
 

@@ -32,7 +32,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _compare import (fixed_mmap_threshold, fmt_time, machine,  # noqa: E402
-                      measure, parser, row, table)
+                      measure, parser, row, run_for_target, table)
+
+if __name__ == "__main__":
+    run_for_target()
 
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402

@@ -24,7 +24,11 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import fmt_mib, fmt_time, machine, measure, table  # noqa: E402
+from _compare import (fmt_mib, fmt_time, machine, measure,  # noqa: E402
+                      run_for_target, table, target_option)
+
+if __name__ == "__main__":
+    run_for_target()
 
 from fastapml import reference  # noqa: E402
 from fastapml.hmm import CategoricalHMM  # noqa: E402
@@ -167,7 +171,7 @@ def main(argv=None):
     parser.add_argument("--only", nargs="+", metavar="WORKLOAD",
                         choices=WORKLOADS, default=list(WORKLOADS),
                         help=f"run only these of {', '.join(WORKLOADS)}")
-    args = parser.parse_args(argv)
+    args = target_option(parser).parse_args(argv)
     rng = np.random.default_rng(args.seed)
     rows = []
     if {"decode", "score"} & set(args.only):

@@ -29,14 +29,19 @@ import tempfile
 import time
 import warnings
 
-import numba
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import fmt_time, machine, measure, parser, table  # noqa: E402
+from _compare import (fmt_time, machine, measure, parser,  # noqa: E402
+                      run_for_target, table)
+
+if __name__ == "__main__":
+    run_for_target()
+
 from compare_gmm import initial_parameters, mixture_data  # noqa: E402
 
 import distributed  # noqa: E402
+import numba  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import silhouette_score as sk_silhouette_score  # noqa: E402
 from sklearn.mixture import GaussianMixture as SkGaussianMixture  # noqa: E402
@@ -194,7 +199,7 @@ def main():
     options.add_argument("--iterations", type=int, default=10,
                          help="EM iterations per GMM fit (default 10)")
     args = options.parse_args()
-    print(machine())
+    print(f"compare_scaleout (scale {args.scale}) on {machine()}")
     print(TARGETS)
     rows = []
     with tempfile.TemporaryDirectory() as directory:

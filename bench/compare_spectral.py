@@ -31,7 +31,11 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _compare import (_reset_peak, _status_kib, fixed_mmap_threshold,  # noqa: E402
-                      fmt_mib, fmt_time, machine, measure, parser, table)
+                      fmt_mib, fmt_time, machine, measure, parser,
+                      run_for_target, table)
+
+if __name__ == "__main__":
+    run_for_target()
 
 from scipy.sparse.csgraph import connected_components  # noqa: E402
 from sklearn.cluster import SpectralClustering as SkSpectralClustering  # noqa: E402

@@ -20,9 +20,9 @@ package and never copied here.  Install it with::
 Usage::
 
     python bench/compare_tagger.py [--tagset upos] [--repeat 3] [--conllu FILE]
+                                   [--target host]
 """
 import argparse
-import datetime
 import importlib.util
 import os
 import platform
@@ -32,7 +32,13 @@ import tracemalloc
 
 import numpy as np
 
-from fastapml.hmm import HMMTagger, read_conllu
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _compare import machine, run_for_target, target_option  # noqa: E402
+
+if __name__ == "__main__":
+    run_for_target()
+
+from fastapml.hmm import HMMTagger, read_conllu  # noqa: E402
 
 MODELS = [("TnT trigram", dict(order=2, smoothing="tnt")),
           ("TnT bigram", dict(order=1, smoothing="tnt")),
@@ -106,7 +112,7 @@ def main(argv=None):
     parser.add_argument("--models", default="all",
                         help="comma-separated subset of: " +
                              ", ".join(name for name, _ in MODELS))
-    args = parser.parse_args(argv)
+    args = target_option(parser).parse_args(argv)
 
     path = args.conllu or find_treebank()
     if path is None:
@@ -133,9 +139,8 @@ def main(argv=None):
           f"{len(sentences)} sentences in {read_s:.2f} s; train "
           f"{len(train[0])} sentences / {n_train} tokens, test "
           f"{len(test[0])} / {n_test}")
-    print(f"# {datetime.date.today()}  {platform.machine()} "
-          f"{os.cpu_count()} CPUs  python {platform.python_version()}  "
-          f"numpy {np.__version__}")
+    print(f"# python {platform.python_version()}, numpy {np.__version__} on "
+          f"{machine()}")
     print(f"# tagging speed: fastest of {args.repeat} runs over all "
           f"{len(sentences)} sentences ({sum(map(len, sentences))} tokens), "
           "after a warm-up call")

@@ -24,7 +24,11 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import fmt_time, machine  # noqa: E402
+from _compare import (fmt_time, machine, run_for_target,  # noqa: E402
+                      target_option)
+
+if __name__ == "__main__":
+    run_for_target()
 
 import torch  # noqa: E402
 
@@ -94,7 +98,7 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--repeat", type=int, default=2, help="timed full runs of each")
-    args = p.parse_args(argv)
+    args = target_option(p).parse_args(argv)
     torch.set_num_threads(TORCH_THREADS)
     rows = {}
     for name, func in (("fastapml", train_ours), ("pytorch", train_torch)):
@@ -106,10 +110,10 @@ def main(argv=None):
     (_, torch_t, (net, torch_acc)) = rows["pytorch"]
     weights = max(float(np.abs(p.value - t.detach().numpy()).max())
                   for p, t in zip(model.parameters(), net.parameters()))
-    print(f"compare_training on {machine()}, torch {torch.__version__} "
-          f"({torch.get_num_threads()} threads)")
-    print(f"digits CNN, {args.epochs} epochs, batch {BATCH}, Adam lr {LR} x{LR_DECAY}/epoch, "
-          f"seed {args.seed}, float32\n")
+    print(f"compare_training on {machine()}")
+    print(f"torch {torch.__version__} ({torch.get_num_threads()} threads); "
+          f"digits CNN, {args.epochs} epochs, batch {BATCH}, Adam lr {LR} "
+          f"x{LR_DECAY}/epoch, seed {args.seed}, float32\n")
     print(f"{'library':<10} {'first call (1 epoch)':>21} {'steady':>10} "
           f"{'ratio':>6} {'test accuracy':>14}")
     for name, (first, best, (_, acc)) in rows.items():

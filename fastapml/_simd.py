@@ -7,20 +7,38 @@ vector-matrix product wants the opposite layout: the running maxima or sums
 of a block of destinations held in vector registers while the loop runs over
 sources.  These intrinsics emit exactly that code.
 
-Each call works on ``n_vec`` (1 to 8) vectors of 512 bits (8 float64 or 16
-float32 lanes) of consecutive destinations, one independent accumulator per
-vector, so up to eight dependency chains overlap; callers pad rows to a
-multiple of 16 elements.
+Vectors are native ones of the target numba compiles for
+(:mod:`fastapml._isa`): VECTOR_BYTES is 64 on AVX-512, 32 on AVX2, 16 on
+SSE2 and NEON, and every tile is sized so that its accumulators fit in the
+target's VECTOR_REGISTERS (32 or 16).  A vector wider than the hardware's
+would be split by LLVM into several registers each, and a tile sized for 32
+registers would spill inside its inner loop on a machine with 16.  Only
+generic LLVM intrinsics are used, so every target compiles the same source;
+multiply-adds are MULTIPLY_ADD: ``llvm.fma`` where the target has FMA (always
+fused, so every specialization of a kernel rounds alike) and
+``llvm.fmuladd`` where it has not (a multiply and an add; ``llvm.fma`` would
+become a call to libm's ``fma`` there).
+
+The max-plus and sum-product tiles work on ``n_vec`` (1 to MAX_VECTORS)
+vectors of consecutive destinations, one independent accumulator per vector
+(two for max-plus: the maximum and its arg-max), so up to MAX_VECTORS
+dependency chains overlap; callers pad rows to a multiple of PAD elements.
 """
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-VECTOR_BYTES = 64
-MAX_VECTORS = 8                 # the widest call keeps 8 + 8 vectors in registers
+from ._isa import TARGET
+
+VECTOR_BYTES = TARGET.vector_bytes
+VECTOR_REGISTERS = TARGET.registers
+# max-plus keeps 2 accumulators per vector, plus the splatted weight and
+# index and 2 temporaries: 8 vectors on 32 registers, 6 on 16
+MAX_VECTORS = min(8, (VECTOR_REGISTERS - 4) // 2)
 TILE_BYTES = MAX_VECTORS * VECTOR_BYTES
-PAD = 16        # rows padded to a multiple of this many elements suit both dtypes
+PAD = VECTOR_BYTES // 4     # rows padded to whole float32 (so float64) vectors
+MULTIPLY_ADD = "llvm.fma" if TARGET.fma else "llvm.fmuladd"
 
 
 def vector_type(context, dtype):
@@ -276,14 +294,14 @@ def exp_nonpositive(typingctx, x):
         clamped = builder.select(flushed, const(low), value)
         n = call("llvm.floor", builder.fadd(
             builder.fmul(clamped, const(1.4426950408889634)), const(0.5)))
-        r = call("llvm.fma", n, const(-ln2_hi), clamped)
-        r = call("llvm.fma", n, const(-ln2_lo), r)
+        r = call(MULTIPLY_ADD, n, const(-ln2_hi), clamped)
+        r = call(MULTIPLY_ADD, n, const(-ln2_lo), r)
         factorial = [1.0]
         for k in range(1, degree + 1):
             factorial.append(factorial[-1] * k)
         poly = const(1.0 / factorial[degree])
         for k in range(degree - 1, -1, -1):
-            poly = call("llvm.fma", poly, r, const(1.0 / factorial[k]))
+            poly = call(MULTIPLY_ADD, poly, r, const(1.0 / factorial[k]))
         bits = builder.shl(builder.add(builder.fptosi(n, itype),
                                        ir.Constant(itype, bias)),
                            ir.Constant(itype, mbits))
@@ -293,11 +311,15 @@ def exp_nonpositive(typingctx, x):
     return sig, codegen
 
 
-# Distance tiles: for 4 rows x (4 vectors of columns), the per-metric
-# accumulator over all features, held in 16 registers while the features
-# stream by, then turned into distances and summed along both axes.
-TILE_ROWS = 4
-TILE_VECTORS = 4
+# Distance tiles: for TILE_ROWS rows x TILE_VECTORS vectors of columns, the
+# per-metric accumulator over all features, held in registers while the
+# features stream by, then turned into distances and summed along both axes.
+# Beside the accumulators the loop holds the loaded column vectors, splatted
+# row values and differences, and LLVM unrolls it by two: 4 x 4 is
+# spill-free on 32 registers, 3 x 2 on 16 (4 x 2 spills there;
+# tests/test_codegen.py checks).
+TILE_ROWS = 4 if VECTOR_REGISTERS >= 32 else 3
+TILE_VECTORS = 4 if VECTOR_REGISTERS >= 32 else 2
 SQUARES, ABSOLUTES, MAXIMA, PRODUCTS = range(4)     # accumulators
 RAW, ROOT, ONE_MINUS_CLIPPED = range(3)             # finishing steps
 
@@ -332,18 +354,18 @@ def _horizontal_sum(builder, vec):
 @intrinsic
 def distance_tile(typingctx, X, Xt, rows, col0, kind, finish, width, n_rows,
                   row_sums, col_sums):
-    """Distances between four rows and one tile of columns, summed both ways.
+    """Distances between TILE_ROWS rows and one tile of columns, summed both ways.
 
-    For r < 4 and the 4 vectors of columns j (32 float64 or 64 float32)
-    from ``col0``: the accumulator over features a of (X[rows[r], a],
+    For r < TILE_ROWS and the TILE_VECTORS vectors of columns j from
+    ``col0``: the accumulator over features a of (X[rows[r], a],
     Xt[a, col0 + j]) — sum of squared differences (``kind`` SQUARES), of
     absolute differences (ABSOLUTES), their maximum (MAXIMA) or the dot
     product (PRODUCTS) — is finished (RAW, ROOT: sqrt, ONE_MINUS_CLIPPED:
     min(max(1 - q, 0), 2)) into a distance; columns j >= ``width`` count as
     0.  Then ``row_sums[r]`` = sum over j and ``col_sums[j]`` = sum over the
-    first ``n_rows`` rows.  The 16 accumulators stay in registers for the
-    whole feature loop and each loaded column vector feeds four rows.  ``Xt``
-    must have at least col0 + 4 vectors of columns.
+    first ``n_rows`` rows.  The accumulators stay in registers for the
+    whole feature loop and each loaded column vector feeds every row.  ``Xt``
+    must have at least col0 + TILE_VECTORS vectors of columns.
     """
     if not (_float_array(X, 2) and _float_array(Xt, 2)
             and _float_array(row_sums, 1) and _float_array(col_sums, 1)
@@ -379,7 +401,7 @@ def distance_tile(typingctx, X, Xt, rows, col0, kind, finish, width, n_rows,
         fabs = vector_intrinsic("fabs", 1)
         maxnum = vector_intrinsic("maxnum", 2)
         minnum = vector_intrinsic("minnum", 2)
-        fma = vector_intrinsic("fma", 3)
+        fma = vector_intrinsic(MULTIPLY_ADD[5:], 3)
         sqrt = vector_intrinsic("sqrt", 1)
         row_ptrs = [_row_pointer(builder, x_arr, builder.load(
             builder.gep(r_arr.data, [ir.Constant(i64, r)])), itemsize)

@@ -3,11 +3,12 @@
 Silhouette needs, for every sample i and cluster k, the sum of the distances
 from i to the members of k.  The wrapper sorts the samples by cluster, so
 each cluster is a contiguous range of columns of the transposed data ``Xt``
-(d, n); a kernel call then streams, for four rows at a time, each column tile
-of each cluster: one load of ``Xt[a, j]`` feeds four rows and the 16
-accumulators stay in registers over the features (``_simd.distance_tile``),
-and the tile's distances are summed straight into ``sums[i, k]``.  No
-distance matrix exists beyond a (4, 32 or 64) tile;
+(d, n); a kernel call then streams, for TILE_ROWS rows at a time, each column
+tile of each cluster: one load of ``Xt[a, j]`` feeds every row and the
+accumulators stay in registers over the features (``_simd.distance_tile``,
+sized for the target's vector registers), and the tile's distances are
+summed straight into ``sums[i, k]``.  No distance matrix exists beyond a
+(TILE_ROWS, TILE_VECTORS vectors) tile;
 memory is O(n k).  Rows are independent, so the parallel loop over row
 groups gives the same result with any number of threads.
 
@@ -21,19 +22,21 @@ from numba import prange
 
 from .._numba import jit
 from .._simd import (ABSOLUTES, MAXIMA, ONE_MINUS_CLIPPED, PRODUCTS, RAW,
-                     ROOT, SQUARES, TILE_ROWS, TILE_VECTORS, distance_tile)
+                     ROOT, SQUARES, TILE_ROWS, TILE_VECTORS, VECTOR_BYTES,
+                     distance_tile)
 
 EUCLIDEAN, SQEUCLIDEAN, MANHATTAN, CHEBYSHEV, COSINE = range(5)
 # what distance_tile accumulates, and how it finishes, for each metric
 ACCUMULATOR = (SQUARES, SQUARES, ABSOLUTES, MAXIMA, PRODUCTS)
 FINISH = (ROOT, RAW, RAW, RAW, ONE_MINUS_CLIPPED)
-PAD_COLUMNS = 64             # Xt carries this many extra (zero) columns
+# Xt carries this many extra (zero) columns: one tile's width in float32
+PAD_COLUMNS = TILE_VECTORS * VECTOR_BYTES // 4
 
 
 @jit
 def _group(X, Xt, bounds, metric, first, n_rows, label, sums, columns,
            row_sums, col_sums, rows, first_column, side_from):
-    """One group of up to four rows of cluster ``label`` against every column
+    """One group of up to TILE_ROWS rows of cluster ``label`` against every column
     from ``first_column`` on.  Row side: sums[i, k] for the group's rows.
     Column side: columns[label, j] += sum over the group's rows of d(i, j),
     for the columns j from ``side_from`` on.
@@ -66,7 +69,7 @@ def _groups(X, Xt, bounds, metric, groups, task, n_tasks, sums, columns,
     cluster), with the column-side sums of the task in ``columns``; ``cross``:
     X and Xt hold different samples (see :func:`_group`)."""
     row_sums = np.empty(TILE_ROWS, dtype=X.dtype)
-    col_sums = np.empty(TILE_VECTORS * 64 // X.itemsize, dtype=X.dtype)
+    col_sums = np.empty(TILE_VECTORS * VECTOR_BYTES // X.itemsize, dtype=X.dtype)
     rows = np.empty(TILE_ROWS, dtype=np.int64)
     for g in range(task, groups.shape[0], n_tasks):
         first, n_rows = groups[g, 0], groups[g, 1]

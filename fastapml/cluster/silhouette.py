@@ -67,7 +67,7 @@ class SortedSamples(NamedTuple):
     rows: np.ndarray        # (n, d) X[order] (unit rows for cosine), C order
     columns: np.ndarray     # (d, n + PAD_COLUMNS) rows.T, zero padded
     bounds: np.ndarray      # (k + 1,) int64: cluster c is bounds[c]:bounds[c + 1]
-    groups: np.ndarray      # (g, 3) int64 (first row, rows, cluster): <= 4 rows
+    groups: np.ndarray      # (g, 3) int64 (first row, rows, cluster): <= TILE_ROWS
     labels: np.ndarray      # (n,) the cluster of each sorted row
     order: np.ndarray       # (n,) rows = X[order]
     zero_rows: Optional[np.ndarray]   # cosine: (n,) bool, sorted rows that are 0
@@ -96,9 +96,10 @@ def sort_by_cluster(X, labels, n_clusters, metric):
         labels, minlength=n_clusters)))).astype(np.int64)
     columns = np.zeros((X.shape[1], len(rows) + _kernels.PAD_COLUMNS), dtype)
     columns[:, :len(rows)] = rows.T
-    groups = [(first, min(4, bounds[k + 1] - first), k)
+    step = _kernels.TILE_ROWS
+    groups = [(first, min(step, bounds[k + 1] - first), k)
               for k in range(n_clusters)
-              for first in range(bounds[k], bounds[k + 1], 4)]
+              for first in range(bounds[k], bounds[k + 1], step)]
     groups = np.array(groups, dtype=np.int64).reshape(-1, 3)
     return SortedSamples(rows, columns, bounds, groups, labels[order], order,
                          None if zero_rows is None else zero_rows[order],

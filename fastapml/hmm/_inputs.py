@@ -22,8 +22,9 @@ def tiled_rows(rows, n_real, fill=-np.inf):
 
     Returns ``(tiles, n_cols, row_hi, row_lo)``: ``tiles`` has shape
     (..., n_tiles, R, TILE) with ``tiles[..., t, r, :] = rows[..., r,
-    t * TILE:(t + 1) * TILE]`` (TILE = 512 bytes of the dtype), ``n_cols`` is
-    C rounded up to a multiple of 16 (padding holds ``fill``: -inf for
+    t * TILE:(t + 1) * TILE]`` (TILE = ``_simd.TILE_BYTES`` of the dtype:
+    MAX_VECTORS native vectors), ``n_cols`` is C rounded up to a multiple of
+    ``_simd.PAD`` (padding holds ``fill``: -inf for
     max-plus, 0 for sum-product), and ``row_hi``/``row_lo`` are each row's
     max and min over its first ``n_real`` columns (the kernels use them to
     skip sources that cannot win any destination).

@@ -28,8 +28,9 @@ from .._simd import VECTOR_BYTES, maxplus, prefetch_row, sumprod
 #
 # For sources i with scores delta[i] and rows trans[i, :], compute for each
 # destination j:  best[j] = max_i delta[i] + trans[i, j]  and its first
-# arg-max.  The wrapper pads rows with -inf to ``n_cols`` (a multiple of 16)
-# and packs them into column tiles of 512 bytes, ``tiles[t, i, :] =
+# arg-max.  The wrapper pads rows with -inf to ``n_cols`` (a multiple of
+# _simd.PAD) and packs them into column tiles of _simd.TILE_BYTES (up to
+# MAX_VECTORS native vectors), ``tiles[t, i, :] =
 # trans[i, t * TILE:(t + 1) * TILE]``, so that relaxing one tile streams
 # one contiguous block of memory.
 
@@ -110,7 +111,7 @@ def _maxplus(delta, tiles, live, live_row, n_live, best, argf, n_cols, t0, t1):
     trans[i, j] over the sources live[live_row, :n_live], for the columns of
     tiles t0..t1-1 (j0 is the first column of tile t0).
 
-    A tile is up to eight vectors whose running maxima stay in registers
+    A tile is up to MAX_VECTORS vectors whose running maxima stay in registers
     while the sources stream by (see :mod:`fastapml._simd`).
     """
     tile = tiles.shape[2]

@@ -1,7 +1,9 @@
 """The register-tiled multiply-accumulate behind every convolution kernel.
 
 One call computes a tile of ``rb`` rows x ``nv`` vectors (``nv * LANES``
-lanes, LANES = 16 float32 or 8 float64):
+lanes, LANES = the target's vector width in elements: 16 float32 or 8
+float64 on AVX-512, 8 or 4 on AVX2, 4 or 2 on SSE2 and NEON; see
+:mod:`fastapml._isa`):
 
     tile[r, l] = init[init0 + l] + sum over ko < n_outer, ki < n_inner of
         a[a0 + ko * a_outer + taps[tap0 + ki] + r]
@@ -36,12 +38,18 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from .._simd import _splat, _switch, vector_type
+from .._simd import MULTIPLY_ADD, VECTOR_REGISTERS, _splat, _switch, vector_type
 
 # The tile shapes: nv vectors of lanes (a compile-time constant of each
-# call site) and any rb from 1 to MAX_ROWS[nv] (chosen at run time); rb * nv
-# accumulators + nv loaded vectors fit in the 32 vector registers.
-MAX_ROWS = {1: 16, 2: 14}
+# call site) and any rb from 1 to MAX_ROWS[nv] (chosen at run time).  The
+# rb * nv accumulators, nv loaded vectors and a broadcast must fit in the
+# target's vector registers with room for LLVM's scheduling (it unrolls the
+# reduction by two and hoists the broadcasts): these are the largest shapes
+# whose inner loops compile without a spill, for 32 registers (AVX-512,
+# NEON) and 16 (AVX2, SSE2; 6 x 2 vectors is AVX2's classic FMA tile).
+# tests/nn/test_microkernel_codegen.py checks every rb on each target.
+_SPILL_FREE_ROWS = {32: {1: 16, 2: 14}, 16: {1: 9, 2: 6}}
+MAX_ROWS = _SPILL_FREE_ROWS[32 if VECTOR_REGISTERS >= 32 else 16]
 
 
 def _is_array(ty, dtypes):
@@ -140,7 +148,7 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
             for i in (1, 2, 4, 5, 6, 8, 9, 12, 14, 15, 16, 17, 19))
         fma = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(vtype, [vtype] * 3),
-            f"llvm.fma.v{lanes}f{8 * itemsize}")
+            f"{MULTIPLY_ADD}.v{lanes}f{8 * itemsize}")
         zero = ir.Constant(vtype, [ir.Constant(ftype, 0.0)] * lanes)
         lane_index = ir.Constant(ir.VectorType(i64, lanes), list(range(lanes)))
         out = builder.gep(c_arr.data, [c0_v])
