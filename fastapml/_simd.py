@@ -33,9 +33,16 @@ from ._isa import TARGET
 
 VECTOR_BYTES = TARGET.vector_bytes
 VECTOR_REGISTERS = TARGET.registers
-# max-plus keeps 2 accumulators per vector, plus the splatted weight and
-# index and 2 temporaries: 8 vectors on 32 registers, 6 on 16
-MAX_VECTORS = min(8, (VECTOR_REGISTERS - 4) // 2)
+# How much a tile may hold in registers: "wide" (32 vector registers:
+# AVX-512, NEON), "vex" (16, AVX/AVX2's three-operand code) or "sse" (16,
+# SSE2's two-operand code: a select is and/andnot/or plus copies).  Every
+# tile shape below is the largest whose inner loop compiles without a spill
+# on its budget (tests/test_codegen.py checks each target).
+REGISTER_BUDGET = ("wide" if VECTOR_REGISTERS >= 32
+                   else "sse" if TARGET.isa == "SSE2" else "vex")
+# max-plus keeps 2 accumulators per vector beside the splatted weight and
+# index and the compare-and-select's temporaries
+MAX_VECTORS = {"wide": 8, "vex": 6, "sse": 3}[REGISTER_BUDGET]
 TILE_BYTES = MAX_VECTORS * VECTOR_BYTES
 PAD = VECTOR_BYTES // 4     # rows padded to whole float32 (so float64) vectors
 MULTIPLY_ADD = "llvm.fma" if TARGET.fma else "llvm.fmuladd"
@@ -315,16 +322,15 @@ def exp_nonpositive(typingctx, x):
 # per-metric accumulator over all features, held in registers while the
 # features stream by, then turned into distances and summed along both axes.
 # Beside the accumulators the loop holds the loaded column vectors, splatted
-# row values and differences, and LLVM unrolls it by two: 4 x 4 is
-# spill-free on 32 registers, 3 x 2 on 16 (4 x 2 spills there;
-# tests/test_codegen.py checks).
-TILE_ROWS = 4 if VECTOR_REGISTERS >= 32 else 3
-TILE_VECTORS = 4 if VECTOR_REGISTERS >= 32 else 2
+# row values and differences, and LLVM unrolls it by two (4 x 2 spills on
+# AVX2).
+TILE_ROWS, TILE_VECTORS = {"wide": (4, 4), "vex": (3, 2),
+                           "sse": (4, 1)}[REGISTER_BUDGET]
 SQUARES, ABSOLUTES, MAXIMA, PRODUCTS = range(4)     # accumulators
 RAW, ROOT, ONE_MINUS_CLIPPED = range(3)             # finishing steps
 
 
-def _distance_update(builder, kind, acc, x, col, fabs, maxnum, fma):
+def _distance_update(builder, kind, acc, x, col, fabs, fma):
     if kind == PRODUCTS:
         return builder.call(fma, [x, col, acc])
     diff = builder.fsub(x, col)
@@ -333,7 +339,9 @@ def _distance_update(builder, kind, acc, x, col, fabs, maxnum, fma):
     size = builder.call(fabs, [diff])
     if kind == ABSOLUTES:
         return builder.fadd(acc, size)
-    return builder.call(maxnum, [acc, size])
+    # a compare and select, as maxnum(acc, size) (acc is never NaN), but
+    # with no NaN fix-up: one vmax and no extra temporaries
+    return builder.select(builder.fcmp_ordered(">", size, acc), size, acc)
 
 
 def _horizontal_sum(builder, vec):
@@ -426,7 +434,7 @@ def distance_tile(typingctx, X, Xt, rows, col0, kind, finish, width, n_rows,
                     for u in range(TILE_VECTORS):
                         acc = builder.load(slots[r][u])
                         builder.store(_distance_update(
-                            builder, kind, acc, x, cols[u], fabs, maxnum, fma),
+                            builder, kind, acc, x, cols[u], fabs, fma),
                             slots[r][u])
 
         def finished(step, q):

@@ -38,18 +38,18 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from .._simd import MULTIPLY_ADD, VECTOR_REGISTERS, _splat, _switch, vector_type
+from .._simd import MULTIPLY_ADD, REGISTER_BUDGET, _splat, _switch, vector_type
 
 # The tile shapes: nv vectors of lanes (a compile-time constant of each
 # call site) and any rb from 1 to MAX_ROWS[nv] (chosen at run time).  The
 # rb * nv accumulators, nv loaded vectors and a broadcast must fit in the
 # target's vector registers with room for LLVM's scheduling (it unrolls the
 # reduction by two and hoists the broadcasts): these are the largest shapes
-# whose inner loops compile without a spill, for 32 registers (AVX-512,
-# NEON) and 16 (AVX2, SSE2; 6 x 2 vectors is AVX2's classic FMA tile).
-# tests/nn/test_microkernel_codegen.py checks every rb on each target.
-_SPILL_FREE_ROWS = {32: {1: 16, 2: 14}, 16: {1: 9, 2: 6}}
-MAX_ROWS = _SPILL_FREE_ROWS[32 if VECTOR_REGISTERS >= 32 else 16]
+# whose inner loops compile without a spill on each register budget of
+# :mod:`fastapml._simd` (6 x 2 vectors is AVX2's classic FMA tile);
+# tests/test_codegen.py checks every rb on each target.
+MAX_ROWS = {"wide": {1: 16, 2: 14}, "vex": {1: 9, 2: 6},
+            "sse": {1: 9, 2: 6}}[REGISTER_BUDGET]
 
 
 def _is_array(ty, dtypes):
