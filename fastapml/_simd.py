@@ -46,6 +46,9 @@ MAX_VECTORS = {"wide": 8, "vex": 6, "sse": 3}[REGISTER_BUDGET]
 TILE_BYTES = MAX_VECTORS * VECTOR_BYTES
 PAD = VECTOR_BYTES // 4     # rows padded to whole float32 (so float64) vectors
 MULTIPLY_ADD = "llvm.fma" if TARGET.fma else "llvm.fmuladd"
+# AVX-512 stores through a mask register in one instruction; AVX2's masked
+# store is microcoded on AMD, and SSE2 and NEON have none (LLVM scalarizes it)
+FAST_MASKED_STORES = TARGET.isa == "AVX-512"
 
 
 def vector_type(context, dtype):

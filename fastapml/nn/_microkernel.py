@@ -38,7 +38,8 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from .._simd import MULTIPLY_ADD, REGISTER_BUDGET, _splat, _switch, vector_type
+from .._simd import (FAST_MASKED_STORES, MULTIPLY_ADD, REGISTER_BUDGET, _splat,
+                     _switch, vector_type)
 
 # The tile shapes: nv vectors of lanes (a compile-time constant of each
 # call site) and any rb from 1 to MAX_ROWS[nv] (chosen at run time).  The
@@ -71,6 +72,33 @@ def _setup(context, builder, dtype):
         ir.VoidType(), [vtype, vtype.as_pointer(), i32, mtype]),
         f"llvm.masked.store.{suffix}")
     return ftype, itemsize, vtype, lanes, mtype, load, store
+
+
+def _store_head(builder, value, ptr, count, itemsize):
+    """Store the first ``count`` lanes of ``value`` (a compile-time count) at
+    ``ptr``, an element pointer, as plain stores: the whole vector, or
+    halves, quarters, ... down to a scalar.  For targets without fast masked
+    stores (see ``_simd.FAST_MASKED_STORES``)."""
+    vtype = value.type
+    lanes = vtype.count
+    i32, i64 = ir.IntType(32), ir.IntType(64)
+    first, size = 0, lanes
+    while first < count:
+        if first + size <= count:
+            at = builder.gep(ptr, [ir.Constant(i64, first)])
+            if size == 1:
+                piece = builder.extract_element(value, ir.Constant(i32, first))
+            elif size == lanes:
+                piece = value
+            else:
+                piece = builder.shuffle_vector(
+                    value, ir.Constant(vtype, ir.Undefined), ir.Constant(
+                        ir.VectorType(i32, size), list(range(first, first + size))))
+            if size > 1:
+                at = builder.bitcast(at, piece.type.as_pointer())
+            builder.store(piece, at, align=itemsize)
+            first += size
+        size //= 2
 
 
 def _interleave(builder, a, b, high):
@@ -167,6 +195,17 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
             return builder.icmp_signed("<", lane_index, _splat(
                 builder, limit, ir.VectorType(i64, lanes)))
 
+        def store_rows(slots, v, mask):
+            """Vector v of every row, rows c_row apart (all lanes, or those
+            in ``mask``)."""
+            for r, row in enumerate(slots):
+                at = builder.add(builder.mul(const(r), c_row_v), const(v * lanes))
+                if mask is None:
+                    builder.store(builder.load(row[v]), vector_at(out, at),
+                                  align=itemsize)
+                else:
+                    store(builder.load(row[v]), at, mask)
+
         def emit(rb):
             nv = n_vectors
             width = const(nv * lanes)
@@ -218,16 +257,28 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
                         for l in range(lanes):
                             lane = const(v * lanes + l)
                             keep = builder.icmp_signed("<", lane, n_lanes_v)
-                            store(cols[l], builder.add(builder.mul(lane, c_lane_v),
-                                                       const(g0)),
-                                  builder.select(keep, head, ir.Constant(
-                                      mtype, [0] * lanes)))
+                            at = builder.add(builder.mul(lane, c_lane_v), const(g0))
+                            if FAST_MASKED_STORES:
+                                store(cols[l], at, builder.select(
+                                    keep, head, ir.Constant(mtype, [0] * lanes)))
+                            else:
+                                with builder.if_then(keep, likely=True):
+                                    _store_head(builder, cols[l],
+                                                builder.gep(out, [at]), rows, itemsize)
             else:
                 for v in range(nv):
                     mask = lanes_below(builder.sub(n_lanes_v, const(v * lanes)))
-                    for r in range(rb):
-                        store(builder.load(slots[r][v]), builder.add(
-                            builder.mul(const(r), c_row_v), const(v * lanes)), mask)
+                    if FAST_MASKED_STORES:
+                        store_rows(slots, v, mask)
+                        continue
+                    # usually every lane is kept: plain stores then
+                    full = builder.icmp_signed(">=", n_lanes_v,
+                                               const((v + 1) * lanes))
+                    with builder.if_else(full, likely=True) as (whole, part):
+                        with whole:
+                            store_rows(slots, v, None)
+                        with part:
+                            store_rows(slots, v, mask)
 
         _switch(builder, rb_v, range(1, MAX_ROWS[n_vectors] + 1), emit,
                 "conv_tile.rows")
