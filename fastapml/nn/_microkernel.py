@@ -339,9 +339,13 @@ def to_pixel_major(typingctx, src, s0, s_stride, n_rows, n_pixels, dst, d0,
             total = builder.fadd(total, column)
             keep = builder.icmp_signed("<", ir.Constant(i64, p), n_pixels_v)
             at = builder.add(d0_v, builder.mul(ir.Constant(i64, p), d_stride_v))
-            builder.call(masked_store, [
-                column, pointer(dst_arr, builder.select(keep, at, d0_v)), align,
-                builder.select(keep, ir.Constant(mtype, [1] * lanes), no_lanes)])
+            if FAST_MASKED_STORES:
+                builder.call(masked_store, [
+                    column, pointer(dst_arr, builder.select(keep, at, d0_v)), align,
+                    builder.select(keep, ir.Constant(mtype, [1] * lanes), no_lanes)])
+            else:
+                with builder.if_then(keep, likely=True):
+                    builder.store(column, pointer(dst_arr, at), align=itemsize)
         builder.store(total, pointer(sums_arr, ir.Constant(i64, 0)), align=itemsize)
         return context.get_dummy_value()
 
