@@ -1,6 +1,6 @@
 """``fastapml`` command line: ``demo``, ``tag train|eval|predict``,
-``gmm fit|predict``, ``silhouette``, ``spectral``, ``cnn train`` and
-``denoise``."""
+``gmm fit|predict``, ``silhouette``, ``spectral``, ``cnn train``,
+``denoise`` and ``warmup``."""
 import argparse
 import contextlib
 import os
@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from ._files import load_npz, replaced_atomically
+from . import warmup
 from ._progress import Progress
 
 _BATCH = 2000       # sentences tagged per kernel call in eval / predict
@@ -1073,6 +1074,11 @@ def cmd_cnn_train(args):
     return 0
 
 
+def cmd_warmup(args):
+    """Compile and cache the kernels of the capabilities named (or all)."""
+    return warmup.run(args.capabilities)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="fastapml", description="Numba-accelerated classic machine learning.")
@@ -1257,6 +1263,19 @@ def build_parser():
     den.add_argument("--seed", type=int, default=0, metavar="N",
                      help="noise seed for --demo (default 0)")
     den.set_defaults(func=cmd_denoise)
+
+    warm = sub.add_parser(
+        "warmup", help="compile and cache the numba kernels for this CPU",
+        description="Compile every kernel of the capabilities named (all by "
+                    "default) for float32 and float64 into numba's on-disk "
+                    "cache, so that later processes only load them (e.g. "
+                    "RUN fastapml warmup in a Dockerfile).  The cache is per "
+                    "CPU target; NUMBA_CACHE_DIR places it.")
+    warm.add_argument("capabilities", nargs="*", metavar="CAPABILITY",
+                      type=warmup.capability,
+                      help=f"any of {', '.join(warmup.CAPABILITIES)} "
+                           "(default: all)")
+    warm.set_defaults(func=cmd_warmup)
     return parser
 
 
