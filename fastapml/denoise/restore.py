@@ -66,7 +66,9 @@ class _Tables:
         self.ut = np.ascontiguousarray(np.r_[np.concatenate(rows),
                                              prior.means_], dtype=dtype)
         self.project = np.ascontiguousarray(self.ut.T)
-        self.means = np.ascontiguousarray(prior.means_, dtype=dtype)
+        # a copy, writable like every other table even where the prior's
+        # arrays are read-only (the shipped one): one kernel specialization
+        self.means = prior.means_.astype(dtype)
         self.shift = np.concatenate(
             [vectors[k][:, :r].T @ prior.means_[k] for k, r in enumerate(keep)])
         self.quad = np.concatenate(quad)

@@ -90,6 +90,15 @@ def second_moments_shape(model):
             _kernels.DIAG: (n_components, 1, n_features)}[model[0]]
 
 
+def _read_only(X):
+    """X as the kernels take it: a read-only view.  Memory-mapped files
+    arrive read-only, arrays in memory writable; the kernels never write X,
+    so one specialization serves both (each costs seconds to compile)."""
+    view = X.view()
+    view.flags.writeable = False
+    return view
+
+
 def statistics(X, model):
     """Sum of log-likelihoods and M-step statistics of X under ``model``.
 
@@ -107,7 +116,7 @@ def statistics(X, model):
     s2 = np.zeros((n_chunks,) + s2_shape)
     run = (_kernels.em_chunks if _use_parallel(bounds, model, X.shape[0])
            else _kernels.em_serial)
-    run(X, model, bounds, ll, s0, s1, s2)
+    run(_read_only(X), model, bounds, ll, s0, s1, s2)
     # sum the chunks in order (np.sum's pairwise order is fixed too)
     return (float(np.add.reduce(ll)), np.add.reduce(s0), np.add.reduce(s1),
             np.add.reduce(s2))
@@ -222,7 +231,7 @@ def estimate(X, model, want_resp=False):
         bounds = _chunk_bounds(n)
         run = (_kernels.estimate_chunks if _use_parallel(bounds, model, n)
                else _kernels.estimate_serial)
-        run(X, model, bounds, log_prob, labels, resp, want_resp)
+        run(_read_only(X), model, bounds, log_prob, labels, resp, want_resp)
     return log_prob, labels, resp
 
 
