@@ -33,6 +33,12 @@ blocked by the wrapper so that a tile's channel vector is contiguous:
   task copies the grad_output planes of its channel block into a pixel-major
   buffer first.
 
+Forward and grad_input run each tile's reduction as one flat loop over a
+table of read offsets built by the wrapper (channel x tap), not a tap loop
+nested in a channel loop: a phase of a strided kernel has only 4 to 9 taps,
+and the short inner loop's exits and restarts cost more than its
+multiply-adds.  The order of the sums is unchanged.
+
 Threads split the work into tasks that write disjoint outputs: forward over
 (sample, group, channel block, block of output rows), grad_input over
 (phase, sample, group, channel block, block of phase rows) or (phase,
@@ -106,7 +112,7 @@ def _rows(nv, a, a0, a_row, a_outer, taps, tap0, n_inner, n_outer, b, b0,
 @jit
 def _forward_task(phases, taps, w_blocked, bias_blocked, out, task, plane, pitch):
     """Output rows i0..i0+ROWS_PER_TASK-1 of channel block ob of group g of
-    sample n."""
+    sample n: one flat reduction over ``taps`` (input channel x tap)."""
     n_samples, c_out, h_out, w_out = out.shape
     n_groups, n_blocks, cg, n_taps, width = w_blocked.shape
     og = c_out // n_groups
@@ -117,9 +123,9 @@ def _forward_task(phases, taps, w_blocked, bias_blocked, out, task, plane, pitch
     rest //= n_blocks
     g, n = rest % n_groups, rest // n_groups
     _rows(width // _lanes(out), phases,
-          (n * n_groups * cg + g * cg) * plane + i0 * pitch, pitch, plane,
-          taps, np.int64(0), n_taps, cg, w_blocked.reshape(-1),
-          ((g * n_blocks + ob) * cg) * n_taps * width, n_taps * width,
+          (n * n_groups * cg + g * cg) * plane + i0 * pitch, pitch, 0,
+          taps, np.int64(0), cg * n_taps, 1, w_blocked.reshape(-1),
+          ((g * n_blocks + ob) * cg) * n_taps * width, 0,
           bias_blocked, (g * n_blocks + ob) * width, out.reshape(-1),
           ((n * c_out + g * og + ob * width) * h_out + i0) * w_out, w_out,
           h_out * w_out, min(width, og - ob * width),
@@ -149,9 +155,12 @@ def forward_serial(phases, taps, w_blocked, bias_blocked, out, plane, pitch):
 
 
 @jit
-def _grad_input_task(grad_wide, taps, starts, regions, w_blocked, grad, task,
-                     length, pitch, n_rows):
-    """A block of rows of channel block cb of group g of sample n of phase s.
+def _grad_input_task(grad_wide, reads, starts, regions, w_blocked, grad, task,
+                     pitch, n_rows):
+    """A block of rows of channel block cb of group g of sample n of phase s:
+    one flat reduction over ``reads[starts[s]:starts[s + 1]]`` (output
+    channel x the phase's taps), whose weights lie in that order from
+    ``starts[s]`` in each (group, block) of ``w_blocked``.
 
     ``regions[s]`` = (first row, end row, first column, end column, target
     phase, row shift, column shift): the part of phase plane s inside the
@@ -174,11 +183,12 @@ def _grad_input_task(grad_wide, taps, starts, regions, w_blocked, grad, task,
     i1 = min(r1, (chunk + 1) * ROWS_PER_TASK)
     if i1 <= i0 or q1 <= q0:
         return
+    length = grad_wide.shape[0] // (n_samples * n_groups * og)
     _rows(width // _lanes(grad), grad_wide,
-          (n * n_groups * og + g * og) * length + i0 * pitch + q0, pitch, length,
-          taps, starts[s], starts[s + 1] - starts[s], og, w_blocked.reshape(-1),
+          (n * n_groups * og + g * og) * length + i0 * pitch + q0, pitch, 0,
+          reads, starts[s], starts[s + 1] - starts[s], 1, w_blocked.reshape(-1),
           ((g * n_blocks + cb) * og * n_taps + starts[s]) * width,
-          n_taps * width, np.zeros(width, dtype=grad.dtype), np.int64(0),
+          0, np.zeros(width, dtype=grad.dtype), np.int64(0),
           grad.reshape(-1),
           (((target * n_samples + n) * n_channels + g * cg + cb * width) * hc
            + i0 + dr) * wc + q0 + dq, wc, hc * wc, min(width, cg - cb * width),
@@ -192,24 +202,24 @@ def _n_grad_input_tasks(grad, w_blocked, n_rows):
 
 
 @jit(parallel=True)
-def grad_input(grad_wide, taps, starts, regions, w_blocked, grad, length,
-               pitch, n_rows):
+def grad_input(grad_wide, reads, starts, regions, w_blocked, grad, pitch,
+               n_rows):
     """Fill the input gradient's phases ``grad`` from the flat, front-padded
-    wide grad_output; the taps of phase s are ``taps[starts[s]:starts[s +
-    1]]``.  In parallel over blocks of rows of the ``n_rows``-row phase
-    planes."""
+    wide grad_output; phase s reads it at ``reads[starts[s]:starts[s + 1]]``
+    (see :func:`_grad_input_task`).  In parallel over blocks of rows of the
+    ``n_rows``-row phase planes."""
     for task in prange(_n_grad_input_tasks(grad, w_blocked, n_rows)):
-        _grad_input_task(grad_wide, taps, starts, regions, w_blocked, grad,
-                         np.int64(task), length, pitch, n_rows)
+        _grad_input_task(grad_wide, reads, starts, regions, w_blocked, grad,
+                         np.int64(task), pitch, n_rows)
 
 
 @jit
-def grad_input_serial(grad_wide, taps, starts, regions, w_blocked, grad, length,
-                      pitch, n_rows):
+def grad_input_serial(grad_wide, reads, starts, regions, w_blocked, grad, pitch,
+                      n_rows):
     """Serial twin of :func:`grad_input`."""
     for task in range(_n_grad_input_tasks(grad, w_blocked, n_rows)):
-        _grad_input_task(grad_wide, taps, starts, regions, w_blocked, grad, task,
-                         length, pitch, n_rows)
+        _grad_input_task(grad_wide, reads, starts, regions, w_blocked, grad, task,
+                         pitch, n_rows)
 
 
 @jit

@@ -243,6 +243,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     phases, (hq, wq) = _phases(x, pads, geom[:2], parallel)
     phase, offset = _taps(w.shape, geom, wq)
     taps = phase * (x.shape[0] * x.shape[1] * hq * wq) + offset
+    # one flat reduction over (input channel, tap): channel c's tap t at
+    # c * plane + taps[t], its weights (c, t) contiguous in ``blocked``
+    taps = (np.arange(w.shape[1])[:, None] * (hq * wq) + taps).reshape(-1)
     blocked = _block_lanes(w.reshape(groups, -1, w.shape[1], phase.size), 1)
     bias_blocked = _block_lanes(b.reshape(groups, -1, 1, 1), 1).reshape(-1)
     kernel = _kernels.forward if parallel else _kernels.forward_serial
@@ -351,10 +354,22 @@ def _grad_input(go, shape, w, pads, geom, groups, phase_shape, phase, offset,
         split = _split_from_planes(planes[..., :plane].reshape(
             n_phases, n_samples, n_channels, hq, wq), regions, split_shape)
     else:
+        # one flat reduction per phase over (output channel, the phase's
+        # taps): segment s holds og * n_s reads of grad_wide, (o, t) at
+        # o * length + front - offset[t], and its weights in that order
+        og = w.shape[0] // groups
+        blocked = _block_lanes(w_sorted, 2)
+        segments = [slice(starts[s], starts[s + 1]) for s in range(n_phases)]
+        reads = np.concatenate([
+            (np.arange(og)[:, None] * length + front - offset[order][part]).reshape(-1)
+            for part in segments])
+        blocked = np.concatenate([blocked[:, :, :, part].reshape(
+            blocked.shape[:2] + (-1, blocked.shape[4])) for part in segments],
+            axis=2).reshape(blocked.shape)
         split = np.empty(split_shape, dtype=dtype)
         kernel = _kernels.grad_input if parallel else _kernels.grad_input_serial
-        kernel(grad_wide.reshape(-1), front - offset[order], starts, regions,
-               _block_lanes(w_sorted, 2), split, length, wq, hq)
+        kernel(grad_wide.reshape(-1), reads, starts * og, regions, blocked, split,
+               wq, hq)
     return _interleave(split, geom[:2], shape)
 
 
