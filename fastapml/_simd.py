@@ -14,8 +14,8 @@ target's VECTOR_REGISTERS (32 or 16).  A vector wider than the hardware's
 would be split by LLVM into several registers each, and a tile sized for 32
 registers would spill inside its inner loop on a machine with 16.  Only
 generic LLVM intrinsics are used, so every target compiles the same source;
-multiply-adds are MULTIPLY_ADD: ``llvm.fma`` where the target has FMA (always
-fused, so every specialization of a kernel rounds alike) and
+multiply-adds are ``llvm.<MULTIPLY_ADD>``: ``llvm.fma`` where the target has
+FMA (always fused, so every specialization of a kernel rounds alike) and
 ``llvm.fmuladd`` where it has not (a multiply and an add; ``llvm.fma`` would
 become a call to libm's ``fma`` there).
 
@@ -45,7 +45,7 @@ REGISTER_BUDGET = ("wide" if VECTOR_REGISTERS >= 32
 MAX_VECTORS = {"wide": 8, "vex": 6, "sse": 3}[REGISTER_BUDGET]
 TILE_BYTES = MAX_VECTORS * VECTOR_BYTES
 PAD = VECTOR_BYTES // 4     # rows padded to whole float32 (so float64) vectors
-MULTIPLY_ADD = "llvm.fma" if TARGET.fma else "llvm.fmuladd"
+MULTIPLY_ADD = "fma" if TARGET.fma else "fmuladd"     # llvm.<this>
 # AVX-512 stores through a mask register in one instruction; AVX2's masked
 # store is microcoded on AMD, and SSE2 and NEON have none (LLVM scalarizes it)
 FAST_MASKED_STORES = TARGET.isa == "AVX-512"
@@ -304,14 +304,14 @@ def exp_nonpositive(typingctx, x):
         clamped = builder.select(flushed, const(low), value)
         n = call("llvm.floor", builder.fadd(
             builder.fmul(clamped, const(1.4426950408889634)), const(0.5)))
-        r = call(MULTIPLY_ADD, n, const(-ln2_hi), clamped)
-        r = call(MULTIPLY_ADD, n, const(-ln2_lo), r)
+        r = call(f"llvm.{MULTIPLY_ADD}", n, const(-ln2_hi), clamped)
+        r = call(f"llvm.{MULTIPLY_ADD}", n, const(-ln2_lo), r)
         factorial = [1.0]
         for k in range(1, degree + 1):
             factorial.append(factorial[-1] * k)
         poly = const(1.0 / factorial[degree])
         for k in range(degree - 1, -1, -1):
-            poly = call(MULTIPLY_ADD, poly, r, const(1.0 / factorial[k]))
+            poly = call(f"llvm.{MULTIPLY_ADD}", poly, r, const(1.0 / factorial[k]))
         bits = builder.shl(builder.add(builder.fptosi(n, itype),
                                        ir.Constant(itype, bias)),
                            ir.Constant(itype, mbits))
@@ -412,7 +412,7 @@ def distance_tile(typingctx, X, Xt, rows, col0, kind, finish, width, n_rows,
         fabs = vector_intrinsic("fabs", 1)
         maxnum = vector_intrinsic("maxnum", 2)
         minnum = vector_intrinsic("minnum", 2)
-        fma = vector_intrinsic(MULTIPLY_ADD[5:], 3)
+        fma = vector_intrinsic(MULTIPLY_ADD, 3)
         sqrt = vector_intrinsic("sqrt", 1)
         row_ptrs = [_row_pointer(builder, x_arr, builder.load(
             builder.gep(r_arr.data, [ir.Constant(i64, r)])), itemsize)

@@ -176,7 +176,7 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
             for i in (1, 2, 4, 5, 6, 8, 9, 12, 14, 15, 16, 17, 19))
         fma = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(vtype, [vtype] * 3),
-            f"{MULTIPLY_ADD}.v{lanes}f{8 * itemsize}")
+            f"llvm.{MULTIPLY_ADD}.v{lanes}f{8 * itemsize}")
         zero = ir.Constant(vtype, [ir.Constant(ftype, 0.0)] * lanes)
         lane_index = ir.Constant(ir.VectorType(i64, lanes), list(range(lanes)))
         out = builder.gep(c_arr.data, [c0_v])
