@@ -24,7 +24,7 @@ from sklearn.utils import check_array, check_random_state, column_or_1d
 from .._dask import (check_row_chunked, compute, is_dask_array, require,
                      row_blocks, tree_sum)
 from . import _kernels
-from . import silhouette as _memory
+from . import _silhouette_sums as _memory
 
 MIN_BLOCK_ROWS = 1024           # smaller blocks: task overhead beats the tile
 MAX_BLOCK_BYTES = 64 * 2 ** 20  # a block of X (float64) held by a task
@@ -217,7 +217,7 @@ def silhouette_score(X, labels, *, metric="euclidean", sample_size=None,
         indices = check_random_state(random_state).permutation(
             X.shape[0])[:sample_size]
         (subset,) = compute(X[indices])
-        return _memory.silhouette_score(subset, labels[indices], metric=metric)
+        return _memory.score_in_memory(subset, labels[indices], metric, None, None, {})
     dask = require("silhouette of a dask array")
     codes, counts = _memory.encode_labels(labels, X.shape[0])
     blocks, _ = _block_silhouettes(X, codes, counts, code)

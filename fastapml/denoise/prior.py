@@ -2,15 +2,15 @@
 import copy
 import functools
 import numbers
-import os
 from importlib import resources
 
 import numpy as np
 
-from .._files import load_npz, save_npz
+from .. import _archive
 from .._validation import check_float_array, check_scalar
 
-_FORMAT = "fastapml.PatchPrior/1"
+_KIND = "fastapml.denoise.PatchPrior"
+_ARRAYS = ("weights", "means", "covariances")
 DEFAULT_PRIOR = "denoise_prior.npz"      # in fastapml/data/
 
 
@@ -191,24 +191,28 @@ class PatchPrior:
 
     # ------------------------------------------------------------------
     def save(self, path, dtype=np.float64):
-        """Write the prior to ``path`` (.npz, written atomically, no pickle);
-        ``dtype=np.float32`` halves the file (it loads as float64)."""
+        """Write the prior to ``path`` (see :mod:`fastapml._archive`: written
+        atomically, no pickle); ``dtype=np.float32`` halves the file (it loads
+        as float64)."""
         self._check_fitted()
-        save_npz(path, {"format": np.array(_FORMAT),
-                        **{name: getattr(self, name + "_").astype(dtype)
-                           for name in ("weights", "means", "covariances")}})
+        arrays = {name: getattr(self, name + "_").astype(dtype) for name in _ARRAYS}
+        _archive.write(path, _KIND, arrays)
 
     @classmethod
     def load(cls, path):
-        """Read a prior written by :meth:`save` (``allow_pickle=False``)."""
-        arrays = load_npz(path, "PatchPrior")
-        if str(arrays.get("format", "")) != _FORMAT:
-            raise ValueError(f"{os.fspath(path)} is not a saved PatchPrior "
-                             f"(no '{_FORMAT}' format tag)")
-        missing = {"weights", "means", "covariances"} - set(arrays)
-        if missing:
-            raise ValueError(f"{os.fspath(path)} lacks {sorted(missing)}")
-        return cls(arrays["weights"], arrays["means"], arrays["covariances"])
+        """Read a prior written by :meth:`save`, as an instance of ``cls``.
+
+        Raises
+        ------
+        ValueError
+            (:class:`fastapml._archive.ArchiveError`) naming the file and the
+            problem; also a ``FileNotFoundError`` if ``path`` does not exist.
+        """
+        def build(archive):
+            archive.check_keys(_ARRAYS)
+            return cls(*(archive.array(name, kinds="f") for name in _ARRAYS))
+
+        return _archive.read(path, _KIND, build)
 
     @staticmethod
     def _checked(weights, means, covariances):

@@ -1,4 +1,7 @@
-"""Input handling shared by the HMM wrappers: emissions, sequences, chunks."""
+"""Input handling shared by the HMM wrappers: emissions, sequences, chunks,
+and the token lists of the tagger."""
+from itertools import chain, repeat
+
 import numpy as np
 
 from .._simd import PAD, TILE_BYTES
@@ -120,3 +123,36 @@ def chunk_sequences(lengths, n_chunks):
     targets = cum[-1] * np.arange(1, n_chunks) / n_chunks
     cuts = np.searchsorted(cum, targets, side="left") + 1
     return np.unique(np.concatenate(([0], cuts, [n_seq]))).astype(np.int64)
+
+
+def flatten_sentences(sentences, name):
+    """Check a list of token lists; return (all tokens, lengths)."""
+    if isinstance(sentences, (str, bytes)) or not hasattr(sentences, "__iter__"):
+        raise TypeError(f"{name} must be a list of token lists, got "
+                        f"{type(sentences).__name__}")
+    sentences = list(sentences)
+    for i, sentence in enumerate(sentences):
+        if not isinstance(sentence, (list, tuple, np.ndarray)):
+            raise TypeError(f"{name}[{i}] must be a list of strings, got "
+                            f"{type(sentence).__name__}")
+    tokens = list(chain.from_iterable(sentences))
+    if not all(map(isinstance, tokens, repeat(str))):
+        for i, sentence in enumerate(sentences):
+            for j, token in enumerate(sentence):
+                if not isinstance(token, str):
+                    raise TypeError(f"{name}[{i}][{j}] must be a str, got "
+                                    f"{type(token).__name__}")
+    lengths = np.fromiter(map(len, sentences), dtype=np.int64,
+                          count=len(sentences))
+    return tokens, lengths
+
+
+def check_same_lengths(lengths, tag_lengths, name):
+    if lengths.size != tag_lengths.size:
+        raise ValueError(f"got {lengths.size} sentences but {tag_lengths.size} "
+                         f"{name} lists")
+    bad = np.flatnonzero(lengths != tag_lengths)
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"sentence {i} has {lengths[i]} tokens but "
+                         f"{name}[{i}] has {tag_lengths[i]} tags")

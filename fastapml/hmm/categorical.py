@@ -11,8 +11,9 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .. import _archive
 from .._validation import check_probabilities, check_scalar, check_symbols
-from . import _kernels
+from . import _categorical_file, _kernels
 from ._inputs import sequence_offsets
 from .forward_backward import run_validated as _forward_backward
 from .monitor import ConvergenceMonitor
@@ -399,6 +400,45 @@ class CategoricalHMM(BaseEstimator):
         """Bayesian information criterion: -2 log L + p log(n_samples)."""
         n = np.asarray(X).shape[0]
         return -2 * self.score(X, lengths) + self._n_free_parameters() * np.log(n)
+
+    # ------------------------------------------------------------------
+    # Files
+    # ------------------------------------------------------------------
+    def save(self, path):
+        """Write the model's parameters and probability tables to ``path``.
+
+        The file is an ``.npz`` archive of numeric and unicode arrays (see
+        :mod:`fastapml._archive`; hmmlearn would pickle), written to a
+        temporary file and renamed into place.  A ``random_state`` that is
+        not an integer is not stored (it loads as None).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> model = CategoricalHMM(n_components=2, random_state=0)
+        >>> model = model.fit(np.array([[0], [1], [2], [1], [0]]))
+        >>> path = os.path.join(tempfile.mkdtemp(), "hmm.npz")
+        >>> model.save(path)
+        >>> bool((CategoricalHMM.load(path).transmat_ == model.transmat_).all())
+        True
+        """
+        self._check_fitted()
+        _archive.write(path, _categorical_file.KIND, _categorical_file.to_arrays(self),
+                       version=_categorical_file.FORMAT_VERSION)
+
+    @classmethod
+    def load(cls, path):
+        """Read a model written by :meth:`save`, as an instance of ``cls``.
+
+        Raises
+        ------
+        ValueError
+            (:class:`fastapml._archive.ArchiveError`) naming the file and the
+            problem; also a ``FileNotFoundError`` if ``path`` does not exist.
+        """
+        return _archive.read(path, _categorical_file.KIND,
+                             lambda archive: _categorical_file.from_archive(cls, archive),
+                             version=_categorical_file.FORMAT_VERSION)
 
 
 def _raise_if_impossible(logliks):

@@ -137,7 +137,7 @@ class SuffixTrie:
         return probs
 
     def to_arrays(self, prefix):
-        """The trie as plain arrays (for ``np.savez``), keys starting with prefix."""
+        """The trie as plain arrays for a model file, keys starting with prefix."""
         return {f"{prefix}suffixes": self.suffixes,
                 f"{prefix}data": self.counts.data,
                 f"{prefix}indices": self.counts.indices,
@@ -155,11 +155,11 @@ class SuffixTrie:
         if root.shape != (n_tags,):
             raise ValueError(f"{prefix}root must have shape ({n_tags},), "
                              f"got {root.shape}")
-        counts = _csr_from_arrays(arrays, prefix, (suffixes.size, n_tags))
+        counts = csr_from_arrays(arrays, prefix, (suffixes.size, n_tags))
         return cls(suffixes, counts, root, int(arrays[f"{prefix}max_len"]))
 
 
-def _csr_from_arrays(arrays, prefix, shape):
+def csr_from_arrays(arrays, prefix, shape):
     """A float64 CSR matrix from saved data/indices/indptr, fully checked."""
     try:
         matrix = sp.csr_matrix(

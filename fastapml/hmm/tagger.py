@@ -19,28 +19,24 @@ probability zero: every transition has positive probability and every word
 has at least one tag with positive emission probability.
 """
 import numbers
-import os
-from itertools import chain, repeat
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from .. import _archive
 from .._dask import is_dask_bag
-from .._files import save_npz
 from .._validation import check_scalar
+from . import _tagger_file, tnt
+from ._inputs import check_same_lengths, flatten_sentences
 from .partitions import decode_sentence_bag, decode_sentence_partitions
-from .suffix import SuffixTrie, _csr_from_arrays
+from .suffix import SuffixTrie
 from .viterbi import viterbi2_batch, viterbi_batch
 
-FORMAT_VERSION = 1
-_FORMAT_KIND = "fastapml.hmm.HMMTagger"
 # (K + 1) ** 3 entries above this make a second-order model too big to build.
 MAX_TRIGRAM_ENTRIES = 200_000_000
-# Deleted interpolation can give the unigram weight 0 on tiny or degenerate
-# corpora, which would zero unseen transitions; it is raised to this floor.
-MIN_UNIGRAM_WEIGHT = 1e-3
 _SMOOTHINGS = ("tnt", "add-one")
 
 
@@ -138,9 +134,9 @@ class HMMTagger(BaseEstimator):
         self
         """
         self._check_params()
-        words, lengths = _flatten(sentences, "sentences")
-        gold, tag_lengths = _flatten(tags, "tags")
-        _check_same_shape(lengths, tag_lengths, "tags")
+        words, lengths = flatten_sentences(sentences, "sentences")
+        gold, tag_lengths = flatten_sentences(tags, "tags")
+        check_same_lengths(lengths, tag_lengths, "tags")
         if not words:
             raise ValueError("cannot fit on an empty corpus: sentences hold "
                              "no tokens")
@@ -176,10 +172,10 @@ class HMMTagger(BaseEstimator):
         self.emission_counts_ = emission
 
         lengths = lengths[lengths > 0]
-        counts = _transition_counts(tag_ids, lengths, n_tags, self.order)
+        counts = tnt.transition_counts(tag_ids, lengths, n_tags, self.order)
         if self.smoothing == "tnt":
-            self.lambdas_ = _deleted_interpolation(counts)
-            probs = _interpolated_transitions(counts, self.lambdas_)
+            self.lambdas_ = tnt.deleted_interpolation(counts)
+            probs = tnt.interpolated_transitions(counts, self.lambdas_)
             self._fit_suffix_model(list(vocabulary))
         else:
             self.lambdas_ = None
@@ -245,7 +241,7 @@ class HMMTagger(BaseEstimator):
         float64 array (len(words), K)
         """
         self._check_fitted()
-        return self._log_emission(_flatten([words], "words")[0])
+        return self._log_emission(flatten_sentences([words], "words")[0])
 
     def _log_emission(self, words):
         known = np.fromiter((self.vocabulary_.get(w, -1) for w in words),
@@ -363,7 +359,7 @@ class HMMTagger(BaseEstimator):
 
     def _decode_sentences(self, sentences, name="sentences"):
         """:meth:`_decode` on checked sentences (``name`` is for errors)."""
-        return self._decode(*_flatten(sentences, name))
+        return self._decode(*flatten_sentences(sentences, name))
 
     def _decode(self, words, lengths):
         if not words:
@@ -453,9 +449,9 @@ class HMMTagger(BaseEstimator):
             there are no such tokens), ``n_tokens``, ``n_unknown``.
         """
         self._check_fitted()
-        words, lengths = _flatten(sentences, "sentences")
-        gold, tag_lengths = _flatten(tags, "tags")
-        _check_same_shape(lengths, tag_lengths, "tags")
+        words, lengths = flatten_sentences(sentences, "sentences")
+        gold, tag_lengths = flatten_sentences(tags, "tags")
+        check_same_lengths(lengths, tag_lengths, "tags")
         predicted = list(chain.from_iterable(self._decode(words, lengths)[1]))
         correct = np.fromiter(map(str.__eq__, predicted, gold), dtype=bool,
                               count=len(gold))
@@ -476,272 +472,34 @@ class HMMTagger(BaseEstimator):
         return self.evaluate(sentences, tags)["accuracy"]
 
     # ------------------------------------------------------------------
-    # persistence
+    # Files
     # ------------------------------------------------------------------
     def save(self, path):
-        """Write the fitted model to ``path`` as an ``.npz`` archive.
+        """Write the fitted model to ``path``, used as given.
 
-        The archive is written to a temporary file in the same directory and
-        moved into place, so ``path`` is either the complete old file, the
-        complete new one, or absent.  It holds only numeric and unicode
-        arrays (no pickles).  ``path`` is used as given (no ``.npz`` is
-        appended).
+        The file is an ``.npz`` archive of numeric and unicode arrays (see
+        :mod:`fastapml._archive`), written to a temporary file and renamed
+        into place, so ``path`` is the complete old file, the complete new
+        one, or absent.
         """
         self._check_fitted()
-        arrays = {
-            "format_kind": np.array(_FORMAT_KIND),
-            "format_version": np.array(FORMAT_VERSION),
-            "order": np.array(self.order),
-            "smoothing": np.array(self.smoothing),
-            "suffix_length": np.array(self.suffix_length),
-            "rare_max_count": np.array(self.rare_max_count),
-            "tags": self.tags_,
-            "words": np.array(list(self.vocabulary_), dtype=np.str_),
-            "tag_counts": self.tag_counts_,
-            "emission_data": self.emission_counts_.data,
-            "emission_indices": self.emission_counts_.indices,
-            "emission_indptr": self.emission_counts_.indptr,
-        }
-        if self.order == 2:
-            arrays["log_trans2"] = self.log_trans2_
-        else:
-            arrays.update(log_start=self.log_start_, log_trans=self.log_trans_,
-                          log_end=self.log_end_)
-        if self.smoothing == "tnt":
-            arrays.update(lambdas=self.lambdas_, theta=np.array(self.theta_))
-            arrays.update(self.suffix_lower_.to_arrays("suffix_lower_"))
-            arrays.update(self.suffix_upper_.to_arrays("suffix_upper_"))
-        save_npz(path, arrays)
+        _archive.write(path, _tagger_file.KIND, _tagger_file.to_arrays(self),
+                       version=_tagger_file.FORMAT_VERSION)
 
     @classmethod
     def load(cls, path):
-        """Read a model written by :meth:`save`.
+        """Read a model written by :meth:`save`, as an instance of ``cls``.
+
+        Nothing is unpickled.
 
         Raises
         ------
         ValueError
-            If the file is not such an archive (not an ``.npz``, holds
-            pickled objects, misses arrays, has another format version, or
-            its arrays disagree in shape).
+            (:class:`fastapml._archive.ArchiveError`) naming the file and the
+            problem: not an ``.npz``, truncated, pickled members, another kind
+            or format version, missing or misshapen arrays; it is also a
+            ``FileNotFoundError`` if ``path`` does not exist.
         """
-        name = os.fspath(path)
-        try:
-            archive = np.load(path, allow_pickle=False)
-        except (ValueError, OSError) as err:
-            if isinstance(err, FileNotFoundError):
-                raise
-            raise ValueError(f"{name} is not a saved HMMTagger (.npz): {err}") from None
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError(f"{name} is not a saved HMMTagger (.npz archive), "
-                             "it holds a single array")
-        with archive:
-            try:
-                return cls._from_arrays(_Arrays(archive))
-            except (ValueError, TypeError) as err:
-                raise ValueError(f"{name}: {err}") from None
-
-    @classmethod
-    def _from_arrays(cls, archive):
-        kind = archive["format_kind"]
-        if kind.dtype.kind != "U" or str(kind) != _FORMAT_KIND:
-            raise ValueError(f"not a saved HMMTagger (format_kind {kind!r})")
-        version = int(archive["format_version"])
-        if version != FORMAT_VERSION:
-            raise ValueError(f"format version {version} is not supported "
-                             f"(this fastapml reads version {FORMAT_VERSION})")
-        model = cls(order=int(archive["order"]),
-                    smoothing=str(archive["smoothing"]),
-                    suffix_length=int(archive["suffix_length"]),
-                    rare_max_count=int(archive["rare_max_count"]))
-        model._check_params()
-        tags, words = archive["tags"], archive["words"]
-        for key, arr in (("tags", tags), ("words", words)):
-            if arr.dtype.kind != "U" or arr.ndim != 1:
-                raise ValueError(f"{key} must be a 1-D unicode array")
-        n_tags = tags.size
-        if n_tags == 0:
-            raise ValueError("tags must not be empty")
-        tag_counts = np.asarray(archive["tag_counts"])
-        if tag_counts.shape != (n_tags,) or tag_counts.dtype.kind not in "iu" \
-                or tag_counts.min() < 1:
-            raise ValueError(f"tag_counts must be {n_tags} positive integers")
-        model.tags_ = tags
-        model.vocabulary_ = {w: i for i, w in enumerate(words.tolist())}
-        if len(model.vocabulary_) != words.size:
-            raise ValueError("words holds duplicates")
-        model.tag_counts_ = tag_counts.astype(np.int64)
-        model.emission_counts_ = _csr_from_arrays(archive, "emission_",
-                                                  (words.size, n_tags))
-        k1 = n_tags + 1
-        if model.order == 2:
-            trans = {"log_trans2": (k1, k1, k1)}
-        else:
-            trans = {"log_start": (n_tags,), "log_trans": (n_tags, n_tags),
-                     "log_end": (n_tags,)}
-        for key, shape in trans.items():
-            arr = np.ascontiguousarray(archive[key], dtype=np.float64)
-            if arr.shape != shape:
-                raise ValueError(f"{key} must have shape {shape}, got {arr.shape}")
-            if np.isnan(arr).any() or np.isposinf(arr).any():
-                raise ValueError(f"{key} holds NaN or +inf")
-            setattr(model, key + "_", arr)
-        if model.smoothing == "tnt":
-            model.lambdas_ = np.asarray(archive["lambdas"], dtype=np.float64)
-            model.theta_ = float(archive["theta"])
-            model.suffix_lower_ = SuffixTrie.from_arrays(archive, "suffix_lower_",
-                                                         n_tags)
-            model.suffix_upper_ = SuffixTrie.from_arrays(archive, "suffix_upper_",
-                                                         n_tags)
-        else:
-            model.lambdas_ = model.theta_ = None
-            model.suffix_lower_ = model.suffix_upper_ = None
-        return model
-
-
-class _Arrays:
-    """Read-only view of an archive whose missing keys raise ValueError."""
-
-    def __init__(self, archive):
-        self._archive = archive
-
-    def __getitem__(self, key):
-        if key not in self._archive.files:
-            raise ValueError(f"not a complete saved HMMTagger: missing array "
-                             f"{key!r}")
-        return self._archive[key]
-
-
-# ----------------------------------------------------------------------
-# counting and smoothing
-# ----------------------------------------------------------------------
-def _transition_counts(tag_ids, lengths, n_tags, order):
-    """Tag n-gram event counts over ``B [B] t_1 .. t_n B``, B = index K.
-
-    Returns an int64 array of shape (K+1,) * (order + 1): ``counts[u, v, w]``
-    (order 2) or ``counts[v, w]`` (order 1) is how often w followed the
-    context; every token and every sentence end is one event.  ``lengths``
-    must all be positive.
-    """
-    k1 = n_tags + 1
-    boundary = n_tags
-    starts = np.cumsum(lengths) - lengths
-    pos = np.arange(tag_ids.size) - np.repeat(starts, lengths)
-    prev1 = np.where(pos >= 1, np.roll(tag_ids, 1), boundary)
-    last = starts + lengths - 1
-    ends_v = tag_ids[last]
-    if order == 1:
-        src = np.concatenate((prev1, ends_v))
-        dst = np.concatenate((tag_ids, np.full(lengths.size, boundary)))
-        flat = src * k1 + dst
-    else:
-        prev2 = np.where(pos >= 2, np.roll(tag_ids, 2), boundary)
-        ends_u = np.where(lengths >= 2, tag_ids[last - 1], boundary)
-        u = np.concatenate((prev2, ends_u))
-        v = np.concatenate((prev1, ends_v))
-        w = np.concatenate((tag_ids, np.full(lengths.size, boundary)))
-        flat = (u * k1 + v) * k1 + w
-    return np.bincount(flat, minlength=k1 ** (order + 1)).reshape(
-        (k1,) * (order + 1))
-
-
-def _deleted_interpolation(counts):
-    """TnT's interpolation weights (Brants 2000, fig. 1), lowest order first.
-
-    For every n-gram event type with count f > 0, each order's estimate is
-    scored with that event left out: ``(f(t3) - 1) / (N - 1)``,
-    ``(f(t2, t3) - 1) / (f(t2) - 1)`` and (order 2)
-    ``(f(t1, t2, t3) - 1) / (f(t1, t2) - 1)``, with 0 where the denominator
-    is 0; the order scoring highest gets f added to its weight (ties share
-    f equally).  The weights are normalized to sum to one; a unigram weight
-    below ``MIN_UNIGRAM_WEIGHT`` is raised to it (and the rest rescaled) so
-    that no transition gets probability zero.
-    """
-    order = counts.ndim - 1
-    bigram = counts.sum(axis=0) if order == 2 else counts
-    unigram = bigram.sum(axis=0)
-    n_events = unigram.sum()
-    cells = np.nonzero(counts)
-    f = counts[cells].astype(np.float64)
-    dst, ctx1 = cells[-1], cells[-2]
-
-    def held_out(num, den):
-        num, den = num - 1.0, den - 1.0
-        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-
-    scores = [held_out(unigram[dst].astype(np.float64), np.full(f.size, float(n_events))),
-              held_out(bigram[ctx1, dst].astype(np.float64),
-                       bigram.sum(axis=1)[ctx1].astype(np.float64))]
-    if order == 2:
-        context = counts.sum(axis=2)
-        scores.append(held_out(f, context[cells[0], ctx1].astype(np.float64)))
-    scores = np.stack(scores)
-    winners = scores == scores.max(axis=0)
-    lambdas = (winners * (f / winners.sum(axis=0))).sum(axis=1)
-    lambdas /= lambdas.sum()
-    if lambdas[0] < MIN_UNIGRAM_WEIGHT:
-        lambdas[1:] *= (1.0 - MIN_UNIGRAM_WEIGHT) / lambdas[1:].sum()
-        lambdas[0] = MIN_UNIGRAM_WEIGHT
-    return lambdas
-
-
-def _interpolated_transitions(counts, lambdas):
-    """P(w | context) = sum_i lambda_i P^_i(w | last i - 1 tags).
-
-    A context never seen falls back to the next lower order's estimate, so
-    every row is a distribution; every entry is positive because the
-    unigram weight is and every tag (and B) occurs.
-    """
-    order = counts.ndim - 1
-    counts = counts.astype(np.float64)
-    bigram = counts.sum(axis=0) if order == 2 else counts
-    unigram = bigram.sum(axis=0)
-    p1 = unigram / unigram.sum()
-    ctx1 = bigram.sum(axis=1, keepdims=True)
-    p2 = np.divide(bigram, ctx1, out=np.broadcast_to(p1, bigram.shape).copy(),
-                   where=ctx1 > 0)
-    if order == 1:
-        return lambdas[0] * p1 + lambdas[1] * p2
-    ctx2 = counts.sum(axis=2, keepdims=True)
-    probs = np.divide(counts, ctx2,
-                      out=np.broadcast_to(p2, counts.shape).copy(),
-                      where=ctx2 > 0)
-    probs *= lambdas[2]
-    probs += lambdas[1] * p2
-    probs += lambdas[0] * p1
-    return probs
-
-
-# ----------------------------------------------------------------------
-# input checks
-# ----------------------------------------------------------------------
-def _flatten(sentences, name):
-    """Check a list of token lists; return (all tokens, lengths)."""
-    if isinstance(sentences, (str, bytes)) or not hasattr(sentences, "__iter__"):
-        raise TypeError(f"{name} must be a list of token lists, got "
-                        f"{type(sentences).__name__}")
-    sentences = list(sentences)
-    for i, sentence in enumerate(sentences):
-        if not isinstance(sentence, (list, tuple, np.ndarray)):
-            raise TypeError(f"{name}[{i}] must be a list of strings, got "
-                            f"{type(sentence).__name__}")
-    tokens = list(chain.from_iterable(sentences))
-    if not all(map(isinstance, tokens, repeat(str))):
-        for i, sentence in enumerate(sentences):
-            for j, token in enumerate(sentence):
-                if not isinstance(token, str):
-                    raise TypeError(f"{name}[{i}][{j}] must be a str, got "
-                                    f"{type(token).__name__}")
-    lengths = np.fromiter(map(len, sentences), dtype=np.int64,
-                          count=len(sentences))
-    return tokens, lengths
-
-
-def _check_same_shape(lengths, tag_lengths, name):
-    if lengths.size != tag_lengths.size:
-        raise ValueError(f"got {lengths.size} sentences but {tag_lengths.size} "
-                         f"{name} lists")
-    bad = np.flatnonzero(lengths != tag_lengths)
-    if bad.size:
-        i = int(bad[0])
-        raise ValueError(f"sentence {i} has {lengths[i]} tokens but "
-                         f"{name}[{i}] has {tag_lengths[i]} tags")
+        return _archive.read(path, _tagger_file.KIND,
+                             lambda archive: _tagger_file.from_archive(cls, archive),
+                             version=_tagger_file.FORMAT_VERSION)

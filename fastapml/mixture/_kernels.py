@@ -7,7 +7,8 @@ kernels compute the K log-densities, the log-sum-exp, the responsibilities,
 and add the M-step's sufficient statistics — X is read once per iteration and
 no n x K array exists beyond a block.
 
-A model is the tuple ``(kind, means, chol, log_norm, center, aux)``:
+A model is a :class:`Model` named tuple ``(kind, means, chol, log_norm,
+center, aux)``:
 
 - ``kind``: FULL, TIED or DIAG (spherical runs as DIAG);
 - ``means`` (K, d); ``chol``: the precision Cholesky factors P with
@@ -22,6 +23,8 @@ Second moments are accumulated around a shift — each component's current
 mean (FULL, DIAG) or ``center`` (TIED) — so float32 variances cannot come
 out negative by cancellation; block sums are added into float64 totals.
 """
+from collections import namedtuple
+
 import numpy as np
 from numba import prange
 
@@ -31,6 +34,9 @@ from .._simd import exp_nonpositive
 BLOCK = 512
 PITCH = BLOCK + 16             # row length of the block buffers
 FULL, TIED, DIAG = 0, 1, 2
+
+# numba compiles a namedtuple as a tuple type with field access by name
+Model = namedtuple("Model", "kind means chol log_norm center aux")
 
 
 # --------------------------------------------------------------------------
@@ -306,10 +312,10 @@ def _add_block_stats(model, xt, nb, resp, diff, w, s0, s1, s2):
     """Add the block's n_k, sum_i r_ik (x_i - shift) and second moments:
     FULL s2[k, a, b] (b <= a) and DIAG s2[k, 0, a] of sum_i r_ik d_ia d_ib with
     d = x - mu_k; TIED s2[0, a, b] = sum_i d_ia d_ib with d = x - center."""
-    kind, means = model[0], model[1]
+    kind, means = model.kind, model.means
     d = xt.shape[0]
     if kind == TIED:
-        _center(xt, nb, model[4], diff)
+        _center(xt, nb, model.center, diff)
         _scatter(diff, diff, nb, s2[0])
     for k in range(means.shape[0]):
         r = resp[k]
@@ -334,7 +340,7 @@ def _add_block_stats(model, xt, nb, resp, diff, w, s0, s1, s2):
 def _buffers(model, d):
     """Per-thread scratch; rows are PITCH long so that rows read together do
     not map to the same L1 cache sets (a 4 KiB stride would)."""
-    means = model[1]
+    means = model.means
     dtype = means.dtype
     xt = np.empty((d, PITCH), dtype=dtype)
     diff = np.empty((d, PITCH), dtype=dtype)
@@ -366,7 +372,7 @@ def _em_range(X, model, first, last, ll_sum, s0, s1, s2, buffers):
 
 
 @jit(parallel=True)
-def em_chunks(X, model, chunk_bounds, ll_sums, s0, s1, s2):
+def em_parallel(X, model, chunk_bounds, ll_sums, s0, s1, s2):
     """E-step and M-step statistics over X, in parallel over chunks of blocks.
 
     Chunk c (blocks ``chunk_bounds[c]:chunk_bounds[c + 1]``) writes its own
@@ -380,8 +386,8 @@ def em_chunks(X, model, chunk_bounds, ll_sums, s0, s1, s2):
 
 
 @jit
-def em_serial(X, model, chunk_bounds, ll_sums, s0, s1, s2):
-    """Serial twin of :func:`em_chunks` (same chunks, for worker threads),
+def em(X, model, chunk_bounds, ll_sums, s0, s1, s2):
+    """Serial twin of :func:`em_parallel` (same chunks, for worker threads),
     with one set of scratch buffers for all of them."""
     buffers = _buffers(model, X.shape[1])
     for c in range(chunk_bounds.shape[0] - 1):
@@ -413,7 +419,7 @@ def _estimate_range(X, model, first, last, log_prob, labels, resp, want_resp):
 
 
 @jit(parallel=True)
-def estimate_chunks(X, model, chunk_bounds, log_prob, labels, resp, want_resp):
+def estimate_parallel(X, model, chunk_bounds, log_prob, labels, resp, want_resp):
     """Per-sample log-likelihood, most likely component and (if ``want_resp``)
     responsibilities, in parallel over chunks of blocks."""
     for c in prange(chunk_bounds.shape[0] - 1):
@@ -422,7 +428,7 @@ def estimate_chunks(X, model, chunk_bounds, log_prob, labels, resp, want_resp):
 
 
 @jit
-def estimate_serial(X, model, chunk_bounds, log_prob, labels, resp, want_resp):
-    """Serial twin of :func:`estimate_chunks`."""
+def estimate(X, model, chunk_bounds, log_prob, labels, resp, want_resp):
+    """Serial twin of :func:`estimate_parallel`."""
     _estimate_range(X, model, 0, chunk_bounds[-1], log_prob, labels, resp,
                     want_resp)

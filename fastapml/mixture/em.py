@@ -43,15 +43,15 @@ _PARALLEL_MIN_WORK = 1 << 22        # below this, threads cost more than they sa
 def _use_parallel(bounds, model, n_samples):
     """Threads for big enough passes (about n K d^2 / 2 multiply-adds for
     full covariances, n K d otherwise), from the main thread only."""
-    n_components, n_features = model[1].shape
-    per_pair = (n_features * (n_features + 1) // 2 if model[0] == _kernels.FULL
+    n_components, n_features = model.means.shape
+    per_pair = (n_features * (n_features + 1) // 2 if model.kind == _kernels.FULL
                 else n_features)
     return (parallel_allowed() and n_threads() > 1 and bounds.shape[0] > 2
             and n_samples * n_components * per_pair >= _PARALLEL_MIN_WORK)
 
 
 def kernel_model(weights, means, precisions_cholesky, covariance_type, dtype):
-    """The tuple the kernels take (see ``_kernels``) for validated parameters."""
+    """The :class:`_kernels.Model` the kernels take, for validated parameters."""
     means = np.ascontiguousarray(means, dtype=np.float64)
     n_components, n_features = means.shape
     pc = np.asarray(precisions_cholesky, dtype=np.float64)
@@ -78,16 +78,16 @@ def kernel_model(weights, means, precisions_cholesky, covariance_type, dtype):
         aux = (means - center) @ pc
     as_dtype = [np.ascontiguousarray(a, dtype=dtype)
                 for a in (means, chol, log_norm, center, aux)]
-    return (_KIND[covariance_type], *as_dtype)
+    return _kernels.Model(_KIND[covariance_type], *as_dtype)
 
 
 def second_moments_shape(model):
     """Shape of the ``s2`` statistics of :func:`statistics` for ``model``:
     (K, d, d) full, (1, d, d) tied, (K, 1, d) diagonal."""
-    n_components, n_features = model[1].shape
+    n_components, n_features = model.means.shape
     return {_kernels.FULL: (n_components, n_features, n_features),
             _kernels.TIED: (1, n_features, n_features),
-            _kernels.DIAG: (n_components, 1, n_features)}[model[0]]
+            _kernels.DIAG: (n_components, 1, n_features)}[model.kind]
 
 
 def _read_only(X):
@@ -105,7 +105,7 @@ def statistics(X, model):
     Returns ``(ll_sum, s0, s1, s2)`` in float64 (see ``_kernels``); they add
     up over row blocks of a data set.
     """
-    n_components, n_features = model[1].shape
+    n_components, n_features = model.means.shape
     s2_shape = second_moments_shape(model)
     stat_bytes = 8 * (n_components * (n_features + 1) + int(np.prod(s2_shape)))
     bounds = _chunk_bounds(X.shape[0], stat_bytes)
@@ -114,8 +114,8 @@ def statistics(X, model):
     s0 = np.zeros((n_chunks, n_components))
     s1 = np.zeros((n_chunks, n_components, n_features))
     s2 = np.zeros((n_chunks,) + s2_shape)
-    run = (_kernels.em_chunks if _use_parallel(bounds, model, X.shape[0])
-           else _kernels.em_serial)
+    run = (_kernels.em_parallel if _use_parallel(bounds, model, X.shape[0])
+           else _kernels.em)
     run(_read_only(X), model, bounds, ll, s0, s1, s2)
     # sum the chunks in order (np.sum's pairwise order is fixed too)
     return (float(np.add.reduce(ll)), np.add.reduce(s0), np.add.reduce(s1),
@@ -140,9 +140,9 @@ def moments(stats, model, covariance_type, eps):
     spherical).
     """
     _, s0, s1, s2 = stats
-    kind, means = model[0], model[1].astype(np.float64)
+    kind, means = model.kind, model.means.astype(np.float64)
     nk = s0 + 10 * eps
-    shift = model[4][None, :].astype(np.float64) if kind == _kernels.TIED \
+    shift = model.center[None, :].astype(np.float64) if kind == _kernels.TIED \
         else means
     new_means = (shift * s0[:, None] + s1) / nk[:, None]
     e = new_means - shift
@@ -223,14 +223,14 @@ def estimate(X, model, want_resp=False):
     """Per-sample log-likelihood, most likely component and, if ``want_resp``,
     responsibilities (n, K) — one pass, no other n x K array."""
     n = X.shape[0]
-    n_components = model[1].shape[0]
+    n_components = model.means.shape[0]
     log_prob = np.empty(n, dtype=X.dtype)
     labels = np.empty(n, dtype=np.int64)
     resp = np.empty((n if want_resp else 0, n_components), dtype=X.dtype)
     if n:
         bounds = _chunk_bounds(n)
-        run = (_kernels.estimate_chunks if _use_parallel(bounds, model, n)
-               else _kernels.estimate_serial)
+        run = (_kernels.estimate_parallel if _use_parallel(bounds, model, n)
+               else _kernels.estimate)
         run(_read_only(X), model, bounds, log_prob, labels, resp, want_resp)
     return log_prob, labels, resp
 

@@ -46,14 +46,14 @@ def _as_block(block, start, dtype):
 
 def _packed_size(model):
     """Length of one block's statistics packed into a vector."""
-    n_components, n_features = model[1].shape
+    n_components, n_features = model.means.shape
     return (1 + n_components * (1 + n_features)
             + int(np.prod(em.second_moments_shape(model))))
 
 
 def _unpack(packed, model):
     """:func:`em.statistics`' tuple from its packed vector."""
-    n_components, n_features = model[1].shape
+    n_components, n_features = model.means.shape
     s0_end = 1 + n_components
     s1_end = s0_end + n_components * n_features
     return (float(packed[0]), packed[1:s0_end],
@@ -131,7 +131,7 @@ def estimate(X, model, dtype, what):
     dask = _dask.require("GaussianMixture on dask arrays")
     model_key = dask.delayed(model, traverse=False)
     if what == "resp":
-        n_components = model[1].shape[0]
+        n_components = model.means.shape[0]
         return X.map_blocks(_estimate_block, model_key, dtype, what,
                             dtype=dtype, chunks=(X.chunks[0], (n_components,)),
                             meta=np.empty((0, 0), dtype=dtype))

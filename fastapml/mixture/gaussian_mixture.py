@@ -9,9 +9,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._array_api import get_namespace
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .. import _dask
+from .. import _archive, _dask
 from .._dask import is_dask_array
-from . import em
+from . import _model_file, em
 
 
 class GaussianMixture(_SklearnGaussianMixture):
@@ -316,15 +316,39 @@ class GaussianMixture(_SklearnGaussianMixture):
     # Files
     # ------------------------------------------------------------------
     def save(self, path):
-        """Write the fitted model to ``path`` (.npz, written atomically)."""
-        from .io import save_model
-        save_model(self, path)
+        """Write the fitted model to ``path``, used as given.
+
+        The file is an ``.npz`` archive of numeric and unicode arrays (see
+        :mod:`fastapml._archive`), written to a temporary file and renamed
+        into place, so ``path`` is the complete old file, the complete new
+        one, or absent.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the model has not been fitted.
+        """
+        _archive.write(path, _model_file.KIND, _model_file.to_arrays(self),
+                       version=_model_file.FORMAT_VERSION)
 
     @classmethod
     def load(cls, path):
-        """Read a model written by :meth:`save` (no pickle)."""
-        from .io import load_model
-        return load_model(path)
+        """Read a model written by :meth:`save`, as an instance of ``cls``.
+
+        Nothing is unpickled.  Every array is checked against the others
+        before it reaches a kernel.
+
+        Raises
+        ------
+        ValueError
+            (:class:`fastapml._archive.ArchiveError`) naming the file and the
+            problem: not an ``.npz``, truncated, pickled members, another kind
+            or format version, missing or misshapen arrays, non-finite values;
+            it is also a ``FileNotFoundError`` if ``path`` does not exist.
+        """
+        return _archive.read(path, _model_file.KIND,
+                             lambda archive: _model_file.from_archive(cls, archive),
+                             version=_model_file.FORMAT_VERSION)
 
     # ------------------------------------------------------------------
     # Helpers

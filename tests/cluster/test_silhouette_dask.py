@@ -13,7 +13,7 @@ from sklearn import metrics as skm
 
 from fastapml import reference
 from fastapml.cluster import silhouette_samples, silhouette_score
-from fastapml.cluster import silhouette as silhouette_module
+from fastapml.cluster import _silhouette_sums
 
 da = pytest.importorskip("dask.array")
 silhouette_dask = pytest.importorskip("fastapml.cluster.silhouette_dask")
@@ -41,9 +41,9 @@ def in_input_order(samples, sorted_sums):
 
 def kernel_cross_sums(X, labels_X, Y, labels_Y, n_clusters, metric):
     """The cross tile between two blocks, as the dask tasks compute it."""
-    code = silhouette_module.METRICS[metric]
-    rows = silhouette_module.sort_by_cluster(X, labels_X, n_clusters, code)
-    columns = silhouette_module.sort_by_cluster(Y, labels_Y, n_clusters, code)
+    code = _silhouette_sums.METRICS[metric]
+    rows = _silhouette_sums.sort_by_cluster(X, labels_X, n_clusters, code)
+    columns = _silhouette_sums.sort_by_cluster(Y, labels_Y, n_clusters, code)
     rows_sums, columns_sums = silhouette_dask.cross_tile(rows, columns)
     return (in_input_order(rows, rows_sums),
             in_input_order(columns, columns_sums))

@@ -577,3 +577,18 @@ def test_sample_matches_numpy_reference(currstate):
         np.random.RandomState(11), currstate)
     assert_array_equal(X[:, 0], ref_symbols)
     assert_array_equal(states, ref_states)
+
+
+def test_save_load_round_trip(tmp_path):
+    X = np.random.default_rng(3).integers(0, 4, size=(80, 1))
+    model = CategoricalHMM(n_components=3, n_iter=5, random_state=7,
+                           transmat_prior=np.full((3, 3), 1.5)).fit(X)
+    model.save(tmp_path / "hmm.npz")
+    loaded = CategoricalHMM.load(tmp_path / "hmm.npz")
+    assert loaded.get_params().keys() == model.get_params().keys()
+    for name, value in model.get_params().items():
+        np.testing.assert_array_equal(getattr(loaded, name), value)
+    for name in ("startprob_", "transmat_", "emissionprob_"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(model, name))
+    assert loaded.decode(X)[1].tolist() == model.decode(X)[1].tolist()
+    assert loaded.score(X) == model.score(X)

@@ -9,7 +9,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from fastapml.hmm import HMMTagger, viterbi_batch
-from fastapml.hmm import tagger as tagger_module
+from fastapml.hmm import tnt
 
 
 # ----------------------------------------------------------------------
@@ -200,7 +200,7 @@ def test_unseen_words_and_transitions_never_zero_a_sentence(order, smoothing):
     y = [["A", "B"] * 2, ["A", "B"] * 3] * 5
     model = HMMTagger(order=order, smoothing=smoothing).fit(x, y)
     if smoothing == "tnt":
-        assert model.lambdas_[0] == tagger_module.MIN_UNIGRAM_WEIGHT
+        assert model.lambdas_[0] == tnt.MIN_UNIGRAM_WEIGHT
         assert model.lambdas_.sum() == pytest.approx(1.0)
     tests = [["a1", "a2", "a1"],             # forces A A A
              ["b1"],                          # forces a B start and end
@@ -432,7 +432,7 @@ def test_load_rejects_bad_files(tmp_path):
         HMMTagger.load(pickled)
     single = tmp_path / "single.npy"
     np.save(single, np.zeros(3))
-    with pytest.raises(ValueError, match="single array"):
+    with pytest.raises(ValueError, match="holds one array"):
         HMMTagger.load(single)
     with pytest.raises(FileNotFoundError):
         HMMTagger.load(tmp_path / "absent.npz")
@@ -455,7 +455,7 @@ def test_load_rejects_bad_files(tmp_path):
         HMMTagger.load(foreign)
     wrong_shape = tmp_path / "shape.npz"
     np.savez(wrong_shape, **{**arrays, "log_trans2": np.zeros((2, 2, 2))})
-    with pytest.raises(ValueError, match="log_trans2 must have shape"):
+    with pytest.raises(ValueError, match="array .log_trans2. must have shape"):
         HMMTagger.load(wrong_shape)
     corrupt = tmp_path / "corrupt.npz"
     np.savez(corrupt, **{**arrays, "emission_indices": arrays["emission_indices"] + 50})

@@ -1,4 +1,4 @@
-"""save_model / load_model for GaussianMixture: round trips and bad files."""
+"""GaussianMixture.save / load: round trips and bad files."""
 import os
 import pickle
 
@@ -7,7 +7,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from fastapml.mixture import GaussianMixture
-from fastapml.mixture.io import FORMAT_VERSION, load_model, save_model
+from fastapml.mixture._model_file import FORMAT_VERSION
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 FITTED = ("weights_", "means_", "covariances_", "precisions_",
@@ -36,7 +36,7 @@ def fitted():
 
 
 def saved_arrays(model, path):
-    save_model(model, path)
+    model.save(path)
     with np.load(path, allow_pickle=False) as archive:
         return {k: archive[k] for k in archive.files}
 
@@ -47,8 +47,8 @@ def test_round_trip_predicts_identically(fitted, tmp_path, covariance_type,
                                          dtype):
     model = fitted(covariance_type, dtype)
     path = tmp_path / "gmm.npz"
-    save_model(model, path)
-    loaded = load_model(path)
+    model.save(path)
+    loaded = GaussianMixture.load(path)
     assert type(loaded) is GaussianMixture
     assert loaded.get_params() == model.get_params()
     for key in FITTED:
@@ -76,8 +76,8 @@ def test_round_trip_keeps_init_arrays_and_seed(tmp_path):
                             random_state=7, tol=1e-4, reg_covar=1e-5,
                             max_iter=50, n_init=1, init_params="random",
                             warm_start=True).fit(X)
-    save_model(model, tmp_path / "m.npz")
-    loaded = load_model(tmp_path / "m.npz")
+    model.save(tmp_path / "m.npz")
+    loaded = GaussianMixture.load(tmp_path / "m.npz")
     np.testing.assert_array_equal(loaded.means_init, means_init)
     np.testing.assert_array_equal(loaded.weights_init, [0.2, 0.3, 0.5])
     assert loaded.precisions_init is None
@@ -92,35 +92,35 @@ def test_round_trip_keeps_init_arrays_and_seed(tmp_path):
 def test_random_state_instance_is_not_stored(tmp_path):
     model = GaussianMixture(n_components=2, random_state=np.random.RandomState(0),
                             max_iter=5).fit(blobs())
-    save_model(model, tmp_path / "m.npz")
-    assert load_model(tmp_path / "m.npz").random_state is None
+    model.save(tmp_path / "m.npz")
+    assert GaussianMixture.load(tmp_path / "m.npz").random_state is None
 
 
 def test_save_replaces_atomically_and_cleans_up(fitted, tmp_path, monkeypatch):
     path = tmp_path / "m.npz"
-    save_model(fitted("diag"), path)
-    save_model(fitted("full"), path)                     # overwrite
-    assert load_model(path).covariance_type == "full"
+    fitted("diag").save(path)
+    fitted("full").save(path)                     # overwrite
+    assert GaussianMixture.load(path).covariance_type == "full"
     before = path.read_bytes()
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
     monkeypatch.setattr(np, "savez", broken)
     with pytest.raises(OSError, match="disk full"):
-        save_model(fitted("tied"), path)
+        fitted("tied").save(path)
     assert path.read_bytes() == before                  # old file intact
     assert os.listdir(tmp_path) == ["m.npz"]
 
 
 def test_save_unfitted_raises(tmp_path):
     with pytest.raises(NotFittedError):
-        save_model(GaussianMixture(n_components=2), tmp_path / "m.npz")
+        GaussianMixture(n_components=2).save(tmp_path / "m.npz")
     assert not (tmp_path / "m.npz").exists()
 
 
 def test_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
-        load_model(tmp_path / "absent.npz")
+        GaussianMixture.load(tmp_path / "absent.npz")
 
 
 @pytest.mark.parametrize("content", [b"", b"not a zip", b"PK\x03\x04garbage",
@@ -129,22 +129,22 @@ def test_garbage_file_is_rejected(tmp_path, content):
     path = tmp_path / "bad.npz"
     path.write_bytes(content)
     with pytest.raises(ValueError, match="bad.npz"):
-        load_model(path)
+        GaussianMixture.load(path)
 
 
 @pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9, 0.99])
 def test_truncated_file_is_rejected(fitted, tmp_path, fraction):
     path = tmp_path / "trunc.npz"
-    save_model(fitted("full"), path)
+    fitted("full").save(path)
     data = path.read_bytes()
     path.write_bytes(data[:int(len(data) * fraction)])
     with pytest.raises(ValueError, match="trunc.npz"):
-        load_model(path)
+        GaussianMixture.load(path)
 
 
 def test_corrupted_byte_is_rejected(fitted, tmp_path):
     path = tmp_path / "flip.npz"
-    save_model(fitted("full"), path)
+    fitted("full").save(path)
     data = bytearray(path.read_bytes())
     with np.load(path) as archive:
         means = archive["means_"]
@@ -153,14 +153,14 @@ def test_corrupted_byte_is_rejected(fitted, tmp_path):
     data[start + 3] ^= 0xFF
     path.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="flip.npz"):
-        load_model(path)
+        GaussianMixture.load(path)
 
 
 def test_single_array_file_is_rejected(tmp_path):
     path = tmp_path / "one.npy"
     np.save(path, np.zeros(3))
-    with pytest.raises(ValueError, match="one.npy.*single array"):
-        load_model(path)
+    with pytest.raises(ValueError, match="one.npy.*holds one array"):
+        GaussianMixture.load(path)
 
 
 def test_other_kind_and_version_are_rejected(fitted, tmp_path):
@@ -168,13 +168,13 @@ def test_other_kind_and_version_are_rejected(fitted, tmp_path):
     bad = tmp_path / "kind.npz"
     np.savez(bad, **{**arrays, "format_kind": np.array("fastapml.hmm.HMMTagger")})
     with pytest.raises(ValueError, match="kind.npz.*not a saved GaussianMixture"):
-        load_model(bad)
+        GaussianMixture.load(bad)
     np.savez(bad, **{**arrays, "format_version": np.array(FORMAT_VERSION + 1)})
     with pytest.raises(ValueError, match="format version"):
-        load_model(bad)
+        GaussianMixture.load(bad)
     np.savez(bad, a=np.arange(3))
-    with pytest.raises(ValueError, match="missing array 'format_kind'"):
-        load_model(bad)
+    with pytest.raises(ValueError, match="not a saved GaussianMixture \\(format_kind none\\)"):
+        GaussianMixture.load(bad)
 
 
 class _Boom:
@@ -190,7 +190,7 @@ def test_pickle_in_archive_is_rejected(fitted, tmp_path, where):
     bad = tmp_path / "pickled.npz"
     np.savez(bad, **{**arrays, where: payload})
     with pytest.raises(ValueError, match="pickled.npz"):
-        load_model(bad)
+        GaussianMixture.load(bad)
 
 
 def _mutations():
@@ -245,7 +245,7 @@ def test_inconsistent_archive_is_rejected(fitted, tmp_path, name):
     bad = tmp_path / "bad model.npz"
     np.savez(bad, **arrays)
     with pytest.raises(ValueError, match=message) as info:
-        load_model(bad)
+        GaussianMixture.load(bad)
     assert str(info.value).startswith(str(bad))
 
 
@@ -255,10 +255,21 @@ def test_partial_fit_resumes_after_load(tmp_path, covariance_type):
     model = GaussianMixture(n_components=3, covariance_type=covariance_type,
                             random_state=0)
     model.partial_fit(X[:100]).partial_fit(X[100:200])
-    save_model(model, tmp_path / "m.npz")
-    loaded = load_model(tmp_path / "m.npz")
+    model.save(tmp_path / "m.npz")
+    loaded = GaussianMixture.load(tmp_path / "m.npz")
     model.partial_fit(X[200:])
     loaded.partial_fit(X[200:])
     assert loaded.n_iter_ == model.n_iter_ == 3
     for key in FITTED:
         np.testing.assert_array_equal(getattr(loaded, key), getattr(model, key))
+
+
+def test_load_honours_a_subclass(fitted, tmp_path):
+    class Mine(GaussianMixture):
+        pass
+
+    fitted("diag").save(tmp_path / "m.npz")
+    loaded = Mine.load(tmp_path / "m.npz")
+    assert type(loaded) is Mine
+    X = blobs()
+    np.testing.assert_array_equal(loaded.predict(X), fitted("diag").predict(X))

@@ -1,20 +1,20 @@
-"""Save and load a fitted :class:`~fastapml.mixture.GaussianMixture`.
+"""The model file of :class:`~fastapml.mixture.GaussianMixture`.
 
-The file is an ``.npz`` archive of numeric and unicode arrays only (no
-pickles): a format tag, the constructor parameters and the fitted arrays.
-Loading checks every array against the others (shapes implied by
-``covariance_type``, ``n_components`` and ``n_features_in_``; one float dtype;
-finite values) before it reaches a kernel, and names the file in every error.
+The file (see :mod:`fastapml._archive`) holds the constructor parameters and
+the fitted arrays.  Loading checks every array against the others (shapes
+implied by ``covariance_type``, ``n_components`` and ``n_features_in_``; one
+float dtype; finite values) before it reaches a kernel.
+
+This module knows the estimator's attributes but not its class: the
+estimator imports it, and :func:`from_archive` builds whatever class it is
+given, so a subclass loads as itself.
 """
 import numbers
-import os
 
 import numpy as np
 
-from .._files import load_npz, save_npz
-
 FORMAT_VERSION = 1
-_FORMAT_KIND = "fastapml.mixture.GaussianMixture"
+KIND = "fastapml.mixture.GaussianMixture"
 _COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 _INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 
@@ -35,21 +35,11 @@ _FITTED = _MODEL_ARRAYS + ("lower_bounds_", "lower_bound_", "n_iter_",
 _PARTIAL = ("partial_fit_nk", "partial_fit_means", "partial_fit_scatter")
 
 
-def save_model(model, path):
-    """Write a fitted GaussianMixture to ``path`` as an ``.npz`` archive.
+def to_arrays(model):
+    """The arrays that describe a fitted GaussianMixture, checked to load back.
 
-    The archive is written to a temporary file in the same directory and
-    moved into place, so ``path`` is either the complete old file, the
-    complete new one, or absent.  ``path`` is used as given (no ``.npz`` is
-    appended).  A ``random_state`` that is a ``RandomState`` or ``Generator``
-    instance is not stored (it loads as ``None``).
-
-    Parameters
-    ----------
-    model : GaussianMixture
-        A fitted model.
-    path : str or os.PathLike
-        Destination file.
+    A ``random_state`` that is a ``RandomState`` or ``Generator`` instance is
+    not stored (it loads as ``None``).
 
     Raises
     ------
@@ -63,8 +53,7 @@ def save_model(model, path):
         from sklearn.exceptions import NotFittedError
         raise NotFittedError(f"cannot save an unfitted {type(model).__name__} "
                              f"(no {', '.join(missing)}); call fit first")
-    arrays = {"format_kind": np.array(_FORMAT_KIND),
-              "format_version": np.array(FORMAT_VERSION)}
+    arrays = {}
     for key in _SCALAR_PARAMS:
         arrays["param_" + key] = np.array(getattr(model, key))
     seed = getattr(model, "random_state", None)
@@ -93,42 +82,15 @@ def save_model(model, path):
         _checked(arrays)
     except (ValueError, TypeError) as err:
         raise ValueError(f"cannot save this model: {err}") from None
+    return arrays
 
-    save_npz(path, arrays)
 
-
-def load_model(path):
-    """Read a GaussianMixture written by :func:`save_model`.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        An ``.npz`` archive written by :func:`save_model`.
-
-    Returns
-    -------
-    GaussianMixture
-        A fitted model that predicts exactly as the saved one did.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``path`` does not exist.
-    ValueError
-        If the file is not such an archive: not an ``.npz``, truncated or
-        corrupt, holds pickled objects, is of another kind or format version,
-        misses arrays, or its arrays disagree in shape or dtype or hold
-        non-finite values.  The message names the file.
-    """
-    from .gaussian_mixture import GaussianMixture
-
-    name = os.fspath(path)
-    arrays = load_npz(path, "GaussianMixture")
-    try:
-        params, fitted = _checked(arrays)
-        model = GaussianMixture(**params)
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"{name}: {err}") from None
+def from_archive(cls, archive):
+    """A fitted ``cls`` (GaussianMixture or a subclass) from a model file's
+    arrays, after checking each against the others; ValueError if they
+    disagree."""
+    params, fitted = _checked(archive)
+    model = cls(**params)
     for key, value in fitted.items():
         setattr(model, key, value)
     return model
@@ -178,15 +140,6 @@ def _covariance_shape(covariance_type, k, d):
 
 def _checked(arrays):
     """(constructor params, fitted attributes) from archive arrays, checked."""
-    kind = _get(arrays, "format_kind")
-    if kind.dtype.kind != "U" or kind.shape != () or str(kind) != _FORMAT_KIND:
-        raise ValueError(f"not a saved GaussianMixture (format_kind "
-                         f"{kind!r})")
-    version = _scalar(arrays, "format_version", "iu")
-    if version != FORMAT_VERSION:
-        raise ValueError(f"format version {version} is not supported "
-                         f"(this fastapml reads version {FORMAT_VERSION})")
-
     params = {key: _scalar(arrays, "param_" + key, kinds)
               for key, kinds in _SCALAR_PARAMS.items()}
     k, cov_type = params["n_components"], params["covariance_type"]
@@ -260,8 +213,7 @@ def _checked(arrays):
     for key, shape in init_shapes.items():
         if "param_" + key in arrays:
             params[key] = _float_array(arrays, "param_" + key, shape)
-    unknown = set(arrays) - {"format_kind", "format_version",
-                             "feature_names_in_", *_FITTED, *_PARTIAL,
+    unknown = set(arrays) - {"feature_names_in_", *_FITTED, *_PARTIAL,
                              *("param_" + p for p in _SCALAR_PARAMS),
                              *("param_" + p for p in _OPTIONAL_PARAMS)}
     if unknown:
