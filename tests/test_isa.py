@@ -64,8 +64,8 @@ from fastapml.cluster import _kernels, silhouette_samples
 X = np.random.default_rng(0).normal(size=(60, 5))
 labels = np.arange(60) % 4
 s = silhouette_samples(X, labels)
-stats = [k.stats for k in (_kernels.cluster_distance_sums,
-                           _kernels.cluster_distance_sums_serial)]
+stats = [k.stats for k in (_kernels.cluster_distance_sums_parallel,
+                           _kernels.cluster_distance_sums)]
 print(json.dumps({"isa": TARGET.isa, "lanes": TARGET.lanes(8),
                   "hits": sum(sum(x.cache_hits.values()) for x in stats),
                   "misses": sum(sum(x.cache_misses.values()) for x in stats),

@@ -13,7 +13,7 @@ memory is O(n k).  Rows are independent, so the parallel loop over row
 groups gives the same result with any number of threads.
 
 The dask path (fastapml.cluster.silhouette_dask) runs the same loop on
-blocks of samples: :func:`cluster_distance_sums_serial` within a block and
+blocks of samples: :func:`cluster_distance_sums` within a block and
 :func:`cross_distance_sums` between two blocks (rows of one, columns of the
 other, every pair once).
 """
@@ -82,7 +82,7 @@ def _groups(X, Xt, bounds, metric, groups, task, n_tasks, sums, columns,
 
 
 @jit(parallel=True)
-def cluster_distance_sums(X, Xt, bounds, metric, groups, sums, columns):
+def cluster_distance_sums_parallel(X, Xt, bounds, metric, groups, sums, columns):
     """sums[i, k] = sum of the distances from row i of X (sorted by cluster)
     to the columns of cluster k of Xt (``bounds[k]:bounds[k + 1]``).
 
@@ -98,9 +98,9 @@ def cluster_distance_sums(X, Xt, bounds, metric, groups, sums, columns):
 
 
 @jit
-def cluster_distance_sums_serial(X, Xt, bounds, metric, groups, sums,
+def cluster_distance_sums(X, Xt, bounds, metric, groups, sums,
                                  columns):
-    """Serial twin of :func:`cluster_distance_sums` (same tasks, same sums)."""
+    """Serial twin of :func:`cluster_distance_sums_parallel` (same tasks, same sums)."""
     for task in range(columns.shape[0]):
         _groups(X, Xt, bounds, metric, groups, task, columns.shape[0], sums,
                 columns[task], False)
@@ -135,14 +135,14 @@ def _precomputed_row(D, labels, i, sums):
 
 
 @jit(parallel=True)
-def precomputed_sums(D, labels, sums):
+def precomputed_sums_parallel(D, labels, sums):
     """sums[i, k] += sum of D[i, j] over the j with labels[j] == k."""
     for i in prange(D.shape[0]):
         _precomputed_row(D, labels, i, sums)
 
 
 @jit
-def precomputed_sums_serial(D, labels, sums):
-    """Serial twin of :func:`precomputed_sums`."""
+def precomputed_sums(D, labels, sums):
+    """Serial twin of :func:`precomputed_sums_parallel`."""
     for i in range(D.shape[0]):
         _precomputed_row(D, labels, i, sums)

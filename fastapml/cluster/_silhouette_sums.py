@@ -119,8 +119,8 @@ def within_sums(samples, parallel):
     sums = np.zeros((n, n_clusters))
     n_tasks = min(_TASKS, samples.groups.shape[0])
     column_sums = np.zeros((n_tasks, n_clusters, n))
-    run = (_kernels.cluster_distance_sums if parallel
-           else _kernels.cluster_distance_sums_serial)
+    run = (_kernels.cluster_distance_sums_parallel if parallel
+           else _kernels.cluster_distance_sums)
     run(samples.rows, samples.columns, samples.bounds, samples.metric,
         samples.groups, sums, column_sums)
     _kernels.add_columns(sums, column_sums)
@@ -140,8 +140,8 @@ def cluster_distance_sums(X, labels, counts, metric):
         D = np.ascontiguousarray(X)
         if D.dtype.kind != "f":
             D = D.astype(np.float64)
-        run = (_kernels.precomputed_sums if parallel
-               else _kernels.precomputed_sums_serial)
+        run = (_kernels.precomputed_sums_parallel if parallel
+               else _kernels.precomputed_sums)
         run(D, labels, sums)
         return sums
     samples = sort_by_cluster(X, labels, counts.shape[0], METRICS[metric])

@@ -2,7 +2,7 @@
 
 A patch grid is two arrays of top-left corners, ``rows`` and ``cols``; patch
 ``i`` sits at ``(rows[i // len(cols)], cols[i % len(cols)])`` and is stored
-as one row of ``p * p`` pixels in raster order.  ``estimate_patches``
+as one row of ``p * p`` pixels in raster order.  ``estimate_patches_parallel``
 streams the grid in chunks of patches: extract a chunk (``extract``),
 project it on every component's leading eigenvectors with one BLAS matrix
 product, and turn the projections into patch estimates; ``accumulate`` adds
@@ -141,7 +141,7 @@ def _squared_norm(patches, i):
 def _chunk_estimates(proj, patches, dc, offsets, shift, quad, gain,
                      tail_quad, tail_gain, const, mean_sq, ut, means, soft,
                      scores, out):
-    """Estimates of one chunk of patches (see :func:`estimate_patches`)."""
+    """Estimates of one chunk of patches (see :func:`estimate_patches_parallel`)."""
     for i in range(out.shape[0]):
         best = _log_densities(proj, _squared_norm(patches, i), i, offsets,
                               shift, quad, tail_quad, const, mean_sq, scores)
@@ -182,7 +182,7 @@ def _task_estimates(image, rows, cols, p, project, offsets, shift, quad, gain,
 
 
 @jit(parallel=True)
-def estimate_patches(image, rows, cols, p, project, offsets, shift, quad,
+def estimate_patches_parallel(image, rows, cols, p, project, offsets, shift, quad,
                      gain, tail_quad, tail_gain, const, mean_sq, ut, means,
                      soft, chunk, n_tasks, out):
     """Every grid patch's estimate under the mixture, plus the patch's mean,
@@ -209,10 +209,10 @@ def estimate_patches(image, rows, cols, p, project, offsets, shift, quad,
 
 
 @jit
-def estimate_patches_serial(image, rows, cols, p, project, offsets, shift,
+def estimate_patches(image, rows, cols, p, project, offsets, shift,
                             quad, gain, tail_quad, tail_gain, const, mean_sq,
                             ut, means, soft, chunk, n_tasks, out):
-    """Serial twin of :func:`estimate_patches` (for worker threads)."""
+    """Serial twin of :func:`estimate_patches_parallel` (for worker threads)."""
     _task_estimates(image, rows, cols, p, project, offsets, shift, quad, gain,
                     tail_quad, tail_gain, const, mean_sq, ut, means, soft,
                     chunk, 0, 1, out)

@@ -93,8 +93,8 @@ def patch_estimates(image, prior, s2, rows, cols, *, soft, rank_tol, out):
     p = prior.patch_size
     tables = _Tables(prior, s2, rank_tol, image.dtype)
     parallel = parallel_allowed() and n_threads() > 1
-    kernel = (_kernels.estimate_patches if parallel
-              else _kernels.estimate_patches_serial)
+    kernel = (_kernels.estimate_patches_parallel if parallel
+              else _kernels.estimate_patches)
     # each kernel thread makes its own BLAS calls: BLAS's own threads
     # would only compete with them for the cores
     with threadpool_limits(1, user_api="blas"):

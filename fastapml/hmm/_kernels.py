@@ -244,7 +244,7 @@ def _viterbi_range(emit, obs, offsets, first, last, tiles, n_cols, row_hi,
 
 
 @jit(parallel=True)
-def viterbi_chunks(emit, obs, offsets, chunk_bounds, tiles, n_cols, row_hi,
+def viterbi_parallel(emit, obs, offsets, chunk_bounds, tiles, n_cols, row_hi,
                    row_lo, log_start, log_end, paths, log_probs, bp_proto):
     """Viterbi for many sequences, in parallel over chunks of sequences
     (chunk c covers sequences ``chunk_bounds[c]:chunk_bounds[c + 1]``)."""
@@ -255,9 +255,9 @@ def viterbi_chunks(emit, obs, offsets, chunk_bounds, tiles, n_cols, row_hi,
 
 
 @jit
-def viterbi_serial(emit, obs, offsets, tiles, n_cols, row_hi, row_lo,
+def viterbi(emit, obs, offsets, tiles, n_cols, row_hi, row_lo,
                    log_start, log_end, paths, log_probs, bp_proto):
-    """Serial twin of :func:`viterbi_chunks` for use inside worker threads."""
+    """Serial twin of :func:`viterbi_parallel` for use inside worker threads."""
     _viterbi_range(emit, obs, offsets, 0, offsets.shape[0] - 1, tiles, n_cols,
                    row_hi, row_lo, log_start, log_end, paths, log_probs,
                    bp_proto)
@@ -375,7 +375,7 @@ def _viterbi2_range(emit, obs, offsets, first, last, by_prev, n_cols, row_hi,
 
 
 @jit(parallel=True)
-def viterbi2_chunks(emit, obs, offsets, chunk_bounds, by_prev, n_cols, row_hi,
+def viterbi2_parallel(emit, obs, offsets, chunk_bounds, by_prev, n_cols, row_hi,
                     row_lo, paths, log_probs, bp_proto):
     """Second-order Viterbi over chunks of sequences, in parallel."""
     for c in prange(chunk_bounds.shape[0] - 1):
@@ -385,9 +385,9 @@ def viterbi2_chunks(emit, obs, offsets, chunk_bounds, by_prev, n_cols, row_hi,
 
 
 @jit
-def viterbi2_serial(emit, obs, offsets, by_prev, n_cols, row_hi, row_lo,
+def viterbi2(emit, obs, offsets, by_prev, n_cols, row_hi, row_lo,
                     paths, log_probs, bp_proto):
-    """Serial twin of :func:`viterbi2_chunks` for use inside worker threads."""
+    """Serial twin of :func:`viterbi2_parallel` for use inside worker threads."""
     _viterbi2_range(emit, obs, offsets, 0, offsets.shape[0] - 1, by_prev,
                     n_cols, row_hi, row_lo, paths, log_probs, bp_proto)
 
@@ -576,7 +576,7 @@ def _fb_range(emit, scaled, obs, offsets, first, last, model, backward, post,
 
 
 @jit(parallel=True)
-def forward_backward_chunks(emit, scaled, obs, offsets, chunk_bounds, model,
+def forward_backward_parallel(emit, scaled, obs, offsets, chunk_bounds, model,
                             backward, post, loglik, xi_parts):
     """Forward-backward in parallel over chunks of sequences.
 
@@ -591,9 +591,9 @@ def forward_backward_chunks(emit, scaled, obs, offsets, chunk_bounds, model,
 
 
 @jit
-def forward_backward_serial(emit, scaled, obs, offsets, chunk_bounds, model,
+def forward_backward(emit, scaled, obs, offsets, chunk_bounds, model,
                             backward, post, loglik, xi_parts):
-    """Serial twin of :func:`forward_backward_chunks` (same chunking)."""
+    """Serial twin of :func:`forward_backward_parallel` (same chunking)."""
     for c in range(chunk_bounds.shape[0] - 1):
         _fb_range(emit, scaled, obs, offsets, chunk_bounds[c],
                   chunk_bounds[c + 1], model, backward, post, loglik,

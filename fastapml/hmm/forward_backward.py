@@ -77,9 +77,9 @@ def run_validated(table, obs, lengths, offsets, log_trans, log_start,
     max_chunks = min(_MAX_CHUNKS, max(1, _XI_BUDGET_BYTES // (8 * n_states ** 2)))
     bounds = chunk_sequences(lengths, max_chunks)
     xi_parts = np.zeros((bounds.size - 1, n_states, n_states))
-    kernel = (_kernels.forward_backward_chunks
+    kernel = (_kernels.forward_backward_parallel
               if parallel_allowed() and n_threads() > 1
-              else _kernels.forward_backward_serial)
+              else _kernels.forward_backward)
     trans = np.exp(log_trans)
     tiles, n_cols, _, _ = tiled_rows(trans, n_states, fill=0.0)
     model = (trans, tiles, n_cols, np.exp(log_start), log_trans, log_start,

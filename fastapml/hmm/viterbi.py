@@ -107,11 +107,11 @@ def decode_validated(table, obs, lengths, offsets, log_trans, log_start,
                     log_end, paths[a:b], proto, threads)
     elif threads > 1:
         bounds = chunk_sequences(lengths, 8 * threads)
-        _kernels.viterbi_chunks(table, obs, offsets, bounds, tiles, n_cols,
+        _kernels.viterbi_parallel(table, obs, offsets, bounds, tiles, n_cols,
                                 row_hi, row_lo, log_start, log_end, paths,
                                 log_probs, proto)
     else:
-        _kernels.viterbi_serial(table, obs, offsets, tiles, n_cols, row_hi,
+        _kernels.viterbi(table, obs, offsets, tiles, n_cols, row_hi,
                                 row_lo, log_start, log_end, paths, log_probs,
                                 proto)
     return paths, log_probs
@@ -157,9 +157,9 @@ def decode2_validated(table, obs, lengths, offsets, log_trans2):
         log_trans2.transpose(1, 0, 2), n_states)
     if parallel_allowed() and n_threads() > 1:
         bounds = chunk_sequences(lengths, 8 * n_threads())
-        _kernels.viterbi2_chunks(table, obs, offsets, bounds, by_prev, n_cols,
+        _kernels.viterbi2_parallel(table, obs, offsets, bounds, by_prev, n_cols,
                                  row_hi, row_lo, paths, log_probs, proto)
     else:
-        _kernels.viterbi2_serial(table, obs, offsets, by_prev, n_cols, row_hi,
+        _kernels.viterbi2(table, obs, offsets, by_prev, n_cols, row_hi,
                                  row_lo, paths, log_probs, proto)
     return paths, log_probs
