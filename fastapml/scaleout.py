@@ -25,9 +25,9 @@ from ._dask import client_for as client  # noqa: F401  (public name)
 from .mixture._kernels import BLOCK
 
 # default size of one row chunk of from_npy: each running task maps this much
-# of the file.  Measured (2M x 32 GMM, 10 iterations): 64 MiB chunks took one
-# worker 7.7 s and two 4.45 s, 32 MiB chunks 8.2 s and 4.9 s (dask's latency
-# per task); 128 MiB would pause a worker held to less than the file's size.
+# of the file.  Smaller chunks pay dask's per-task latency more often; larger
+# ones can pause a worker whose memory limit is below the file's size (the
+# chunk-size comparison is in the README, "Scale-out").
 CHUNK_BYTES = 64 << 20
 
 

@@ -276,8 +276,8 @@ class SpectralClustering(_SklearnSpectralClustering):
         if self.verbose:
             print(f"Computing label assignment using {self.assign_labels}")
         # one thread: on an (n, n_components) embedding each k-means step is
-        # too small to share, and OpenMP/BLAS threads spinning on shared cores
-        # cost 10x (20,000 x 8: 0.13 s on one thread, 2.0 s on two, loaded)
+        # too small to share, and OpenMP/BLAS threads spinning on shared or
+        # loaded cores cost far more than they save
         with threadpool_limits(limits=1):
             if self.assign_labels == "kmeans":
                 _, self.labels_, _ = k_means(maps, self.n_clusters,

@@ -15,7 +15,7 @@ METHODS = ("epll", "mmse", "gaussian")
 # PSNR and mmse under 0.15 dB at a quarter of the work (README, "Measured")
 STRIDE = {"epll": 2, "mmse": 2, "gaussian": 1}
 EPLL_BETAS = (1.0, 4.0, 8.0, 16.0, 32.0)     # times 1/sigma^2
-CHUNK = 256                # patches per BLAS product (faster than 64 or 128)
+CHUNK = 256                # patches per BLAS product: big enough for BLAS to pay
 # an orthonormal colour transform (luminance and two opponent channels):
 # white noise stays white with the same sigma in each channel
 OPPONENT = np.array([[1, 1, 1], [1, 0, -1], [1, -2, 1]], dtype=np.float64) \

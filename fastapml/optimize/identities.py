@@ -1,4 +1,5 @@
-"""The matrix-derivative identities of the course, as functions returning the
+"""Matrix-derivative identities (as in Petersen & Pedersen, *The Matrix
+Cookbook*, 2012, section 2.4), as functions returning the
 analytic derivatives (numerator layout: the derivative of a scalar with
 respect to a column vector is a row vector, returned as a 1-D array).
 

@@ -2,7 +2,7 @@
 on the KKT system grad L(x, lam) = 0.
 
 Sign convention: L(x, lam) = f(x) - lam^T g(x), so at a solution
-grad f = J^T lam (J the Jacobian of g).  The course example, min 3x - 4y on
+grad f = J^T lam (J the Jacobian of g).  The worked example, min 3x - 4y on
 x^2 + y^2 = 1, has x = (-3/5, 4/5), value -5 and lam = -5/2.
 """
 import numbers
@@ -207,7 +207,7 @@ def minimize_equality(f, x0, constraints, grad=None, jac=None, hess=None,
 
     Examples
     --------
-    The course example, min 3x - 4y on the unit circle:
+    The classic worked example, min 3x - 4y on the unit circle:
 
     >>> import numpy as np
     >>> res = minimize_equality(lambda v: 3 * v[0] - 4 * v[1], [-0.5, 0.5],

@@ -1,5 +1,5 @@
 """laplacian: parity with scipy.sparse.csgraph.laplacian and the dense
-reference, the course's facts (symmetric PSD, the quadratic form, zero
+reference, the textbook facts (von Luxburg 2007: symmetric PSD, the quadratic form, zero
 eigenvalues count components), dtypes, sparse stays sparse, bad input."""
 import numpy as np
 import pytest
