@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fastapml import reference
-from fastapml._files import load_npz
+from fastapml._archive import read_arrays
 from fastapml.denoise import (PatchPrior, aggregate_patches, default_prior,
                               denoise, extract_patches, linear_gaussian_mmse,
                               psnr)
@@ -101,7 +101,7 @@ def test_one_component_mmse_is_the_gaussian_formula(small_prior, noisy):
 def test_default_prior_raises_psnr(method):
     """On a crop of the demo image (never used to fit the prior)."""
     path = resources.files("fastapml") / "data" / "demo_image.npz"
-    image = load_npz(path, "demo image")["image"]
+    image = read_arrays(path, "demo image")["image"]
     clean = image[64:128, 64:128].astype(np.float32) / 255
     rng = np.random.default_rng(0)
     noisy = (clean + rng.normal(0, 25 / 255, clean.shape)).astype(np.float32)
