@@ -1,5 +1,9 @@
-"""The fastapml command line: demo, tag train / eval / predict, gmm,\nsilhouette and spectral."""
+"""The fastapml command line: exit codes, the error policy, ``--json``
+outputs against the library's own numbers, and the files each command writes
+(tag, gmm, silhouette, spectral, cnn, demo)."""
+
 import io
+import json
 import os
 import subprocess
 import sys
@@ -9,12 +13,174 @@ import pytest
 
 from fastapml import cli
 from fastapml._progress import Progress
+from fastapml.cli import cluster as cluster_cli
+from fastapml.cli import cnn as cnn_cli
+from fastapml.cli import denoise as denoise_cli
+from fastapml.cli import gmm as gmm_cli
+from fastapml.cli import lagrange as lagrange_cli
+from fastapml.cli import tag as tag_cli
 from fastapml.hmm import HMMTagger
 from fastapml.hmm.synthetic import TAGS, known_hmm, sample_corpus
+from fastapml.mixture import GaussianMixture
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def run_json(capsys, argv):
+    """``main(argv + --json)``: exit 0 and stdout exactly one JSON object."""
+    assert cli.main([*argv, "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, out
+    return json.loads(out)
+
+
+def error_line(capsys, argv, *, alone=True):
+    """``main(argv)``: exit 2, nothing on stdout, stderr ending in one
+    ``fastapml: error:`` line (the only line when ``alone``); the message."""
+    assert cli.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    assert lines and lines[-1].startswith("fastapml: error: "), err
+    assert err.count("fastapml: error: ") == 1 and err.endswith("\n")
+    if alone:
+        assert len(lines) == 1, err
+    return lines[-1]
+
+
+def no_temporaries(root):
+    return not [f for f in os.listdir(root) if f.startswith(".tmp-")]
+
+
+# ----------------------------------------------------------------------
+# entry point and error policy
+# ----------------------------------------------------------------------
+def test_python_m_fastapml_cli_help_exits_0():
+    result = subprocess.run(
+        [sys.executable, "-m", "fastapml.cli", "--help"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    for command in ("demo", "tag", "gmm", "silhouette", "spectral", "cnn"):
+        assert command in result.stdout
+
+
+def test_console_script_entry_point_is_main():
+    from importlib.metadata import entry_points
+
+    found = entry_points(group="console_scripts", name="fastapml")
+    if not found:
+        pytest.skip("fastapml is not installed")
+    (entry,) = found
+    assert entry.value == "fastapml.cli:main"
+    assert entry.load() is cli.main
+
+
+def test_every_command_dispatches_to_its_module():
+    parser = cli.build_parser()
+    cases = {
+        ("demo",): "fastapml.cli.demo",
+        ("tag", "predict", "m"): "fastapml.cli.tag",
+        ("gmm", "fit", "x", "-k", "2", "-o", "m"): "fastapml.cli.gmm",
+        ("silhouette", "x", "y"): "fastapml.cli.cluster",
+        ("spectral", "x", "-k", "2", "-o", "y"): "fastapml.cli.cluster",
+        ("cnn", "train"): "fastapml.cli.cnn",
+        ("denoise", "--demo"): "fastapml.cli.denoise",
+        ("warmup",): "fastapml.cli.warmup",
+    }
+    for argv, module in cases.items():
+        assert parser.parse_args(list(argv)).func.__module__ == module
+
+
+@pytest.mark.parametrize("bug", [TypeError, AttributeError, KeyError])
+def test_a_bug_propagates_with_its_traceback(monkeypatch, capsys, bug):
+    def broken(args):
+        raise bug("a bug, not bad input")
+
+    monkeypatch.setattr(gmm_cli, "fit", broken)
+    with pytest.raises(bug, match="a bug"):
+        cli.main(["gmm", "fit", "x.npy", "-k", "2", "-o", "m.npz"])
+    assert "fastapml: error" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "problem", [ValueError("bad\n  value"), FileNotFoundError(2, "gone", "f.npy")]
+)
+def test_bad_input_and_io_errors_are_one_line_exit_2(monkeypatch, capsys, problem):
+    def failing(args):
+        raise problem
+
+    monkeypatch.setattr(gmm_cli, "fit", failing)
+    line = error_line(capsys, ["gmm", "fit", "x.npy", "-k", "2", "-o", "m.npz"])
+    assert line in ("fastapml: error: bad value", f"fastapml: error: {problem}")
+
+
+def test_keyboard_interrupt_propagates(monkeypatch):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gmm_cli, "fit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cli.main(["gmm", "fit", "x.npy", "-k", "2", "-o", "m.npz"])
+
+
+def test_usage_errors_exit_2_through_argparse(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["gmm", "fit", "x.npy", "-o", "m.npz"])  # no -k
+    assert exc.value.code == 2
+    assert "-k/--components" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------
+# demo
+# ----------------------------------------------------------------------
+def test_demo_runs_every_part_and_each_agrees(capsys, monkeypatch):
+    results = {}
+    parts = (tag_cli, gmm_cli, cluster_cli, lagrange_cli, cnn_cli, denoise_cli)
+    for module in parts:
+        name = module.__name__.rsplit(".", 1)[1]
+
+        def recorded(*args, _demo=module.demo, _name=name):
+            results[_name] = _demo(*args)
+            return results[_name]
+
+        monkeypatch.setattr(module, "demo", recorded)
+    argv = ["demo", "--sentences", "300", "--em-iter", "3"]
+    argv += ["--gmm-samples", "1000", "--cluster-samples", "400"]
+    assert cli.main(argv) == 0
+    assert sorted(results) == sorted(m.__name__.rsplit(".", 1)[1] for m in parts)
+
+    hmm = results["tag"]
+    assert hmm["paths_identical"] and hmm["em_non_decreasing"]
+    assert set(hmm["accuracy"]) == {"TnT trigram", "TnT bigram", "add-one bigram"}
+    mixture = results["gmm"]
+    assert mixture["same_as_sklearn"] and mixture["label_accuracy"] >= 0.99
+    clusters = results["cluster"]
+    assert clusters["ari_fastapml"] == clusters["ari_sklearn"] == 1.0
+    diff = clusters["silhouette_fastapml"] - clusters["silhouette_sklearn"]
+    assert abs(diff) < 1e-9
+    assert results["lagrange"]["same_vector"]
+    assert results["denoise"]["psnr_denoised"] > results["denoise"]["psnr_noisy"] + 3
+    assert len(results["cnn"]["test_accuracy"]) == 2
+
+    out = capsys.readouterr().out  # for people: a light check only
+    assert "TnT trigram" in out and "SpectralClustering of 400" in out
+
+
+def test_demo_lagrange_part(capsys):
+    result = lagrange_cli.demo()
+    np.testing.assert_allclose(result["x"], [-0.6, 0.8], atol=1e-9)
+    assert result["multiplier"] == pytest.approx(-2.5, abs=1e-9)
+    assert result["value"] == pytest.approx(-5.0, abs=1e-9)
+    assert result["same_vector"]
+    assert "Lagrange multipliers" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------
+# tag train / eval / predict
+# ----------------------------------------------------------------------
 def write_conllu(path, sentences, tags):
     with open(path, "w", encoding="utf-8") as f:
         for words, labels in zip(sentences, tags):
@@ -32,46 +198,58 @@ def treebank(tmp_path_factory):
     return root, train, test
 
 
-def test_demo_runs_and_reports(capsys):
-    assert cli.main(["demo", "--sentences", "300", "--em-iter", "3",
-                     "--gmm-samples", "1000", "--cluster-samples", "400"]) == 0
-    out = capsys.readouterr().out
-    assert "TnT trigram" in out and "add-one bigram" in out
-    assert "paths identical to fastapml.reference: True" in out
-    assert "non-decreasing: True" in out
-    assert "same answer as scikit-learn: True" in out
-    assert "SpectralClustering of 400 two-moons points" in out
-    assert "silhouette_score of 400 points" in out
-
-
-def test_train_eval_predict_round_trip(treebank, tmp_path, capsys, monkeypatch):
+def test_tag_train_eval_predict_round_trip(treebank, tmp_path, capsys, monkeypatch):
     root, train, test = treebank
     model = tmp_path / "model.npz"
-    assert cli.main(["tag", "train", str(root / "train.conllu"), "-o",
-                     str(model), "--order", "1"]) == 0
-    assert model.exists()
+    argv = ["tag", "train", str(root / "train.conllu"), "-o", str(model)]
+    assert cli.main([*argv, "--order", "1"]) == 0
     tagger = HMMTagger.load(model)
-    assert tagger.order == 1
+    assert tagger.order == 1 and tagger.smoothing == "tnt"
     expected = HMMTagger(order=1).fit(*train)
     assert tagger.predict(test[0]) == expected.predict(test[0])
-
     capsys.readouterr()
+
+    result = run_json(capsys, ["tag", "eval", str(model), str(root / "test.conllu")])
+    want = expected.evaluate(*test)
+    for key in ("accuracy", "known_accuracy", "n_tokens", "n_unknown"):
+        assert result[key] == want[key], key
+    if np.isnan(want["unknown_accuracy"]):
+        assert result["unknown_accuracy"] is None
+    else:
+        assert result["unknown_accuracy"] == want["unknown_accuracy"]
+    assert result["n_known"] + result["n_unknown"] == result["n_tokens"]
+    assert result["seconds"] >= 0 and result["tokens_per_s"] > 0
+
+    # the report for people still runs
     assert cli.main(["tag", "eval", str(model), str(root / "test.conllu")]) == 0
-    out = capsys.readouterr().out
-    accuracy = expected.evaluate(*test)["accuracy"]
-    assert f"accuracy:          {100 * accuracy:.2f}%" in out
-    assert "unknown words:" in out and "tokens/s" in out
+    assert "accuracy:" in capsys.readouterr().out
 
     lines = [" ".join(s) for s in test[0][:5]]
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
     assert cli.main(["tag", "predict", str(model)]) == 0
     got = capsys.readouterr().out.splitlines()
     want = expected.predict(test[0][:5])
-    assert got == [" ".join(f"{w}/{t}" for w, t in zip(s, tags))
-                   for s, tags in zip(test[0][:5], want)]
+    assert got == [
+        " ".join(f"{w}/{t}" for w, t in zip(s, tags))
+        for s, tags in zip(test[0][:5], want)
+    ]
 
 
-def test_predict_reads_a_file(treebank, tmp_path, capsys):
+def test_tag_eval_json_reports_unknown_words(treebank, tmp_path, capsys):
+    root, train, _ = treebank
+    model = tmp_path / "m.npz"
+    HMMTagger(order=2).fit(*train).save(model)
+    unseen = ([["zzunseen", "the", "qqnever"]], [[TAGS[0], TAGS[1], TAGS[2]]])
+    write_conllu(tmp_path / "unseen.conllu", *unseen)
+    result = run_json(
+        capsys, ["tag", "eval", str(model), str(tmp_path / "unseen.conllu")]
+    )
+    want = HMMTagger.load(model).evaluate(*unseen)
+    assert result["n_unknown"] == want["n_unknown"] >= 2
+    assert result["unknown_accuracy"] == want["unknown_accuracy"]
+
+
+def test_tag_predict_reads_a_file(treebank, tmp_path, capsys):
     root, train, _ = treebank
     model = tmp_path / "m.npz"
     HMMTagger(order=2).fit(*train).save(model)
@@ -83,24 +261,27 @@ def test_predict_reads_a_file(treebank, tmp_path, capsys):
     assert [tok.split("/")[0] for tok in out[2].split()] == ["We", "run", "."]
 
 
-def test_errors_exit_2_with_a_message(tmp_path, capsys):
+def test_tag_errors_exit_2_with_one_line(treebank, tmp_path, capsys):
+    root, train, _ = treebank
     bad = tmp_path / "bad.conllu"
     bad.write_text("1\tonly three\tfields\n", encoding="utf-8")
-    assert cli.main(["tag", "train", str(bad), "-o", str(tmp_path / "m.npz")]) == 2
-    assert "line 1" in capsys.readouterr().err
-    assert not (tmp_path / "m.npz").exists()
-    assert cli.main(["tag", "eval", str(tmp_path / "missing.npz"),
-                     os.path.join(DATA, "sample.conllu")]) == 2
-    assert "fastapml: error" in capsys.readouterr().err
+    model = tmp_path / "m.npz"
+    line = error_line(capsys, ["tag", "train", str(bad), "-o", str(model)], alone=False)
+    assert "line 1" in line and not model.exists()
+
+    sample = os.path.join(DATA, "sample.conllu")
+    missing = tmp_path / "missing.npz"
+    assert "missing.npz" in error_line(capsys, ["tag", "eval", str(missing), sample])
     not_npz = tmp_path / "x.npz"
     not_npz.write_bytes(b"not a zip")
-    assert cli.main(["tag", "predict", str(not_npz)]) == 2
-
-
-def test_console_script_entry_point():
-    result = subprocess.run([sys.executable, "-m", "fastapml.cli", "--help"],
-                            capture_output=True, text=True, check=True)
-    assert "demo" in result.stdout and "tag" in result.stdout
+    assert "x.npz" in error_line(capsys, ["tag", "predict", str(not_npz)])
+    good = tmp_path / "good.npz"
+    HMMTagger(order=1).fit(*train).save(good)
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(good.read_bytes()[:200])
+    assert "truncated.npz" in error_line(
+        capsys, ["tag", "eval", str(truncated), sample]
+    )
 
 
 def test_sample_corpus_is_reproducible_and_uses_the_model():
@@ -146,146 +327,167 @@ def gmm_files(tmp_path):
 
 
 def test_gmm_fit_predict_round_trip(gmm_files, capsys):
-    from fastapml.mixture import GaussianMixture
-    from fastapml.mixture.io import load_model
     root, data = gmm_files
     model_path = root / "model.npz"
-    assert cli.main(["gmm", "fit", str(data), "-k", "3", "--covariance", "diag",
-                     "--seed", "0", "--tol", "1e-4", "--max-iter", "50",
-                     "-o", str(model_path)]) == 0
-    out, err = capsys.readouterr()
-    model = load_model(model_path)
+    result = run_json(
+        capsys,
+        ["gmm", "fit", str(data), "-k", "3", "--covariance", "diag", "--seed", "0"]
+        + ["--tol", "1e-4", "--max-iter", "50", "-o", str(model_path)],
+    )
+    model = GaussianMixture.load(model_path)
     X = gmm_data()
-    expected = GaussianMixture(n_components=3, covariance_type="diag",
-                               random_state=0, tol=1e-4, max_iter=50).fit(X)
+    expected = GaussianMixture(
+        n_components=3, covariance_type="diag", random_state=0, tol=1e-4, max_iter=50
+    ).fit(X)
     np.testing.assert_allclose(model.means_, expected.means_)
     assert model.means_.dtype == np.float64
-    iteration_lines = [line for line in err.splitlines() if "lower bound" in line]
-    assert len(iteration_lines) == model.n_iter_ >= 1
-    assert iteration_lines[0].split()[:2] == ["iter", "1"]
-    assert f"converged: {model.converged_}, iterations: {model.n_iter_}" in out
-    assert "time:" in out and f"saved {model_path}" in out
+    assert result["n_iter"] == model.n_iter_ == expected.n_iter_ >= 1
+    assert result["converged"] == model.converged_
+    assert result["lower_bound"] == model.lower_bound_
+    assert result["lower_bounds"] == list(model.lower_bounds_)
+    assert result["init_lower_bounds"] == [result["lower_bounds"]]
+    assert (result["n_samples"], result["n_features"]) == X.shape
+    assert result["n_components"] == 3 and result["covariance_type"] == "diag"
+    assert result["dtype"] == "float64" and result["dask"] is None
+    assert result["output"] == str(model_path) and result["seconds"] >= 0
 
     labels, proba = root / "labels.npy", root / "proba.npy"
-    assert cli.main(["gmm", "predict", str(model_path), str(data), "-o",
-                     str(labels), "--proba", str(proba)]) == 0
-    out = capsys.readouterr().out
+    argv = ["gmm", "predict", str(model_path), str(data), "-o", str(labels)]
+    result = run_json(capsys, [*argv, "--proba", str(proba)])
     np.testing.assert_array_equal(np.load(labels), model.predict(X))
     assert np.load(labels).dtype == np.int64
     np.testing.assert_array_equal(np.load(proba), model.predict_proba(X))
-    sizes = np.bincount(model.predict(X), minlength=3)
-    assert "component sizes: " + " ".join(map(str, sizes)) in out
-    assert sorted(os.listdir(root)) == ["data.npy", "labels.npy", "model.npz",
-                                        "proba.npy"]
+    assert (
+        result["component_sizes"] == np.bincount(model.predict(X), minlength=3).tolist()
+    )
+    assert result["n_samples"] == 240
+    assert sorted(os.listdir(root)) == [
+        "data.npy",
+        "labels.npy",
+        "model.npz",
+        "proba.npy",
+    ]
+
+    # the reports for people still run, progress on stderr
+    assert cli.main(["gmm", "fit", str(data), "-k", "3", "-o", str(model_path)]) == 0
+    out, err = capsys.readouterr()
+    assert "converged:" in out and "iter    1" in err
+    assert cli.main(argv) == 0
+    assert "component sizes:" in capsys.readouterr().out
 
 
 def test_gmm_fit_float32_and_n_init(gmm_files, capsys):
-    from fastapml.mixture.io import load_model
     root, data = gmm_files
     out_path = root / "m32.npz"
-    assert cli.main(["gmm", "fit", str(data), "-k", "2", "--float32",
-                     "--n-init", "2", "--init", "random_from_data",
-                     "--covariance", "spherical", "--seed", "1",
-                     "-o", str(out_path)]) == 0
-    err = capsys.readouterr().err
-    assert "init 1/2 iter    1" in err and "init 2/2 iter    1" in err
-    model = load_model(out_path)
+    result = run_json(
+        capsys,
+        ["gmm", "fit", str(data), "-k", "2", "--float32", "--n-init", "2"]
+        + ["--init", "random_from_data", "--covariance", "spherical", "--seed", "1"]
+        + ["-o", str(out_path)],
+    )
+    assert result["dtype"] == "float32" and result["n_init"] == 2
+    assert len(result["init_lower_bounds"]) == 2
+    assert result["lower_bounds"] in result["init_lower_bounds"]
+    model = GaussianMixture.load(out_path)
     assert model.means_.dtype == np.float32 and model.covariance_type == "spherical"
     labels = root / "labels.npy"
-    assert cli.main(["gmm", "predict", str(out_path), str(data),
-                     "-o", str(labels)]) == 0
+    assert (
+        cli.main(["gmm", "predict", str(out_path), str(data), "-o", str(labels)]) == 0
+    )
     np.testing.assert_array_equal(
-        np.load(labels), model.predict(gmm_data().astype(np.float32)))
+        np.load(labels), model.predict(gmm_data().astype(np.float32))
+    )
 
 
 def test_gmm_predict_in_blocks_matches_one_call(gmm_files, monkeypatch):
-    from fastapml.mixture.io import load_model
     root, data = gmm_files
     model_path = root / "model.npz"
-    assert cli.main(["gmm", "fit", str(data), "-k", "3", "--seed", "0",
-                     "-o", str(model_path)]) == 0
-    monkeypatch.setattr(cli, "_rows_per_block", lambda k, d: 7)
+    argv = ["gmm", "fit", str(data), "-k", "3", "--seed", "0", "-o", str(model_path)]
+    assert cli.main(argv) == 0
+    monkeypatch.setattr(gmm_cli, "_rows_per_block", lambda k, d: 7)
     labels, proba = root / "labels.npy", root / "proba.npy"
-    assert cli.main(["gmm", "predict", str(model_path), str(data), "-o",
-                     str(labels), "--proba", str(proba)]) == 0
-    model, X = load_model(model_path), gmm_data()
+    argv = ["gmm", "predict", str(model_path), str(data), "-o", str(labels)]
+    assert cli.main([*argv, "--proba", str(proba)]) == 0
+    model, X = GaussianMixture.load(model_path), gmm_data()
     np.testing.assert_array_equal(np.load(labels), model.predict(X))
-    np.testing.assert_allclose(np.load(proba), model.predict_proba(X),
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        np.load(proba), model.predict_proba(X), rtol=1e-12, atol=1e-15
+    )
 
 
-@pytest.mark.parametrize("array, message", [
-    (np.zeros(10), "expected a non-empty 2-D array"),
-    (np.zeros((2, 3, 4)), "expected a non-empty 2-D array"),
-    (np.zeros((0, 3)), "expected a non-empty 2-D array"),
-    (np.array([["a", "b"]] * 5), "real numeric array"),
-    (np.where(np.arange(40).reshape(20, 2) == 27, np.nan, 1.0), "row 13 holds NaN"),
-    (np.where(np.arange(40).reshape(20, 2) == 4, np.inf, 1.0),
-     "row 2 holds NaN or inf"),
-])
+@pytest.mark.parametrize(
+    "array, message",
+    [
+        (np.zeros(10), "expected a non-empty 2-D array"),
+        (np.zeros((2, 3, 4)), "expected a non-empty 2-D array"),
+        (np.zeros((0, 3)), "expected a non-empty 2-D array"),
+        (np.array([["a", "b"]] * 5), "real numeric array"),
+        (np.where(np.arange(40).reshape(20, 2) == 27, np.nan, 1.0), "row 13 holds NaN"),
+        (np.where(np.arange(40).reshape(20, 2) == 4, np.inf, 1.0), "row 2 holds NaN"),
+    ],
+)
 def test_gmm_fit_bad_data_exits_2(tmp_path, capsys, array, message):
     data = tmp_path / "bad.npy"
     np.save(data, array)
     model = tmp_path / "m.npz"
-    assert cli.main(["gmm", "fit", str(data), "-k", "2", "-o", str(model)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("fastapml: error: ") and message in err
-    assert "bad.npy" in err
+    line = error_line(capsys, ["gmm", "fit", str(data), "-k", "2", "-o", str(model)])
+    assert message in line and "bad.npy" in line
     assert not model.exists()
 
 
 def test_gmm_errors_exit_2(gmm_files, capsys):
     root, data = gmm_files
     model = root / "m.npz"
+
+    def fit_error(path, k="2", alone=True):
+        argv = ["gmm", "fit", str(path), "-k", k, "-o", str(model)]
+        return error_line(capsys, argv, alone=alone)
+
     # missing input, a pickle, an .npz instead of an .npy, too many components
-    assert cli.main(["gmm", "fit", str(root / "nope.npy"), "-k", "2",
-                     "-o", str(model)]) == 2
-    assert "nope.npy" in capsys.readouterr().err
+    assert "nope.npy" in fit_error(root / "nope.npy")
     pickled = root / "obj.npy"
     np.save(pickled, np.array([{}, None], dtype=object), allow_pickle=True)
-    assert cli.main(["gmm", "fit", str(pickled), "-k", "2", "-o", str(model)]) == 2
-    assert "obj.npy" in capsys.readouterr().err
+    assert "obj.npy" in fit_error(pickled)
     archive = root / "a.npz"
     np.savez(archive, x=gmm_data())
-    assert cli.main(["gmm", "fit", str(archive), "-k", "2", "-o", str(model)]) == 2
-    assert ".npz archive" in capsys.readouterr().err
-    assert cli.main(["gmm", "fit", str(data), "-k", "1000", "-o", str(model)]) == 2
-    assert "fastapml: error" in capsys.readouterr().err
+    assert ".npz archive" in fit_error(archive)
+    assert "n_components" in fit_error(data, k="1000", alone=False)
     assert not model.exists()
 
-    # predict: corrupt model, feature mismatch; no output left behind
+    # predict: missing or truncated model, feature mismatch, NaN; no output
     assert cli.main(["gmm", "fit", str(data), "-k", "2", "-o", str(model)]) == 0
+    capsys.readouterr()
     labels = root / "labels.npy"
+
+    def predict_error(model_path, data_path, *extra):
+        argv = ["gmm", "predict", str(model_path), str(data_path), "-o", str(labels)]
+        return error_line(capsys, [*argv, *extra])
+
+    assert "missing.npz" in predict_error(root / "missing.npz", data)
     bad_model = root / "bad.npz"
     bad_model.write_bytes(model.read_bytes()[:100])
-    assert cli.main(["gmm", "predict", str(bad_model), str(data),
-                     "-o", str(labels)]) == 2
-    assert "bad.npz" in capsys.readouterr().err
+    assert "bad.npz" in predict_error(bad_model, data)
     wide = root / "wide.npy"
     np.save(wide, np.zeros((5, 3)))
-    assert cli.main(["gmm", "predict", str(model), str(wide),
-                     "-o", str(labels)]) == 2
-    assert "3 features" in capsys.readouterr().err
+    assert "3 features" in predict_error(model, wide)
     nan = root / "nan.npy"
     X = gmm_data()
     X[200, 1] = np.nan
     np.save(nan, X)
-    assert cli.main(["gmm", "predict", str(model), str(nan), "-o", str(labels),
-                     "--proba", str(root / "p.npy")]) == 2
-    assert "row 200 holds NaN" in capsys.readouterr().err
+    line = predict_error(model, nan, "--proba", str(root / "p.npy"))
+    assert "row 200 holds NaN" in line
     assert not labels.exists() and not (root / "p.npy").exists()
-    assert not [f for f in os.listdir(root) if f.startswith(".tmp-")]
+    assert no_temporaries(root)
 
 
 def test_gmm_plot_without_matplotlib_exits_2(gmm_files, capsys, monkeypatch):
     root, data = gmm_files
     for name in ("matplotlib", "matplotlib.backend_bases", "matplotlib.figure"):
-        monkeypatch.setitem(sys.modules, name, None)    # import raises
+        monkeypatch.setitem(sys.modules, name, None)  # import raises
     model = root / "m.npz"
-    assert cli.main(["gmm", "fit", str(data), "-k", "2", "-o", str(model),
-                     "--plot", str(root / "curve.png")]) == 2
-    err = capsys.readouterr().err
-    assert "matplotlib" in err and "pip install matplotlib" in err
+    argv = ["gmm", "fit", str(data), "-k", "2", "-o", str(model)]
+    line = error_line(capsys, [*argv, "--plot", str(root / "curve.png")])
+    assert "pip install matplotlib" in line
     assert not model.exists() and not (root / "curve.png").exists()
 
 
@@ -293,22 +495,13 @@ def test_gmm_plot_with_matplotlib(gmm_files, capsys):
     pytest.importorskip("matplotlib")
     root, data = gmm_files
     curve = root / "curve.png"
-    assert cli.main(["gmm", "fit", str(data), "-k", "3", "--n-init", "2",
-                     "-o", str(root / "m.npz"), "--plot", str(curve)]) == 0
-    assert curve.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "curve.png" in capsys.readouterr().out
-    assert cli.main(["gmm", "fit", str(data), "-k", "3", "-o",
-                     str(root / "m2.npz"), "--plot", str(root / "c.nosuch")]) == 2
-    assert "cannot write .nosuch" in capsys.readouterr().err
+    argv = ["gmm", "fit", str(data), "-k", "3", "--n-init", "2"]
+    result = run_json(capsys, [*argv, "-o", str(root / "m.npz"), "--plot", str(curve)])
+    assert curve.read_bytes()[:8] == PNG and result["plot"] == str(curve)
+    argv = ["gmm", "fit", str(data), "-k", "3", "-o", str(root / "m2.npz")]
+    line = error_line(capsys, [*argv, "--plot", str(root / "c.nosuch")])
+    assert "cannot write .nosuch" in line
     assert not (root / "m2.npz").exists()
-
-
-def test_demo_gmm_part_matches_scikit_learn(capsys):
-    cli._demo_gmm(1000, 0)
-    out = capsys.readouterr().out
-    assert "known 4-component 2-D mixture" in out
-    assert "same answer as scikit-learn: True" in out
-    assert "labels recovered: 100.00%" in out or "labels recovered: 99." in out
 
 
 # ----------------------------------------------------------------------
@@ -332,36 +525,48 @@ def cluster_files(tmp_path):
 @pytest.mark.parametrize("names", [None, np.array(["b", "a", "zz"])])
 def test_silhouette_round_trip(cluster_files, capsys, names):
     from fastapml.cluster import silhouette_samples, silhouette_score
+
     root, X, truth = cluster_files
     labels = truth if names is None else names[truth]
     np.save(root / "labels.npy", labels)
     per = root / "per.npy"
-    assert cli.main(["silhouette", str(root / "data.npy"),
-                     str(root / "labels.npy"), "-o", str(per)]) == 0
-    out = capsys.readouterr().out
-    assert f"mean silhouette: {silhouette_score(X, labels):.6f}" in out
+    argv = ["silhouette", str(root / "data.npy"), str(root / "labels.npy")]
+    result = run_json(capsys, [*argv, "-o", str(per)])
+    assert result["mean"] == pytest.approx(silhouette_score(X, labels), abs=1e-15)
     values = silhouette_samples(X, labels)
     np.testing.assert_array_equal(np.load(per), values)
     assert np.load(per).dtype == np.float64
-    first = (names[0] if names is not None else 0)
-    mask = labels == first
-    assert (f"{first} {mask.sum():9d} {values[mask].mean():9.4f} "
-            f"{values[mask].min():9.4f}") in out
-    assert "time:" in out and f"wrote {per}" in out
-    assert not [f for f in os.listdir(root) if f.startswith(".tmp-")]
+    assert result["n_samples"] == result["n_samples_total"] == 150
+    assert not result["sampled"] and result["n_clusters"] == 3
+    assert [c["label"] for c in result["clusters"]] == np.unique(labels).tolist()
+    for cluster in result["clusters"]:
+        mask = labels == cluster["label"]
+        assert cluster["size"] == mask.sum()
+        assert cluster["mean"] == pytest.approx(values[mask].mean(), abs=1e-12)
+        assert cluster["min"] == values[mask].min()
+    assert result["negative_fraction"] == np.mean(values < 0)
+    assert result["output"] == str(per) and result["metric"] == "euclidean"
+    assert no_temporaries(root)
+
+    assert cli.main(argv) == 0  # the report for people still runs
+    assert "mean silhouette:" in capsys.readouterr().out
 
 
 def test_silhouette_sample_size_and_metric(cluster_files, capsys):
     from fastapml.cluster import silhouette_score
+
     root, X, truth = cluster_files
     per = root / "per.npy"
-    assert cli.main(["silhouette", str(root / "data.npy"),
-                     str(root / "labels.npy"), "--metric", "manhattan",
-                     "--sample-size", "60", "--seed", "3", "-o", str(per)]) == 0
-    out = capsys.readouterr().out
-    want = silhouette_score(X, truth, metric="manhattan", sample_size=60,
-                            random_state=3)
-    assert f"mean silhouette: {want:.6f}" in out
+    argv = ["silhouette", str(root / "data.npy"), str(root / "labels.npy")]
+    argv += ["--metric", "manhattan", "--sample-size", "60", "--seed", "3"]
+    result = run_json(capsys, [*argv, "-o", str(per)])
+    want = silhouette_score(
+        X, truth, metric="manhattan", sample_size=60, random_state=3
+    )
+    assert result["mean"] == pytest.approx(want, abs=1e-12)
+    assert result["sampled"] and result["n_samples"] == 60
+    assert result["n_samples_total"] == 150 and result["metric"] == "manhattan"
+    assert sum(c["size"] for c in result["clusters"]) == 60
     values = np.load(per)
     assert values.shape == (150,) and np.isnan(values).sum() == 90
     assert np.nanmean(values) == pytest.approx(want, abs=1e-12)
@@ -371,146 +576,129 @@ def test_silhouette_plot(cluster_files, capsys):
     pytest.importorskip("matplotlib")
     root, _, _ = cluster_files
     plot = root / "sil.png"
-    assert cli.main(["silhouette", str(root / "data.npy"),
-                     str(root / "labels.npy"), "--plot", str(plot)]) == 0
-    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "sil.png" in capsys.readouterr().out
-    assert cli.main(["silhouette", str(root / "data.npy"),
-                     str(root / "labels.npy"), "--plot",
-                     str(root / "s.nosuch")]) == 2
-    assert "cannot write .nosuch" in capsys.readouterr().err
+    argv = ["silhouette", str(root / "data.npy"), str(root / "labels.npy")]
+    result = run_json(capsys, [*argv, "--plot", str(plot)])
+    assert plot.read_bytes()[:8] == PNG and result["plot"] == str(plot)
+    line = error_line(capsys, [*argv, "--plot", str(root / "s.nosuch")])
+    assert "cannot write .nosuch" in line
     assert not (root / "s.nosuch").exists()
 
 
-def test_silhouette_plot_without_matplotlib_exits_2(cluster_files, capsys,
-                                                    monkeypatch):
+def test_silhouette_plot_without_matplotlib_exits_2(cluster_files, capsys, monkeypatch):
     root, _, _ = cluster_files
     for name in ("matplotlib", "matplotlib.backend_bases", "matplotlib.figure"):
-        monkeypatch.setitem(sys.modules, name, None)    # import raises
-    assert cli.main(["silhouette", str(root / "data.npy"),
-                     str(root / "labels.npy"), "-o", str(root / "per.npy"),
-                     "--plot", str(root / "s.png")]) == 2
-    assert "pip install matplotlib" in capsys.readouterr().err
+        monkeypatch.setitem(sys.modules, name, None)  # import raises
+    argv = ["silhouette", str(root / "data.npy"), str(root / "labels.npy")]
+    argv += ["-o", str(root / "per.npy"), "--plot", str(root / "s.png")]
+    assert "pip install matplotlib" in error_line(capsys, argv)
     assert not (root / "per.npy").exists() and not (root / "s.png").exists()
 
 
-@pytest.mark.parametrize("labels, message", [
-    (np.zeros(149, dtype=int), "holds 149 labels but"),
-    (np.zeros(150, dtype=int), "1 distinct label"),
-    (np.arange(150), "150 distinct labels"),
-    (np.zeros((150, 1), dtype=int), "1-D array of labels"),
-    (np.where(np.arange(150) == 7, np.nan, np.arange(150) % 2), "label 7 is NaN"),
-])
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.zeros(149, dtype=int), "holds 149 labels but"),
+        (np.zeros(150, dtype=int), "1 distinct label"),
+        (np.arange(150), "150 distinct labels"),
+        (np.zeros((150, 1), dtype=int), "1-D array of labels"),
+        (np.where(np.arange(150) == 7, np.nan, np.arange(150) % 2), "label 7 is NaN"),
+    ],
+)
 def test_silhouette_bad_labels_exit_2(cluster_files, capsys, labels, message):
     root, _, _ = cluster_files
     np.save(root / "bad.npy", labels)
-    assert cli.main(["silhouette", str(root / "data.npy"), str(root / "bad.npy"),
-                     "-o", str(root / "per.npy")]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("fastapml: error: ") and message in err
+    argv = ["silhouette", str(root / "data.npy"), str(root / "bad.npy")]
+    assert message in error_line(capsys, [*argv, "-o", str(root / "per.npy")])
     assert not (root / "per.npy").exists()
 
 
 def test_silhouette_bad_inputs_exit_2(cluster_files, capsys):
     root, X, _ = cluster_files
     data, labels = str(root / "data.npy"), str(root / "labels.npy")
-    assert cli.main(["silhouette", str(root / "nope.npy"), labels]) == 2
-    assert "nope.npy" in capsys.readouterr().err
-    assert cli.main(["silhouette", data, str(root / "nolabels.npy")]) == 2
-    assert "nolabels.npy" in capsys.readouterr().err
+    assert "nope.npy" in error_line(
+        capsys, ["silhouette", str(root / "nope.npy"), labels]
+    )
+    line = error_line(capsys, ["silhouette", data, str(root / "nolabels.npy")])
+    assert "nolabels.npy" in line
     X = X.copy()
     X[42, 0] = np.nan
     np.save(root / "nan.npy", X)
-    assert cli.main(["silhouette", str(root / "nan.npy"), labels]) == 2
-    assert "row 42 holds NaN" in capsys.readouterr().err
-    assert cli.main(["silhouette", data, labels, "--metric", "nosuch"]) == 2
-    assert "unknown metric" in capsys.readouterr().err
-    assert cli.main(["silhouette", data, labels, "--sample-size", "1"]) == 2
-    assert "--sample-size" in capsys.readouterr().err
+    line = error_line(capsys, ["silhouette", str(root / "nan.npy"), labels])
+    assert "row 42 holds NaN" in line
+    line = error_line(capsys, ["silhouette", data, labels, "--metric", "nosuch"])
+    assert "unknown metric" in line
+    line = error_line(capsys, ["silhouette", data, labels, "--sample-size", "1"])
+    assert "--sample-size" in line
 
 
 def test_spectral_round_trip(cluster_files, capsys):
     from sklearn.metrics import adjusted_rand_score
 
     from fastapml.cluster import silhouette_score
+
     root, X, truth = cluster_files
     out_path = root / "out.npy"
-    assert cli.main(["spectral", str(root / "data.npy"), "-k", "3", "-o",
-                     str(out_path), "--seed", "0"]) == 0
-    out = capsys.readouterr().out
+    argv = ["spectral", str(root / "data.npy"), "-k", "3", "-o", str(out_path)]
+    result = run_json(capsys, [*argv, "--seed", "0"])
     labels = np.load(out_path)
     assert labels.dtype == np.int64 and labels.shape == (150,)
     assert adjusted_rand_score(truth, labels) == 1.0
-    assert "cluster sizes: 50 50 50" in out
-    assert f"silhouette (euclidean): {silhouette_score(X, labels):.4f}" in out
-    assert cli.main(["spectral", str(root / "data.npy"), "-k", "3", "-o",
-                     str(out_path), "--affinity", "rbf", "--gamma", "0.1",
-                     "--assign-labels", "cluster_qr", "--seed", "0"]) == 0
+    assert result["cluster_sizes"] == [50, 50, 50] and result["n_samples"] == 150
+    assert result["silhouette"] == pytest.approx(silhouette_score(X, labels), abs=1e-15)
+    extra = ["--affinity", "rbf", "--gamma", "0.1", "--assign-labels", "cluster_qr"]
+    assert cli.main([*argv, *extra, "--seed", "0"]) == 0
     assert adjusted_rand_score(truth, np.load(out_path)) == 1.0
-    assert not [f for f in os.listdir(root) if f.startswith(".tmp-")]
+    assert "cluster sizes:" in capsys.readouterr().out  # the report for people
+    assert no_temporaries(root)
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["-k", "1"], "-k must be between 2"),
-    (["-k", "150"], "-k must be between 2"),
-    (["-k", "3", "--neighbors", "0"], "--neighbors"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["-k", "1"], "-k must be between 2"),
+        (["-k", "150"], "-k must be between 2"),
+        (["-k", "3", "--neighbors", "0"], "--neighbors"),
+    ],
+)
 def test_spectral_bad_arguments_exit_2(cluster_files, capsys, flags, message):
     root, _, _ = cluster_files
     out_path = root / "out.npy"
-    assert cli.main(["spectral", str(root / "data.npy"), "-o", str(out_path),
-                     *flags]) == 2
-    assert message in capsys.readouterr().err
+    argv = ["spectral", str(root / "data.npy"), "-o", str(out_path), *flags]
+    assert message in error_line(capsys, argv)
     assert not out_path.exists()
 
 
 def test_spectral_bad_data_exits_2(cluster_files, capsys):
     root, X, _ = cluster_files
     out_path = root / "out.npy"
-    assert cli.main(["spectral", str(root / "nope.npy"), "-k", "3", "-o",
-                     str(out_path)]) == 2
-    assert "nope.npy" in capsys.readouterr().err
+    argv = ["spectral", str(root / "nope.npy"), "-k", "3", "-o", str(out_path)]
+    assert "nope.npy" in error_line(capsys, argv)
     X = X.copy()
     X[5, 1] = np.inf
     np.save(root / "inf.npy", X)
-    assert cli.main(["spectral", str(root / "inf.npy"), "-k", "3", "-o",
-                     str(out_path)]) == 2
-    assert "row 5 holds NaN or inf" in capsys.readouterr().err
+    argv = ["spectral", str(root / "inf.npy"), "-k", "3", "-o", str(out_path)]
+    assert "row 5 holds NaN or inf" in error_line(capsys, argv)
     assert not out_path.exists()
 
 
-def test_demo_cluster_part_matches_scikit_learn(capsys):
-    cli._demo_cluster(400, 0)
-    out = capsys.readouterr().out
-    assert "SpectralClustering of 400 two-moons points" in out
-    fast, sk = [line.split() for line in out.splitlines()
-                if line.strip().startswith(("fastapml ", "scikit-learn "))
-                and "ARI" not in line][:2]
-    assert float(fast[1]) == float(sk[1]) == 1.0        # ARI vs truth
-    diff = float(out.split("|difference| ")[1].split()[0])
-    assert diff < 1e-9
-
-
-def test_demo_lagrange_part(capsys):
-    cli._demo_lagrange()
-    out = capsys.readouterr().out
-    assert "x = (-0.600000000" in out
-    assert ", 0.79999999" in out or ", 0.80000000" in out
-    assert "lam = -2.50000000" in out and "value -5.0000000" in out
-    assert "same vector up to sign: True" in out
-
-
+# ----------------------------------------------------------------------
+# cnn train
+# ----------------------------------------------------------------------
 def test_cnn_train_reports_accuracy_and_saves(tmp_path, capsys):
-    from fastapml.nn.layers import Sequential
+    from fastapml.nn import Sequential
+    from fastapml.nn.training import accuracy, load_digits_split
 
     out = tmp_path / "cnn.npz"
-    assert cli.main(["cnn", "train", "--epochs", "1", "--batch-size", "64",
-                     "-o", str(out)]) == 0
-    text = capsys.readouterr().out
-    assert "epoch   1" in text and "test accuracy:" in text
-    assert len(Sequential.load(out).layers) == 8
+    argv = ["cnn", "train", "--epochs", "1", "--batch-size", "64", "-o", str(out)]
+    result = run_json(capsys, argv)
+    assert result["epochs"] == 1 and result["output"] == str(out)
+    for key in ("loss", "train_accuracy", "test_accuracy", "samples_per_s"):
+        assert len(result[key]) == 1, key
+    model = Sequential.load(out)
+    assert len(model.layers) == 8
+    _, X_test, _, y_test = load_digits_split()
+    assert result["test_accuracy"][0] == accuracy(model, X_test, y_test)
 
 
 def test_cnn_train_bad_epochs_exit_2(capsys):
-    assert cli.main(["cnn", "train", "--epochs", "0"]) == 2
-    assert capsys.readouterr().err.count("\n") == 1
+    assert "--epochs" in error_line(capsys, ["cnn", "train", "--epochs", "0"])

@@ -1,6 +1,8 @@
 """`fastapml gmm fit` and `fastapml silhouette` with --workers (a local dask
 cluster started and shut down by the command) and --scheduler (an existing
-one): the in-memory results, progress per iteration, clear errors."""
+one): the in-memory results, where the work ran, clear errors."""
+
+import json
 import threading
 
 import numpy as np
@@ -9,7 +11,6 @@ import pytest
 from fastapml import cli
 from fastapml.cluster import silhouette_samples
 from fastapml.mixture import GaussianMixture
-from fastapml.mixture.io import load_model
 
 
 def gmm_data(n=3000, seed=0):
@@ -19,27 +20,54 @@ def gmm_data(n=3000, seed=0):
 
 
 def fit_args(data, model_path, *extra):
-    return ["gmm", "fit", str(data), "-k", "3", "--covariance", "full",
-            "--seed", "0", "--tol", "1e-5", "-o", str(model_path), *extra]
+    return [
+        "gmm",
+        "fit",
+        str(data),
+        "-k",
+        "3",
+        "--covariance",
+        "full",
+        "--seed",
+        "0",
+        "--tol",
+        "1e-5",
+        "-o",
+        str(model_path),
+        *extra,
+    ]
 
 
-def test_gmm_fit_on_the_scheduler_equals_in_memory(tmp_path, capsys,
-                                                   process_client):
+def run_json(capsys, argv):
+    """``main(argv + --json)``: exit 0 and stdout exactly one JSON object."""
+    assert cli.main([*argv, "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, out
+    return json.loads(out)
+
+
+def error_message(capsys, argv):
+    """``main(argv)``: exit 2; the last stderr line, a ``fastapml: error:``."""
+    assert cli.main(argv) == 2
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert line.startswith("fastapml: error: ")
+    return line
+
+
+def test_gmm_fit_on_the_scheduler_equals_in_memory(tmp_path, capsys, process_client):
     data = tmp_path / "data.npy"
     np.save(data, gmm_data())
     path = tmp_path / "model.npz"
     address = process_client.scheduler.address
-    assert cli.main(fit_args(data, path, "--scheduler", address)) == 0
-    out, err = capsys.readouterr()
-    assert f"the dask scheduler at {address}" in err
-    model = load_model(path)
+    result = run_json(capsys, fit_args(data, path, "--scheduler", address))
+    assert result["dask"] == {"scheduler": address}
+    model = GaussianMixture.load(path)
     ref = GaussianMixture(3, random_state=0, tol=1e-5).fit(gmm_data())
     np.testing.assert_allclose(model.means_, ref.means_, rtol=1e-12)
-    np.testing.assert_allclose(model.covariances_, ref.covariances_,
-                               rtol=1e-12)
-    lines = [line for line in err.splitlines() if "lower bound" in line]
-    assert len(lines) == model.n_iter_ == ref.n_iter_
-    assert f"iterations: {model.n_iter_}" in out
+    np.testing.assert_allclose(model.covariances_, ref.covariances_, rtol=1e-12)
+    assert result["n_iter"] == model.n_iter_ == ref.n_iter_
+    assert len(result["lower_bounds"]) == ref.n_iter_
+    np.testing.assert_allclose(result["lower_bounds"], ref.lower_bounds_, rtol=1e-12)
     # the command leaves the user's cluster running
     assert process_client.run(lambda: 1)
 
@@ -49,17 +77,18 @@ def test_gmm_fit_with_workers_starts_and_stops_a_cluster(tmp_path, capsys):
     np.save(data, gmm_data(n=1200))
     path = tmp_path / "model.npz"
     threads = threading.active_count()
-    assert cli.main(fit_args(data, path, "--workers", "1", "--float32")) == 0
-    err = capsys.readouterr().err
-    assert "a local dask cluster of 1 worker process" in err
-    model = load_model(path)
+    result = run_json(capsys, fit_args(data, path, "--workers", "1", "--float32"))
+    assert result["dask"] == {"workers": 1} and result["dtype"] == "float32"
+    model = GaussianMixture.load(path)
     assert model.means_.dtype == np.float32
     ref = GaussianMixture(3, random_state=0, tol=1e-5).fit(
-        gmm_data(n=1200).astype(np.float32))
+        gmm_data(n=1200).astype(np.float32)
+    )
     np.testing.assert_allclose(model.means_, ref.means_, rtol=1e-5)
     import distributed
+
     with pytest.raises(ValueError):
-        distributed.get_client()        # no client left behind
+        distributed.get_client()  # no client left behind
     assert threading.active_count() <= threads + 1
 
 
@@ -69,15 +98,14 @@ def test_gmm_fit_dask_errors_exit_2(tmp_path, capsys, thread_client):
     data = tmp_path / "data.npy"
     np.save(data, X)
     address = thread_client.scheduler.address
-    assert cli.main(fit_args(data, tmp_path / "m.npz", "--scheduler",
-                             address)) == 2
-    assert "NaN" in capsys.readouterr().err
-    assert not (tmp_path / "m.npz").exists()
-    assert cli.main(fit_args(data, tmp_path / "m.npz", "--workers", "0")) == 2
-    assert "--workers must be at least 1" in capsys.readouterr().err
-    with pytest.raises(SystemExit):     # argparse: not both
-        cli.main(fit_args(data, tmp_path / "m.npz", "--workers", "1",
-                          "--scheduler", address))
+    model = tmp_path / "m.npz"
+    assert "NaN" in error_message(capsys, fit_args(data, model, "--scheduler", address))
+    assert not model.exists()
+    line = error_message(capsys, fit_args(data, model, "--workers", "0"))
+    assert "--workers must be at least 1" in line
+    with pytest.raises(SystemExit) as exc:  # argparse: not both
+        cli.main(fit_args(data, model, "--workers", "1", "--scheduler", address))
+    assert exc.value.code == 2
 
 
 def blobs(n=600, seed=0):
@@ -93,14 +121,20 @@ def test_silhouette_on_the_scheduler(tmp_path, capsys, thread_client, sample):
     np.save(tmp_path / "data.npy", X)
     np.save(tmp_path / "labels.npy", truth)
     per = tmp_path / "per.npy"
-    args = ["silhouette", str(tmp_path / "data.npy"),
-            str(tmp_path / "labels.npy"), "-o", str(per),
-            "--scheduler", thread_client.scheduler.address]
+    address = thread_client.scheduler.address
+    argv = [
+        "silhouette",
+        str(tmp_path / "data.npy"),
+        str(tmp_path / "labels.npy"),
+        "-o",
+        str(per),
+        "--scheduler",
+        address,
+    ]
     if sample:
-        args += ["--sample-size", "300", "--seed", "1"]
-    assert cli.main(args) == 0
-    out, err = capsys.readouterr()
-    assert "dask scheduler" in err
+        argv += ["--sample-size", "300", "--seed", "1"]
+    result = run_json(capsys, argv)
+    assert result["dask"] == {"scheduler": address}
     values = np.load(per)
     if sample:
         rows = np.random.RandomState(1).permutation(len(X))[:300]
@@ -109,7 +143,8 @@ def test_silhouette_on_the_scheduler(tmp_path, capsys, thread_client, sample):
     else:
         expected = silhouette_samples(X, truth)
     np.testing.assert_allclose(values, expected, rtol=1e-12, atol=1e-15)
-    assert f"mean silhouette: {np.nanmean(expected):.6f}" in out
+    assert result["mean"] == pytest.approx(np.nanmean(expected), abs=1e-12)
+    assert result["n_samples"] == (300 if sample else 600)
 
 
 def test_silhouette_dask_refuses_precomputed(tmp_path, capsys, thread_client):
@@ -117,7 +152,13 @@ def test_silhouette_dask_refuses_precomputed(tmp_path, capsys, thread_client):
     D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
     np.save(tmp_path / "D.npy", D)
     np.save(tmp_path / "labels.npy", truth)
-    assert cli.main(["silhouette", str(tmp_path / "D.npy"),
-                     str(tmp_path / "labels.npy"), "--metric", "precomputed",
-                     "--scheduler", thread_client.scheduler.address]) == 2
-    assert "precomputed" in capsys.readouterr().err
+    argv = [
+        "silhouette",
+        str(tmp_path / "D.npy"),
+        str(tmp_path / "labels.npy"),
+        "--metric",
+        "precomputed",
+        "--scheduler",
+        thread_client.scheduler.address,
+    ]
+    assert "precomputed" in error_message(capsys, argv)

@@ -1,5 +1,6 @@
 """``fastapml warmup``: the command line, and that a warmed cache serves a
 fresh process without compiling."""
+
 import os
 import subprocess
 import sys
@@ -7,6 +8,7 @@ import sys
 import pytest
 
 from fastapml import cli
+from fastapml.cli import warmup as warmup_cli
 from fastapml.warmup import CAPABILITIES
 
 # A fresh process: the kernels the cluster API calls, in both dtypes, from
@@ -36,8 +38,9 @@ print(sum(sum(f.stats.cache_misses.values()) for f in kernels),
 
 def _run(args, cache):
     env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
-    return subprocess.run([sys.executable, *args], env=env, check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        [sys.executable, *args], env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture(scope="module")
@@ -76,4 +79,4 @@ def test_unknown_capability_is_a_usage_error(capsys):
 
 def test_no_capability_means_all():
     args = cli.build_parser().parse_args(["warmup"])
-    assert args.capabilities == [] and args.func is cli.cmd_warmup
+    assert args.capabilities == [] and args.func is warmup_cli.run

@@ -1,17 +1,20 @@
-"""Convolutional networks on NumPy arrays: :mod:`fastapml.nn.functional` holds
-the functions (PyTorch's semantics, NCHW/OIHW), with numba kernels behind
-them; the layers, ``Sequential`` and the optimizers are imported on first use."""
-import importlib
+"""Convolutional networks on NumPy arrays.
 
-_LAYERS = ("Conv2d", "Dropout", "Flatten", "Linear", "MaxPool2d", "Parameter",
-           "ReLU", "Sequential", "Sigmoid")
-_OPTIMIZERS = ("Adam", "SGD")
+:mod:`fastapml.nn.functional` gathers the functions (PyTorch's semantics,
+NCHW/OIHW) from :mod:`.convolution`, :mod:`.activations`, :mod:`.pooling`,
+:mod:`.linear`, :mod:`.losses` and :mod:`.dropout`, with numba kernels behind
+them; it, the layers, ``Sequential`` and the optimizers are imported on first
+use.
+"""
 
-__all__ = ["functional", *_LAYERS, *_OPTIMIZERS]
+from .._lazy import attach
 
-
-def __getattr__(name):
-    if name in _LAYERS or name in _OPTIMIZERS:
-        module = "layers" if name in _LAYERS else "optim"
-        return getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    submodules=["functional"],
+    names={
+        "layers": ["Conv2d", "Dropout", "Flatten", "Linear", "MaxPool2d", "Parameter",
+                   "ReLU", "Sequential", "Sigmoid"],
+        "optim": ["Adam", "SGD"],
+    },
+)

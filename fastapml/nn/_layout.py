@@ -1,16 +1,18 @@
-"""Copies that lay out the convolution kernels' inputs (see :mod:`._kernels`).
+"""Copies that lay out the convolution kernels' inputs (see :mod:`._conv_kernels`).
 
-- :func:`phases`: the zero-padded input split into its stride phases,
+- :func:`phases_parallel`: the zero-padded input split into its stride phases,
   ``out[py * sw + px] = padded[:, :, py::sh, px::sw]``, either channel-major
   (S, N, C, H_q, W_q), the forward's layout, or pixel-major (S, N, H_q * W_q,
   C), the weight gradient's.  Every element of ``out`` is written.
-- :func:`widen`: grad_output planes at row pitch ``pitch`` after ``front``
+- :func:`widen_parallel`: grad_output planes at row pitch ``pitch`` after ``front``
   zeros, (N, C_out, length), the input gradient's layout; every element of
   ``out`` is written.
 
-Both run in parallel over rows (each task writes its own rows) with serial
-twins for worker threads.
+Both run in parallel over rows (each task writes its own rows); their
+serial twins :func:`phases` and :func:`widen`, for worker threads, write the
+same rows one after another.
 """
+
 import numpy as np
 from numba import prange
 
@@ -48,7 +50,7 @@ def _phase_row(x, out, task, top, left, sh, sw, hq, wq, pixel_major):
 
 
 @jit(parallel=True)
-def phases(x, out, top, left, sh, sw, hq, wq, pixel_major):
+def phases_parallel(x, out, top, left, sh, sw, hq, wq, pixel_major):
     """Write the stride phases of ``x`` padded by ``top``/``left`` into the
     flat ``out`` (layout chosen by ``pixel_major``)."""
     for task in prange(sh * sw * x.shape[0] * hq):
@@ -56,8 +58,8 @@ def phases(x, out, top, left, sh, sw, hq, wq, pixel_major):
 
 
 @jit
-def phases_serial(x, out, top, left, sh, sw, hq, wq, pixel_major):
-    """Serial twin of :func:`phases`."""
+def phases(x, out, top, left, sh, sw, hq, wq, pixel_major):
+    """Serial twin of :func:`phases_parallel`."""
     for task in range(sh * sw * x.shape[0] * hq):
         _phase_row(x, out, task, top, left, sh, sw, hq, wq, pixel_major)
 
@@ -74,7 +76,7 @@ def _widen_plane(grad_out, out, task, front, pitch):
 
 
 @jit(parallel=True)
-def widen(grad_out, out, front, pitch):
+def widen_parallel(grad_out, out, front, pitch):
     """``out[n, o, front + i * pitch + j] = grad_out[n, o, i, j]``, zero
     elsewhere, in parallel over planes."""
     for task in prange(grad_out.shape[0] * grad_out.shape[1]):
@@ -82,7 +84,7 @@ def widen(grad_out, out, front, pitch):
 
 
 @jit
-def widen_serial(grad_out, out, front, pitch):
-    """Serial twin of :func:`widen`."""
+def widen(grad_out, out, front, pitch):
+    """Serial twin of :func:`widen_parallel`."""
     for task in range(grad_out.shape[0] * grad_out.shape[1]):
         _widen_plane(grad_out, out, task, front, pitch)

@@ -20,7 +20,7 @@ transposed in registers (log2(LANES) rounds of a perfect shuffle) and each
 lane's rows go out in one masked store; otherwise lanes must be contiguous
 (``c_lane == 1``) and rows are stored as vectors.
 
-The convolution kernels map onto it in these ways (see :mod:`._kernels`):
+The convolution kernels map onto it in these ways (see :mod:`._conv_kernels`):
 forward (rows = output pixels, lanes = output channels, reduction over input
 channels x taps), grad_input (rows = input pixels, lanes = input channels,
 reduction over output channels x the taps of one stride phase, with negative
@@ -33,13 +33,20 @@ LLVM's loop vectorizer cannot produce this (it vectorizes the innermost loop
 only and keeps accumulators in memory across outer loops), hence an
 intrinsic, built like those in :mod:`fastapml._simd`.
 """
+
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from .._simd import (FAST_MASKED_STORES, MULTIPLY_ADD, REGISTER_BUDGET, _splat,
-                     _switch, vector_type)
+from .._simd import (
+    FAST_MASKED_STORES,
+    MULTIPLY_ADD,
+    REGISTER_BUDGET,
+    _splat,
+    _switch,
+    vector_type,
+)
 
 # The tile shapes: nv vectors of lanes (a compile-time constant of each
 # call site) and any rb from 1 to MAX_ROWS[nv] (chosen at run time).  The
@@ -49,13 +56,18 @@ from .._simd import (FAST_MASKED_STORES, MULTIPLY_ADD, REGISTER_BUDGET, _splat,
 # whose inner loops compile without a spill on each register budget of
 # :mod:`fastapml._simd` (6 x 2 vectors is AVX2's classic FMA tile);
 # tests/test_codegen.py checks every rb on each target.
-MAX_ROWS = {"wide": {1: 16, 2: 14}, "vex": {1: 9, 2: 6},
-            "sse": {1: 9, 2: 6}}[REGISTER_BUDGET]
+MAX_ROWS = {"wide": {1: 16, 2: 14}, "vex": {1: 9, 2: 6}, "sse": {1: 9, 2: 6}}[
+    REGISTER_BUDGET
+]
 
 
 def _is_array(ty, dtypes):
-    return (isinstance(ty, types.Array) and ty.ndim == 1 and ty.layout == "C"
-            and ty.dtype in dtypes)
+    return (
+        isinstance(ty, types.Array)
+        and ty.ndim == 1
+        and ty.layout == "C"
+        and ty.dtype in dtypes
+    )
 
 
 def _setup(context, builder, dtype):
@@ -66,11 +78,16 @@ def _setup(context, builder, dtype):
     mtype = ir.VectorType(ir.IntType(1), lanes)
     i32 = ir.IntType(32)
     suffix = f"v{lanes}f{8 * itemsize}.p0"
-    load = cgutils.get_or_insert_function(builder.module, ir.FunctionType(
-        vtype, [vtype.as_pointer(), i32, mtype, vtype]), f"llvm.masked.load.{suffix}")
-    store = cgutils.get_or_insert_function(builder.module, ir.FunctionType(
-        ir.VoidType(), [vtype, vtype.as_pointer(), i32, mtype]),
-        f"llvm.masked.store.{suffix}")
+    load = cgutils.get_or_insert_function(
+        builder.module,
+        ir.FunctionType(vtype, [vtype.as_pointer(), i32, mtype, vtype]),
+        f"llvm.masked.load.{suffix}",
+    )
+    store = cgutils.get_or_insert_function(
+        builder.module,
+        ir.FunctionType(ir.VoidType(), [vtype, vtype.as_pointer(), i32, mtype]),
+        f"llvm.masked.store.{suffix}",
+    )
     return ftype, itemsize, vtype, lanes, mtype, load, store
 
 
@@ -92,8 +109,12 @@ def _store_head(builder, value, ptr, count, itemsize):
                 piece = value
             else:
                 piece = builder.shuffle_vector(
-                    value, ir.Constant(vtype, ir.Undefined), ir.Constant(
-                        ir.VectorType(i32, size), list(range(first, first + size))))
+                    value,
+                    ir.Constant(vtype, ir.Undefined),
+                    ir.Constant(
+                        ir.VectorType(i32, size), list(range(first, first + size))
+                    ),
+                )
             if size > 1:
                 at = builder.bitcast(at, piece.type.as_pointer())
             builder.store(piece, at, align=itemsize)
@@ -106,8 +127,9 @@ def _interleave(builder, a, b, high):
     n = a.type.count
     half = n // 2 if high else 0
     mask = [x for i in range(half, half + n // 2) for x in (i, n + i)]
-    return builder.shuffle_vector(a, b, ir.Constant(ir.VectorType(
-        ir.IntType(32), n), mask))
+    return builder.shuffle_vector(
+        a, b, ir.Constant(ir.VectorType(ir.IntType(32), n), mask)
+    )
 
 
 def _transpose(builder, rows):
@@ -115,14 +137,38 @@ def _transpose(builder, rows):
     rounds of pairing row i with row i + LANES/2 and interleaving them."""
     n = len(rows)
     for _ in range(n.bit_length() - 1):
-        rows = [_interleave(builder, rows[i], rows[i + n // 2], high)
-                for i in range(n // 2) for high in (False, True)]
+        rows = [
+            _interleave(builder, rows[i], rows[i + n // 2], high)
+            for i in range(n // 2)
+            for high in (False, True)
+        ]
     return rows
 
 
 @intrinsic
-def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
-         b_outer, b_taps, init, init0, c, c0, c_row, c_lane, n_lanes, nv, rb):
+def tile(
+    typingctx,
+    a,
+    a0,
+    a_outer,
+    taps,
+    tap0,
+    n_inner,
+    n_outer,
+    b,
+    b0,
+    b_outer,
+    b_taps,
+    init,
+    init0,
+    c,
+    c0,
+    c_row,
+    c_lane,
+    n_lanes,
+    nv,
+    rb,
+):
     """The tile above: ``nv`` a literal key of MAX_ROWS, 1 <= rb <= MAX_ROWS[nv]
     (other rb do nothing).
 
@@ -144,39 +190,95 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
     spills it, which costs more than a small tile.
     """
     floats = (types.float32, types.float64)
-    ints = (a0, a_outer, tap0, n_inner, n_outer, b0, b_outer, init0, c0, c_row,
-            c_lane, n_lanes, rb)
-    if not (_is_array(a, floats) and a == b == init == c
-            and _is_array(taps, (types.int64,))
-            and (b_taps == types.none or _is_array(b_taps, (types.int64,)))
-            and all(isinstance(v, types.Integer) for v in ints)
-            and isinstance(nv, types.IntegerLiteral)
-            and nv.literal_value in MAX_ROWS):
+    ints = (
+        a0,
+        a_outer,
+        tap0,
+        n_inner,
+        n_outer,
+        b0,
+        b_outer,
+        init0,
+        c0,
+        c_row,
+        c_lane,
+        n_lanes,
+        rb,
+    )
+    if not (
+        _is_array(a, floats)
+        and a == b == init == c
+        and _is_array(taps, (types.int64,))
+        and (b_taps == types.none or _is_array(b_taps, (types.int64,)))
+        and all(isinstance(v, types.Integer) for v in ints)
+        and isinstance(nv, types.IntegerLiteral)
+        and nv.literal_value in MAX_ROWS
+    ):
         return None
     n_vectors = nv.literal_value
     transposed = isinstance(c_row, types.IntegerLiteral) and c_row.literal_value == 1
     pixel_lanes = b_taps != types.none
-    sig = types.void(a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
-                     b_outer, b_taps, init, init0, c, c0, c_row, c_lane, n_lanes,
-                     nv, rb)
+    sig = types.void(
+        a,
+        a0,
+        a_outer,
+        taps,
+        tap0,
+        n_inner,
+        n_outer,
+        b,
+        b0,
+        b_outer,
+        b_taps,
+        init,
+        init0,
+        c,
+        c0,
+        c_row,
+        c_lane,
+        n_lanes,
+        nv,
+        rb,
+    )
 
     def codegen(context, builder, signature, args):
         tys = signature.args
         ftype, itemsize, vtype, lanes, mtype, _, masked_store = _setup(
-            context, builder, tys[0].dtype)
+            context, builder, tys[0].dtype
+        )
         i64, i32 = ir.IntType(64), ir.IntType(32)
         a_arr, taps_arr, b_arr, init_arr, c_arr = (
             context.make_array(tys[i])(context, builder, args[i])
-            for i in (0, 3, 7, 11, 13))
-        b_taps_arr = (context.make_array(tys[10])(context, builder, args[10])
-                      if pixel_lanes else None)
-        (a0_v, a_outer_v, tap0_v, n_inner_v, n_outer_v, b0_v, b_outer_v,
-         init0_v, c0_v, c_row_v, c_lane_v, n_lanes_v, rb_v) = (
+            for i in (0, 3, 7, 11, 13)
+        )
+        b_taps_arr = (
+            context.make_array(tys[10])(context, builder, args[10])
+            if pixel_lanes
+            else None
+        )
+        (
+            a0_v,
+            a_outer_v,
+            tap0_v,
+            n_inner_v,
+            n_outer_v,
+            b0_v,
+            b_outer_v,
+            init0_v,
+            c0_v,
+            c_row_v,
+            c_lane_v,
+            n_lanes_v,
+            rb_v,
+        ) = (
             context.cast(builder, args[i], tys[i], types.int64)
-            for i in (1, 2, 4, 5, 6, 8, 9, 12, 14, 15, 16, 17, 19))
+            for i in (1, 2, 4, 5, 6, 8, 9, 12, 14, 15, 16, 17, 19)
+        )
         fma = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vtype, [vtype] * 3),
-            f"llvm.{MULTIPLY_ADD}.v{lanes}f{8 * itemsize}")
+            builder.module,
+            ir.FunctionType(vtype, [vtype] * 3),
+            f"llvm.{MULTIPLY_ADD}.v{lanes}f{8 * itemsize}",
+        )
         zero = ir.Constant(vtype, [ir.Constant(ftype, 0.0)] * lanes)
         lane_index = ir.Constant(ir.VectorType(i64, lanes), list(range(lanes)))
         out = builder.gep(c_arr.data, [c0_v])
@@ -188,12 +290,15 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
             return ir.Constant(i64, value)
 
         def store(value, index, mask):
-            builder.call(masked_store, [value, vector_at(out, index),
-                                        ir.Constant(i32, itemsize), mask])
+            builder.call(
+                masked_store,
+                [value, vector_at(out, index), ir.Constant(i32, itemsize), mask],
+            )
 
         def lanes_below(limit):
-            return builder.icmp_signed("<", lane_index, _splat(
-                builder, limit, ir.VectorType(i64, lanes)))
+            return builder.icmp_signed(
+                "<", lane_index, _splat(builder, limit, ir.VectorType(i64, lanes))
+            )
 
         def store_rows(slots, v, mask):
             """Vector v of every row, rows c_row apart (all lanes, or those
@@ -201,18 +306,26 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
             for r, row in enumerate(slots):
                 at = builder.add(builder.mul(const(r), c_row_v), const(v * lanes))
                 if mask is None:
-                    builder.store(builder.load(row[v]), vector_at(out, at),
-                                  align=itemsize)
+                    builder.store(
+                        builder.load(row[v]), vector_at(out, at), align=itemsize
+                    )
                 else:
                     store(builder.load(row[v]), at, mask)
 
         def emit(rb):
             nv = n_vectors
             width = const(nv * lanes)
-            first = [builder.load(vector_at(init_arr.data, builder.add(
-                init0_v, const(v * lanes))), align=itemsize) for v in range(nv)]
-            slots = [[cgutils.alloca_once_value(builder, zero) for v in range(nv)]
-                     for r in range(rb)]
+            first = [
+                builder.load(
+                    vector_at(init_arr.data, builder.add(init0_v, const(v * lanes))),
+                    align=itemsize,
+                )
+                for v in range(nv)
+            ]
+            slots = [
+                [cgutils.alloca_once_value(builder, zero) for v in range(nv)]
+                for r in range(rb)
+            ]
             for row in slots:
                 for v in range(nv):
                     builder.store(first[v], row[v])
@@ -220,51 +333,95 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
                 a_k = builder.add(a0_v, builder.mul(outer.index, a_outer_v))
                 b_k = builder.add(b0_v, builder.mul(outer.index, b_outer_v))
                 with cgutils.for_range(builder, n_inner_v) as inner:
-                    offset = builder.load(builder.gep(
-                        taps_arr.data, [builder.add(tap0_v, inner.index)]))
+                    offset = builder.load(
+                        builder.gep(taps_arr.data, [builder.add(tap0_v, inner.index)])
+                    )
                     a_ptr = builder.gep(a_arr.data, [builder.add(a_k, offset)])
                     if pixel_lanes:
                         x = _splat(builder, builder.load(a_ptr), vtype)
-                        b_ptr = builder.gep(b_arr.data, [builder.add(
-                            b_k, builder.load(builder.gep(b_taps_arr.data, [
-                                builder.add(tap0_v, inner.index)])))])
+                        b_ptr = builder.gep(
+                            b_arr.data,
+                            [
+                                builder.add(
+                                    b_k,
+                                    builder.load(
+                                        builder.gep(
+                                            b_taps_arr.data,
+                                            [builder.add(tap0_v, inner.index)],
+                                        )
+                                    ),
+                                )
+                            ],
+                        )
                         for r in range(rb):
                             for v in range(nv):
-                                w = builder.load(vector_at(b_ptr, const(
-                                    (r * nv + v) * lanes)), align=itemsize)
-                                builder.store(builder.call(fma, [
-                                    x, w, builder.load(slots[r][v])]), slots[r][v])
+                                w = builder.load(
+                                    vector_at(b_ptr, const((r * nv + v) * lanes)),
+                                    align=itemsize,
+                                )
+                                builder.store(
+                                    builder.call(
+                                        fma, [x, w, builder.load(slots[r][v])]
+                                    ),
+                                    slots[r][v],
+                                )
                     else:
-                        b_ptr = builder.gep(b_arr.data, [builder.add(
-                            b_k, builder.mul(inner.index, width))])
-                        ws = [builder.load(vector_at(b_ptr, const(v * lanes)),
-                                           align=itemsize) for v in range(nv)]
+                        b_ptr = builder.gep(
+                            b_arr.data,
+                            [builder.add(b_k, builder.mul(inner.index, width))],
+                        )
+                        ws = [
+                            builder.load(
+                                vector_at(b_ptr, const(v * lanes)), align=itemsize
+                            )
+                            for v in range(nv)
+                        ]
                         for r in range(rb):
-                            x = _splat(builder, builder.load(builder.gep(
-                                a_ptr, [const(r)])), vtype)
+                            x = _splat(
+                                builder,
+                                builder.load(builder.gep(a_ptr, [const(r)])),
+                                vtype,
+                            )
                             for v in range(nv):
-                                builder.store(builder.call(fma, [
-                                    x, ws[v], builder.load(slots[r][v])]),
-                                    slots[r][v])
+                                builder.store(
+                                    builder.call(
+                                        fma, [x, ws[v], builder.load(slots[r][v])]
+                                    ),
+                                    slots[r][v],
+                                )
             if transposed:
                 for v in range(nv):
                     for g0 in range(0, rb, lanes):
                         rows = min(lanes, rb - g0)
-                        cols = _transpose(builder, [
-                            builder.load(slots[g0 + r][v]) if r < rows else zero
-                            for r in range(lanes)])
+                        cols = _transpose(
+                            builder,
+                            [
+                                builder.load(slots[g0 + r][v]) if r < rows else zero
+                                for r in range(lanes)
+                            ],
+                        )
                         head = ir.Constant(mtype, [r < rows for r in range(lanes)])
                         for l in range(lanes):
                             lane = const(v * lanes + l)
                             keep = builder.icmp_signed("<", lane, n_lanes_v)
                             at = builder.add(builder.mul(lane, c_lane_v), const(g0))
                             if FAST_MASKED_STORES:
-                                store(cols[l], at, builder.select(
-                                    keep, head, ir.Constant(mtype, [0] * lanes)))
+                                store(
+                                    cols[l],
+                                    at,
+                                    builder.select(
+                                        keep, head, ir.Constant(mtype, [0] * lanes)
+                                    ),
+                                )
                             else:
                                 with builder.if_then(keep, likely=True):
-                                    _store_head(builder, cols[l],
-                                                builder.gep(out, [at]), rows, itemsize)
+                                    _store_head(
+                                        builder,
+                                        cols[l],
+                                        builder.gep(out, [at]),
+                                        rows,
+                                        itemsize,
+                                    )
             else:
                 for v in range(nv):
                     mask = lanes_below(builder.sub(n_lanes_v, const(v * lanes)))
@@ -272,24 +429,25 @@ def tile(typingctx, a, a0, a_outer, taps, tap0, n_inner, n_outer, b, b0,
                         store_rows(slots, v, mask)
                         continue
                     # usually every lane is kept: plain stores then
-                    full = builder.icmp_signed(">=", n_lanes_v,
-                                               const((v + 1) * lanes))
+                    full = builder.icmp_signed(">=", n_lanes_v, const((v + 1) * lanes))
                     with builder.if_else(full, likely=True) as (whole, part):
                         with whole:
                             store_rows(slots, v, None)
                         with part:
                             store_rows(slots, v, mask)
 
-        _switch(builder, rb_v, range(1, MAX_ROWS[n_vectors] + 1), emit,
-                "conv_tile.rows")
+        _switch(
+            builder, rb_v, range(1, MAX_ROWS[n_vectors] + 1), emit, "conv_tile.rows"
+        )
         return context.get_dummy_value()
 
     return sig, codegen
 
 
 @intrinsic
-def to_pixel_major(typingctx, src, s0, s_stride, n_rows, n_pixels, dst, d0,
-                   d_stride, sums):
+def to_pixel_major(
+    typingctx, src, s0, s_stride, n_rows, n_pixels, dst, d0, d_stride, sums
+):
     """Transpose one block of up to LANES x LANES: for r < n_rows, p < n_pixels
 
         dst[d0 + p * d_stride + r] = src[s0 + r * s_stride + p]
@@ -300,26 +458,36 @@ def to_pixel_major(typingctx, src, s0, s_stride, n_rows, n_pixels, dst, d0,
     grad_weight's pixel-major copy of grad_output.
     """
     floats = (types.float32, types.float64)
-    if not (_is_array(src, floats) and src == dst == sums
-            and all(isinstance(v, types.Integer)
-                    for v in (s0, s_stride, n_rows, n_pixels, d0, d_stride))):
+    if not (
+        _is_array(src, floats)
+        and src == dst == sums
+        and all(
+            isinstance(v, types.Integer)
+            for v in (s0, s_stride, n_rows, n_pixels, d0, d_stride)
+        )
+    ):
         return None
     sig = types.void(src, s0, s_stride, n_rows, n_pixels, dst, d0, d_stride, sums)
 
     def codegen(context, builder, signature, args):
         tys = signature.args
         ftype, itemsize, vtype, lanes, mtype, masked_load, masked_store = _setup(
-            context, builder, tys[0].dtype)
+            context, builder, tys[0].dtype
+        )
         i64, i32 = ir.IntType(64), ir.IntType(32)
-        src_arr, dst_arr, sums_arr = (context.make_array(tys[i])(context, builder, args[i])
-                                      for i in (0, 5, 8))
+        src_arr, dst_arr, sums_arr = (
+            context.make_array(tys[i])(context, builder, args[i]) for i in (0, 5, 8)
+        )
         s0_v, s_stride_v, n_rows_v, n_pixels_v, d0_v, d_stride_v = (
-            context.cast(builder, args[i], tys[i], types.int64) for i in (1, 2, 3, 4, 6, 7))
+            context.cast(builder, args[i], tys[i], types.int64)
+            for i in (1, 2, 3, 4, 6, 7)
+        )
         zero = ir.Constant(vtype, [ir.Constant(ftype, 0.0)] * lanes)
         no_lanes = ir.Constant(mtype, [0] * lanes)
         lane_index = ir.Constant(ir.VectorType(i64, lanes), list(range(lanes)))
-        pixels = builder.icmp_signed("<", lane_index, _splat(
-            builder, n_pixels_v, ir.VectorType(i64, lanes)))
+        pixels = builder.icmp_signed(
+            "<", lane_index, _splat(builder, n_pixels_v, ir.VectorType(i64, lanes))
+        )
         align = ir.Constant(i32, itemsize)
 
         def pointer(arr, index):
@@ -331,18 +499,32 @@ def to_pixel_major(typingctx, src, s0, s_stride, n_rows, n_pixels, dst, d0,
             at = builder.add(s0_v, builder.mul(ir.Constant(i64, r), s_stride_v))
             # rows past n_rows read nothing (an all-false mask), so ``at`` may
             # lie outside src there
-            rows.append(builder.call(masked_load, [
-                pointer(src_arr, builder.select(used, at, s0_v)), align,
-                builder.select(used, pixels, no_lanes), zero]))
+            rows.append(
+                builder.call(
+                    masked_load,
+                    [
+                        pointer(src_arr, builder.select(used, at, s0_v)),
+                        align,
+                        builder.select(used, pixels, no_lanes),
+                        zero,
+                    ],
+                )
+            )
         total = zero
         for p, column in enumerate(_transpose(builder, rows)):
             total = builder.fadd(total, column)
             keep = builder.icmp_signed("<", ir.Constant(i64, p), n_pixels_v)
             at = builder.add(d0_v, builder.mul(ir.Constant(i64, p), d_stride_v))
             if FAST_MASKED_STORES:
-                builder.call(masked_store, [
-                    column, pointer(dst_arr, builder.select(keep, at, d0_v)), align,
-                    builder.select(keep, ir.Constant(mtype, [1] * lanes), no_lanes)])
+                builder.call(
+                    masked_store,
+                    [
+                        column,
+                        pointer(dst_arr, builder.select(keep, at, d0_v)),
+                        align,
+                        builder.select(keep, ir.Constant(mtype, [1] * lanes), no_lanes),
+                    ],
+                )
             else:
                 with builder.if_then(keep, likely=True):
                     builder.store(column, pointer(dst_arr, at), align=itemsize)

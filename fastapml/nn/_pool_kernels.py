@@ -7,6 +7,7 @@ so padding costs nothing and reads no memory.  The argmax is the first
 maximum in row-major window order, as in PyTorch, and is stored as the flat
 index ``h * W + w`` into the plane.
 """
+
 import numpy as np
 from numba import prange
 

@@ -6,18 +6,27 @@ the ``grad`` of each of its :class:`Parameter` objects.  ``parameters()``
 yields those Parameter objects, which the optimizers of
 :mod:`fastapml.nn.optim` update in place.
 """
+
 import json
 import numbers
-import os
 
 import numpy as np
 
-from .._files import load_npz, save_npz
+from .. import _archive
 from .._validation import check_int_pair, check_scalar
 from . import functional as F
 
-__all__ = ["Parameter", "Conv2d", "Linear", "ReLU", "Sigmoid", "MaxPool2d",
-           "Flatten", "Dropout", "Sequential"]
+__all__ = [
+    "Parameter",
+    "Conv2d",
+    "Linear",
+    "ReLU",
+    "Sigmoid",
+    "MaxPool2d",
+    "Flatten",
+    "Dropout",
+    "Sequential",
+]
 
 _FORMAT_KIND = "fastapml.nn.Sequential"
 _FORMAT_VERSION = 1
@@ -40,7 +49,8 @@ class Parameter:
         self.grad = np.zeros_like(value)
 
     def __repr__(self):
-        return f"Parameter({self.name!r}, shape={self.value.shape}, dtype={self.value.dtype})"
+        value = self.value
+        return f"Parameter({self.name!r}, shape={value.shape}, dtype={value.dtype})"
 
 
 def _dtype(dtype):
@@ -100,7 +110,7 @@ class Layer:
 
 
 class Conv2d(Layer):
-    """2-D convolution layer over NCHW input (:func:`fastapml.nn.functional.conv2d`).
+    """2-D convolution layer over NCHW input (:func:`fastapml.nn.convolution.conv2d`).
 
     Weights and bias start U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
     fan_in = in_channels * kernel_h * kernel_w, PyTorch's default.
@@ -124,8 +134,17 @@ class Conv2d(Layer):
     (2, 4, 8, 8)
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1,
-                 padding=0, bias=True, random_state=None, dtype=np.float32):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        bias=True,
+        random_state=None,
+        dtype=np.float32,
+    ):
         self.in_channels = _count(in_channels, "in_channels")
         self.out_channels = _count(out_channels, "out_channels")
         self.kernel_size = check_int_pair(kernel_size, "kernel_size", 1)
@@ -134,11 +153,16 @@ class Conv2d(Layer):
         self.bias = _flag(bias, "bias")
         self.dtype = _dtype(dtype)
         rng = np.random.default_rng(random_state)
-        bound = 1 / np.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
+        bound = 1 / np.sqrt(
+            self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        )
         shape = (self.out_channels, self.in_channels) + self.kernel_size
         self.weight = Parameter("weight", _uniform(rng, bound, shape, self.dtype))
-        self.bias_ = (Parameter("bias", _uniform(rng, bound, self.out_channels, self.dtype))
-                      if self.bias else None)
+        self.bias_ = (
+            Parameter("bias", _uniform(rng, bound, self.out_channels, self.dtype))
+            if self.bias
+            else None
+        )
         self._cache = None
 
     def parameters(self):
@@ -147,10 +171,15 @@ class Conv2d(Layer):
             yield self.bias_
 
     def config(self):
-        return {"in_channels": self.in_channels, "out_channels": self.out_channels,
-                "kernel_size": list(self.kernel_size), "stride": list(self.stride),
-                "padding": list(self.padding), "bias": self.bias,
-                "dtype": self.dtype.name}
+        return {
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "kernel_size": list(self.kernel_size),
+            "stride": list(self.stride),
+            "padding": list(self.padding),
+            "bias": self.bias,
+            "dtype": self.dtype.name,
+        }
 
     def forward(self, x):
         b = None if self.bias_ is None else self.bias_.value
@@ -159,8 +188,9 @@ class Conv2d(Layer):
         return out
 
     def backward(self, grad_output):
-        gx, gw, gb = F.conv2d_backward(grad_output, self._cached(), self.weight.value,
-                                       self.stride, self.padding)
+        gx, gw, gb = F.conv2d_backward(
+            grad_output, self._cached(), self.weight.value, self.stride, self.padding
+        )
         self.weight.grad[...] = gw
         if self.bias_ is not None:
             self.bias_.grad[...] = gb
@@ -179,28 +209,40 @@ class Linear(Layer):
     (4, 2)
     """
 
-    def __init__(self, in_features, out_features, bias=True, random_state=None,
-                 dtype=np.float32):
+    def __init__(
+        self, in_features, out_features, bias=True, random_state=None, dtype=np.float32
+    ):
         self.in_features = _count(in_features, "in_features")
         self.out_features = _count(out_features, "out_features")
         self.bias = _flag(bias, "bias")
         self.dtype = _dtype(dtype)
         rng = np.random.default_rng(random_state)
         bound = 1 / np.sqrt(self.in_features)
-        self.weight = Parameter("weight", _uniform(
-            rng, bound, (self.out_features, self.in_features), self.dtype))
-        self.bias_ = (Parameter("bias", _uniform(rng, bound, self.out_features, self.dtype))
-                      if self.bias else None)
+        self.weight = Parameter(
+            "weight",
+            _uniform(rng, bound, (self.out_features, self.in_features), self.dtype),
+        )
+        self.bias_ = (
+            Parameter("bias", _uniform(rng, bound, self.out_features, self.dtype))
+            if self.bias
+            else None
+        )
         self._cache = None
 
     parameters = Conv2d.parameters
 
     def config(self):
-        return {"in_features": self.in_features, "out_features": self.out_features,
-                "bias": self.bias, "dtype": self.dtype.name}
+        return {
+            "in_features": self.in_features,
+            "out_features": self.out_features,
+            "bias": self.bias,
+            "dtype": self.dtype.name,
+        }
 
     def forward(self, x):
-        out = F.linear(x, self.weight.value, None if self.bias_ is None else self.bias_.value)
+        out = F.linear(
+            x, self.weight.value, None if self.bias_ is None else self.bias_.value
+        )
         self._cache = x
         return out
 
@@ -249,7 +291,7 @@ class Sigmoid(Layer):
 
 
 class MaxPool2d(Layer):
-    """2-D max pooling (:func:`fastapml.nn.functional.max_pool2d`).
+    """2-D max pooling (:func:`fastapml.nn.pooling.max_pool2d`).
 
     Examples
     --------
@@ -261,14 +303,18 @@ class MaxPool2d(Layer):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         self.kernel_size = check_int_pair(kernel_size, "kernel_size", 1)
-        self.stride = (self.kernel_size if stride is None
-                       else check_int_pair(stride, "stride", 1))
+        self.stride = (
+            self.kernel_size if stride is None else check_int_pair(stride, "stride", 1)
+        )
         self.padding = check_int_pair(padding, "padding", 0)
         self._cache = None
 
     def config(self):
-        return {"kernel_size": list(self.kernel_size), "stride": list(self.stride),
-                "padding": list(self.padding)}
+        return {
+            "kernel_size": list(self.kernel_size),
+            "stride": list(self.stride),
+            "padding": list(self.padding),
+        }
 
     def forward(self, x):
         out, idx = F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
@@ -293,7 +339,9 @@ class Flatten(Layer):
     def forward(self, x):
         x = np.asarray(x)
         if x.ndim < 2:
-            raise ValueError(f"input must have at least 2 dimensions, got shape {x.shape}")
+            raise ValueError(
+                f"input must have at least 2 dimensions, got shape {x.shape}"
+            )
         self._cache = x.shape
         return x.reshape(x.shape[0], -1)
 
@@ -331,8 +379,10 @@ class Dropout(Layer):
         return F.dropout_backward(grad_output, self._cached()[0], self.p)
 
 
-_LAYERS = {cls.__name__: cls for cls in
-           (Conv2d, Linear, ReLU, Sigmoid, MaxPool2d, Flatten, Dropout)}
+_LAYERS = {
+    cls.__name__: cls
+    for cls in (Conv2d, Linear, ReLU, Sigmoid, MaxPool2d, Flatten, Dropout)
+}
 
 
 class Sequential(Layer):
@@ -343,7 +393,9 @@ class Sequential(Layer):
     Examples
     --------
     >>> import numpy as np
-    >>> net = Sequential(Linear(4, 3, random_state=0), ReLU(), Linear(3, 2, random_state=1))
+    >>> net = Sequential(
+    ...     Linear(4, 3, random_state=0), ReLU(), Linear(3, 2, random_state=1)
+    ... )
     >>> out = net.forward(np.ones((5, 4), np.float32))
     >>> net.backward(np.ones_like(out)).shape
     (5, 4)
@@ -354,8 +406,10 @@ class Sequential(Layer):
     def __init__(self, *layers):
         for i, layer in enumerate(layers):
             if type(layer) not in _LAYERS.values():
-                raise TypeError(f"layers[{i}] must be one of {sorted(_LAYERS)}, "
-                                f"got {type(layer).__name__}")
+                raise TypeError(
+                    f"layers[{i}] must be one of {sorted(_LAYERS)}, "
+                    f"got {type(layer).__name__}"
+                )
         self.layers = list(layers)
 
     def parameters(self):
@@ -395,15 +449,20 @@ class Sequential(Layer):
 
         Examples
         --------
-        >>> print(Sequential(Conv2d(1, 2, 3, random_state=0), Flatten()).summary((1, 4, 4)))
+        >>> net = Sequential(Conv2d(1, 2, 3, random_state=0), Flatten())
+        >>> print(net.summary((1, 4, 4)))
         layer        output shape      params
         0 Conv2d     (2, 2, 2)             20
         1 Flatten    (8,)                   0
         total                              20
         """
         shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
-        if not shape or not all(isinstance(v, numbers.Integral) and v >= 1 for v in shape):
-            raise ValueError(f"input_shape must be a tuple of positive ints, got {input_shape!r}")
+        if not shape or not all(
+            isinstance(v, numbers.Integral) and v >= 1 for v in shape
+        ):
+            raise ValueError(
+                f"input_shape must be a tuple of positive ints, got {input_shape!r}"
+            )
         training = self.training
         self.eval()
         x = np.zeros((1,) + shape, dtype=np.float32)
@@ -414,15 +473,26 @@ class Sequential(Layer):
                 x = layer.forward(x)
                 n = sum(p.value.size for p in layer.parameters())
                 total += n
-                lines.append(f"{f'{i} {type(layer).__name__}':<12} "
-                             f"{str(x.shape[1:]):<16} {n:>7}")
+                lines.append(
+                    f"{f'{i} {type(layer).__name__}':<12} {str(x.shape[1:]):<16} {n:>7}"
+                )
         finally:
             self.train(training)
         lines.append(f"{'total':<29} {total:>7}")
         return "\n".join(lines)
 
     def save(self, path):
-        """Write the architecture (JSON) and parameters to an ``.npz`` file, atomically.
+        """Write the architecture (JSON) and parameters to a model file.
+
+        The file is an ``.npz`` archive of kind ``"fastapml.nn.Sequential"``
+        written by :func:`fastapml._archive.write` (atomically, no pickles):
+        ``architecture`` holds one JSON ``{"type", "config"}`` string per
+        layer and ``param:<index>.<name>`` each parameter.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Target file, used as given (no suffix is added).
 
         Examples
         --------
@@ -433,66 +503,70 @@ class Sequential(Layer):
         >>> Sequential.load(path).layers
         [Linear(in_features=2, out_features=1, bias=True, dtype='float32')]
         """
-        arch = [json.dumps({"type": type(layer).__name__, "config": layer.config()})
-                for layer in self.layers]
-        arrays = {"format_kind": np.array(_FORMAT_KIND),
-                  "format_version": np.array(_FORMAT_VERSION),
-                  "architecture": np.array(arch, dtype=str)}
+        arch = [
+            json.dumps({"type": type(layer).__name__, "config": layer.config()})
+            for layer in self.layers
+        ]
+        arrays = {"architecture": np.array(arch, dtype=str)}
         arrays.update({f"param:{p.name}": p.value for p in self.parameters()})
-        save_npz(path, arrays)
+        _archive.write(path, _FORMAT_KIND, arrays, version=_FORMAT_VERSION)
 
     @classmethod
     def load(cls, path):
         """Read a network written by :meth:`save` (no pickle).
 
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        Sequential
+            An instance of ``cls``, in training mode, as a new network is.
+
         Raises
         ------
-        FileNotFoundError
-            If ``path`` does not exist.
-        ValueError
-            If the file is not a complete, valid saved network; the message
-            names the file.
+        fastapml._archive.MissingArchiveError
+            If ``path`` does not exist (also a ``FileNotFoundError``).
+        fastapml._archive.ArchiveError
+            If the file is not a complete, valid saved network (a
+            ``ValueError``); the message names the file.
         """
-        name = os.fspath(path)
-        arrays = load_npz(path, "Sequential")
-        try:
-            return _from_arrays(arrays)
-        except (ValueError, TypeError, KeyError) as err:
-            raise ValueError(f"{name}: {err}") from None
+        return _archive.read(
+            path, _FORMAT_KIND, lambda archive: _from_archive(cls, archive),
+            version=_FORMAT_VERSION,
+        )
 
 
-def _from_arrays(arrays):
-    kind = arrays.get("format_kind")
-    if kind is None or kind.shape != () or str(kind) != _FORMAT_KIND:
-        raise ValueError(f"not a saved Sequential (format_kind {kind!r})")
-    version = arrays.get("format_version")
-    if version is None or version.shape != () or int(version) != _FORMAT_VERSION:
-        raise ValueError(f"format version {version!r} is not supported")
-    arch = arrays.get("architecture")
-    if arch is None or arch.ndim != 1 or arch.dtype.kind != "U":
-        raise ValueError("architecture must be a 1-D array of JSON strings")
+def _from_archive(cls, archive):
+    """The network (a ``cls``) in an :class:`fastapml._archive.Archive`:
+    architecture, then every parameter checked for shape, dtype and
+    finiteness."""
+    arch = archive.array("architecture", kinds="U", ndim=1)
     layers = []
     for i, text in enumerate(arch):
         try:
             spec = json.loads(str(text))
             layers.append(_LAYERS[spec["type"]](**spec["config"]))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-            raise ValueError(f"architecture[{i}] is not a valid layer: {err!r}") from None
-    net = Sequential(*layers)
-    expected = {"format_kind", "format_version", "architecture"}
+            raise ValueError(
+                f"architecture[{i}] is not a valid layer: {err!r}"
+            ) from None
+    net = cls(*layers)
+    expected = {"architecture"}
     for p in net.parameters():
         key = f"param:{p.name}"
         expected.add(key)
-        if key not in arrays:
+        if key not in archive:
             raise ValueError(f"missing parameter array {key!r}")
-        value = arrays[key]
+        value = archive[key]
         if value.shape != p.value.shape or value.dtype != p.value.dtype:
-            raise ValueError(f"{key} must have shape {p.value.shape} and dtype "
-                             f"{p.value.dtype}, got {value.shape} {value.dtype}")
+            raise ValueError(
+                f"{key} must have shape {p.value.shape} and dtype "
+                f"{p.value.dtype}, got {value.shape} {value.dtype}"
+            )
         if not np.all(np.isfinite(value)):
             raise ValueError(f"{key} holds NaN or inf")
         p.value[...] = value
-    extra = sorted(set(arrays) - expected)
-    if extra:
-        raise ValueError(f"unexpected arrays {extra}")
+    archive.check_keys(expected)
     return net

@@ -1,8 +1,9 @@
 """Optimizers updating :class:`fastapml.nn.layers.Parameter` values in place.
 
 Both follow ``torch.optim`` step for step (same weights from the same
-gradients), written in the course's form.
+gradients); the docstrings give each update rule.
 """
+
 import numbers
 
 import numpy as np
@@ -18,10 +19,14 @@ class _Optimizer:
         if not self.parameters:
             raise ValueError("parameters must not be empty")
         for i, p in enumerate(self.parameters):
-            if not (isinstance(getattr(p, "value", None), np.ndarray)
-                    and isinstance(getattr(p, "grad", None), np.ndarray)):
-                raise TypeError(f"parameters[{i}] must have ndarray .value and .grad, "
-                                f"got {type(p).__name__}")
+            if not (
+                isinstance(getattr(p, "value", None), np.ndarray)
+                and isinstance(getattr(p, "grad", None), np.ndarray)
+            ):
+                raise TypeError(
+                    f"parameters[{i}] must have ndarray .value and .grad, "
+                    f"got {type(p).__name__}"
+                )
         self.lr = float(check_scalar(lr, "lr", low=0, low_inclusive=False))
 
     def zero_grad(self):
@@ -33,7 +38,10 @@ class _Optimizer:
 class SGD(_Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum.
 
-    The course's update v <- mu v - lr g; w <- w + v (plain SGD for mu = 0).
+    v <- mu v - lr g; w <- w + v (plain SGD for mu = 0), the classical
+    momentum of Sutskever et al., "On the importance of initialization and
+    momentum in deep learning" (ICML 2013), eq. (1)-(2).  ``torch.optim.SGD``
+    keeps b = -v / lr instead, which gives the same weights at a fixed lr.
     With ``nesterov=True`` the step looks ahead: w <- w + mu v - lr g, using the
     updated v, as ``torch.optim.SGD(nesterov=True)``.
 
@@ -83,7 +91,8 @@ class Adam(_Optimizer):
 
     m <- b1 m + (1 - b1) g; s <- b2 s + (1 - b2) g^2; after t steps
     w <- w - lr / (1 - b1^t) * m / (sqrt(s) / sqrt(1 - b2^t) + eps),
-    as ``torch.optim.Adam``.
+    as ``torch.optim.Adam`` (Kingma and Ba, "Adam: a method for stochastic
+    optimization", ICLR 2015, Algorithm 1).
 
     Parameters
     ----------
@@ -107,8 +116,10 @@ class Adam(_Optimizer):
         super().__init__(parameters, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be a pair of floats, got {betas!r}")
-        self.betas = tuple(float(check_scalar(b, f"betas[{i}]", numbers.Real, low=0, high=1))
-                           for i, b in enumerate(betas))
+        self.betas = tuple(
+            float(check_scalar(b, f"betas[{i}]", numbers.Real, low=0, high=1))
+            for i, b in enumerate(betas)
+        )
         if max(self.betas) == 1:
             raise ValueError(f"betas must be < 1, got {betas!r}")
         self.eps = float(check_scalar(eps, "eps", low=0, low_inclusive=False))
@@ -120,8 +131,8 @@ class Adam(_Optimizer):
         """Apply one update to every parameter from its current ``grad``."""
         b1, b2 = self.betas
         self.t += 1
-        step_size = self.lr / (1 - b1 ** self.t)
-        root_c2 = np.sqrt(1 - b2 ** self.t)
+        step_size = self.lr / (1 - b1**self.t)
+        root_c2 = np.sqrt(1 - b2**self.t)
         for p, m, s in zip(self.parameters, self.m, self.s):
             m *= b1
             m += (1 - b1) * p.grad

@@ -1,4 +1,5 @@
 """Train a small CNN on scikit-learn's bundled 8x8 digits."""
+
 import numbers
 import time
 
@@ -31,12 +32,16 @@ def load_digits_split(test_size=360):
 
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
-    return train_test_split(X, y.astype(np.int64), test_size=test_size,
-                            random_state=0, stratify=y)
+    return train_test_split(
+        X, y.astype(np.int64), test_size=test_size, random_state=0, stratify=y
+    )
 
 
 def digits_cnn(random_state=None):
-    """Conv(1→16, 3×3, pad 1)-ReLU-MaxPool(2)-Conv(16→32)-ReLU-MaxPool(2)-Linear(128→10).
+    """The digits CNN: Conv-ReLU-MaxPool twice, then Linear.
+
+    Conv(1→16, 3×3, pad 1)-ReLU-MaxPool(2)-Conv(16→32, 3×3, pad 1)-ReLU-
+    MaxPool(2)-Flatten-Linear(128→10).
 
     Examples
     --------
@@ -45,9 +50,15 @@ def digits_cnn(random_state=None):
     """
     rng = np.random.default_rng(random_state)
     return Sequential(
-        Conv2d(1, 16, 3, padding=1, random_state=rng), ReLU(), MaxPool2d(2),
-        Conv2d(16, 32, 3, padding=1, random_state=rng), ReLU(), MaxPool2d(2),
-        Flatten(), Linear(32 * 2 * 2, 10, random_state=rng))
+        Conv2d(1, 16, 3, padding=1, random_state=rng),
+        ReLU(),
+        MaxPool2d(2),
+        Conv2d(16, 32, 3, padding=1, random_state=rng),
+        ReLU(),
+        MaxPool2d(2),
+        Flatten(),
+        Linear(32 * 2 * 2, 10, random_state=rng),
+    )
 
 
 def accuracy(model, X, y, batch_size=512):
@@ -57,21 +68,27 @@ def accuracy(model, X, y, batch_size=512):
     --------
     >>> import numpy as np
     >>> from fastapml.nn.layers import Linear, Sequential
-    >>> accuracy(Sequential(Linear(2, 2, random_state=0)), np.eye(2, dtype=np.float32), np.array([0, 1])) in (0.0, 0.5, 1.0)
+    >>> model = Sequential(Linear(2, 2, random_state=0))
+    >>> accuracy(model, np.eye(2, dtype=np.float32), np.array([0, 1])) in (0, 0.5, 1)
     True
     """
     training = model.training
     model.eval()
     try:
-        pred = np.concatenate([model.forward(X[i:i + batch_size]).argmax(axis=1)
-                               for i in range(0, len(X), batch_size)])
+        pred = np.concatenate(
+            [
+                model.forward(X[i : i + batch_size]).argmax(axis=1)
+                for i in range(0, len(X), batch_size)
+            ]
+        )
     finally:
         model.train(training)
     return float(np.mean(pred == y))
 
 
-def train_digits(epochs=10, batch_size=32, lr=2e-2, lr_decay=0.7, random_state=0,
-                 progress=None):
+def train_digits(
+    epochs=10, batch_size=32, lr=2e-2, lr_decay=0.7, random_state=0, progress=None
+):
     """Train :func:`digits_cnn` with Adam and cross-entropy on the digits.
 
     Parameters
@@ -99,11 +116,13 @@ def train_digits(epochs=10, batch_size=32, lr=2e-2, lr_decay=0.7, random_state=0
     Examples
     --------
     >>> model, history = train_digits(epochs=1)  # doctest: +SKIP
-    >>> history["test_accuracy"]  # doctest: +SKIP
-    [0.93...]
+    >>> sorted(history)  # doctest: +SKIP
+    ['loss', 'samples_per_s', 'test_accuracy', 'train_accuracy']
     """
     epochs = int(check_scalar(epochs, "epochs", numbers.Integral, low=1))
-    lr_decay = float(check_scalar(lr_decay, "lr_decay", low=0, high=1, low_inclusive=False))
+    lr_decay = float(
+        check_scalar(lr_decay, "lr_decay", low=0, high=1, low_inclusive=False)
+    )
     batch_size = int(check_scalar(batch_size, "batch_size", numbers.Integral, low=1))
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be callable, got {type(progress).__name__}")
@@ -111,7 +130,12 @@ def train_digits(epochs=10, batch_size=32, lr=2e-2, lr_decay=0.7, random_state=0
     rng = np.random.default_rng(random_state)
     model = digits_cnn(rng)
     optimizer = Adam(model.parameters(), lr=lr)
-    history = {"loss": [], "train_accuracy": [], "test_accuracy": [], "samples_per_s": []}
+    history = {
+        "loss": [],
+        "train_accuracy": [],
+        "test_accuracy": [],
+        "samples_per_s": [],
+    }
     n = len(X_train)
     for epoch in range(1, epochs + 1):
         model.train()
@@ -120,7 +144,7 @@ def train_digits(epochs=10, batch_size=32, lr=2e-2, lr_decay=0.7, random_state=0
         loss_sum = correct = seen = 0
         start = time.perf_counter()
         for i in range(0, n, batch_size):
-            idx = order[i:i + batch_size]
+            idx = order[i : i + batch_size]
             xb, yb = X_train[idx], y_train[idx]
             logits = model.forward(xb)
             loss = float(F.cross_entropy(logits, yb))

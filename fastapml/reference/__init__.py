@@ -1,12 +1,25 @@
 """Plain-NumPy versions of every fastapml kernel, written for clarity.
 
-They are the oracle in the tests and the baseline in the benchmarks: same
-call signatures as the fast functions, no numba.
+They are the oracle in the tests and the baseline in the benchmarks, with the
+call signatures of the fast functions.  The package imports NumPy and nothing
+from fastapml outside itself (so no numba): a bug in the fast code cannot also
+be in its oracle.  ``tests/test_reference_standalone.py`` checks this, and that
+the constants written in both places agree.
 """
-from . import cluster, denoise, mixture, nn, nn_activations, spectral
-from .hmm import (forward_backward, sample_chain, viterbi, viterbi2_batch,
-                  viterbi_batch)
 
-__all__ = ["cluster", "denoise", "forward_backward", "mixture", "nn", "nn_activations",
-           "sample_chain", "spectral", "viterbi", "viterbi2_batch",
-           "viterbi_batch"]
+from . import cluster, denoise, mixture, nn, nn_activations, spectral
+from .hmm import forward_backward, sample_chain, viterbi, viterbi2_batch, viterbi_batch
+
+__all__ = [
+    "cluster",
+    "denoise",
+    "forward_backward",
+    "mixture",
+    "nn",
+    "nn_activations",
+    "sample_chain",
+    "spectral",
+    "viterbi",
+    "viterbi2_batch",
+    "viterbi_batch",
+]

@@ -1,4 +1,5 @@
 """Reference silhouette in plain NumPy (see fastapml.cluster for the fast one)."""
+
 import numpy as np
 
 
@@ -9,9 +10,9 @@ def pairwise(X, metric, Y=None):
     Z = X if Y is None else np.asarray(Y, dtype=np.float64)
     diff = X[:, None, :] - Z[None, :, :]
     if metric in ("euclidean", "l2"):
-        return np.sqrt((diff ** 2).sum(axis=2))
+        return np.sqrt((diff**2).sum(axis=2))
     if metric == "sqeuclidean":
-        return (diff ** 2).sum(axis=2)
+        return (diff**2).sum(axis=2)
     if metric in ("manhattan", "cityblock", "l1"):
         return np.abs(diff).sum(axis=2)
     if metric == "chebyshev":
@@ -19,7 +20,7 @@ def pairwise(X, metric, Y=None):
     if metric == "cosine":
         D = np.clip(1 - _unit_rows(X) @ _unit_rows(Z).T, 0, 2)
         if Y is None:
-            np.fill_diagonal(D, 0)      # a zero vector is at distance 0 from itself
+            np.fill_diagonal(D, 0)  # a zero vector is at distance 0 from itself
         return D
     raise ValueError(f"unknown metric {metric!r}")
 
@@ -45,7 +46,7 @@ def cross_cluster_sums(X, labels_X, Y, labels_Y, n_clusters, metric):
     """
     D = pairwise(X, metric, Y)
     clusters = np.arange(n_clusters)
-    in_X = np.asarray(labels_X)[:, None] == clusters     # (len(X), k) one-hot
+    in_X = np.asarray(labels_X)[:, None] == clusters  # (len(X), k) one-hot
     in_Y = np.asarray(labels_Y)[:, None] == clusters
     return D @ in_Y, D.T @ in_X
 
@@ -54,8 +55,11 @@ def silhouette_samples(X, labels, *, metric="euclidean"):
     """s(i) = (b - a) / max(a, b): a = mean distance to the other members of
     i's cluster, b = smallest mean distance to another cluster; 0 for
     singletons.  ``metric="precomputed"`` takes X as the distance matrix."""
-    D = (np.asarray(X, dtype=np.float64) if metric == "precomputed"
-         else pairwise(X, metric))
+    D = (
+        np.asarray(X, dtype=np.float64)
+        if metric == "precomputed"
+        else pairwise(X, metric)
+    )
     _, labels = np.unique(np.asarray(labels), return_inverse=True)
     out = np.zeros(len(labels))
     for i in range(len(labels)):
@@ -63,7 +67,6 @@ def silhouette_samples(X, labels, *, metric="euclidean"):
         if own.sum() == 1:
             continue
         a = D[i, own].sum() / (own.sum() - 1)
-        b = min(D[i, labels == k].mean() for k in np.unique(labels)
-                if k != labels[i])
+        b = min(D[i, labels == k].mean() for k in np.unique(labels) if k != labels[i])
         out[i] = (b - a) / max(a, b) if max(a, b) > 0 else 0.0
     return out

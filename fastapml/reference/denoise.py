@@ -1,44 +1,262 @@
 """Plain-NumPy twins of fastapml.denoise: patches, patch MMSE and EPLL.
 
-Written for clarity: loops over patches, each component's density and Wiener
-filter from ``np.linalg`` solves on the full p*p covariance (plus the patch
-noise), no eigen-decomposition tricks.  ``rank_tol`` is honoured by building
-each component's flat-tail covariance explicitly.
+Written for clarity: loops over patches; each component's density and Wiener
+filter come from ``np.linalg`` solves on the full p*p covariance plus the
+patch noise, not from the fast code's eigen-decomposition tables.
+``rank_tol`` is honoured by building each component's flat-tail covariance
+explicitly.
+
+This module imports nothing from fastapml outside ``fastapml.reference``, so a
+bug in the fast code cannot also be in its oracle: the patch grid, the prior's
+spectrum and the shipped prior's loading are written here again.
+
+A *prior* is any object with ``weights_`` (K,), ``means_`` (K, d) and
+``covariances_`` (K, d, d) for zero-mean patches of d = p*p pixels, such as a
+fitted :class:`fastapml.denoise.PatchPrior`.
+
+References
+----------
+D. Zoran and Y. Weiss, "From learning models of natural image patches to whole
+image restoration", ICCV 2011 (the patch prior and EPLL).
 """
+
+import types
+from importlib import resources
+
 import numpy as np
 
-from ..denoise.patches import patch_grid
-from ..denoise.restore import EPLL_BETAS, OPPONENT, STRIDE
 from .denoise_gaussian import gaussian_posterior, linear_gaussian_mmse
 
-__all__ = ["aggregate_patches", "denoise", "extract_patches",
-           "gaussian_posterior", "linear_gaussian_mmse", "patch_estimates"]
+__all__ = [
+    "EPLL_BETAS",
+    "OPPONENT",
+    "RANK_TOL",
+    "STRIDE",
+    "aggregate_patches",
+    "default_prior",
+    "denoise",
+    "extract_patches",
+    "gaussian_posterior",
+    "linear_gaussian_mmse",
+    "load_prior",
+    "patch_estimates",
+    "patch_grid",
+    "single_gaussian",
+    "spectrum",
+    "zero_mean_basis",
+    "zero_mean_prior",
+]
+
+# The constants below are defined twice on purpose, here and in the fast code
+# (fastapml.denoise.restore: STRIDE, EPLL_BETAS, OPPONENT and the rank_tol
+# default of denoise; fastapml.denoise.prior: DEFAULT_PRIOR and _KIND;
+# fastapml._archive: HEADER and the format version PatchPrior files get), so
+# that the oracle shares no code with what it checks.
+# tests/test_reference_standalone.py checks that the two copies agree.
+
+# patch stride per method when none is given
+STRIDE = {"epll": 2, "mmse": 2, "gaussian": 1}
+# EPLL's increasing weights beta on the patch term, in units of 1/sigma^2
+# (the schedule of Zoran & Weiss 2011)
+EPLL_BETAS = (1.0, 4.0, 8.0, 16.0, 32.0)
+# eigenvalues below RANK_TOL * (patch-noise variance) join the flat tail
+RANK_TOL = 0.05
+# luminance and two opponent colour axes; the rows have unit length and are
+# orthogonal, so white noise stays white with the same sigma in each channel
+OPPONENT = np.array([[1, 1, 1], [1, 0, -1], [1, -2, 1]], dtype=np.float64) / np.sqrt(
+    [[3.0], [2.0], [6.0]]
+)
+# the prior shipped in fastapml/data/, and the header PatchPrior.save writes:
+# the names of its two header members, then their values
+DEFAULT_PRIOR = "denoise_prior.npz"
+PRIOR_HEADER = ("format_kind", "format_version")
+PRIOR_KIND = "fastapml.denoise.PatchPrior"
+PRIOR_VERSION = 1
+
+
+# ----------------------------------------------------------------------
+# patches
+# ----------------------------------------------------------------------
+def patch_grid(shape, patch_size, stride=1):
+    """Top-left corners of the patches along each axis.
+
+    Every ``stride``-th position from 0, then ``n - patch_size`` so that the
+    last rows and columns are covered too.
+
+    Parameters
+    ----------
+    shape : (int, int)
+    patch_size, stride : int
+        ``1 <= stride <= patch_size``.
+
+    Returns
+    -------
+    rows, cols : int64 arrays
+    """
+    p, s = int(patch_size), int(stride)
+    if not 1 <= s <= p:
+        raise ValueError(f"stride must be in [1, patch_size={p}], got {s}")
+    axes = []
+    for n in shape:
+        if n < p:
+            raise ValueError(f"patch_size {p} does not fit an image side of {n}")
+        corners = [0]
+        while corners[-1] + s < n - p:
+            corners.append(corners[-1] + s)
+        if corners[-1] != n - p:
+            corners.append(n - p)
+        axes.append(np.array(corners, dtype=np.int64))
+    return tuple(axes)
 
 
 def _corners(shape, patch_size, stride):
+    """Every patch's top-left corner, in raster order."""
     rows, cols = patch_grid(shape, patch_size, stride)
     return [(r, c) for r in rows for c in cols]
 
 
 def extract_patches(image, patch_size, stride=1):
+    """The patches of ``image``, one flattened patch per row."""
     p = patch_size
-    return np.array([image[r:r + p, c:c + p].ravel()
-                     for r, c in _corners(image.shape, p, stride)])
+    return np.array(
+        [
+            image[r : r + p, c : c + p].ravel()
+            for r, c in _corners(image.shape, p, stride)
+        ]
+    )
 
 
 def aggregate_patches(patches, shape, patch_size, stride=1, average=True):
+    """``sum_i P_i^T z_i``, divided by ``sum_i P_i^T P_i`` when ``average``."""
     p = patch_size
     total, count = np.zeros(shape), np.zeros(shape)
     for z, (r, c) in zip(patches, _corners(shape, p, stride)):
-        total[r:r + p, c:c + p] += z.reshape(p, p)
-        count[r:r + p, c:c + p] += 1
+        total[r : r + p, c : c + p] += z.reshape(p, p)
+        count[r : r + p, c : c + p] += 1
     return (total / count if average else total).astype(patches.dtype)
 
 
+# ----------------------------------------------------------------------
+# the Gaussian-mixture prior
+# ----------------------------------------------------------------------
+def zero_mean_basis(d):
+    """An orthonormal basis of the zero-mean vectors of length ``d``.
+
+    The Helmert contrasts (H. O. Lancaster, "The Helmert matrices", Amer.
+    Math. Monthly 72, 1965): column k - 1 is (1, ..., 1, -k, 0, ..., 0) /
+    sqrt(k (k + 1)) with k ones, for k = 1 .. d - 1.
+
+    Returns
+    -------
+    (d, d - 1) array
+    """
+    basis = np.zeros((d, d - 1))
+    for k in range(1, d):
+        basis[:k, k - 1] = 1.0
+        basis[k, k - 1] = -k
+        basis[:, k - 1] /= np.sqrt(k * (k + 1))
+    return basis
+
+
+def spectrum(covariances):
+    """Eigenvalues and eigenvectors of each C_k on the zero-mean subspace.
+
+    Parameters
+    ----------
+    covariances : (K, d, d) array
+
+    Returns
+    -------
+    eigenvalues : (K, d - 1) array
+        Descending; negatives from rounding are set to 0.
+    eigenvectors : (K, d, d - 1) array
+        Column j of ``eigenvectors[k]`` belongs to ``eigenvalues[k, j]``.
+    """
+    covariances = np.asarray(covariances, dtype=np.float64)
+    basis = zero_mean_basis(covariances.shape[1])
+    values, vectors = [], []
+    for cov in covariances:
+        lam, v = np.linalg.eigh(basis.T @ cov @ basis)
+        order = np.argsort(lam)[::-1]
+        values.append(np.maximum(lam[order], 0.0))
+        vectors.append(basis @ v[:, order])
+    return np.array(values), np.array(vectors)
+
+
+def zero_mean_prior(weights, means, covariances):
+    """A prior from raw mixture parameters, as PatchPrior keeps them.
+
+    The weights are normalized to sum 1; each mean loses its own mean and
+    each covariance its row and column means (x -> x - mean(x) applied to
+    both sides), then is made exactly symmetric.
+
+    Returns
+    -------
+    types.SimpleNamespace
+        With ``weights_``, ``means_`` and ``covariances_``.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    means = np.asarray(means, dtype=np.float64)
+    cov = np.asarray(covariances, dtype=np.float64)
+    cov = (
+        cov
+        - cov.mean(axis=1, keepdims=True)
+        - cov.mean(axis=2, keepdims=True)
+        + cov.mean(axis=(1, 2), keepdims=True)
+    )
+    return types.SimpleNamespace(
+        weights_=weights / weights.sum(),
+        means_=means - means.mean(axis=1, keepdims=True),
+        covariances_=0.5 * (cov + cov.transpose(0, 2, 1)),
+    )
+
+
+def single_gaussian(prior):
+    """The one Gaussian with the mixture's mean and covariance.
+
+    mu = sum_k w_k mu_k and C = sum_k w_k (C_k + mu_k mu_k^T) - mu mu^T.
+    """
+    w, mu, cov = prior.weights_, prior.means_, prior.covariances_
+    mean = sum(w[k] * mu[k] for k in range(len(w)))
+    second = sum(w[k] * (cov[k] + np.outer(mu[k], mu[k])) for k in range(len(w)))
+    return zero_mean_prior(
+        np.ones(1), mean[None], (second - np.outer(mean, mean))[None]
+    )
+
+
+def load_prior(path):
+    """A prior written by ``PatchPrior.save``, read with ``np.load``.
+
+    The file is an ``.npz`` archive with a ``format_kind``/``format_version``
+    header and the arrays ``weights``, ``means`` and ``covariances``; they are
+    made zero-mean by :func:`zero_mean_prior`, as ``PatchPrior`` does.
+
+    Returns
+    -------
+    types.SimpleNamespace
+        As :func:`zero_mean_prior`.
+    """
+    kind_key, version_key = PRIOR_HEADER
+    with np.load(path, allow_pickle=False) as npz:
+        header = (str(npz[kind_key]), int(npz[version_key]))
+        if header != (PRIOR_KIND, PRIOR_VERSION):
+            raise ValueError(f"{path} holds {header}, not a PatchPrior file")
+        return zero_mean_prior(npz["weights"], npz["means"], npz["covariances"])
+
+
+def default_prior():
+    """The prior shipped with fastapml, ``fastapml/data/denoise_prior.npz``,
+    read by :func:`load_prior`."""
+    path = resources.files("fastapml") / "data" / DEFAULT_PRIOR
+    with resources.as_file(path) as file:
+        return load_prior(file)
+
+
 def _covariances(prior, s2, rank_tol):
-    """Each C_k with eigenvalues below ``rank_tol * s2`` (on the zero-mean
-    subspace) replaced by their mean, as fastapml.denoise approximates it."""
-    values, vectors = prior.spectrum()
+    """Each C_k with its eigenvalues below ``rank_tol * s2`` (on the
+    zero-mean subspace) replaced by their mean, as fastapml.denoise
+    approximates it; at least one eigenvalue is kept as it is."""
+    values, vectors = spectrum(prior.covariances_)
     out = []
     for lam, u in zip(values, vectors):
         keep = max(1, int(np.count_nonzero(lam > rank_tol * s2)))
@@ -49,11 +267,21 @@ def _covariances(prior, s2, rank_tol):
     return out
 
 
+def _patch_size(prior):
+    return int(round(np.sqrt(np.shape(prior.means_)[1])))
+
+
+# ----------------------------------------------------------------------
+# denoising
+# ----------------------------------------------------------------------
 def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0):
-    """``sum_i P_i^T z_i`` and ``sum_i P_i^T P_i`` for the patch estimates
-    z_i: under the most likely component, or (``soft``) the posterior mean
-    under the mixture; each patch's mean is kept as it is."""
-    p = prior.patch_size
+    """``sum_i P_i^T z_i`` and ``sum_i P_i^T P_i`` for the patch estimates.
+
+    z_i is the Wiener estimate under the most likely component or, with
+    ``soft``, the posterior mean under the mixture; each patch keeps its own
+    mean, which the prior does not model.
+    """
+    p = _patch_size(prior)
     d = p * p
     covs = _covariances(prior, s2, rank_tol)
     patches = extract_patches(image.astype(np.float64), p, stride)
@@ -66,8 +294,9 @@ def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0):
             noisy_cov = cov + s2 * np.eye(d)
             diff = y - mu
             _, logdet = np.linalg.slogdet(noisy_cov)
-            logs.append(np.log(w) - 0.5 * (diff @ np.linalg.solve(noisy_cov, diff)
-                                           + logdet))
+            logs.append(
+                np.log(w) - 0.5 * (diff @ np.linalg.solve(noisy_cov, diff) + logdet)
+            )
             wiener.append(mu + cov @ np.linalg.solve(noisy_cov, diff))
         logs = np.array(logs)
         if soft:
@@ -77,35 +306,50 @@ def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0):
             z = wiener[int(np.argmax(logs))]
         estimates.append(z + dc)
     estimates = np.array(estimates)
-    return (aggregate_patches(estimates, image.shape, p, stride, average=False),
-            aggregate_patches(np.ones_like(estimates), image.shape, p, stride,
-                              average=False))
+    return (
+        aggregate_patches(estimates, image.shape, p, stride, average=False),
+        aggregate_patches(
+            np.ones_like(estimates), image.shape, p, stride, average=False
+        ),
+    )
 
 
 def _channel(y, sigma, method, prior, stride, rank_tol, betas):
-    s2 = sigma ** 2
+    s2 = sigma**2
     if method != "epll":
-        acc, count = patch_estimates(y, prior, s2, soft=method == "mmse",
-                                     stride=stride, rank_tol=rank_tol)
+        acc, count = patch_estimates(
+            y, prior, s2, soft=method == "mmse", stride=stride, rank_tol=rank_tol
+        )
         return acc / count
-    lam = (prior.patch_size / stride) ** 2 / s2
+    # the data term weighs against the (about (p / stride)^2) patches that
+    # cover each pixel, as in Zoran & Weiss 2011
+    lam = (_patch_size(prior) / stride) ** 2 / s2
     x = y
     for b in betas:
         beta = b / s2
-        acc, count = patch_estimates(x, prior, 1 / beta, soft=False,
-                                     stride=stride, rank_tol=rank_tol)
+        acc, count = patch_estimates(
+            x, prior, 1 / beta, soft=False, stride=stride, rank_tol=rank_tol
+        )
         x = (lam * y + beta * acc) / (lam + beta * count)
     return x
 
 
-def denoise(image, sigma, method="epll", prior=None, *, stride=None,
-            rank_tol=0.05, betas=EPLL_BETAS):
-    """Same call and result as :func:`fastapml.denoise.denoise`."""
+def denoise(
+    image,
+    sigma,
+    method="epll",
+    prior=None,
+    *,
+    stride=None,
+    rank_tol=RANK_TOL,
+    betas=EPLL_BETAS,
+):
+    """Same call and result as :func:`fastapml.denoise.denoise` (no checks,
+    no callback).  ``prior=None`` is :func:`default_prior`."""
     if prior is None:
-        from ..denoise import default_prior
         prior = default_prior()
     if method == "gaussian":
-        prior = prior.single_gaussian()
+        prior = single_gaussian(prior)
     stride = STRIDE[method] if stride is None else stride
     image = np.asarray(image)
     is_uint8 = image.dtype == np.uint8
@@ -114,10 +358,16 @@ def denoise(image, sigma, method="epll", prior=None, *, stride=None,
     if y.ndim == 2:
         out = _channel(y, sigma, method, prior, stride, rank_tol, betas)
     else:
+        # opponent channels scaled by 1/sqrt(3): the luminance channel of a
+        # grey image is the image itself
         scale = np.sqrt(3.0)
         channels = np.einsum("ij,hwj->ihw", OPPONENT, y) / scale
-        out = np.stack([_channel(c, sigma / scale, method, prior, stride,
-                                 rank_tol, betas) for c in channels])
+        out = np.stack(
+            [
+                _channel(c, sigma / scale, method, prior, stride, rank_tol, betas)
+                for c in channels
+            ]
+        )
         out = np.einsum("ji,jhw->hwi", OPPONENT, out) * scale
     if is_uint8:
         return np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)

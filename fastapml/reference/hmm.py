@@ -1,4 +1,5 @@
 """Reference HMM algorithms in plain NumPy (see fastapml.hmm for the fast ones)."""
+
 import numpy as np
 
 
@@ -29,7 +30,7 @@ def viterbi(log_emit, log_trans, log_start, log_end=None):
     delta = (log_start + log_emit[0]).astype(dtype)
     back = np.zeros((n_steps, n_states), dtype=np.int64)
     for t in range(1, n_steps):
-        cand = delta[:, None] + log_trans          # (source, destination)
+        cand = delta[:, None] + log_trans  # (source, destination)
         back[t] = np.argmax(cand, axis=0)
         delta = (cand[back[t], np.arange(n_states)] + log_emit[t]).astype(dtype)
     final = delta + log_end
@@ -40,11 +41,12 @@ def viterbi(log_emit, log_trans, log_start, log_end=None):
     return path, float(final[path[-1]])
 
 
-def viterbi_batch(log_emit, lengths, log_trans, log_start, log_end=None,
-                  symbols=None):
+def viterbi_batch(log_emit, lengths, log_trans, log_start, log_end=None, symbols=None):
     """:func:`viterbi` on each sequence stored end to end."""
-    results = [viterbi(e, log_trans, log_start, log_end)
-               for e in _rows(log_emit, lengths, symbols)]
+    results = [
+        viterbi(e, log_trans, log_start, log_end)
+        for e in _rows(log_emit, lengths, symbols)
+    ]
     paths = np.concatenate([p for p, _ in results] + [np.zeros(0, np.int64)])
     return paths, np.array([lp for _, lp in results], dtype=np.float64)
 
@@ -56,7 +58,7 @@ def viterbi2(log_emit, log_trans2):
     if n_steps == 0:
         return np.zeros(0, dtype=np.int64), 0.0
     dtype = np.result_type(log_emit, log_trans2)
-    delta = np.full((k + 1, k + 1), -np.inf, dtype)   # delta[u, v]
+    delta = np.full((k + 1, k + 1), -np.inf, dtype)  # delta[u, v]
     delta[k, k] = 0
     back = np.zeros((n_steps, k + 1, k), dtype=np.int64)
     for t in range(n_steps):
@@ -79,8 +81,7 @@ def viterbi2(log_emit, log_trans2):
 
 def viterbi2_batch(log_emit, lengths, log_trans2, symbols=None):
     """:func:`viterbi2` on each sequence stored end to end."""
-    results = [viterbi2(e, log_trans2)
-               for e in _rows(log_emit, lengths, symbols)]
+    results = [viterbi2(e, log_trans2) for e in _rows(log_emit, lengths, symbols)]
     paths = np.concatenate([p for p, _ in results] + [np.zeros(0, np.int64)])
     return paths, np.array([lp for _, lp in results], dtype=np.float64)
 
@@ -123,13 +124,15 @@ def forward_backward(log_emit, lengths, log_trans, log_start, symbols=None):
             continue
         posts.append(np.exp(alpha + beta - loglik))
         for t in range(n_steps - 1):
-            xi_sum += np.exp(alpha[t][:, None] + log_trans
-                             + (e[t + 1] + beta[t + 1])[None] - loglik)
+            xi_sum += np.exp(
+                alpha[t][:, None] + log_trans + (e[t + 1] + beta[t + 1])[None] - loglik
+            )
     return np.array(logliks), np.concatenate(posts), xi_sum
 
 
-def sample_chain(startprob, transmat, emissionprob, n_samples, random_state,
-                 currstate=None):
+def sample_chain(
+    startprob, transmat, emissionprob, n_samples, random_state, currstate=None
+):
     """Sample (symbols, states) exactly as hmmlearn's CategoricalHMM.sample."""
     start_cdf = np.cumsum(startprob)
     trans_cdf = np.cumsum(transmat, axis=1)

@@ -4,6 +4,7 @@ Parameters follow scikit-learn: ``precisions_cholesky`` holds, per covariance
 type, ``P`` with ``P @ P.T`` the precision (full: (K, d, d) upper triangular;
 tied: (d, d); diag: (K, d) and spherical: (K,) square roots of precisions).
 """
+
 import numpy as np
 
 
@@ -20,20 +21,25 @@ def _full_chol(precisions_cholesky, covariance_type, n_components, n_features):
 
 
 def estimate_log_prob(X, means, precisions_cholesky, covariance_type):
-    """log N(x_i; mu_k, Sigma_k) for every sample and component, (n, K), in float64.
+    """log N(x_i; mu_k, Sigma_k) for every sample and component, in float64.
 
-    With Sigma_k^-1 = P_k P_k^T: -d/2 log(2 pi) + log|det P_k| - |P_k^T (x - mu_k)|^2 / 2.
+    With Sigma_k^-1 = P_k P_k^T this is
+    -d/2 log(2 pi) + log|det P_k| - |P_k^T (x - mu_k)|^2 / 2.
+
+    Returns
+    -------
+    (n, K) float64 array
     """
     X = np.asarray(X, dtype=np.float64)
     n_components, n_features = np.shape(means)
-    chol = _full_chol(precisions_cholesky, covariance_type, n_components,
-                      n_features)
+    chol = _full_chol(precisions_cholesky, covariance_type, n_components, n_features)
     out = np.empty((X.shape[0], n_components))
     for k in range(n_components):
         y = (X - means[k]) @ chol[k]
         log_det = np.sum(np.log(np.diag(chol[k])))
-        out[:, k] = (-0.5 * (n_features * np.log(2 * np.pi)
-                             + np.sum(y * y, axis=1)) + log_det)
+        out[:, k] = (
+            -0.5 * (n_features * np.log(2 * np.pi) + np.sum(y * y, axis=1)) + log_det
+        )
     return out
 
 
@@ -48,8 +54,9 @@ def log_prob_resp(X, weights, means, precisions_cholesky, covariance_type):
     resp : (n, K) array
     """
     with np.errstate(divide="ignore"):
-        weighted = (estimate_log_prob(X, means, precisions_cholesky,
-                                      covariance_type) + np.log(weights))
+        weighted = estimate_log_prob(
+            X, means, precisions_cholesky, covariance_type
+        ) + np.log(weights)
     top = weighted.max(axis=1, keepdims=True)
     log_prob_norm = top[:, 0] + np.log(np.exp(weighted - top).sum(axis=1))
     return log_prob_norm, np.exp(weighted - log_prob_norm[:, None])
@@ -60,9 +67,10 @@ def m_step(X, resp, reg_covar, covariance_type):
     computed in float64 (``eps`` below is that of X's dtype).
 
     n_k = sum_i r_ik (+ 10 eps, as scikit-learn), w_k = n_k / sum_j n_j,
-    mu_k = sum_i r_ik x_i / n_k and Sigma_k = sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T / n_k
-    + reg_covar I (tied: pooled over k; diag: its diagonal; spherical: the
-    mean of the diagonal).
+    mu_k = sum_i r_ik x_i / n_k and
+    Sigma_k = sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T / n_k + reg_covar I
+    (tied: pooled over k; diag: its diagonal; spherical: the mean of the
+    diagonal).
     """
     eps = np.finfo(np.asarray(X).dtype).eps
     X = np.asarray(X, dtype=np.float64)
@@ -70,15 +78,15 @@ def m_step(X, resp, reg_covar, covariance_type):
     nk = resp.sum(axis=0) + 10 * eps
     means = resp.T @ X / nk[:, None]
     n_features = X.shape[1]
-    scatter = np.stack([(resp[:, k, None] * (X - means[k])).T @ (X - means[k])
-                        for k in range(len(nk))])
+    scatter = np.stack(
+        [(resp[:, k, None] * (X - means[k])).T @ (X - means[k]) for k in range(len(nk))]
+    )
     if covariance_type == "full":
         cov = scatter / nk[:, None, None] + reg_covar * np.eye(n_features)
     elif covariance_type == "tied":
         cov = scatter.sum(axis=0) / nk.sum() + reg_covar * np.eye(n_features)
     else:
-        cov = (np.diagonal(scatter, axis1=1, axis2=2) / nk[:, None]
-               + reg_covar)
+        cov = np.diagonal(scatter, axis1=1, axis2=2) / nk[:, None] + reg_covar
         if covariance_type == "spherical":
             cov = cov.mean(axis=1)
     return nk / nk.sum(), means, cov
@@ -92,13 +100,11 @@ def precisions_cholesky(covariances, covariance_type):
         return 1.0 / np.sqrt(cov)
     stack = cov[None] if covariance_type == "tied" else cov
     eye = np.eye(cov.shape[-1])
-    out = np.stack([np.linalg.solve(np.linalg.cholesky(c), eye).T
-                    for c in stack])
+    out = np.stack([np.linalg.solve(np.linalg.cholesky(c), eye).T for c in stack])
     return out[0] if covariance_type == "tied" else out
 
 
-def em_step(X, weights, means, precisions_cholesky, covariance_type,
-            reg_covar):
+def em_step(X, weights, means, precisions_cholesky, covariance_type, reg_covar):
     """One EM iteration from the given parameters.
 
     Returns
@@ -108,7 +114,7 @@ def em_step(X, weights, means, precisions_cholesky, covariance_type,
     weights, means, covariances : arrays
         The M-step's new parameters.
     """
-    log_prob_norm, resp = log_prob_resp(X, weights, means, precisions_cholesky,
-                                        covariance_type)
-    return (float(np.mean(log_prob_norm)),
-            *m_step(X, resp, reg_covar, covariance_type))
+    log_prob_norm, resp = log_prob_resp(
+        X, weights, means, precisions_cholesky, covariance_type
+    )
+    return (float(np.mean(log_prob_norm)), *m_step(X, resp, reg_covar, covariance_type))

@@ -1,9 +1,10 @@
-"""Plain-NumPy twins of fastapml.nn.activations where the fast version differs.
+"""Plain-NumPy twins of fastapml.nn.activations and fastapml.nn.pooling where the fast version differs.
 
 Only max pooling has a kernel; ``linear``, ``relu``, ``sigmoid``, the softmax
 family, the losses and dropout are a few NumPy operations each and serve as
 their own reference (tested against PyTorch instead).
 """
+
 import numpy as np
 
 
@@ -12,7 +13,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
 
     Pads with -inf, then takes each window's first maximum in row-major
     order; indices are flat positions h * W + w in the unpadded plane.
-    Arguments as ``fastapml.nn.activations.max_pool2d`` (ints or pairs,
+    Arguments as ``fastapml.nn.pooling.max_pool2d`` (ints or pairs,
     already valid).
     """
     kh, kw = np.broadcast_to(kernel_size, 2)
@@ -26,9 +27,13 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
     idx = np.empty((N, C, Ho, Wo), dtype=np.int64)
     for i in range(Ho):
         for j in range(Wo):
-            window = padded[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].reshape(N, C, -1)
+            window = padded[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw].reshape(
+                N, C, -1
+            )
             best = window.argmax(axis=2)
-            out[:, :, i, j] = np.take_along_axis(window, best[..., None], axis=2)[..., 0]
+            out[:, :, i, j] = np.take_along_axis(window, best[..., None], axis=2)[
+                ..., 0
+            ]
             h = i * sh - ph + best // kw
             w = j * sw - pw + best % kw
             idx[:, :, i, j] = h * W + w

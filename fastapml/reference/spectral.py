@@ -5,6 +5,7 @@ The oracle for :mod:`fastapml.cluster.laplacian` and
 ignored; isolated nodes get zero rows), written for clarity, O(n²) memory
 and O(n³) time.
 """
+
 import numpy as np
 
 

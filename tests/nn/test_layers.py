@@ -2,8 +2,17 @@ import numpy as np
 import pytest
 import torch
 
-from fastapml.nn.layers import (Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU,
-                                Sequential, Sigmoid)
+from fastapml._archive import ArchiveError, MissingArchiveError
+from fastapml.nn.layers import (
+    Conv2d,
+    Dropout,
+    Flatten,
+    Linear,
+    MaxPool2d,
+    ReLU,
+    Sequential,
+    Sigmoid,
+)
 from fastapml.nn.training import train_digits
 from fastapml.optimize import numerical_gradient
 
@@ -29,7 +38,7 @@ def test_backward_matches_numerical_gradient(layer, shape):
     weights = rng.standard_normal(layer.forward(x).shape)
     state = getattr(layer, "_rng", None)
 
-    def loss(z):          # same dropout mask on every call
+    def loss(z):  # same dropout mask on every call
         if state is not None:
             layer._rng = np.random.default_rng(7)
         return np.sum(weights * layer.forward(z))
@@ -46,17 +55,30 @@ def test_backward_matches_numerical_gradient(layer, shape):
 
         numeric = numerical_gradient(loss_p, saved)
         p.value[...] = saved
-        np.testing.assert_allclose(p.grad, numeric, rtol=1e-6, atol=1e-8, err_msg=p.name)
+        np.testing.assert_allclose(
+            p.grad, numeric, rtol=1e-6, atol=1e-8, err_msg=p.name
+        )
 
 
 def _pair():
-    net = Sequential(Conv2d(1, 4, 3, padding=1, random_state=0, dtype=f64), ReLU(),
-                     MaxPool2d(2), Conv2d(4, 3, 3, stride=2, random_state=1, dtype=f64),
-                     Sigmoid(), Flatten(), Linear(3, 5, random_state=2, dtype=f64))
-    ref = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(),
-                              torch.nn.MaxPool2d(2), torch.nn.Conv2d(4, 3, 3, stride=2),
-                              torch.nn.Sigmoid(), torch.nn.Flatten(),
-                              torch.nn.Linear(3, 5)).double()
+    net = Sequential(
+        Conv2d(1, 4, 3, padding=1, random_state=0, dtype=f64),
+        ReLU(),
+        MaxPool2d(2),
+        Conv2d(4, 3, 3, stride=2, random_state=1, dtype=f64),
+        Sigmoid(),
+        Flatten(),
+        Linear(3, 5, random_state=2, dtype=f64),
+    )
+    ref = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(4, 3, 3, stride=2),
+        torch.nn.Sigmoid(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(3, 5),
+    ).double()
     theirs = [p for name, p in ref.named_parameters()]
     ours = list(net.parameters())
     with torch.no_grad():
@@ -72,7 +94,9 @@ def test_sequential_matches_torch():
     tx = torch.from_numpy(x).requires_grad_()
     out = ref(tx)
     out.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(net.forward(x), out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        net.forward(x), out.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
     np.testing.assert_allclose(net.backward(g), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-12)
@@ -83,16 +107,23 @@ def test_init_is_reproducible_and_in_torch_bounds():
     np.testing.assert_array_equal(a.weight.value, b.weight.value)
     assert a.weight.value.dtype == np.float32
     bound = 1 / np.sqrt(3 * 25)
-    assert np.abs(a.weight.value).max() <= bound and np.abs(a.bias_.value).max() <= bound
+    assert (
+        np.abs(a.weight.value).max() <= bound and np.abs(a.bias_.value).max() <= bound
+    )
     assert np.abs(a.weight.value).max() > 0.9 * bound
 
 
 def test_summary_counts_parameters():
-    net = Sequential(Conv2d(3, 10, 5, random_state=0), ReLU(), MaxPool2d(2), Flatten(),
-                     Linear(10 * 2 * 2, 4, random_state=0))
+    net = Sequential(
+        Conv2d(3, 10, 5, random_state=0),
+        ReLU(),
+        MaxPool2d(2),
+        Flatten(),
+        Linear(10 * 2 * 2, 4, random_state=0),
+    )
     text = net.summary((3, 8, 8))
     assert "(10, 4, 4)" in text and "(40,)" in text
-    assert " 760" in text            # k(F^2 c + 1) = 10 (25*3 + 1)
+    assert " 760" in text  # k(F^2 c + 1) = 10 (25*3 + 1)
     assert text.splitlines()[-1].split()[-1] == str(760 + 164)
     with pytest.raises(ValueError, match="input_shape"):
         net.summary(8)
@@ -127,32 +158,88 @@ def _rewrite(path, **changes):
     np.savez(path, **arrays)
 
 
-@pytest.mark.parametrize("changes,message", [
-    ({"param:0.weight": None}, "missing parameter"),
-    ({"param:0.weight": np.zeros((4, 1, 2, 2))}, "shape"),
-    ({"param:6.bias": np.full(5, np.nan)}, "NaN"),
-    ({"architecture": np.array(['{"type": "Evil", "config": {}}'])}, "architecture"),
-    ({"format_kind": np.array("other")}, "format_kind"),
-    ({"extra": np.zeros(1)}, "unexpected"),
-])
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"param:0.weight": None}, "missing parameter"),
+        ({"param:0.weight": np.zeros((4, 1, 2, 2))}, "shape"),
+        ({"param:6.bias": np.full(5, np.nan)}, "NaN"),
+        (
+            {"architecture": np.array(['{"type": "Evil", "config": {}}'])},
+            "architecture",
+        ),
+        ({"format_kind": np.array("other")}, "format_kind"),
+        ({"extra": np.zeros(1)}, "unexpected"),
+    ],
+)
 def test_load_rejects_bad_files(tmp_path, changes, message):
     path = tmp_path / "net.npz"
     _pair()[0].save(path)
     _rewrite(path, **changes)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ArchiveError, match=message) as raised:
+        Sequential.load(path)
+    assert isinstance(raised.value, ValueError) and "net.npz" in str(raised.value)
+
+
+def test_load_reads_files_written_before_the_archive_module(tmp_path):
+    # the layout every version-1 file has: header, architecture, parameters
+    net = Sequential(Linear(3, 2, random_state=0), ReLU(), Dropout(0.25))
+    arch = [
+        '{"type": "Linear", "config": {"in_features": 3, "out_features": 2, '
+        '"bias": true, "dtype": "float32"}}',
+        '{"type": "ReLU", "config": {}}',
+        '{"type": "Dropout", "config": {"p": 0.25}}',
+    ]
+    path = tmp_path / "old.npz"
+    with open(path, "wb") as f:
+        np.savez(
+            f,
+            format_kind=np.array("fastapml.nn.Sequential"),
+            format_version=np.array(1),
+            architecture=np.array(arch),
+            **{f"param:{p.name}": p.value for p in net.parameters()},
+        )
+    loaded = Sequential.load(path)
+    assert [repr(l) for l in loaded.layers] == [repr(l) for l in net.layers]
+    for a, b in zip(loaded.parameters(), net.parameters()):
+        assert a.name == b.name
+        np.testing.assert_array_equal(a.value, b.value)
+
+
+def test_save_writes_the_version_1_layout(tmp_path):
+    path = tmp_path / "net.npz"
+    Sequential(Linear(2, 1, random_state=0), ReLU()).save(path)
+    with np.load(path) as archive:
+        assert sorted(archive.files) == [
+            "architecture",
+            "format_kind",
+            "format_version",
+            "param:0.bias",
+            "param:0.weight",
+        ]
+        assert str(archive["format_kind"]) == "fastapml.nn.Sequential"
+        assert int(archive["format_version"]) == 1
+
+
+def test_load_rejects_other_versions(tmp_path):
+    path = tmp_path / "net.npz"
+    Sequential(ReLU()).save(path)
+    _rewrite(path, format_version=np.array(2))
+    with pytest.raises(ArchiveError, match="version 2"):
         Sequential.load(path)
 
 
 def test_load_rejects_garbage_and_pickles(tmp_path):
     path = tmp_path / "bad.npz"
     path.write_bytes(b"not a zip")
-    with pytest.raises(ValueError, match="not a saved Sequential"):
+    with pytest.raises(ArchiveError, match="not a saved Sequential"):
         Sequential.load(path)
     np.savez(path, architecture=np.array([{"a": 1}], dtype=object))
-    with pytest.raises(ValueError, match="bad.npz"):
+    with pytest.raises(ArchiveError, match="bad.npz"):
         Sequential.load(path)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError) as raised:
         Sequential.load(tmp_path / "missing.npz")
+    assert isinstance(raised.value, MissingArchiveError)
 
 
 def test_bad_input():
@@ -175,7 +262,8 @@ def test_bad_input():
 
 
 def test_trains_digits_to_98_percent():
-    # the bar, with the defaults of `fastapml cnn train` (10 epochs, seed 0)
+    # the accuracy `fastapml cnn train` must reach with its defaults (10 epochs,
+    # seed 0)
     _, history = train_digits(epochs=10, random_state=0)
     assert history["test_accuracy"][-1] >= 0.98
     assert history["loss"][-1] < history["loss"][0]

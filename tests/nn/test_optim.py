@@ -26,8 +26,14 @@ def _trajectories(ours_cls, theirs_cls, steps=5, **kwargs):
         assert not np.allclose(p.value, init[int(p.name[1])])
 
 
-@pytest.mark.parametrize("kwargs", [dict(lr=0.1), dict(lr=0.05, momentum=0.9),
-                                    dict(lr=0.05, momentum=0.8, nesterov=True)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(lr=0.1),
+        dict(lr=0.05, momentum=0.9),
+        dict(lr=0.05, momentum=0.8, nesterov=True),
+    ],
+)
 def test_sgd_matches_torch(kwargs):
     _trajectories(SGD, torch.optim.SGD, **kwargs)
 
@@ -37,12 +43,12 @@ def test_adam_matches_torch(kwargs):
     _trajectories(Adam, torch.optim.Adam, **kwargs)
 
 
-def test_sgd_momentum_is_course_update():
+def test_sgd_momentum_is_the_classical_update():
     p = Parameter("w", np.array([0.0]))
     opt = SGD([p], lr=0.5, momentum=0.5)
     p.grad[:] = 1.0
-    opt.step()             # v = -0.5, w = -0.5
-    opt.step()             # v = 0.5 * -0.5 - 0.5 = -0.75, w = -1.25
+    opt.step()  # v = -0.5, w = -0.5
+    opt.step()  # v = 0.5 * -0.5 - 0.5 = -0.75, w = -1.25
     np.testing.assert_allclose(p.value, [-1.25])
     opt.zero_grad()
     assert p.grad[0] == 0

@@ -1,0 +1,53 @@
+"""The ``fastapml`` parser, built from each command module, and ``main``."""
+
+import argparse
+import sys
+
+from . import cluster, cnn, demo, denoise, gmm, tag, warmup
+
+# in the order ``fastapml --help`` lists them
+COMMANDS = (demo, tag, gmm, cluster, cnn, denoise, warmup)
+
+#: Exceptions that mean bad input or an unusable file, not a bug in fastapml:
+#: validation (including fastapml._archive.ArchiveError) and I/O.
+USER_ERRORS = (ValueError, OSError)
+
+
+def build_parser():
+    """The ``argparse`` parser of every command; each sets ``func``."""
+    parser = argparse.ArgumentParser(
+        prog="fastapml", description="Numba-accelerated classic machine learning."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for module in COMMANDS:
+        module.add_parser(subparsers)
+    return parser
+
+
+def _one_line(err):
+    text = " ".join(line.strip() for line in str(err).splitlines() if line.strip())
+    return text or type(err).__name__
+
+
+def main(argv=None):
+    """Run the ``fastapml`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0, or 2 after a ``ValueError`` or ``OSError``, whose
+        message is printed as one ``fastapml: error:`` line on stderr.  Usage
+        errors exit 2 through ``argparse`` (``SystemExit``); any other
+        exception is a bug and propagates with its traceback.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except USER_ERRORS as err:
+        print(f"fastapml: error: {_one_line(err)}", file=sys.stderr)
+        return 2

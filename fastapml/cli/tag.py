@@ -1,0 +1,294 @@
+"""``fastapml tag train|eval|predict``: HMM part-of-speech tagging, and the
+tagging part of ``fastapml demo``."""
+
+import sys
+import time
+
+import numpy as np
+
+from .._progress import Progress
+from ._common import add_json_option, print_json, rate
+
+BATCH = 2000  # sentences tagged per kernel call in eval / predict
+TAGSETS = ("upos", "xpos", "upos+feats")
+
+
+def add_parser(subparsers):
+    """Add ``tag`` and its ``train``, ``eval`` and ``predict`` subcommands."""
+    tag = subparsers.add_parser("tag", help="HMM part-of-speech tagging")
+    sub = tag.add_subparsers(dest="tag_command", required=True)
+
+    p = sub.add_parser("train", help="train a tagger on a CoNLL-U file")
+    p.add_argument("train", help="training treebank (.conllu)")
+    p.add_argument("-o", "--output", required=True, help="model file (.npz)")
+    p.add_argument("--order", type=int, choices=(1, 2), default=2)
+    p.add_argument("--smoothing", choices=("tnt", "add-one"), default="tnt")
+    p.add_argument("--tagset", choices=TAGSETS, default="upos")
+    p.set_defaults(func=train)
+
+    p = sub.add_parser("eval", help="accuracy on a CoNLL-U file")
+    p.add_argument("model", help="model file written by 'tag train'")
+    p.add_argument("test", help="test treebank (.conllu)")
+    p.add_argument(
+        "--tagset", choices=TAGSETS, default="upos", help="must match training"
+    )
+    add_json_option(
+        p,
+        "accuracy, known_accuracy, unknown_accuracy (fractions; null without "
+        "such tokens), n_tokens, n_known, n_unknown, seconds, tokens_per_s",
+    )
+    p.set_defaults(func=evaluate)
+
+    p = sub.add_parser(
+        "predict",
+        help="tag text: one sentence per line, tokens split on whitespace; "
+        "prints word/TAG",
+    )
+    p.add_argument("model", help="model file written by 'tag train'")
+    p.add_argument(
+        "input", nargs="?", default="-", help="text file (default: standard input)"
+    )
+    p.set_defaults(func=predict)
+
+
+def train(args):
+    """``tag train``: fit an HMMTagger to a treebank and save it."""
+    from ..hmm import HMMTagger, read_conllu
+
+    start = time.perf_counter()
+    sentences, tags = read_conllu(args.train, tagset=args.tagset)
+    read_s = time.perf_counter() - start
+    n_tokens = sum(map(len, sentences))
+    print(
+        f"read {len(sentences)} sentences, {n_tokens} tokens from {args.train} in "
+        f"{read_s:.2f} s",
+        file=sys.stderr,
+    )
+    start = time.perf_counter()
+    tagger = HMMTagger(order=args.order, smoothing=args.smoothing)
+    tagger.fit(sentences, tags)
+    fit_s = time.perf_counter() - start
+    tagger.save(args.output)
+    print(
+        f"trained order-{args.order} {args.smoothing} tagger on "
+        f"{len(tagger.tags_)} tags, {len(tagger.vocabulary_)} word types in "
+        f"{fit_s:.2f} s; saved {args.output}"
+    )
+    return 0
+
+
+def _tag_in_batches(tagger, sentences, label):
+    """``tagger.predict`` over batches of sentences, with a progress bar."""
+    out = []
+    with Progress(len(sentences), label, unit="sentences") as bar:
+        for i in range(0, len(sentences), BATCH):
+            batch = sentences[i : i + BATCH]
+            out.extend(tagger.predict(batch))
+            bar.update(len(batch))
+    return out
+
+
+def evaluate(args):
+    """``tag eval``: token accuracy of a saved tagger on a treebank."""
+    from ..hmm import HMMTagger, read_conllu
+
+    tagger = HMMTagger.load(args.model)
+    sentences, gold = read_conllu(args.test, tagset=args.tagset)
+    tagger.predict(sentences[:1])  # compile or load the kernels before timing
+    start = time.perf_counter()
+    predicted = _tag_in_batches(tagger, sentences, "tagging")
+    seconds = time.perf_counter() - start
+    flat_pred = [t for s in predicted for t in s]
+    flat_gold = [t for s in gold for t in s]
+    known = np.array([w in tagger.vocabulary_ for s in sentences for w in s], bool)
+    correct = np.array([p == g for p, g in zip(flat_pred, flat_gold)], bool)
+
+    def mean(mask):  # as HMMTagger.evaluate: NaN where there are no such tokens
+        return float(correct[mask].mean()) if mask.any() else float("nan")
+
+    result = {
+        "accuracy": mean(np.ones_like(known)),
+        "known_accuracy": mean(known),
+        "unknown_accuracy": mean(~known),
+        "n_tokens": int(correct.size),
+        "n_known": int(known.sum()),
+        "n_unknown": int((~known).sum()),
+        "seconds": seconds,
+        "tokens_per_s": correct.size / seconds if seconds > 0 else float("inf"),
+    }
+    if args.json:
+        print_json(result)
+        return 0
+
+    def pct(value):
+        return "n/a" if np.isnan(value) else f"{100 * value:.2f}%"
+
+    print(f"tokens:            {result['n_tokens']}")
+    print(f"accuracy:          {pct(result['accuracy'])}")
+    print(
+        f"known words:       {pct(result['known_accuracy'])} "
+        f"({result['n_known']} tokens)"
+    )
+    print(
+        f"unknown words:     {pct(result['unknown_accuracy'])} "
+        f"({result['n_unknown']} tokens)"
+    )
+    print(f"speed:             {rate(correct.size, seconds)} tokens/s")
+    return 0
+
+
+def predict(args):
+    """``tag predict``: tag whitespace-split lines, printing word/TAG."""
+    from ..hmm import HMMTagger
+
+    tagger = HMMTagger.load(args.model)
+    source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
+    try:
+        batch = []
+        for line in source:
+            batch.append(line.split())
+            if len(batch) == BATCH:
+                _write_tagged(batch, tagger.predict(batch))
+                batch = []
+        if batch:
+            _write_tagged(batch, tagger.predict(batch))
+    finally:
+        if source is not sys.stdin:
+            source.close()
+    return 0
+
+
+def _write_tagged(sentences, tags):
+    sys.stdout.write(
+        "".join(
+            " ".join(f"{w}/{t}" for w, t in zip(words, labels)) + "\n"
+            for words, labels in zip(sentences, tags)
+        )
+    )
+
+
+# ----------------------------------------------------------------------
+# demo
+# ----------------------------------------------------------------------
+def _accuracy_line(name, result, fit_s, tok_s):
+    unknown = result["unknown_accuracy"]
+    unknown = "   n/a" if np.isnan(unknown) else f"{100 * unknown:6.2f}"
+    return (
+        f"{name:<22} {100 * result['accuracy']:6.2f} "
+        f"{100 * result['known_accuracy']:6.2f} {unknown} "
+        f"{fit_s:8.2f} {tok_s:>12}"
+    )
+
+
+def demo(n_sentences, em_iter, seed):
+    """Train and run the taggers on a corpus sampled from a known HMM, then
+    the same data through CategoricalHMM: supervised decoding against the
+    NumPy reference, and Baum-Welch EM.
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (tagger name to its :meth:`HMMTagger.evaluate` dict),
+        ``paths_identical`` (CategoricalHMM.decode against
+        ``fastapml.reference``), ``em_non_decreasing`` (the EM log-likelihood).
+    """
+    from .. import reference
+    from ..hmm import CategoricalHMM, HMMTagger
+    from ..hmm.synthetic import known_hmm, sample_corpus
+
+    model = known_hmm(seed)
+    train = sample_corpus(n_sentences, seed=seed + 1, model=model)
+    test = sample_corpus(max(1, n_sentences // 4), seed=seed + 2, model=model)
+    n_train, n_test = sum(map(len, train[0])), sum(map(len, test[0]))
+    print(
+        f"corpus: {len(train[0])} training sentences ({n_train} tokens), "
+        f"{len(test[0])} test sentences ({n_test} tokens), "
+        f"{len(model['tags'])} tags\n"
+    )
+    print(
+        f"{'model':<22} {'acc%':>6} {'known':>6} {'unkn.':>6} "
+        f"{'fit s':>8} {'tokens/s':>12}"
+    )
+    taggers, accuracy = {}, {}
+    for name, order, smoothing in (
+        ("TnT trigram", 2, "tnt"),
+        ("TnT bigram", 1, "tnt"),
+        ("add-one bigram", 1, "add-one"),
+    ):
+        start = time.perf_counter()
+        tagger = HMMTagger(order=order, smoothing=smoothing).fit(*train)
+        fit_s = time.perf_counter() - start
+        tagger.predict(test[0][:2])  # compile or load the kernels before timing
+        start = time.perf_counter()
+        result = tagger.evaluate(*test)
+        tag_s = time.perf_counter() - start
+        print(_accuracy_line(name, result, fit_s, rate(n_test, tag_s)))
+        taggers[name], accuracy[name] = tagger, result
+
+    sentence, gold = test[0][0], test[1][0]
+    guess = taggers["TnT trigram"].predict([sentence])[0]
+    print("\nexample:", " ".join(f"{w}/{t}" for w, t in zip(sentence, guess)))
+    print("gold:   ", " ".join(f"{w}/{t}" for w, t in zip(sentence, gold)))
+
+    # The same data through the hmmlearn-compatible estimator.
+    words = sorted({w for s in train[0] + test[0] for w in s})
+    vocab = {w: i for i, w in enumerate(words)}
+    tag_ids = {t: i for i, t in enumerate(model["tags"])}
+
+    def encode(corpus):
+        words, tags = corpus
+        return (
+            np.array([vocab[w] for s in words for w in s])[:, None],
+            np.array([tag_ids[t] for s in tags for t in s]),
+            np.array([len(s) for s in words]),
+        )
+
+    X, states, lengths = encode(train)
+    hmm = CategoricalHMM(
+        n_components=len(tag_ids), n_features=len(vocab), emissionprob_prior=1.01
+    )
+    hmm.fit_supervised(X, states, lengths)
+    Xt, states_t, lengths_t = encode(test)
+    start = time.perf_counter()
+    _, path = hmm.decode(Xt, lengths_t)
+    fast_s = time.perf_counter() - start
+    start = time.perf_counter()
+    with np.errstate(divide="ignore"):  # log 0 = -inf is fine
+        ref_path, _ = reference.viterbi_batch(
+            np.log(hmm.emissionprob_.T),
+            lengths_t,
+            np.log(hmm.transmat_),
+            np.log(hmm.startprob_),
+            symbols=Xt[:, 0],
+        )
+    ref_s = time.perf_counter() - start
+    identical = bool(np.array_equal(path, ref_path))
+    print(
+        f"\nCategoricalHMM.fit_supervised + decode: accuracy "
+        f"{100 * np.mean(path == states_t):.2f}%, paths identical to "
+        f"fastapml.reference: {identical}, "
+        f"{ref_s / fast_s:.0f}x faster than the NumPy reference"
+    )
+
+    em = CategoricalHMM(
+        n_components=len(tag_ids), n_iter=em_iter, tol=-np.inf, random_state=seed
+    )
+    em.n_features = len(vocab)
+    em.fit(X, lengths)
+    history = list(em.monitor_.history)
+    print(
+        f"Baum-Welch EM (unsupervised, {len(history)} iterations): "
+        "log-likelihood per token"
+    )
+    low, high = history[0], history[-1]
+    for i, ll in enumerate(history, 1):
+        bar = "#" * int(1 + 40 * (ll - low) / (high - low or 1))
+        print(f"  {i:3d} {ll / n_train:9.4f} {bar}")
+    # EM never lowers the likelihood; allow rounding at the scale of its value
+    non_decreasing = bool(np.all(np.diff(history) >= -1e-8 * abs(high)))
+    print(f"non-decreasing: {non_decreasing}")
+    return {
+        "accuracy": accuracy,
+        "paths_identical": identical,
+        "em_non_decreasing": non_decreasing,
+    }

@@ -1,0 +1,92 @@
+"""Inverted dropout and its gradient, as ``torch.nn.functional.dropout``.
+
+Units are dropped with probability p and the kept ones scaled by 1/(1 - p)
+(Srivastava et al., "Dropout: a simple way to prevent neural networks from
+overfitting", JMLR 15, 2014, applied at training time rather than test time,
+as PyTorch does).
+"""
+
+import numpy as np
+
+from .._validation import check_scalar, check_shape
+from ._checks import float_array
+
+__all__ = ["dropout", "dropout_backward"]
+
+
+def _drop_probability(p):
+    return float(check_scalar(p, "p", low=0, high=1))
+
+
+def dropout(input, p=0.5, training=True, random_state=None):
+    """Zero each unit with probability p, scale the kept ones by 1/(1 - p).
+
+    E[output] = input in training; at evaluation (``training=False``) the
+    input passes through unchanged.  p = 1 zeroes everything.
+
+    Parameters
+    ----------
+    input : array_like of float
+    p : float in [0, 1], default 0.5
+        Drop probability.
+    training : bool, default True
+    random_state : None, int or numpy.random.Generator
+        Seed or generator for the mask.
+
+    Returns
+    -------
+    output : ndarray
+        Shaped like ``input``.
+    mask : ndarray of bool or None
+        True where a unit was kept (training); None at evaluation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out, mask = dropout(np.ones(4), p=0.5, random_state=0)
+    >>> sorted(set(out.tolist()))
+    [0.0, 2.0]
+    >>> dropout(np.ones(2), training=False)
+    (array([1., 1.]), None)
+    """
+    p = _drop_probability(p)
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"training must be bool, got {type(training).__name__}")
+    x = float_array(input, "input")
+    if not training:
+        return x, None
+    mask = np.random.default_rng(random_state).random(x.shape, dtype=np.float32) >= p
+    return _apply_mask(x, mask, p), mask
+
+
+def _apply_mask(values, mask, p):
+    """values * mask / (1 - p), zero everywhere when p = 1."""
+    scale = values.dtype.type(0 if p == 1 else 1 / (1 - p))
+    return np.where(mask, values * scale, values.dtype.type(0))
+
+
+def dropout_backward(grad_output, mask, p):
+    """dL/dx = g * mask / (1 - p); g itself for mask None (evaluation).
+
+    Parameters
+    ----------
+    grad_output : array_like of float
+    mask : ndarray of bool or None
+        The mask :func:`dropout` returned.
+    p : float in [0, 1]
+        The drop probability given to :func:`dropout`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dropout_backward(np.ones(2), np.array([True, False]), 0.5)
+    array([2., 0.])
+    """
+    p = _drop_probability(p)
+    g = float_array(grad_output, "grad_output")
+    if mask is None:
+        return g
+    mask = np.asarray(mask)
+    if mask.dtype != bool:
+        raise TypeError(f"mask must be a bool array, got dtype {mask.dtype}")
+    return _apply_mask(g, check_shape(mask, "mask", g.shape), p)
