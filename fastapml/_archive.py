@@ -25,6 +25,8 @@ import numpy as np
 
 from ._files import replaced_atomically
 
+# repeated in fastapml/reference/denoise.py, which reads prior files itself
+# (tests/test_reference_standalone.py checks that the two agree)
 HEADER = ("format_kind", "format_version")
 
 # what numpy and zipfile raise on files that are not (complete) archives

@@ -13,6 +13,7 @@ library call; :func:`client_for` (used by the command line) starts a
 Every task calls serial ``nogil`` kernels: dask runs tasks on worker threads,
 where :func:`fastapml._numba.parallel_allowed` is false (numba issue #8563).
 """
+
 import contextlib
 import sys
 
@@ -28,7 +29,7 @@ def require(what):
         import dask
         import dask.array
         import dask.bag  # noqa: F401
-    except ImportError as exc:      # pragma: no cover - dask is a test dependency
+    except ImportError as exc:  # pragma: no cover - dask is a test dependency
         raise ImportError(f"{what} needs dask: {INSTALL_HINT}") from exc
     return dask
 
@@ -53,15 +54,17 @@ def check_row_chunked(X, name, ndim=2):
     if X.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {X.shape}")
     if any(np.isnan(size) for size in X.shape) or any(
-            np.isnan(c) for chunks in X.chunks for c in chunks):
-        raise ValueError(f"{name} has unknown chunk sizes; call "
-                         f"{name}.compute_chunk_sizes() first")
+        np.isnan(c) for chunks in X.chunks for c in chunks
+    ):
+        raise ValueError(
+            f"{name} has unknown chunk sizes; call {name}.compute_chunk_sizes() first"
+        )
     if any(len(chunks) != 1 for chunks in X.chunks[1:]):
         raise ValueError(
             f"{name} must have a single chunk along its columns, got "
-            f"chunks {X.chunks[1:]}; use {name}.rechunk({{1: -1}})")
-    if X.dtype == object or not (np.issubdtype(X.dtype, np.number)
-                                 or X.dtype == bool):
+            f"chunks {X.chunks[1:]}; use {name}.rechunk({{1: -1}})"
+        )
+    if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
         raise TypeError(f"{name} must be a numeric array, got dtype {X.dtype}")
     if np.issubdtype(X.dtype, np.complexfloating):
         raise TypeError(f"{name} must be real, got dtype {X.dtype}")
@@ -91,9 +94,8 @@ def tree_sum(parts, add, width=8):
 
     combine = dask.delayed(add_all, pure=True)
     while len(parts) > 1:
-        groups = [parts[i:i + width] for i in range(0, len(parts), width)]
-        parts = [group[0] if len(group) == 1 else combine(*group)
-                 for group in groups]
+        groups = [parts[i : i + width] for i in range(0, len(parts), width)]
+        parts = [group[0] if len(group) == 1 else combine(*group) for group in groups]
     return parts[0]
 
 
@@ -117,14 +119,21 @@ def client_for(workers=None, scheduler=None):
         return
     try:
         from distributed import Client, LocalCluster
-    except ImportError as exc:      # pragma: no cover
-        raise ImportError(f"--workers/--scheduler need distributed: "
-                          f"{INSTALL_HINT}") from exc
+    except ImportError as exc:  # pragma: no cover
+        raise ImportError(
+            f"--workers/--scheduler need distributed: {INSTALL_HINT}"
+        ) from exc
     if scheduler is not None:
         with Client(scheduler) as client:
             yield client
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1,
-                      processes=True, dashboard_address=":0") as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client

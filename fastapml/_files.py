@@ -1,4 +1,5 @@
 """Files written whole or not at all (model files: :mod:`fastapml._archive`)."""
+
 import contextlib
 import os
 import uuid
@@ -13,8 +14,9 @@ def replaced_atomically(path, suffix=""):
     absent.
     """
     path = os.fspath(path)
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)),
-                       f".tmp-{uuid.uuid4().hex}{suffix}")
+    tmp = os.path.join(
+        os.path.dirname(os.path.abspath(path)), f".tmp-{uuid.uuid4().hex}{suffix}"
+    )
     # created like any new file (0666 less the umask), unlike mkstemp's 0600
     os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     try:

@@ -29,6 +29,7 @@ Example
 >>> TARGET.vector_bytes in (16, 32, 64) and TARGET.registers in (16, 32)
 True
 """
+
 import functools
 import re
 from dataclasses import dataclass
@@ -39,8 +40,7 @@ NAMED_TARGETS = {
     "host": {},
     "haswell": {"NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": ""},
     "x86-64": {"NUMBA_CPU_NAME": "x86-64", "NUMBA_CPU_FEATURES": ""},
-    "skylake-avx512": {"NUMBA_CPU_NAME": "skylake-avx512",
-                       "NUMBA_CPU_FEATURES": ""},
+    "skylake-avx512": {"NUMBA_CPU_NAME": "skylake-avx512", "NUMBA_CPU_FEATURES": ""},
 }
 
 
@@ -61,8 +61,9 @@ def numba_environment(name):
         once, at import).  For ``"host"`` both are removed by the caller.
     """
     if name not in NAMED_TARGETS:
-        raise ValueError(f"target must be one of {', '.join(NAMED_TARGETS)}, "
-                         f"got {name!r}")
+        raise ValueError(
+            f"target must be one of {', '.join(NAMED_TARGETS)}, got {name!r}"
+        )
     return dict(NAMED_TARGETS[name])
 
 
@@ -85,6 +86,7 @@ class Target:
     fma : bool
         Whether fused multiply-add is one instruction.
     """
+
     triple: str
     cpu: str
     features: str
@@ -100,8 +102,10 @@ class Target:
     def describe(self):
         """One line for benchmark headers, e.g. ``znver3, AVX2 (256-bit
         vectors, 16 registers)``."""
-        return (f"{self.cpu}, {self.isa} ({8 * self.vector_bytes}-bit vectors, "
-                f"{self.registers} registers)")
+        return (
+            f"{self.cpu}, {self.isa} ({8 * self.vector_bytes}-bit vectors, "
+            f"{self.registers} registers)"
+        )
 
 
 _PROBE = """
@@ -154,17 +158,20 @@ def classify(triple, asm):
 
     The 64-byte add compiles to 64 / vector_bytes add instructions.
     """
-    adds = [line for line in _function(asm, "width_probe")
-            if re.match(r"^v?f?add\w*\s", line)]
+    adds = [
+        line
+        for line in _function(asm, "width_probe")
+        if re.match(r"^v?f?add\w*\s", line)
+    ]
     vector_bytes = max(16, 64 // max(1, len(adds)))
     fma_lines = _function(asm, "fma_probe")
-    fma = any(re.match(r"^(v?fmadd|vfmadd|fmla|xvmadd|vfma)\w*", line)
-              for line in fma_lines)
+    fma = any(
+        re.match(r"^(v?fmadd|vfmadd|fmla|xvmadd|vfma)\w*", line) for line in fma_lines
+    )
     arch = triple.split("-", 1)[0]
     if arch in ("x86_64", "i386", "i686"):
         registers = 32 if vector_bytes == 64 else 16
-        isa = {64: "AVX-512", 32: "AVX2" if fma else "AVX"}.get(vector_bytes,
-                                                                 "SSE2")
+        isa = {64: "AVX-512", 32: "AVX2" if fma else "AVX"}.get(vector_bytes, "SSE2")
     elif arch in ("aarch64", "arm64"):
         registers = 32
         isa = "NEON" if vector_bytes == 16 else f"{8 * vector_bytes}-bit vectors"
@@ -174,7 +181,7 @@ def classify(triple, asm):
     return isa, vector_bytes, registers, fma
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def target():
     """The :class:`Target` numba compiles for in this process."""
     from numba.core.registry import cpu_target

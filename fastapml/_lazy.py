@@ -5,6 +5,7 @@ no dask, no kernels compiled) until a name that needs them is used; the same
 idea as `lazy_loader <https://scientific-python.org/specs/spec-0001/>`_'s
 ``attach``, in a few lines.
 """
+
 import importlib
 import sys
 
@@ -34,8 +35,7 @@ def attach(package, submodules=(), names=None):
             __name__, names={"categorical": ["CategoricalHMM"]})
     """
     submodules = frozenset(submodules)
-    home = {name: module for module, listed in (names or {}).items()
-            for name in listed}
+    home = {name: module for module, listed in (names or {}).items() for name in listed}
 
     def __getattr__(name):
         if name in submodules:

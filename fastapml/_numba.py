@@ -5,6 +5,7 @@ One fastmath flag set for the whole project.  It leaves out ``nnan`` and
 correctly, and on NaN staying NaN.  ``afn`` (approximate exp/log) is left out
 too, so results match the NumPy references to rounding.
 """
+
 import threading
 
 import numba
@@ -20,8 +21,13 @@ def jit(func=None, *, parallel=False):
     NumPy (x / 0 is inf or NaN, no exception): kernels trust their inputs,
     and Python's zero-division check would sit in every inner loop.
     """
-    decorator = numba.njit(cache=True, nogil=True, fastmath=set(FASTMATH),
-                           parallel=parallel, error_model="numpy")
+    decorator = numba.njit(
+        cache=True,
+        nogil=True,
+        fastmath=set(FASTMATH),
+        parallel=parallel,
+        error_model="numpy",
+    )
     return decorator if func is None else decorator(func)
 
 

@@ -1,4 +1,5 @@
 """A minimal progress bar on stderr, shown only for long work on a terminal."""
+
 import sys
 import time
 
@@ -16,8 +17,7 @@ class Progress:
     ...         bar.update(10)
     """
 
-    def __init__(self, total, label, unit="", delay=0.5, force=False,
-                 stream=None):
+    def __init__(self, total, label, unit="", delay=0.5, force=False, stream=None):
         self.total = max(int(total), 1)
         self.label = label
         self.unit = unit
@@ -35,8 +35,10 @@ class Progress:
             frac = self.done / self.total
             bar = "#" * int(30 * frac)
             rate = self.done / elapsed if elapsed > 0 else 0.0
-            self.stream.write(f"\r{self.label} [{bar:<30}] {100 * frac:5.1f}% "
-                              f"{rate:,.0f} {self.unit}/s")
+            self.stream.write(
+                f"\r{self.label} [{bar:<30}] {100 * frac:5.1f}% "
+                f"{rate:,.0f} {self.unit}/s"
+            )
             self.stream.flush()
             self._shown = True
 

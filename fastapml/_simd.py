@@ -24,6 +24,7 @@ vectors of consecutive destinations, one independent accumulator per vector
 (two for max-plus: the maximum and its arg-max), so up to MAX_VECTORS
 dependency chains overlap; callers pad rows to a multiple of PAD elements.
 """
+
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -38,14 +39,15 @@ VECTOR_REGISTERS = TARGET.registers
 # SSE2's two-operand code: a select is and/andnot/or plus copies).  Every
 # tile shape below is the largest whose inner loop compiles without a spill
 # on its budget (tests/test_codegen.py checks each target).
-REGISTER_BUDGET = ("wide" if VECTOR_REGISTERS >= 32
-                   else "sse" if TARGET.isa == "SSE2" else "vex")
+REGISTER_BUDGET = (
+    "wide" if VECTOR_REGISTERS >= 32 else "sse" if TARGET.isa == "SSE2" else "vex"
+)
 # max-plus keeps 2 accumulators per vector beside the splatted weight and
 # index and the compare-and-select's temporaries
 MAX_VECTORS = {"wide": 8, "vex": 6, "sse": 3}[REGISTER_BUDGET]
 TILE_BYTES = MAX_VECTORS * VECTOR_BYTES
-PAD = VECTOR_BYTES // 4     # rows padded to whole float32 (so float64) vectors
-MULTIPLY_ADD = "fma" if TARGET.fma else "fmuladd"     # llvm.<this>
+PAD = VECTOR_BYTES // 4  # rows padded to whole float32 (so float64) vectors
+MULTIPLY_ADD = "fma" if TARGET.fma else "fmuladd"  # llvm.<this>
 # AVX-512 stores through a mask register in one instruction; AVX2's masked
 # store is microcoded on AMD, and SSE2 and NEON have none (LLVM scalarizes it)
 FAST_MASKED_STORES = TARGET.isa == "AVX-512"
@@ -62,11 +64,11 @@ def vector_type(context, dtype):
 def _splat(builder, value, vector_type):
     """Broadcast a scalar to every lane."""
     lanes = vector_type.count
-    vec = builder.insert_element(ir.Constant(vector_type, ir.Undefined), value,
-                                 ir.Constant(ir.IntType(32), 0))
+    vec = builder.insert_element(
+        ir.Constant(vector_type, ir.Undefined), value, ir.Constant(ir.IntType(32), 0)
+    )
     mask = ir.Constant(ir.VectorType(ir.IntType(32), lanes), [0] * lanes)
-    return builder.shuffle_vector(vec, ir.Constant(vector_type, ir.Undefined),
-                                  mask)
+    return builder.shuffle_vector(vec, ir.Constant(vector_type, ir.Undefined), mask)
 
 
 def _switch(builder, value, cases, emit, name):
@@ -83,14 +85,19 @@ def _switch(builder, value, cases, emit, name):
 
 
 def _float_array(ty, ndim):
-    return (isinstance(ty, types.Array) and ty.ndim == ndim and ty.layout == "C"
-            and ty.dtype in (types.float32, types.float64))
+    return (
+        isinstance(ty, types.Array)
+        and ty.ndim == ndim
+        and ty.layout == "C"
+        and ty.dtype in (types.float32, types.float64)
+    )
 
 
 def _row_pointer(builder, arr, index, itemsize):
     """Pointer to ``arr[index]`` (first axis) of a C-contiguous array."""
-    stride = builder.sdiv(builder.extract_value(arr.strides, 0),
-                          ir.Constant(ir.IntType(64), itemsize))
+    stride = builder.sdiv(
+        builder.extract_value(arr.strides, 0), ir.Constant(ir.IntType(64), itemsize)
+    )
     return builder.gep(arr.data, [builder.mul(index, stride)])
 
 
@@ -100,14 +107,19 @@ def _tile_signature(args, n_out):
     ``args`` = (weights, tiles, tile, live, live_row, n_live, *outs, out, n_vec).
     """
     weights, tiles, tile, live, live_row, n_live = args[:6]
-    outs, ints = args[6:6 + n_out], (tile, live_row, n_live) + args[6 + n_out:]
-    if (_float_array(weights, 1) and _float_array(tiles, 3)
-            and weights.dtype == tiles.dtype
-            and all(_float_array(o, 1) and o.dtype == weights.dtype for o in outs)
-            and isinstance(live, types.Array) and live.ndim == 2
-            and live.layout == "C" and live.dtype == types.int64
-            and len(ints) == 5
-            and all(isinstance(x, types.Integer) for x in ints)):
+    outs, ints = args[6 : 6 + n_out], (tile, live_row, n_live) + args[6 + n_out :]
+    if (
+        _float_array(weights, 1)
+        and _float_array(tiles, 3)
+        and weights.dtype == tiles.dtype
+        and all(_float_array(o, 1) and o.dtype == weights.dtype for o in outs)
+        and isinstance(live, types.Array)
+        and live.ndim == 2
+        and live.layout == "C"
+        and live.dtype == types.int64
+        and len(ints) == 5
+        and all(isinstance(x, types.Integer) for x in ints)
+    ):
         return types.void(*args)
     return None
 
@@ -124,6 +136,7 @@ def _tile_codegen(n_out, initial, update):
     MAX_VECTORS; other values do nothing) selects one of the unrolled loops
     compiled into the intrinsic.
     """
+
     def codegen(context, builder, signature, args):
         ftype = context.get_value_type(signature.args[0].dtype)
         itemsize = context.get_abi_sizeof(ftype)
@@ -139,38 +152,49 @@ def _tile_codegen(n_out, initial, update):
         w_arr, t_arr, l_arr, *o_arrs = arrays
         tile_v, live_row_v, n_live_v, out_v, n_vec_v = ints
         trans = _row_pointer(builder, t_arr, tile_v, itemsize)
-        row_len = builder.sdiv(builder.extract_value(t_arr.strides, 1),
-                               ir.Constant(i64, itemsize))
+        row_len = builder.sdiv(
+            builder.extract_value(t_arr.strides, 1), ir.Constant(i64, itemsize)
+        )
         sources = _row_pointer(builder, l_arr, live_row_v, 8)
 
         def emit(n_vec):
-            slots = [[cgutils.alloca_once_value(
-                        builder, ir.Constant(vtype, [ir.Constant(ftype, x)] * lanes))
-                      for x in initial] for _ in range(n_vec)]
+            slots = [
+                [
+                    cgutils.alloca_once_value(
+                        builder, ir.Constant(vtype, [ir.Constant(ftype, x)] * lanes)
+                    )
+                    for x in initial
+                ]
+                for _ in range(n_vec)
+            ]
             with cgutils.for_range(builder, n_live_v) as loop:
                 source = builder.load(builder.gep(sources, [loop.index]))
-                weight = _splat(builder, builder.load(
-                    builder.gep(w_arr.data, [source])), vtype)
+                weight = _splat(
+                    builder, builder.load(builder.gep(w_arr.data, [source])), vtype
+                )
                 index = _splat(builder, builder.sitofp(source, ftype), vtype)
                 row = builder.mul(source, row_len)
                 for u in range(n_vec):
-                    ptr = builder.gep(trans, [builder.add(
-                        row, ir.Constant(i64, u * lanes))])
-                    values = builder.load(builder.bitcast(
-                        ptr, vtype.as_pointer()), align=itemsize)
+                    ptr = builder.gep(
+                        trans, [builder.add(row, ir.Constant(i64, u * lanes))]
+                    )
+                    values = builder.load(
+                        builder.bitcast(ptr, vtype.as_pointer()), align=itemsize
+                    )
                     accs = [builder.load(slot) for slot in slots[u]]
-                    for slot, acc in zip(slots[u], update(
-                            builder, accs, weight, index, values)):
+                    for slot, acc in zip(
+                        slots[u], update(builder, accs, weight, index, values)
+                    ):
                         builder.store(acc, slot)
             for u in range(n_vec):
                 at = builder.add(out_v, ir.Constant(i64, u * lanes))
                 for slot, arr in zip(slots[u], o_arrs):
-                    ptr = builder.bitcast(builder.gep(arr.data, [at]),
-                                          vtype.as_pointer())
+                    ptr = builder.bitcast(
+                        builder.gep(arr.data, [at]), vtype.as_pointer()
+                    )
                     builder.store(builder.load(slot), ptr, align=itemsize)
 
-        _switch(builder, n_vec_v, range(1, MAX_VECTORS + 1), emit,
-                "tile_op.vectors")
+        _switch(builder, n_vec_v, range(1, MAX_VECTORS + 1), emit, "tile_op.vectors")
         return context.get_dummy_value()
 
     return codegen
@@ -185,13 +209,17 @@ def _maxplus_update(builder, accs, weight, index, row):
 
 def _sumprod_update(builder, accs, weight, index, row):
     (acc,) = accs
-    return (builder.fadd(builder.fmul(weight, row, flags=("contract",)), acc,
-                         flags=("contract",)),)
+    return (
+        builder.fadd(
+            builder.fmul(weight, row, flags=("contract",)), acc, flags=("contract",)
+        ),
+    )
 
 
 @intrinsic
-def maxplus(typingctx, delta, tiles, tile, live, live_row, n_live, best, argf,
-            out, n_vec):
+def maxplus(
+    typingctx, delta, tiles, tile, live, live_row, n_live, best, argf, out, n_vec
+):
     """best[out + l], argf[out + l] = max / first arg-max over k < n_live of
     delta[i] + tiles[tile, i, l] with i = live[live_row, k], l < n_vec * LANES.
 
@@ -200,22 +228,23 @@ def maxplus(typingctx, delta, tiles, tile, live, live_row, n_live, best, argf,
     the arg-max comes back as a float of the scores' dtype.  Indices instead
     of array views keep numba's reference counting out of the per-step path.
     """
-    sig = _tile_signature((delta, tiles, tile, live, live_row, n_live, best,
-                           argf, out, n_vec), 2)
+    sig = _tile_signature(
+        (delta, tiles, tile, live, live_row, n_live, best, argf, out, n_vec), 2
+    )
     if sig is None:
         return None
     return sig, _tile_codegen(2, (float("-inf"), 0.0), _maxplus_update)
 
 
 @intrinsic
-def sumprod(typingctx, weights, tiles, tile, live, live_row, n_live, acc, out,
-            n_vec):
+def sumprod(typingctx, weights, tiles, tile, live, live_row, n_live, acc, out, n_vec):
     """acc[out + l] = sum over k < n_live of weights[i] * tiles[tile, i, l]
     with i = live[live_row, k], l < n_vec * LANES (a vector-matrix product,
     accumulated in source order with fused multiply-adds).
     """
-    sig = _tile_signature((weights, tiles, tile, live, live_row, n_live, acc,
-                           out, n_vec), 1)
+    sig = _tile_signature(
+        (weights, tiles, tile, live, live_row, n_live, acc, out, n_vec), 1
+    )
     if sig is None:
         return None
     return sig, _tile_codegen(1, (0.0,), _sumprod_update)
@@ -236,24 +265,33 @@ def prefetch_row(typingctx, table, row):
         arr = context.make_array(signature.args[0])(context, builder, args[0])
         row_v = context.cast(builder, args[1], signature.args[1], types.int64)
         i64, i32 = ir.IntType(64), ir.IntType(32)
-        itemsize = context.get_abi_sizeof(context.get_value_type(
-            signature.args[0].dtype))
-        row_len = builder.sdiv(builder.extract_value(arr.strides, 0),
-                               ir.Constant(i64, itemsize))
+        itemsize = context.get_abi_sizeof(
+            context.get_value_type(signature.args[0].dtype)
+        )
+        row_len = builder.sdiv(
+            builder.extract_value(arr.strides, 0), ir.Constant(i64, itemsize)
+        )
         start = builder.gep(arr.data, [builder.mul(row_v, row_len)])
         ptr_type = ir.IntType(8).as_pointer()
         fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [ptr_type, i32, i32, i32]),
-            "llvm.prefetch.p0i8")
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [ptr_type, i32, i32, i32]),
+            "llvm.prefetch.p0i8",
+        )
         line = 64
-        n_lines = builder.sdiv(builder.add(builder.mul(row_len, ir.Constant(i64, itemsize)),
-                                           ir.Constant(i64, line - 1)),
-                               ir.Constant(i64, line))
+        n_lines = builder.sdiv(
+            builder.add(
+                builder.mul(row_len, ir.Constant(i64, itemsize)),
+                ir.Constant(i64, line - 1),
+            ),
+            ir.Constant(i64, line),
+        )
         base = builder.bitcast(start, ptr_type)
         with cgutils.for_range(builder, n_lines) as loop:
             ptr = builder.gep(base, [builder.mul(loop.index, ir.Constant(i64, line))])
-            builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3),
-                              ir.Constant(i32, 1)])
+            builder.call(
+                fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)]
+            )
         return context.get_dummy_value()
 
     return sig, codegen
@@ -265,8 +303,7 @@ def prefetch_row(typingctx, table, row):
 _EXP_CONSTANTS = {
     # dtype: (lowest x kept, ln2 high part, ln2 low part, degree,
     #         exponent bias, mantissa bits, integer width)
-    "double": (-708.0, 0.6931471803691238, 1.9082149292705877e-10, 12,
-               1023, 52, 64),
+    "double": (-708.0, 0.6931471803691238, 1.9082149292705877e-10, 12, 1023, 52, 64),
     "float": (-87.0, 0.693359375, -2.12194440e-4, 7, 127, 23, 32),
 }
 
@@ -287,8 +324,7 @@ def exp_nonpositive(typingctx, x):
     def codegen(context, builder, signature, args):
         (value,) = args
         ftype = context.get_value_type(signature.return_type)
-        low, ln2_hi, ln2_lo, degree, bias, mbits, width = _EXP_CONSTANTS[
-            str(ftype)]
+        low, ln2_hi, ln2_lo, degree, bias, mbits, width = _EXP_CONSTANTS[str(ftype)]
         itype = ir.IntType(width)
         module = builder.module
 
@@ -296,14 +332,17 @@ def exp_nonpositive(typingctx, x):
             return ir.Constant(ftype, c)
 
         def call(name, *operands):
-            fn = module.declare_intrinsic(name, [ftype], ir.FunctionType(
-                ftype, [ftype] * len(operands)))
+            fn = module.declare_intrinsic(
+                name, [ftype], ir.FunctionType(ftype, [ftype] * len(operands))
+            )
             return builder.call(fn, list(operands))
 
         flushed = builder.fcmp_unordered("<", value, const(low))
         clamped = builder.select(flushed, const(low), value)
-        n = call("llvm.floor", builder.fadd(
-            builder.fmul(clamped, const(1.4426950408889634)), const(0.5)))
+        n = call(
+            "llvm.floor",
+            builder.fadd(builder.fmul(clamped, const(1.4426950408889634)), const(0.5)),
+        )
         r = call(f"llvm.{MULTIPLY_ADD}", n, const(-ln2_hi), clamped)
         r = call(f"llvm.{MULTIPLY_ADD}", n, const(-ln2_lo), r)
         factorial = [1.0]
@@ -312,9 +351,10 @@ def exp_nonpositive(typingctx, x):
         poly = const(1.0 / factorial[degree])
         for k in range(degree - 1, -1, -1):
             poly = call(f"llvm.{MULTIPLY_ADD}", poly, r, const(1.0 / factorial[k]))
-        bits = builder.shl(builder.add(builder.fptosi(n, itype),
-                                       ir.Constant(itype, bias)),
-                           ir.Constant(itype, mbits))
+        bits = builder.shl(
+            builder.add(builder.fptosi(n, itype), ir.Constant(itype, bias)),
+            ir.Constant(itype, mbits),
+        )
         result = builder.fmul(poly, builder.bitcast(bits, ftype))
         return builder.select(flushed, const(0.0), result)
 
@@ -327,10 +367,11 @@ def exp_nonpositive(typingctx, x):
 # Beside the accumulators the loop holds the loaded column vectors, splatted
 # row values and differences, and LLVM unrolls it by two (4 x 2 spills on
 # AVX2).
-TILE_ROWS, TILE_VECTORS = {"wide": (4, 4), "vex": (3, 2),
-                           "sse": (4, 1)}[REGISTER_BUDGET]
-SQUARES, ABSOLUTES, MAXIMA, PRODUCTS = range(4)     # accumulators
-RAW, ROOT, ONE_MINUS_CLIPPED = range(3)             # finishing steps
+TILE_ROWS, TILE_VECTORS = {"wide": (4, 4), "vex": (3, 2), "sse": (4, 1)}[
+    REGISTER_BUDGET
+]
+SQUARES, ABSOLUTES, MAXIMA, PRODUCTS = range(4)  # accumulators
+RAW, ROOT, ONE_MINUS_CLIPPED = range(3)  # finishing steps
 
 
 def _distance_update(builder, kind, acc, x, col, fabs, fma):
@@ -353,18 +394,21 @@ def _horizontal_sum(builder, vec):
     i32 = ir.IntType(32)
     while lanes > 1:
         half = lanes // 2
-        mask = ir.Constant(ir.VectorType(i32, vec.type.count),
-                           [half + i if i < half else i
-                            for i in range(vec.type.count)])
-        vec = builder.fadd(vec, builder.shuffle_vector(
-            vec, ir.Constant(vec.type, ir.Undefined), mask))
+        mask = ir.Constant(
+            ir.VectorType(i32, vec.type.count),
+            [half + i if i < half else i for i in range(vec.type.count)],
+        )
+        vec = builder.fadd(
+            vec, builder.shuffle_vector(vec, ir.Constant(vec.type, ir.Undefined), mask)
+        )
         lanes = half
     return builder.extract_element(vec, ir.Constant(i32, 0))
 
 
 @intrinsic
-def distance_tile(typingctx, X, Xt, rows, col0, kind, finish, width, n_rows,
-                  row_sums, col_sums):
+def distance_tile(
+    typingctx, X, Xt, rows, col0, kind, finish, width, n_rows, row_sums, col_sums
+):
     """Distances between TILE_ROWS rows and one tile of columns, summed both ways.
 
     For r < TILE_ROWS and the TILE_VECTORS vectors of columns j from
@@ -378,67 +422,97 @@ def distance_tile(typingctx, X, Xt, rows, col0, kind, finish, width, n_rows,
     whole feature loop and each loaded column vector feeds every row.  ``Xt``
     must have at least col0 + TILE_VECTORS vectors of columns.
     """
-    if not (_float_array(X, 2) and _float_array(Xt, 2)
-            and _float_array(row_sums, 1) and _float_array(col_sums, 1)
-            and X.dtype == Xt.dtype == row_sums.dtype == col_sums.dtype
-            and isinstance(rows, types.Array) and rows.ndim == 1
-            and rows.dtype == types.int64 and rows.layout == "C"
-            and all(isinstance(v, types.Integer)
-                    for v in (col0, kind, finish, width, n_rows))):
+    if not (
+        _float_array(X, 2)
+        and _float_array(Xt, 2)
+        and _float_array(row_sums, 1)
+        and _float_array(col_sums, 1)
+        and X.dtype == Xt.dtype == row_sums.dtype == col_sums.dtype
+        and isinstance(rows, types.Array)
+        and rows.ndim == 1
+        and rows.dtype == types.int64
+        and rows.layout == "C"
+        and all(
+            isinstance(v, types.Integer) for v in (col0, kind, finish, width, n_rows)
+        )
+    ):
         return None
-    sig = types.void(X, Xt, rows, col0, kind, finish, width, n_rows, row_sums,
-                     col_sums)
+    sig = types.void(X, Xt, rows, col0, kind, finish, width, n_rows, row_sums, col_sums)
 
     def codegen(context, builder, signature, args):
         tys = signature.args
         ftype, itemsize, vtype = vector_type(context, tys[0].dtype)
         lanes = vtype.count
         i64 = ir.IntType(64)
-        x_arr, t_arr, r_arr = (context.make_array(tys[i])(context, builder,
-                                                          args[i])
-                               for i in range(3))
+        x_arr, t_arr, r_arr = (
+            context.make_array(tys[i])(context, builder, args[i]) for i in range(3)
+        )
         rs_arr = context.make_array(tys[8])(context, builder, args[8])
         cs_arr = context.make_array(tys[9])(context, builder, args[9])
         col0_v, kind_v, finish_v, width_v, n_rows_v = (
-            context.cast(builder, args[i], tys[i], types.int64)
-            for i in range(3, 8))
+            context.cast(builder, args[i], tys[i], types.int64) for i in range(3, 8)
+        )
         n_features = builder.extract_value(x_arr.shape, 1)
         suffix = f"v{lanes}f{8 * itemsize}"
 
         def vector_intrinsic(name, n_args):
             return cgutils.get_or_insert_function(
-                builder.module, ir.FunctionType(vtype, [vtype] * n_args),
-                f"llvm.{name}.{suffix}")
+                builder.module,
+                ir.FunctionType(vtype, [vtype] * n_args),
+                f"llvm.{name}.{suffix}",
+            )
+
         fabs = vector_intrinsic("fabs", 1)
         maxnum = vector_intrinsic("maxnum", 2)
         minnum = vector_intrinsic("minnum", 2)
         fma = vector_intrinsic(MULTIPLY_ADD, 3)
         sqrt = vector_intrinsic("sqrt", 1)
-        row_ptrs = [_row_pointer(builder, x_arr, builder.load(
-            builder.gep(r_arr.data, [ir.Constant(i64, r)])), itemsize)
-            for r in range(TILE_ROWS)]
-        t_stride = builder.sdiv(builder.extract_value(t_arr.strides, 0),
-                                ir.Constant(i64, itemsize))
+        row_ptrs = [
+            _row_pointer(
+                builder,
+                x_arr,
+                builder.load(builder.gep(r_arr.data, [ir.Constant(i64, r)])),
+                itemsize,
+            )
+            for r in range(TILE_ROWS)
+        ]
+        t_stride = builder.sdiv(
+            builder.extract_value(t_arr.strides, 0), ir.Constant(i64, itemsize)
+        )
         zero = ir.Constant(vtype, [ir.Constant(ftype, 0.0)] * lanes)
-        slots = [[cgutils.alloca_once_value(builder, zero)
-                  for _ in range(TILE_VECTORS)] for _ in range(TILE_ROWS)]
+        slots = [
+            [cgutils.alloca_once_value(builder, zero) for _ in range(TILE_VECTORS)]
+            for _ in range(TILE_ROWS)
+        ]
 
         def accumulate(kind):
             with cgutils.for_range(builder, n_features) as loop:
                 base = builder.add(builder.mul(loop.index, t_stride), col0_v)
-                cols = [builder.load(builder.bitcast(
-                    builder.gep(t_arr.data, [builder.add(
-                        base, ir.Constant(i64, u * lanes))]),
-                    vtype.as_pointer()), align=itemsize)
-                    for u in range(TILE_VECTORS)]
+                cols = [
+                    builder.load(
+                        builder.bitcast(
+                            builder.gep(
+                                t_arr.data,
+                                [builder.add(base, ir.Constant(i64, u * lanes))],
+                            ),
+                            vtype.as_pointer(),
+                        ),
+                        align=itemsize,
+                    )
+                    for u in range(TILE_VECTORS)
+                ]
                 for r in range(TILE_ROWS):
-                    x = _splat(builder, builder.load(
-                        builder.gep(row_ptrs[r], [loop.index])), vtype)
+                    x = _splat(
+                        builder,
+                        builder.load(builder.gep(row_ptrs[r], [loop.index])),
+                        vtype,
+                    )
                     for u in range(TILE_VECTORS):
                         acc = builder.load(slots[r][u])
-                        builder.store(_distance_update(
-                            builder, kind, acc, x, cols[u], fabs, fma),
-                            slots[r][u])
+                        builder.store(
+                            _distance_update(builder, kind, acc, x, cols[u], fabs, fma),
+                            slots[r][u],
+                        )
 
         def finished(step, q):
             if step == ROOT:
@@ -446,25 +520,40 @@ def distance_tile(typingctx, X, Xt, rows, col0, kind, finish, width, n_rows,
             if step == ONE_MINUS_CLIPPED:
                 one = ir.Constant(vtype, [ir.Constant(ftype, 1.0)] * lanes)
                 two = ir.Constant(vtype, [ir.Constant(ftype, 2.0)] * lanes)
-                return builder.call(minnum, [builder.call(
-                    maxnum, [builder.fsub(one, q), zero]), two])
+                return builder.call(
+                    minnum, [builder.call(maxnum, [builder.fsub(one, q), zero]), two]
+                )
             return q
 
-        _switch(builder, kind_v, (SQUARES, ABSOLUTES, MAXIMA, PRODUCTS),
-                accumulate, "distance_tile.kind")
+        _switch(
+            builder,
+            kind_v,
+            (SQUARES, ABSOLUTES, MAXIMA, PRODUCTS),
+            accumulate,
+            "distance_tile.kind",
+        )
 
         def finish_all(step):
             for r in range(TILE_ROWS):
                 for u in range(TILE_VECTORS):
-                    builder.store(finished(step, builder.load(slots[r][u])),
-                                  slots[r][u])
-        _switch(builder, finish_v, (ROOT, ONE_MINUS_CLIPPED), finish_all,
-                "distance_tile.finish")
+                    builder.store(
+                        finished(step, builder.load(slots[r][u])), slots[r][u]
+                    )
+
+        _switch(
+            builder,
+            finish_v,
+            (ROOT, ONE_MINUS_CLIPPED),
+            finish_all,
+            "distance_tile.finish",
+        )
 
         i64v = ir.VectorType(i64, lanes)
         width_splat = _splat(builder, width_v, i64v)
-        rows_splat = [builder.icmp_signed("<", ir.Constant(i64, r), n_rows_v)
-                      for r in range(TILE_ROWS)]
+        rows_splat = [
+            builder.icmp_signed("<", ir.Constant(i64, r), n_rows_v)
+            for r in range(TILE_ROWS)
+        ]
         row_total = [zero] * TILE_ROWS
         for u in range(TILE_VECTORS):
             index = ir.Constant(i64v, [u * lanes + i for i in range(lanes)])
@@ -473,14 +562,17 @@ def distance_tile(typingctx, X, Xt, rows, col0, kind, finish, width, n_rows,
             for r in range(TILE_ROWS):
                 dist = builder.select(valid, builder.load(slots[r][u]), zero)
                 row_total[r] = builder.fadd(row_total[r], dist)
-                column = builder.fadd(column, builder.select(
-                    rows_splat[r], dist, zero))
-            ptr = builder.bitcast(builder.gep(cs_arr.data, [
-                ir.Constant(i64, u * lanes)]), vtype.as_pointer())
+                column = builder.fadd(column, builder.select(rows_splat[r], dist, zero))
+            ptr = builder.bitcast(
+                builder.gep(cs_arr.data, [ir.Constant(i64, u * lanes)]),
+                vtype.as_pointer(),
+            )
             builder.store(column, ptr, align=itemsize)
         for r in range(TILE_ROWS):
-            builder.store(_horizontal_sum(builder, row_total[r]),
-                          builder.gep(rs_arr.data, [ir.Constant(i64, r)]))
+            builder.store(
+                _horizontal_sum(builder, row_total[r]),
+                builder.gep(rs_arr.data, [ir.Constant(i64, r)]),
+            )
         return context.get_dummy_value()
 
     return sig, codegen

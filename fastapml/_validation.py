@@ -4,6 +4,7 @@ Each check returns the argument converted to what the kernels expect
 (C-contiguous, one dtype) or raises ``TypeError``/``ValueError`` naming the
 argument and the problem.  Kernels trust what comes out of here.
 """
+
 import numbers
 
 import numpy as np
@@ -18,21 +19,26 @@ def float_dtype(*arrays):
     return np.dtype(np.float64)
 
 
-def check_float_array(x, name, ndim, dtype=None, allow_neg_inf=False,
-                      allow_empty=True):
+def check_float_array(x, name, ndim, dtype=None, allow_neg_inf=False, allow_empty=True):
     """Return ``x`` as a C-contiguous float array of ``ndim`` dimensions.
 
     NaN is always rejected; +inf always; -inf only unless ``allow_neg_inf``.
     ``dtype`` forces float32/float64; by default float32 stays float32 and
     everything else becomes float64.
     """
-    if (type(x) is np.ndarray and x.ndim == ndim and x.flags.c_contiguous
-            and x.dtype in FLOAT_DTYPES and (dtype is None or x.dtype == dtype)):
-        arr = x                              # already what the kernels take
+    if (
+        type(x) is np.ndarray
+        and x.ndim == ndim
+        and x.flags.c_contiguous
+        and x.dtype in FLOAT_DTYPES
+        and (dtype is None or x.dtype == dtype)
+    ):
+        arr = x  # already what the kernels take
     else:
         arr = np.asarray(x)
-        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
-                                       or arr.dtype == bool):
+        if arr.dtype == object or not (
+            np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+        ):
             raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
         if np.iscomplexobj(arr):
             raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
@@ -44,7 +50,7 @@ def check_float_array(x, name, ndim, dtype=None, allow_neg_inf=False,
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
     if arr.size:
-        top = arr.max()                      # NaN propagates through max
+        top = arr.max()  # NaN propagates through max
         if np.isnan(top):
             raise ValueError(f"{name} contains NaN")
         if top == np.inf:
@@ -65,7 +71,7 @@ def check_int_array(x, name, ndim=1):
     """Return ``x`` as a C-contiguous int64 array (integer dtypes only)."""
     arr = np.asarray(x)
     if arr.size == 0 and arr.dtype == np.float64:
-        arr = arr.astype(np.int64)   # np.asarray([]) is float64
+        arr = arr.astype(np.int64)  # np.asarray([]) is float64
     if not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool):
         raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
     if arr.ndim != ndim:
@@ -91,8 +97,10 @@ def check_symbols(x, name, n_symbols):
         if lo < 0:
             raise ValueError(f"{name} must be non-negative, found symbol {lo}")
         if hi >= n_symbols:
-            raise ValueError(f"{name} holds symbol {hi} but only {n_symbols} "
-                             f"symbols exist (valid range 0..{n_symbols - 1})")
+            raise ValueError(
+                f"{name} holds symbol {hi} but only {n_symbols} "
+                f"symbols exist (valid range 0..{n_symbols - 1})"
+            )
     return arr
 
 
@@ -103,9 +111,8 @@ def check_lengths(lengths, n_samples, name="lengths"):
     arr = check_int_array(np.atleast_1d(lengths), name, ndim=1)
     if arr.size and arr.min() < 0:
         raise ValueError(f"{name} must be non-negative, found {arr.min()}")
-    if arr.size and arr.max() > n_samples:      # also rules out int64 overflow
-        raise ValueError(f"{name} holds {arr.max()}, more than the "
-                         f"{n_samples} samples")
+    if arr.size and arr.max() > n_samples:  # also rules out int64 overflow
+        raise ValueError(f"{name} holds {arr.max()}, more than the {n_samples} samples")
     total = sum(arr.tolist())
     if total != n_samples:
         raise ValueError(f"{name} sums to {total} but there are {n_samples} samples")
@@ -122,20 +129,27 @@ def check_probabilities(x, name, ndim, shape=None, atol=1e-6):
     sums = arr.sum(axis=-1)
     bad = np.flatnonzero(np.abs(np.atleast_1d(sums) - 1.0) > atol)
     if bad.size:
-        where = "" if arr.ndim == 1 else f" (row {bad[0]} sums to {np.atleast_1d(sums)[bad[0]]:.6g})"
+        where = (
+            ""
+            if arr.ndim == 1
+            else f" (row {bad[0]} sums to {np.atleast_1d(sums)[bad[0]]:.6g})"
+        )
         raise ValueError(f"{name} must sum to 1 along its last axis{where}")
     return arr
 
 
-def check_scalar(x, name, kind=numbers.Real, low=None, high=None,
-                 low_inclusive=True, finite=True):
+def check_scalar(
+    x, name, kind=numbers.Real, low=None, high=None, low_inclusive=True, finite=True
+):
     """A Python/NumPy scalar of ``kind`` within ``[low, high]`` (never NaN)."""
     if type(x) is int and (kind is numbers.Integral or kind is numbers.Real):
-        pass                                 # the common case: no NaN to test
+        pass  # the common case: no NaN to test
     elif isinstance(x, bool) or not isinstance(x, kind):
         raise TypeError(f"{name} must be {kind.__name__}, got {type(x).__name__}")
     elif isinstance(x, numbers.Real) and (np.isnan(x) or (finite and np.isinf(x))):
-        raise ValueError(f"{name} must be {'finite' if finite else 'a number'}, got {x}")
+        raise ValueError(
+            f"{name} must be {'finite' if finite else 'a number'}, got {x}"
+        )
     if low is not None and (x < low or (x == low and not low_inclusive)):
         sign = ">=" if low_inclusive else ">"
         raise ValueError(f"{name} must be {sign} {low}, got {x}")
@@ -150,5 +164,4 @@ def check_int_pair(value, name, low):
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(pair) != 2:
         raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    return tuple(int(check_scalar(v, name, numbers.Integral, low=low))
-                 for v in pair)
+    return tuple(int(check_scalar(v, name, numbers.Integral, low=low)) for v in pair)

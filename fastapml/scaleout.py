@@ -15,6 +15,7 @@ This module adds the two things a user of a cluster needs around them:
 
 Needs the ``[dask]`` extra: ``pip install 'fastapml[dask]'``.
 """
+
 import mmap
 import os
 
@@ -53,11 +54,16 @@ def _read_rows(path, start, stop, stamp=None):
         empty.flags.writeable = False
         return empty
     with open(path, "rb") as file:
-        pages = mmap.mmap(file.fileno(), length, prot=mmap.PROT_READ,
-                          flags=mmap.MAP_SHARED | mmap.MAP_POPULATE,
-                          offset=mapped)
-    rows = np.frombuffer(pages, dtype=dtype, count=(stop - start) * n_cols,
-                         offset=begin - mapped)
+        pages = mmap.mmap(
+            file.fileno(),
+            length,
+            prot=mmap.PROT_READ,
+            flags=mmap.MAP_SHARED | mmap.MAP_POPULATE,
+            offset=mapped,
+        )
+    rows = np.frombuffer(
+        pages, dtype=dtype, count=(stop - start) * n_cols, offset=begin - mapped
+    )
     return rows.reshape(stop - start, n_cols)
 
 
@@ -112,11 +118,11 @@ def from_npy(path, rows_per_chunk=None):
     """
     _dask.require("from_npy")
     import dask.array as da
+
     path = os.path.abspath(os.fspath(path))
     header = np.load(path, mmap_mode="r", allow_pickle=False)
     if header.ndim != 2:
-        raise ValueError(f"{path} must hold a 2-D array, got shape "
-                         f"{header.shape}")
+        raise ValueError(f"{path} must hold a 2-D array, got shape {header.shape}")
     if not header.flags.c_contiguous:
         raise ValueError(f"{path} must be C-ordered (it is Fortran-ordered)")
     n_rows, n_cols = header.shape
@@ -125,13 +131,21 @@ def from_npy(path, rows_per_chunk=None):
     if rows_per_chunk is None:
         rows = max(1, CHUNK_BYTES // max(1, n_cols * dtype.itemsize))
         rows_per_chunk = max(BLOCK, rows // BLOCK * BLOCK)
-    if (isinstance(rows_per_chunk, bool)
-            or not isinstance(rows_per_chunk, (int, np.integer))
-            or rows_per_chunk < 1):
-        raise ValueError(f"rows_per_chunk must be a positive integer, got "
-                         f"{rows_per_chunk!r}")
-    stamp = os.stat(path).st_mtime_ns       # a changed file gets new keys
+    if (
+        isinstance(rows_per_chunk, bool)
+        or not isinstance(rows_per_chunk, (int, np.integer))
+        or rows_per_chunk < 1
+    ):
+        raise ValueError(
+            f"rows_per_chunk must be a positive integer, got {rows_per_chunk!r}"
+        )
+    stamp = os.stat(path).st_mtime_ns  # a changed file gets new keys
     rows = _NpyRows(path, (n_rows, n_cols), dtype, stamp)
-    return da.from_array(rows, chunks=(rows_per_chunk, n_cols), lock=False,
-                         asarray=False, inline_array=True,
-                         meta=np.empty((0, n_cols), dtype=dtype))
+    return da.from_array(
+        rows,
+        chunks=(rows_per_chunk, n_cols),
+        lock=False,
+        asarray=False,
+        inline_array=True,
+        meta=np.empty((0, n_cols), dtype=dtype),
+    )

@@ -32,6 +32,7 @@ see :mod:`fastapml._isa`) and lives in ``NUMBA_CACHE_DIR`` if set, else in
 ``__pycache__`` beside each module (or a per-user folder when that is not
 writable).
 """
+
 import argparse
 import os
 import sys
@@ -64,20 +65,25 @@ def _log_model(rng, n_states, n_symbols, dtype):
     table = np.log(rng.dirichlet(np.ones(n_symbols), n_states).T)
     log_trans = np.log(rng.dirichlet(np.ones(n_states), n_states))
     log_start = np.full(n_states, -np.log(n_states))
-    return (table.astype(dtype), log_trans.astype(dtype),
-            log_start.astype(dtype))
+    return (table.astype(dtype), log_trans.astype(dtype), log_start.astype(dtype))
 
 
 def _hmm(dtype):
     """Viterbi (first order: uint8 and uint16 backpointers, one sequence on
     many states and batches; second order), forward-backward, CategoricalHMM
     and HMMTagger."""
-    from .hmm import (CategoricalHMM, HMMTagger, forward_backward, viterbi,
-                      viterbi2_batch, viterbi_batch)
+    from .hmm import (
+        CategoricalHMM,
+        HMMTagger,
+        forward_backward,
+        viterbi,
+        viterbi2_batch,
+        viterbi_batch,
+    )
 
     rng = _rng()
     symbols = rng.integers(0, 5, 7)
-    for n_states in (4, 300):               # uint8 and uint16 backpointers
+    for n_states in (4, 300):  # uint8 and uint16 backpointers
         table, log_trans, log_start = _log_model(rng, n_states, 5, dtype)
         viterbi(table[symbols[:3]], log_trans, log_start)
         viterbi_batch(table, [4, 3], log_trans, log_start, symbols=symbols)
@@ -96,7 +102,8 @@ def _hmm(dtype):
     tags = [["DET", "NOUN", "VERB", "PUNCT"]] * 2
     for order in (1, 2):
         HMMTagger(order=order).fit(sentences, tags).predict(
-            [["a", "dog", "sleeps", "."], ["Unknown", "words", "."]])
+            [["a", "dog", "sleeps", "."], ["Unknown", "words", "."]]
+        )
 
 
 def _mixture(dtype):
@@ -109,11 +116,12 @@ def _mixture(dtype):
     rng = _rng()
     small = rng.normal(size=(60, 3)).astype(dtype)
     big = rng.normal(size=(2048, 64)).astype(dtype)
-    means = big[:2]                 # writable, as a fitted model's means are
+    means = big[:2]  # writable, as a fitted model's means are
     precisions = np.repeat(np.eye(64)[None], 2, axis=0)
     for covariance_type in ("full", "tied", "diag", "spherical"):
-        gm = GaussianMixture(2, covariance_type=covariance_type,
-                             max_iter=2, random_state=0).fit(small)
+        gm = GaussianMixture(
+            2, covariance_type=covariance_type, max_iter=2, random_state=0
+        ).fit(small)
         gm.predict(small)
         gm.predict_proba(small)
     em_step(big, [0.5, 0.5], means, precisions, "full", 1e-6)
@@ -153,9 +161,9 @@ def _nn(dtype):
 
     rng = _rng()
     for x_shape, w_shape, options in (
-            ((8, 1, 28, 28), (8, 1, 5, 5), {}),
-            ((4, 16, 16, 16), (32, 8, 3, 3),
-             {"stride": 2, "padding": 1, "groups": 2})):
+        ((8, 1, 28, 28), (8, 1, 5, 5), {}),
+        ((4, 16, 16, 16), (32, 8, 3, 3), {"stride": 2, "padding": 1, "groups": 2}),
+    ):
         x = rng.normal(size=x_shape).astype(dtype)
         w = rng.normal(size=w_shape).astype(dtype)
         out = conv2d(x, w, np.zeros(w_shape[0], dtype), **options)
@@ -177,8 +185,13 @@ def _denoise(dtype):
 
 
 #: The warm-up calls of each capability, called once per dtype.
-CAPABILITIES = {"hmm": _hmm, "mixture": _mixture, "cluster": _cluster,
-                "nn": _nn, "denoise": _denoise}
+CAPABILITIES = {
+    "hmm": _hmm,
+    "mixture": _mixture,
+    "cluster": _cluster,
+    "nn": _nn,
+    "denoise": _denoise,
+}
 
 
 def capability(name):
@@ -187,8 +200,8 @@ def capability(name):
     3.12)."""
     if name not in CAPABILITIES:
         raise argparse.ArgumentTypeError(
-            f"invalid choice: {name!r} (choose from "
-            f"{', '.join(CAPABILITIES)})")
+            f"invalid choice: {name!r} (choose from {', '.join(CAPABILITIES)})"
+        )
     return name
 
 
@@ -250,7 +263,7 @@ def warmup(capabilities=None, bar=None):
     """
     result = {}
     with warnings.catch_warnings(), ThreadPoolExecutor(1) as worker:
-        warnings.simplefilter("ignore")         # tiny fits do not converge
+        warnings.simplefilter("ignore")  # tiny fits do not converge
         for name in capabilities or CAPABILITIES:
             calls = CAPABILITIES[name]
             misses, hits = _cache_counts()
@@ -258,8 +271,7 @@ def warmup(capabilities=None, bar=None):
             for where in THREADS:
                 for dtype in DTYPES:
                     if bar is not None:
-                        bar.label = (f"warmup {name:<7} {np.dtype(dtype)} "
-                                     f"{where:<13}")
+                        bar.label = f"warmup {name:<7} {np.dtype(dtype)} {where:<13}"
                         bar.update(0)
                     if where == THREADS[0]:
                         calls(dtype)
@@ -268,8 +280,11 @@ def warmup(capabilities=None, bar=None):
                     if bar is not None:
                         bar.update(1)
             new_misses, new_hits = _cache_counts()
-            result[name] = (time.perf_counter() - start, new_misses - misses,
-                            new_hits - hits)
+            result[name] = (
+                time.perf_counter() - start,
+                new_misses - misses,
+                new_hits - hits,
+            )
     return result
 
 
@@ -297,8 +312,15 @@ def run(capabilities=None):
     print(f"compile target: {TARGET.describe()}")
     print(f"cache: {cache_location()}")
     for name, (seconds, compiled, loaded) in result.items():
-        verdict = ("compiled" if compiled else "loaded from the cache"
-                   if loaded else "already loaded")
-        print(f"{name:<8} {seconds:7.1f} s  {verdict} ({compiled} functions "
-              f"compiled, {loaded} loaded from the cache)")
+        verdict = (
+            "compiled"
+            if compiled
+            else "loaded from the cache"
+            if loaded
+            else "already loaded"
+        )
+        print(
+            f"{name:<8} {seconds:7.1f} s  {verdict} ({compiled} functions "
+            f"compiled, {loaded} loaded from the cache)"
+        )
     return 0

@@ -12,6 +12,7 @@ scikit-image's) — so the prior is judged on images it has never seen.  Needs
 scikit-image, PyWavelets and matplotlib (``pip install scikit-image
 PyWavelets matplotlib``).
 """
+
 import argparse
 import time
 
@@ -20,10 +21,19 @@ import numpy as np
 from fastapml.denoise import PatchPrior
 
 EVALUATION = {"camera", "astronaut", "coffee", "chelsea", "cat"}
-SKIMAGE = ["rocket", "stereo_motorcycle", "coins", "clock", "moon", "brick",
-           "grass", "gravel", "immunohistochemistry"]
-PYWAVELETS = ["aero", "ascent"]                 # pywt.data
-MATPLOTLIB = ["grace_hopper.jpg"]               # matplotlib's sample_data
+SKIMAGE = [
+    "rocket",
+    "stereo_motorcycle",
+    "coins",
+    "clock",
+    "moon",
+    "brick",
+    "grass",
+    "gravel",
+    "immunohistochemistry",
+]
+PYWAVELETS = ["aero", "ascent"]  # pywt.data
+MATPLOTLIB = ["grace_hopper.jpg"]  # matplotlib's sample_data
 assert not EVALUATION & set(SKIMAGE + PYWAVELETS)
 
 
@@ -39,21 +49,30 @@ def training_images():
     """(name, grayscale float image in [0, 1]) for every training image."""
     import skimage.data
     from sklearn.datasets import load_sample_images
+
     out = []
     for name in SKIMAGE:
         image = getattr(skimage.data, name)()
-        if name == "stereo_motorcycle":          # left and right views
-            out += [(name + "_left", _gray(image[0])),
-                    (name + "_right", _gray(image[1]))]
+        if name == "stereo_motorcycle":  # left and right views
+            out += [
+                (name + "_left", _gray(image[0])),
+                (name + "_right", _gray(image[1])),
+            ]
         else:
             out.append((name, _gray(image)))
-    sample = load_sample_images()                # china.jpg, flower.jpg
-    out += [(name, _gray(image)) for name, image in zip(
-        [f.rsplit("/", 1)[-1] for f in sample.filenames], sample.images)]
+    sample = load_sample_images()  # china.jpg, flower.jpg
+    out += [
+        (name, _gray(image))
+        for name, image in zip(
+            [f.rsplit("/", 1)[-1] for f in sample.filenames], sample.images
+        )
+    ]
     import pywt.data
+
     out += [(name, _gray(getattr(pywt.data, name)())) for name in PYWAVELETS]
     import matplotlib.cbook
     import matplotlib.image
+
     for name in MATPLOTLIB:
         with matplotlib.cbook.get_sample_data(name) as f:
             out.append((name, _gray(matplotlib.image.imread(f, format="jpg"))))
@@ -67,22 +86,30 @@ def main(argv=None):
     parser.add_argument("--patches", type=int, default=400_000)
     parser.add_argument("--max-iter", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--init", default="kmeans",
-                        choices=("kmeans", "k-means++", "random_from_data"))
+    parser.add_argument(
+        "--init", default="kmeans", choices=("kmeans", "k-means++", "random_from_data")
+    )
     args = parser.parse_args(argv)
     images = training_images()
     for name, image in images:
         print(f"training image {name}: {image.shape}")
     start = time.perf_counter()
-    prior = PatchPrior().fit([image for _, image in images], patch_size=8,
-                             n_components=args.components,
-                             max_patches=args.patches, random_state=args.seed,
-                             max_iter=args.max_iter, init_params=args.init,
-                             verbose=True)
-    print(f"fitted {args.components} components on {args.patches} patches in "
-          f"{time.perf_counter() - start:.0f} s ({prior.n_iter_} iterations, "
-          f"converged: {prior.converged_})")
-    prior.save(args.output, dtype=np.float32)     # half the size of float64
+    prior = PatchPrior().fit(
+        [image for _, image in images],
+        patch_size=8,
+        n_components=args.components,
+        max_patches=args.patches,
+        random_state=args.seed,
+        max_iter=args.max_iter,
+        init_params=args.init,
+        verbose=True,
+    )
+    print(
+        f"fitted {args.components} components on {args.patches} patches in "
+        f"{time.perf_counter() - start:.0f} s ({prior.n_iter_} iterations, "
+        f"converged: {prior.converged_})"
+    )
+    prior.save(args.output, dtype=np.float32)  # half the size of float64
     print(f"wrote {args.output}")
 
 

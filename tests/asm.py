@@ -1,4 +1,5 @@
 """Reading x86-64 assembly from numba's ``inspect_asm`` in codegen tests."""
+
 import re
 
 _LABEL = re.compile(r"^(\.?[\w.$]+):")
@@ -20,20 +21,22 @@ def inner_loops(asm, marker):
         branch = _BRANCH.match(line)
         if branch and branch.group(1) in labels:
             loops.append((labels[branch.group(1)], k))
-    inner = [(a, b) for a, b in loops
-             if not any(a <= c < d < b or a < c < d <= b for c, d in loops
-                        if (c, d) != (a, b))]
-    bodies = [lines[a:b + 1] for a, b in inner]
-    return [body for body in bodies
-            if any(re.search(marker, line) for line in body)]
+    inner = [
+        (a, b)
+        for a, b in loops
+        if not any(
+            a <= c < d < b or a < c < d <= b for c, d in loops if (c, d) != (a, b)
+        )
+    ]
+    bodies = [lines[a : b + 1] for a, b in inner]
+    return [body for body in bodies if any(re.search(marker, line) for line in body)]
 
 
 def vector_widths(lines):
     """The register letters used (``x``, ``y``, ``z``) and the highest
     vector register number in ``lines``."""
     found = [m for line in lines for m in _VECTOR.findall(line)]
-    return {kind for kind, _ in found}, max((int(n) for _, n in found),
-                                           default=-1)
+    return {kind for kind, _ in found}, max((int(n) for _, n in found), default=-1)
 
 
 def stack_vector_traffic(asm, lines):
@@ -43,8 +46,7 @@ def stack_vector_traffic(asm, lines):
     %rbp is an ordinary register)."""
     frame = re.search(r"movq\s+%rsp, %rbp", asm) is not None
     stack = re.compile(r"\(%rsp\)" + (r"|\(%rbp\)" if frame else ""))
-    return [line for line in lines
-            if stack.search(line) and _VECTOR.search(line)]
+    return [line for line in lines if stack.search(line) and _VECTOR.search(line)]
 
 
 def compiled_asm(pyfunc, argtypes, callees=()):
@@ -61,11 +63,18 @@ def compiled_asm(pyfunc, argtypes, callees=()):
 
     def fresh(func):
         scope = dict(func.__globals__)
-        scope.update({name: fresh(scope[name].py_func) for name in callees
-                      if name in func.__code__.co_names})
-        return numba.njit(fastmath=set(FASTMATH))(types.FunctionType(
-            func.__code__, scope, func.__name__, func.__defaults__,
-            func.__closure__))
+        scope.update(
+            {
+                name: fresh(scope[name].py_func)
+                for name in callees
+                if name in func.__code__.co_names
+            }
+        )
+        return numba.njit(fastmath=set(FASTMATH))(
+            types.FunctionType(
+                func.__code__, scope, func.__name__, func.__defaults__, func.__closure__
+            )
+        )
 
     compiled = fresh(pyfunc)
     compiled.compile(tuple(argtypes))

@@ -1,4 +1,5 @@
 """Shared test helpers."""
+
 import threading
 
 import pytest
@@ -13,7 +14,7 @@ def _run_in_threads(fn, n=2):
         try:
             barrier.wait()
             results[i] = fn()
-        except BaseException as exc:   # surfaced in the main thread below
+        except BaseException as exc:  # surfaced in the main thread below
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
@@ -36,15 +37,23 @@ def run_in_threads():
 # dask clusters for the scale-out tests (dask is a test dependency)
 # ----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def process_client():
     """A ``Client`` on a ``LocalCluster`` of two worker processes with one
     thread each, shared by a test module and shut down after it."""
     import distributed
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1,
-                                  processes=True, dashboard_address=":0",
-                                  silence_logs=40) as cluster, \
-            distributed.Client(cluster, set_as_default=False) as client:
+
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=40,
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
         yield client
 
 
@@ -53,8 +62,15 @@ def thread_client():
     """A ``Client`` on an in-process ``LocalCluster`` (two workers, one
     thread each): fast to start, no pickling of data."""
     import distributed
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1,
-                                  processes=False, dashboard_address=":0",
-                                  silence_logs=40) as cluster, \
-            distributed.Client(cluster, set_as_default=False) as client:
+
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=False,
+            dashboard_address=":0",
+            silence_logs=40,
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
         yield client

@@ -7,6 +7,7 @@ NUMBA_CPU_NAME / NUMBA_CPU_FEATURES (``.ci/run`` runs this module for AVX2,
 SSE2 and AVX-512 targets on any x86-64 CPU).  The expected register width
 and multiply-add instruction follow from ``fastapml._isa.TARGET``.
 """
+
 import platform
 import re
 
@@ -22,7 +23,8 @@ from fastapml.nn._microkernel import MAX_ROWS, tile
 
 pytestmark = pytest.mark.skipif(
     platform.machine() not in ("x86_64", "AMD64"),
-    reason="the assembly patterns are x86-64's")
+    reason="the assembly patterns are x86-64's",
+)
 
 LETTER = {64: "z", 32: "y", 16: "x"}[TARGET.vector_bytes]
 WIDER = {"z": "", "y": "z", "x": "yz"}[LETTER]
@@ -54,18 +56,78 @@ def check_hot_loops(asm, marker):
 
 
 def _conv_tile_nv1(a, taps, b, init, c, n_outer, rows):
-    tile(a, 0, 64, taps, 0, taps.shape[0], n_outer, b, 0, 0, None, init, 0,
-         c, 0, 1, 64, 32, 1, rows)
+    tile(
+        a,
+        0,
+        64,
+        taps,
+        0,
+        taps.shape[0],
+        n_outer,
+        b,
+        0,
+        0,
+        None,
+        init,
+        0,
+        c,
+        0,
+        1,
+        64,
+        32,
+        1,
+        rows,
+    )
 
 
 def _conv_tile_nv2(a, taps, b, init, c, n_outer, rows):
-    tile(a, 0, 64, taps, 0, taps.shape[0], n_outer, b, 0, 0, None, init, 0,
-         c, 0, 1, 64, 32, 2, rows)
+    tile(
+        a,
+        0,
+        64,
+        taps,
+        0,
+        taps.shape[0],
+        n_outer,
+        b,
+        0,
+        0,
+        None,
+        init,
+        0,
+        c,
+        0,
+        1,
+        64,
+        32,
+        2,
+        rows,
+    )
 
 
 def _conv_tile_pixels(a, taps, b, b_taps, init, c, n_outer, rows):
-    tile(a, 0, 64, taps, 0, taps.shape[0], n_outer, b, 0, 0, b_taps, init, 0,
-         c, 0, 64, 1, 32, 1, rows)
+    tile(
+        a,
+        0,
+        64,
+        taps,
+        0,
+        taps.shape[0],
+        n_outer,
+        b,
+        0,
+        0,
+        b_taps,
+        init,
+        0,
+        c,
+        0,
+        64,
+        1,
+        32,
+        1,
+        rows,
+    )
 
 
 @pytest.mark.parametrize("nv, kernel", [(1, _conv_tile_nv1), (2, _conv_tile_nv2)])
@@ -73,51 +135,109 @@ def _conv_tile_pixels(a, taps, b, b_taps, init, c, n_outer, rows):
 def test_conv_tile_every_row_count_is_spill_free(nv, kernel, dtype, suffix):
     # the run-time rb switch compiles every shape 1..MAX_ROWS[nv]: one
     # reduction loop each, with rb * nv accumulators in registers
-    asm = compiled_asm(kernel, [array(dtype), array(np.int64), array(dtype),
-                                array(dtype), array(dtype), numba.int64,
-                                numba.int64])
+    asm = compiled_asm(
+        kernel,
+        [
+            array(dtype),
+            array(np.int64),
+            array(dtype),
+            array(dtype),
+            array(dtype),
+            numba.int64,
+            numba.int64,
+        ],
+    )
     loops = check_hot_loops(asm, multiply_add(suffix))
     assert len(loops) >= MAX_ROWS[nv]
-    widest = max(len(re.findall(multiply_add(suffix), "\n".join(body)))
-                 for body in loops)
-    assert widest >= MAX_ROWS[nv] * nv       # the largest tile is there
-    if TARGET.vector_bytes == 64:            # masked stores of whole rows
+    widest = max(
+        len(re.findall(multiply_add(suffix), "\n".join(body))) for body in loops
+    )
+    assert widest >= MAX_ROWS[nv] * nv  # the largest tile is there
+    if TARGET.vector_bytes == 64:  # masked stores of whole rows
         assert re.search(r"vmovup[sd]\s+%zmm\d+, .*\{%k\d\}", asm)
 
 
 @pytest.mark.parametrize("dtype, suffix", DTYPES)
 def test_conv_pixel_lane_tile_is_spill_free(dtype, suffix):
-    check_hot_loops(compiled_asm(_conv_tile_pixels, [
-        array(dtype), array(np.int64), array(dtype), array(np.int64),
-        array(dtype), array(dtype), numba.int64, numba.int64]),
-        multiply_add(suffix))
+    check_hot_loops(
+        compiled_asm(
+            _conv_tile_pixels,
+            [
+                array(dtype),
+                array(np.int64),
+                array(dtype),
+                array(np.int64),
+                array(dtype),
+                array(dtype),
+                numba.int64,
+                numba.int64,
+            ],
+        ),
+        multiply_add(suffix),
+    )
 
 
 @pytest.mark.parametrize("dtype, suffix", DTYPES)
 def test_maxplus_tile_is_packed_and_spill_free(dtype, suffix):
-    asm = compiled_asm(hmm_kernels._maxplus.py_func, [
-        array(dtype), array(dtype, 3), array(np.int64, 2), numba.int64,
-        numba.int64, array(dtype), array(dtype), numba.int64, numba.int64,
-        numba.int64])
+    asm = compiled_asm(
+        hmm_kernels._maxplus.py_func,
+        [
+            array(dtype),
+            array(dtype, 3),
+            array(np.int64, 2),
+            numba.int64,
+            numba.int64,
+            array(dtype),
+            array(dtype),
+            numba.int64,
+            numba.int64,
+            numba.int64,
+        ],
+    )
     loops = check_hot_loops(asm, rf"v?add{suffix}")
     # packed compare (or max) and select on the running maxima
-    assert any(re.search(rf"v?(cmp\w*|max){suffix}|blendv{suffix}", line)
-               for body in loops for line in body)
+    assert any(
+        re.search(rf"v?(cmp\w*|max){suffix}|blendv{suffix}", line)
+        for body in loops
+        for line in body
+    )
 
 
 @pytest.mark.parametrize("dtype, suffix", DTYPES)
 def test_sumprod_tile_is_packed_and_spill_free(dtype, suffix):
-    check_hot_loops(compiled_asm(hmm_kernels._sumprod.py_func, [
-        array(dtype), array(dtype, 3), array(np.int64, 2), array(dtype),
-        numba.int64]), multiply_add(suffix))
+    check_hot_loops(
+        compiled_asm(
+            hmm_kernels._sumprod.py_func,
+            [
+                array(dtype),
+                array(dtype, 3),
+                array(np.int64, 2),
+                array(dtype),
+                numba.int64,
+            ],
+        ),
+        multiply_add(suffix),
+    )
 
 
 @pytest.mark.parametrize("dtype, suffix", DTYPES)
 def test_distance_tile_is_packed_and_spill_free(dtype, suffix):
-    asm = compiled_asm(cluster_kernels._groups.py_func, [
-        array(dtype, 2), array(dtype, 2), array(np.int64), numba.int64,
-        array(np.int64, 2), numba.int64, numba.int64, array(dtype, 2),
-        array(dtype, 2), numba.boolean], callees=["_group"])
+    asm = compiled_asm(
+        cluster_kernels._groups.py_func,
+        [
+            array(dtype, 2),
+            array(dtype, 2),
+            array(np.int64),
+            numba.int64,
+            array(np.int64, 2),
+            numba.int64,
+            numba.int64,
+            array(dtype, 2),
+            array(dtype, 2),
+            numba.boolean,
+        ],
+        callees=["_group"],
+    )
     # the squared-difference (multiply-add) and maximum loops
     check_hot_loops(asm, multiply_add(suffix))
     check_hot_loops(asm, rf"v?max{suffix}")

@@ -1,4 +1,5 @@
 """fastapml._isa: the target numba compiles for, and the on-disk cache per target."""
+
 import json
 import os
 import subprocess
@@ -13,8 +14,12 @@ from fastapml._isa import TARGET, classify, numba_environment
 
 def test_target_is_numbas_code_generation_key():
     from numba.core.registry import cpu_target
-    assert (TARGET.triple, TARGET.cpu, TARGET.features) == \
-        cpu_target.target_context.codegen().magic_tuple()
+
+    assert (
+        TARGET.triple,
+        TARGET.cpu,
+        TARGET.features,
+    ) == cpu_target.target_context.codegen().magic_tuple()
     assert TARGET.vector_bytes in (16, 32, 64)
     assert TARGET.registers in (16, 32)
     assert TARGET.lanes(4) * 4 == TARGET.vector_bytes
@@ -22,22 +27,50 @@ def test_target_is_numbas_code_generation_key():
 
 
 def _probe_asm(width_lines, fma_line):
-    return ("width_probe:\n" + "".join(f"\t{x}\n" for x in width_lines)
-            + "\tret\n.Lfunc_end0:\nfma_probe:\n\t" + fma_line + "\n\tret\n")
+    return (
+        "width_probe:\n"
+        + "".join(f"\t{x}\n" for x in width_lines)
+        + "\tret\n.Lfunc_end0:\nfma_probe:\n\t"
+        + fma_line
+        + "\n\tret\n"
+    )
 
 
-@pytest.mark.parametrize("triple, width_lines, fma_line, want", [
-    ("x86_64-unknown-linux-gnu", ["vaddps %zmm0, %zmm0, %zmm0"],
-     "vfmadd213ps %xmm0, %xmm0, %xmm0", ("AVX-512", 64, 32, True)),
-    ("x86_64-unknown-linux-gnu", ["vaddps %ymm1, %ymm1, %ymm1"] * 2,
-     "vfmadd213ps %xmm0, %xmm0, %xmm0", ("AVX2", 32, 16, True)),
-    ("x86_64-unknown-linux-gnu", ["vaddps %ymm1, %ymm1, %ymm1"] * 2,
-     "callq fmaf@PLT", ("AVX", 32, 16, False)),
-    ("x86_64-unknown-linux-gnu", ["addps %xmm1, %xmm1"] * 4,
-     "callq fmaf@PLT", ("SSE2", 16, 16, False)),
-    ("aarch64-unknown-linux-gnu", ["fadd v0.4s, v0.4s, v0.4s"] * 4,
-     "fmla v0.4s, v0.4s, v0.4s", ("NEON", 16, 32, True)),
-])
+@pytest.mark.parametrize(
+    "triple, width_lines, fma_line, want",
+    [
+        (
+            "x86_64-unknown-linux-gnu",
+            ["vaddps %zmm0, %zmm0, %zmm0"],
+            "vfmadd213ps %xmm0, %xmm0, %xmm0",
+            ("AVX-512", 64, 32, True),
+        ),
+        (
+            "x86_64-unknown-linux-gnu",
+            ["vaddps %ymm1, %ymm1, %ymm1"] * 2,
+            "vfmadd213ps %xmm0, %xmm0, %xmm0",
+            ("AVX2", 32, 16, True),
+        ),
+        (
+            "x86_64-unknown-linux-gnu",
+            ["vaddps %ymm1, %ymm1, %ymm1"] * 2,
+            "callq fmaf@PLT",
+            ("AVX", 32, 16, False),
+        ),
+        (
+            "x86_64-unknown-linux-gnu",
+            ["addps %xmm1, %xmm1"] * 4,
+            "callq fmaf@PLT",
+            ("SSE2", 16, 16, False),
+        ),
+        (
+            "aarch64-unknown-linux-gnu",
+            ["fadd v0.4s, v0.4s, v0.4s"] * 4,
+            "fmla v0.4s, v0.4s, v0.4s",
+            ("NEON", 16, 32, True),
+        ),
+    ],
+)
 def test_classify_reads_the_probe(triple, width_lines, fma_line, want):
     assert classify(triple, _probe_asm(width_lines, fma_line)) == want
 
@@ -48,11 +81,19 @@ def test_unknown_target_name_is_refused():
 
 
 def _run(code, target, cache_dir):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES")
+    }
     env.update(numba_environment(target), NUMBA_CACHE_DIR=str(cache_dir))
-    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -73,8 +114,10 @@ print(json.dumps({"isa": TARGET.isa, "lanes": TARGET.lanes(8),
 """
 
 
-@pytest.mark.skipif(not _isa.TARGET.triple.startswith("x86_64"),
-                    reason="the named targets are x86-64 CPUs")
+@pytest.mark.skipif(
+    not _isa.TARGET.triple.startswith("x86_64"),
+    reason="the named targets are x86-64 CPUs",
+)
 def test_cache_never_serves_one_isa_to_another(tmp_path):
     # the distance tile's codegen reads the vector width: code cached for
     # SSE2 must not be loaded by an AVX2 process, and must be by SSE2 again

@@ -27,7 +27,9 @@ def _hmm():
 
 
 def _net():
-    return Sequential(Linear(3, 4, random_state=0), ReLU(), Linear(4, 2, random_state=1))
+    return Sequential(
+        Linear(3, 4, random_state=0), ReLU(), Linear(4, 2, random_state=1)
+    )
 
 
 def _prior():
@@ -40,10 +42,18 @@ def _prior():
 # class, a fitted instance's maker, its format_kind, an array every file has
 MODELS = {
     "HMMTagger": (HMMTagger, _tagger, "fastapml.hmm.HMMTagger", "tag_counts"),
-    "GaussianMixture": (GaussianMixture, _gmm, "fastapml.mixture.GaussianMixture",
-                        "means_"),
-    "CategoricalHMM": (CategoricalHMM, _hmm, "fastapml.hmm.CategoricalHMM",
-                       "transmat_"),
+    "GaussianMixture": (
+        GaussianMixture,
+        _gmm,
+        "fastapml.mixture.GaussianMixture",
+        "means_",
+    ),
+    "CategoricalHMM": (
+        CategoricalHMM,
+        _hmm,
+        "fastapml.hmm.CategoricalHMM",
+        "transmat_",
+    ),
     "Sequential": (Sequential, _net, "fastapml.nn.Sequential", "architecture"),
     "PatchPrior": (PatchPrior, _prior, "fastapml.denoise.PatchPrior", "means"),
 }

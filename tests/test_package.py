@@ -30,7 +30,7 @@ MODULES = {name: (path, is_package) for name, path, is_package in _modules()}
 
 @pytest.mark.parametrize("package", fastapml.__all__)
 def test_every_public_name_resolves(package):
-    module = getattr(fastapml, package)       # lazily imported subpackage
+    module = getattr(fastapml, package)  # lazily imported subpackage
     assert module is importlib.import_module(f"fastapml.{package}")
     for name in getattr(module, "__all__", ()):
         assert getattr(module, name) is not None, f"fastapml.{package}.{name}"
@@ -39,16 +39,19 @@ def test_every_public_name_resolves(package):
 
 def test_unknown_attribute_raises_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        fastapml.nope                          # noqa: B018
+        fastapml.nope  # noqa: B018
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        fastapml.hmm.nope                      # noqa: B018
+        fastapml.hmm.nope  # noqa: B018
 
 
 def test_decoding_imports_neither_scikit_learn_nor_dask():
-    code = ("import sys, fastapml.hmm, fastapml.mixture, fastapml.cluster; "
-            "print(sorted(m for m in ('sklearn', 'dask') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                         text=True, check=True).stdout.strip()
+    code = (
+        "import sys, fastapml.hmm, fastapml.mixture, fastapml.cluster; "
+        "print(sorted(m for m in ('sklearn', 'dask') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     # fastapml.cluster's silhouette wraps scikit-learn's checks; hmm and
     # mixture's kernels do not need it
     assert "dask" not in out
@@ -65,8 +68,11 @@ def _imports(name, path, is_package):
             base = package
             for _ in range(node.level - 1):
                 base = base.rpartition(".")[0]
-            base = (f"{base}.{node.module}" if node.module else base) if node.level \
+            base = (
+                (f"{base}.{node.module}" if node.module else base)
+                if node.level
                 else node.module
+            )
             for alias in node.names:
                 # `from pkg import module` imports the module, `from module
                 # import name` the module itself
@@ -89,8 +95,9 @@ def test_cycle_finder_finds_a_cycle():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}}
     with pytest.raises(graphlib.CycleError):
         tuple(graphlib.TopologicalSorter(graph).static_order())
-    assert _imports("fastapml.cluster.silhouette", *MODULES["fastapml.cluster.silhouette"]) \
-        >= {"fastapml.cluster.silhouette_dask", "fastapml.cluster._silhouette_sums"}
+    assert _imports(
+        "fastapml.cluster.silhouette", *MODULES["fastapml.cluster.silhouette"]
+    ) >= {"fastapml.cluster.silhouette_dask", "fastapml.cluster._silhouette_sums"}
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))

@@ -1,5 +1,6 @@
 """fastapml.scaleout: from_npy reads a .npy lazily, rows by rows, as the
 file holds them; bad files get clear errors; client() closes what it starts."""
+
 import pickle
 
 import dask
@@ -24,8 +25,9 @@ def test_from_npy_reads_the_file(tmp_path, dtype, rows_per_chunk):
     np.testing.assert_array_equal(Xd[[5, 99, 0]].compute(), X[[5, 99, 0]])
 
 
-@pytest.mark.parametrize("start,stop", [(0, 100), (0, 1), (99, 100), (40, 40),
-                                        (13, 77)])
+@pytest.mark.parametrize(
+    "start,stop", [(0, 100), (0, 1), (99, 100), (40, 40), (13, 77)]
+)
 def test_read_rows_maps_exactly_those_rows(tmp_path, start, stop):
     X = np.random.default_rng(1).normal(size=(100, 3))
     np.save(tmp_path / "x.npy", X)
@@ -38,7 +40,7 @@ def test_from_npy_default_chunks_and_small_graph(tmp_path):
     np.save(tmp_path / "x.npy", np.zeros((140_000, 64)))
     Xd = from_npy(tmp_path / "x.npy")
     assert Xd.chunks[0][0] % 512 == 0 and Xd.chunks[0][0] * 64 * 8 <= 64 << 20
-    assert len(pickle.dumps(dict(Xd.dask))) < 20_000     # paths, not data
+    assert len(pickle.dumps(dict(Xd.dask))) < 20_000  # paths, not data
     np.save(tmp_path / "e.npy", np.zeros((0, 3)))
     assert from_npy(tmp_path / "e.npy").compute().shape == (0, 3)
 
@@ -47,6 +49,7 @@ def test_from_npy_keys_change_with_the_file(tmp_path):
     np.save(tmp_path / "x.npy", np.zeros((10, 2)))
     before = from_npy(tmp_path / "x.npy").name
     import os
+
     os.utime(tmp_path / "x.npy", ns=(1, 1))
     assert from_npy(tmp_path / "x.npy").name != before
 
@@ -82,11 +85,14 @@ def test_client_starts_and_closes_a_local_cluster(tmp_path):
     assert dask.compute(from_npy(tmp_path / "x.npy").sum())[0] == 190
 
 
-@pytest.mark.parametrize("name", ["fastapml.scaleout",
-                                  "fastapml.cluster.silhouette_dask"])
+@pytest.mark.parametrize(
+    "name", ["fastapml.scaleout", "fastapml.cluster.silhouette_dask"]
+)
 def test_docstring_examples(name):
     import doctest
     import importlib
-    result = doctest.testmod(importlib.import_module(name),
-                             optionflags=doctest.NORMALIZE_WHITESPACE)
+
+    result = doctest.testmod(
+        importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE
+    )
     assert result.attempted > 0 and result.failed == 0

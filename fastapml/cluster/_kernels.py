@@ -17,13 +17,24 @@ blocks of samples: :func:`cluster_distance_sums` within a block and
 :func:`cross_distance_sums` between two blocks (rows of one, columns of the
 other, every pair once).
 """
+
 import numpy as np
 from numba import prange
 
 from .._numba import jit
-from .._simd import (ABSOLUTES, MAXIMA, ONE_MINUS_CLIPPED, PRODUCTS, RAW,
-                     ROOT, SQUARES, TILE_ROWS, TILE_VECTORS, VECTOR_BYTES,
-                     distance_tile)
+from .._simd import (
+    ABSOLUTES,
+    MAXIMA,
+    ONE_MINUS_CLIPPED,
+    PRODUCTS,
+    RAW,
+    ROOT,
+    SQUARES,
+    TILE_ROWS,
+    TILE_VECTORS,
+    VECTOR_BYTES,
+    distance_tile,
+)
 
 EUCLIDEAN, SQEUCLIDEAN, MANHATTAN, CHEBYSHEV, COSINE = range(5)
 # what distance_tile accumulates, and how it finishes, for each metric
@@ -34,8 +45,22 @@ PAD_COLUMNS = TILE_VECTORS * VECTOR_BYTES // 4
 
 
 @jit
-def _group(X, Xt, bounds, metric, first, n_rows, label, sums, columns,
-           row_sums, col_sums, rows, first_column, side_from):
+def _group(
+    X,
+    Xt,
+    bounds,
+    metric,
+    first,
+    n_rows,
+    label,
+    sums,
+    columns,
+    row_sums,
+    col_sums,
+    rows,
+    first_column,
+    side_from,
+):
     """One group of up to TILE_ROWS rows of cluster ``label`` against every column
     from ``first_column`` on.  Row side: sums[i, k] for the group's rows.
     Column side: columns[label, j] += sum over the group's rows of d(i, j),
@@ -47,15 +72,16 @@ def _group(X, Xt, bounds, metric, first, n_rows, label, sums, columns,
     blocks, both are 0: all columns, both sides.
     """
     for r in range(TILE_ROWS):
-        rows[r] = first + min(r, n_rows - 1)   # repeat the last real row
+        rows[r] = first + min(r, n_rows - 1)  # repeat the last real row
     kind, finish = ACCUMULATOR[metric], FINISH[metric]
     step = col_sums.shape[0]
     col = columns[label]
-    for k in range(bounds.shape[0] - 1):     # clusters before first_column: empty
+    for k in range(bounds.shape[0] - 1):  # clusters before first_column: empty
         for c0 in range(max(first_column, bounds[k]), bounds[k + 1], step):
             width = min(step, bounds[k + 1] - c0)
-            distance_tile(X, Xt, rows, c0, kind, finish, width, n_rows,
-                          row_sums, col_sums)
+            distance_tile(
+                X, Xt, rows, c0, kind, finish, width, n_rows, row_sums, col_sums
+            )
             for r in range(n_rows):
                 sums[first + r, k] += row_sums[r]
             for j in range(max(side_from - c0, 0), width):
@@ -63,8 +89,7 @@ def _group(X, Xt, bounds, metric, first, n_rows, label, sums, columns,
 
 
 @jit
-def _groups(X, Xt, bounds, metric, groups, task, n_tasks, sums, columns,
-            cross):
+def _groups(X, Xt, bounds, metric, groups, task, n_tasks, sums, columns, cross):
     """Groups task, task + n_tasks, ... (rows ``groups[g]``: first, count,
     cluster), with the column-side sums of the task in ``columns``; ``cross``:
     X and Xt hold different samples (see :func:`_group`)."""
@@ -77,8 +102,22 @@ def _groups(X, Xt, bounds, metric, groups, task, n_tasks, sums, columns,
             first_column, side_from = 0, 0
         else:
             first_column, side_from = first, first + n_rows
-        _group(X, Xt, bounds, metric, first, n_rows, groups[g, 2], sums,
-               columns, row_sums, col_sums, rows, first_column, side_from)
+        _group(
+            X,
+            Xt,
+            bounds,
+            metric,
+            first,
+            n_rows,
+            groups[g, 2],
+            sums,
+            columns,
+            row_sums,
+            col_sums,
+            rows,
+            first_column,
+            side_from,
+        )
 
 
 @jit(parallel=True)
@@ -93,17 +132,36 @@ def cluster_distance_sums_parallel(X, Xt, bounds, metric, groups, sums, columns)
     number of threads.  Xt has PAD_COLUMNS extra columns.
     """
     for task in prange(columns.shape[0]):
-        _groups(X, Xt, bounds, metric, groups, task, columns.shape[0], sums,
-                columns[task], False)
+        _groups(
+            X,
+            Xt,
+            bounds,
+            metric,
+            groups,
+            task,
+            columns.shape[0],
+            sums,
+            columns[task],
+            False,
+        )
 
 
 @jit
-def cluster_distance_sums(X, Xt, bounds, metric, groups, sums,
-                                 columns):
+def cluster_distance_sums(X, Xt, bounds, metric, groups, sums, columns):
     """Serial twin of :func:`cluster_distance_sums_parallel` (same tasks, same sums)."""
     for task in range(columns.shape[0]):
-        _groups(X, Xt, bounds, metric, groups, task, columns.shape[0], sums,
-                columns[task], False)
+        _groups(
+            X,
+            Xt,
+            bounds,
+            metric,
+            groups,
+            task,
+            columns.shape[0],
+            sums,
+            columns[task],
+            False,
+        )
 
 
 @jit

@@ -2,7 +2,8 @@
 distance sums of each sample to each cluster (numba kernels), and the
 coefficients from those sums.  :mod:`.silhouette` and :mod:`.silhouette_dask`
 both build on it."""
-from typing import NamedTuple, Optional
+
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,26 +15,35 @@ from .._numba import n_threads, parallel_allowed
 from . import _kernels
 
 # metric name (scikit-learn's spellings) -> kernel code
-METRICS = {"euclidean": _kernels.EUCLIDEAN, "l2": _kernels.EUCLIDEAN,
-           "sqeuclidean": _kernels.SQEUCLIDEAN,
-           "manhattan": _kernels.MANHATTAN, "cityblock": _kernels.MANHATTAN,
-           "l1": _kernels.MANHATTAN, "chebyshev": _kernels.CHEBYSHEV,
-           "cosine": _kernels.COSINE}
+METRICS = {
+    "euclidean": _kernels.EUCLIDEAN,
+    "l2": _kernels.EUCLIDEAN,
+    "sqeuclidean": _kernels.SQEUCLIDEAN,
+    "manhattan": _kernels.MANHATTAN,
+    "cityblock": _kernels.MANHATTAN,
+    "l1": _kernels.MANHATTAN,
+    "chebyshev": _kernels.CHEBYSHEV,
+    "cosine": _kernels.COSINE,
+}
 
 
 def check_inputs(X, labels, metric):
     """scikit-learn's checks; returns X, labels as 0..k-1 and their counts."""
     X, labels = check_X_y(X, labels, accept_sparse=["csr"])
     if metric == "precomputed":
-        message = ("The precomputed distance matrix contains non-zero "
-                   "elements on the diagonal. Use np.fill_diagonal(X, 0).")
+        message = (
+            "The precomputed distance matrix contains non-zero "
+            "elements on the diagonal. Use np.fill_diagonal(X, 0)."
+        )
         if X.shape[0] != X.shape[1]:
-            raise ValueError(f"a precomputed distance matrix must be square, "
-                             f"got shape {X.shape}")
+            raise ValueError(
+                f"a precomputed distance matrix must be square, got shape {X.shape}"
+            )
         dense = X.toarray() if sp.issparse(X) else X
         if np.any(dense < 0):
-            raise ValueError("a precomputed distance matrix must not hold "
-                             "negative values")
+            raise ValueError(
+                "a precomputed distance matrix must not hold negative values"
+            )
         if not np.allclose(dense, dense.T):
             raise ValueError("a precomputed distance matrix must be symmetric")
         diagonal = X.diagonal()
@@ -53,8 +63,10 @@ def encode_labels(labels, n_samples):
     counts = np.bincount(codes)
     n_labels = counts.shape[0]
     if not 1 < n_labels < n_samples:
-        raise ValueError(f"Number of labels is {n_labels}. Valid values are 2 "
-                         "to n_samples - 1 (inclusive)")
+        raise ValueError(
+            f"Number of labels is {n_labels}. Valid values are 2 "
+            "to n_samples - 1 (inclusive)"
+        )
     return codes, counts
 
 
@@ -65,14 +77,15 @@ _TASKS = 4
 
 class SortedSamples(NamedTuple):
     """Samples sorted by cluster, laid out for the kernels."""
-    rows: np.ndarray        # (n, d) X[order] (unit rows for cosine), C order
-    columns: np.ndarray     # (d, n + PAD_COLUMNS) rows.T, zero padded
-    bounds: np.ndarray      # (k + 1,) int64: cluster c is bounds[c]:bounds[c + 1]
-    groups: np.ndarray      # (g, 3) int64 (first row, rows, cluster): <= TILE_ROWS
-    labels: np.ndarray      # (n,) the cluster of each sorted row
-    order: np.ndarray       # (n,) rows = X[order]
-    zero_rows: Optional[np.ndarray]   # cosine: (n,) bool, sorted rows that are 0
-    metric: int             # kernel metric code
+
+    rows: np.ndarray  # (n, d) X[order] (unit rows for cosine), C order
+    columns: np.ndarray  # (d, n + PAD_COLUMNS) rows.T, zero padded
+    bounds: np.ndarray  # (k + 1,) int64: cluster c is bounds[c]:bounds[c + 1]
+    groups: np.ndarray  # (g, 3) int64 (first row, rows, cluster): <= TILE_ROWS
+    labels: np.ndarray  # (n,) the cluster of each sorted row
+    order: np.ndarray  # (n,) rows = X[order]
+    zero_rows: np.ndarray | None  # cosine: (n,) bool, sorted rows that are 0
+    metric: int  # kernel metric code
 
 
 def sort_by_cluster(X, labels, n_clusters, metric):
@@ -86,25 +99,35 @@ def sort_by_cluster(X, labels, n_clusters, metric):
     dtype = np.float32 if X.dtype == np.float32 else np.float64
     X = np.asarray(X, dtype=dtype)
     zero_rows = None
-    if metric == _kernels.COSINE:   # rows scaled to unit norm (zero rows stay 0)
+    if metric == _kernels.COSINE:  # rows scaled to unit norm (zero rows stay 0)
         norms = np.sqrt(np.einsum("ij,ij->i", X, X))
         zero_rows = norms == 0
         norms[zero_rows] = 1
         X = X / norms[:, None]
     order = np.argsort(labels, kind="stable")
     rows = np.ascontiguousarray(X[order])
-    bounds = np.concatenate(([0], np.cumsum(np.bincount(
-        labels, minlength=n_clusters)))).astype(np.int64)
+    bounds = np.concatenate(
+        ([0], np.cumsum(np.bincount(labels, minlength=n_clusters)))
+    ).astype(np.int64)
     columns = np.zeros((X.shape[1], len(rows) + _kernels.PAD_COLUMNS), dtype)
-    columns[:, :len(rows)] = rows.T
+    columns[:, : len(rows)] = rows.T
     step = _kernels.TILE_ROWS
-    groups = [(first, min(step, bounds[k + 1] - first), k)
-              for k in range(n_clusters)
-              for first in range(bounds[k], bounds[k + 1], step)]
+    groups = [
+        (first, min(step, bounds[k + 1] - first), k)
+        for k in range(n_clusters)
+        for first in range(bounds[k], bounds[k + 1], step)
+    ]
     groups = np.array(groups, dtype=np.int64).reshape(-1, 3)
-    return SortedSamples(rows, columns, bounds, groups, labels[order], order,
-                         None if zero_rows is None else zero_rows[order],
-                         metric)
+    return SortedSamples(
+        rows,
+        columns,
+        bounds,
+        groups,
+        labels[order],
+        order,
+        None if zero_rows is None else zero_rows[order],
+        metric,
+    )
 
 
 def within_sums(samples, parallel):
@@ -119,10 +142,20 @@ def within_sums(samples, parallel):
     sums = np.zeros((n, n_clusters))
     n_tasks = min(_TASKS, samples.groups.shape[0])
     column_sums = np.zeros((n_tasks, n_clusters, n))
-    run = (_kernels.cluster_distance_sums_parallel if parallel
-           else _kernels.cluster_distance_sums)
-    run(samples.rows, samples.columns, samples.bounds, samples.metric,
-        samples.groups, sums, column_sums)
+    run = (
+        _kernels.cluster_distance_sums_parallel
+        if parallel
+        else _kernels.cluster_distance_sums
+    )
+    run(
+        samples.rows,
+        samples.columns,
+        samples.bounds,
+        samples.metric,
+        samples.groups,
+        sums,
+        column_sums,
+    )
     _kernels.add_columns(sums, column_sums)
     if samples.zero_rows is not None:
         # the kernel's 1 - <u, u> is 1 for a zero row; its distance to
@@ -140,8 +173,11 @@ def cluster_distance_sums(X, labels, counts, metric):
         D = np.ascontiguousarray(X)
         if D.dtype.kind != "f":
             D = D.astype(np.float64)
-        run = (_kernels.precomputed_sums_parallel if parallel
-               else _kernels.precomputed_sums)
+        run = (
+            _kernels.precomputed_sums_parallel
+            if parallel
+            else _kernels.precomputed_sums
+        )
         run(D, labels, sums)
         return sums
     samples = sort_by_cluster(X, labels, counts.shape[0], METRICS[metric])
@@ -173,19 +209,18 @@ def silhouette_from_sums(sums, labels, counts):
 def samples_in_memory(X, labels, metric, kwds):
     """:func:`fastapml.cluster.silhouette_samples` for an in-memory X."""
     X, codes, counts = check_inputs(X, labels, metric)
-    if sp.issparse(X) or kwds or (metric != "precomputed"
-                                  and metric not in METRICS):
+    if sp.issparse(X) or kwds or (metric != "precomputed" and metric not in METRICS):
         return _sk_metrics.silhouette_samples(X, codes, metric=metric, **kwds)
-    return silhouette_from_sums(cluster_distance_sums(X, codes, counts, metric),
-                                codes, counts)
+    return silhouette_from_sums(
+        cluster_distance_sums(X, codes, counts, metric), codes, counts
+    )
 
 
 def score_in_memory(X, labels, metric, sample_size, random_state, kwds):
     """:func:`fastapml.cluster.silhouette_score` for an in-memory X."""
     if sample_size is not None:
         X, labels = check_X_y(X, labels, accept_sparse=["csc", "csr"])
-        indices = check_random_state(random_state).permutation(
-            X.shape[0])[:sample_size]
+        indices = check_random_state(random_state).permutation(X.shape[0])[:sample_size]
         if metric == "precomputed":
             X, labels = X[indices].T[indices].T, labels[indices]
         else:

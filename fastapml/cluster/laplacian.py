@@ -6,6 +6,7 @@ non-negative, finite).  The degree of node i is d_i = Σ_{j≠i} W_ij: as in
 ignored — it cancels in D − W anyway, and leaving it out of the degrees
 keeps the normalized forms equal to scipy's.
 """
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -32,8 +33,7 @@ def check_affinity(W, name="W"):
     sparse = sp.issparse(W)
     if not sparse:
         W = np.asarray(W)
-    if W.dtype == object or not (np.issubdtype(W.dtype, np.number)
-                                 or W.dtype == bool):
+    if W.dtype == object or not (np.issubdtype(W.dtype, np.number) or W.dtype == bool):
         raise TypeError(f"{name} must be a numeric matrix, got dtype {W.dtype}")
     if np.issubdtype(W.dtype, np.complexfloating):
         raise TypeError(f"{name} must be real, got dtype {W.dtype}")
@@ -44,7 +44,8 @@ def check_affinity(W, name="W"):
     dtype = np.float32 if W.dtype == np.float32 else np.float64
     if sparse:
         W = (sp.csr_array if isinstance(W, sp.sparray) else sp.csr_matrix)(
-            W, dtype=dtype)
+            W, dtype=dtype
+        )
         W.sum_duplicates()
         values = W.data
     else:
@@ -55,13 +56,14 @@ def check_affinity(W, name="W"):
             raise ValueError(f"{name} contains NaN or infinity")
         low = values.min()
         if low < 0:
-            raise ValueError(f"{name} must be non-negative (an affinity), "
-                             f"found {low}")
+            raise ValueError(f"{name} must be non-negative (an affinity), found {low}")
         scale = float(values.max())
         asym = abs(W - W.T).max() if sparse else np.abs(W - W.T).max()
         if asym > SYMMETRY_RTOL[W.dtype] * scale:
-            raise ValueError(f"{name} must be symmetric: max |{name} - "
-                             f"{name}.T| is {float(asym):.3g}")
+            raise ValueError(
+                f"{name} must be symmetric: max |{name} - "
+                f"{name}.T| is {float(asym):.3g}"
+            )
     return W
 
 
@@ -164,17 +166,22 @@ def _laplacian(W, kind):
             values = values * col_scale[col]
         idx = np.arange(n)
         csr = sp.csr_array if isinstance(W, sp.sparray) else sp.csr_matrix
-        L = csr((np.concatenate([values, diagonal]),
-                 (np.concatenate([row, idx]), np.concatenate([col, idx]))),
-                shape=(n, n), dtype=dtype)
+        L = csr(
+            (
+                np.concatenate([values, diagonal]),
+                (np.concatenate([row, idx]), np.concatenate([col, idx])),
+            ),
+            shape=(n, n),
+            dtype=dtype,
+        )
         L.sum_duplicates()
     else:
-        L = 0 - offdiag                      # +0.0 off the graph, not -0.0
+        L = 0 - offdiag  # +0.0 off the graph, not -0.0
         if row_scale is not None:
             L *= row_scale[:, None]
         if col_scale is not None:
             L *= col_scale[None, :]
-        L.flat[::n + 1] = diagonal
+        L.flat[:: n + 1] = diagonal
     return L, scale, degree
 
 
@@ -192,7 +199,7 @@ def normalized_adjacency(W):
         A.setdiag(0)
         A.eliminate_zeros()
     else:
-        A.flat[::A.shape[0] + 1] = 0
+        A.flat[:: A.shape[0] + 1] = 0
     return A, degree
 
 

@@ -1,6 +1,7 @@
 """Silhouette coefficients with scikit-learn's signatures, in O(n k) memory:
 the public functions, which hand dask arrays to :mod:`.silhouette_dask` and
 everything else to :mod:`._silhouette_sums`."""
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics.pairwise import pairwise_distances
@@ -44,13 +45,13 @@ def silhouette_samples(X, labels, *, metric="euclidean", **kwds):
     array([0.905, 0.895, 0.895, 0.905])
     """
     if is_dask_array(X):
-        return silhouette_dask.silhouette_samples(X, labels, metric=metric,
-                                                  **kwds)
+        return silhouette_dask.silhouette_samples(X, labels, metric=metric, **kwds)
     return samples_in_memory(X, labels, metric, kwds)
 
 
-def silhouette_score(X, labels, *, metric="euclidean", sample_size=None,
-                     random_state=None, **kwds):
+def silhouette_score(
+    X, labels, *, metric="euclidean", sample_size=None, random_state=None, **kwds
+):
     """Mean silhouette coefficient (scikit-learn's signature and result).
 
     With ``sample_size``, the mean over the same random subset scikit-learn
@@ -59,8 +60,13 @@ def silhouette_score(X, labels, *, metric="euclidean", sample_size=None,
     """
     if is_dask_array(X):
         return silhouette_dask.silhouette_score(
-            X, labels, metric=metric, sample_size=sample_size,
-            random_state=random_state, **kwds)
+            X,
+            labels,
+            metric=metric,
+            sample_size=sample_size,
+            random_state=random_state,
+            **kwds,
+        )
     return score_in_memory(X, labels, metric, sample_size, random_state, kwds)
 
 

@@ -16,35 +16,48 @@ of X per running tile.
 
 Tasks run on worker threads and call the serial kernels only.
 """
+
 import operator
 
 import numpy as np
 from sklearn.utils import check_array, check_random_state, column_or_1d
 
-from .._dask import (check_row_chunked, compute, is_dask_array, require,
-                     row_blocks, tree_sum)
+from .._dask import (
+    check_row_chunked,
+    compute,
+    is_dask_array,
+    require,
+    row_blocks,
+    tree_sum,
+)
 from . import _kernels
 from . import _silhouette_sums as _memory
 
-MIN_BLOCK_ROWS = 1024           # smaller blocks: task overhead beats the tile
-MAX_BLOCK_BYTES = 64 * 2 ** 20  # a block of X (float64) held by a task
-TILES_PER_WORKER = 4            # tiles enough to balance the workers
+MIN_BLOCK_ROWS = 1024  # smaller blocks: task overhead beats the tile
+MAX_BLOCK_BYTES = 64 * 2**20  # a block of X (float64) held by a task
+TILES_PER_WORKER = 4  # tiles enough to balance the workers
 
 
 def _check_metric(metric, kwds):
     """The metric's kernel code; a clear error for what the dask path lacks."""
     supported = ", ".join(sorted(_memory.METRICS))
     if kwds:
-        raise TypeError(f"silhouette of a dask array takes no metric keywords "
-                        f"(got {', '.join(sorted(kwds))}); its metrics are "
-                        f"{supported}")
+        raise TypeError(
+            f"silhouette of a dask array takes no metric keywords "
+            f"(got {', '.join(sorted(kwds))}); its metrics are "
+            f"{supported}"
+        )
     if metric == "precomputed":
-        raise ValueError("silhouette of a dask array does not take "
-                         "metric='precomputed': pass the feature vectors, or "
-                         "a NumPy distance matrix")
+        raise ValueError(
+            "silhouette of a dask array does not take "
+            "metric='precomputed': pass the feature vectors, or "
+            "a NumPy distance matrix"
+        )
     if metric not in _memory.METRICS:
-        raise ValueError(f"silhouette of a dask array supports the metrics "
-                         f"{supported}; got {metric!r}")
+        raise ValueError(
+            f"silhouette of a dask array supports the metrics "
+            f"{supported}; got {metric!r}"
+        )
     return _memory.METRICS[metric]
 
 
@@ -54,18 +67,21 @@ def _check_input(X, labels, metric, kwds):
     code = _check_metric(metric, kwds)
     check_row_chunked(X, "X")
     if X.shape[1] == 0:
-        raise ValueError(f"X has 0 features (shape {X.shape}); at least 1 is "
-                         f"required")
+        raise ValueError(f"X has 0 features (shape {X.shape}); at least 1 is required")
     if not isinstance(X._meta, np.ndarray):
-        raise TypeError(f"silhouette of a dask array needs dense NumPy blocks; "
-                        f"X has blocks of type {type(X._meta).__name__}")
+        raise TypeError(
+            f"silhouette of a dask array needs dense NumPy blocks; "
+            f"X has blocks of type {type(X._meta).__name__}"
+        )
     if is_dask_array(labels):
-        (labels,) = compute(labels)     # O(n): encoded on the client
+        (labels,) = compute(labels)  # O(n): encoded on the client
     labels = column_or_1d(labels)
     if labels.shape[0] != X.shape[0]:
-        raise ValueError(f"labels has {labels.shape[0]} entries but X has "
-                         f"{X.shape[0]} rows (inconsistent numbers of "
-                         f"samples)")
+        raise ValueError(
+            f"labels has {labels.shape[0]} entries but X has "
+            f"{X.shape[0]} rows (inconsistent numbers of "
+            f"samples)"
+        )
     return code, labels
 
 
@@ -74,8 +90,10 @@ def _prepare_block(block, first_row, codes, n_clusters, metric):
     try:
         block = check_array(block, ensure_min_samples=0, input_name="X")
     except ValueError as exc:
-        raise ValueError(f"{exc} (in the row block of rows {first_row} to "
-                         f"{first_row + len(block) - 1})") from None
+        raise ValueError(
+            f"{exc} (in the row block of rows {first_row} to "
+            f"{first_row + len(block) - 1})"
+        ) from None
     return _memory.sort_by_cluster(block, codes, n_clusters, metric)
 
 
@@ -101,9 +119,15 @@ def cross_tile(rows, columns):
     n_clusters = rows.bounds.shape[0] - 1
     rows_sums = np.zeros((rows.rows.shape[0], n_clusters))
     by_cluster = np.zeros((n_clusters, columns.rows.shape[0]))
-    _kernels.cross_distance_sums(rows.rows, columns.columns, columns.bounds,
-                                 rows.metric, rows.groups, rows_sums,
-                                 by_cluster)
+    _kernels.cross_distance_sums(
+        rows.rows,
+        columns.columns,
+        columns.bounds,
+        rows.metric,
+        rows.groups,
+        rows_sums,
+        by_cluster,
+    )
     return rows_sums, np.ascontiguousarray(by_cluster.T)
 
 
@@ -111,7 +135,8 @@ def _finish_block(samples, sums, counts):
     """Task: the silhouettes of one block, in X's row order."""
     silhouette = np.empty(sums.shape[0])
     silhouette[samples.order] = _memory.silhouette_from_sums(
-        sums, samples.labels, counts)
+        sums, samples.labels, counts
+    )
     return silhouette
 
 
@@ -120,27 +145,42 @@ def _block_silhouettes(X, codes, counts, metric):
     token."""
     dask = require("silhouette of a dask array")
     from dask.base import tokenize
+
     token = tokenize(X, codes, counts, metric)
     blocks = row_blocks(X)
-    samples = [dask.delayed(_prepare_block, pure=True)(
-        block, start, codes[start:start + size], counts.shape[0], metric,
-        dask_key_name=(f"silhouette-prepare-{token}", b))
-        for b, ((start, block), size) in enumerate(zip(blocks, X.chunks[0]))]
+    samples = [
+        dask.delayed(_prepare_block, pure=True)(
+            block,
+            start,
+            codes[start : start + size],
+            counts.shape[0],
+            metric,
+            dask_key_name=(f"silhouette-prepare-{token}", b),
+        )
+        for b, ((start, block), size) in enumerate(zip(blocks, X.chunks[0]))
+    ]
     n_blocks = len(samples)
     # parts[i][j]: the sums of block i's rows to block j's clusters
     parts = [[None] * n_blocks for _ in range(n_blocks)]
     tile_name = f"silhouette-tile-{token}"
     for i in range(n_blocks):
         parts[i][i] = dask.delayed(_within_tile, pure=True)(
-            samples[i], dask_key_name=(tile_name, i, i))
+            samples[i], dask_key_name=(tile_name, i, i)
+        )
         for j in range(i + 1, n_blocks):
-            parts[i][j], parts[j][i] = dask.delayed(
-                cross_tile, pure=True, nout=2)(
-                    samples[i], samples[j], dask_key_name=(tile_name, i, j))
+            parts[i][j], parts[j][i] = dask.delayed(cross_tile, pure=True, nout=2)(
+                samples[i], samples[j], dask_key_name=(tile_name, i, j)
+            )
     finish = dask.delayed(_finish_block, pure=True)
-    return [finish(samples[i], tree_sum(parts[i], operator.add), counts,
-                   dask_key_name=(f"silhouette-finish-{token}", i))
-            for i in range(n_blocks)], token
+    return [
+        finish(
+            samples[i],
+            tree_sum(parts[i], operator.add),
+            counts,
+            dask_key_name=(f"silhouette-finish-{token}", i),
+        )
+        for i in range(n_blocks)
+    ], token
 
 
 def silhouette_samples(X, labels, *, metric="euclidean", **kwds):
@@ -180,18 +220,21 @@ def silhouette_samples(X, labels, *, metric="euclidean", **kwds):
     """
     dask = require("silhouette of a dask array")
     from dask.highlevelgraph import HighLevelGraph
+
     code, labels = _check_input(X, labels, metric, kwds)
     codes, counts = _memory.encode_labels(labels, X.shape[0])
     blocks, token = _block_silhouettes(X, codes, counts, code)
     name = f"silhouette-samples-{token}"
     layer = {(name, b): block.key for b, block in enumerate(blocks)}
     graph = HighLevelGraph.from_collections(name, layer, dependencies=blocks)
-    return dask.array.Array(graph, name, chunks=(X.chunks[0],),
-                            dtype=np.float64, meta=np.empty(0))
+    return dask.array.Array(
+        graph, name, chunks=(X.chunks[0],), dtype=np.float64, meta=np.empty(0)
+    )
 
 
-def silhouette_score(X, labels, *, metric="euclidean", sample_size=None,
-                     random_state=None, **kwds):
+def silhouette_score(
+    X, labels, *, metric="euclidean", sample_size=None, random_state=None, **kwds
+):
     """Mean silhouette coefficient of the rows of a dask array, computed.
 
     mean(s) = (sum over the blocks, in order, of each block's sum of s) / n:
@@ -214,8 +257,7 @@ def silhouette_score(X, labels, *, metric="euclidean", sample_size=None,
     """
     code, labels = _check_input(X, labels, metric, kwds)
     if sample_size is not None:
-        indices = check_random_state(random_state).permutation(
-            X.shape[0])[:sample_size]
+        indices = check_random_state(random_state).permutation(X.shape[0])[:sample_size]
         (subset,) = compute(X[indices])
         return _memory.score_in_memory(subset, labels[indices], metric, None, None, {})
     dask = require("silhouette of a dask array")

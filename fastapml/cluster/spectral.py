@@ -19,6 +19,7 @@ operator: ARPACK only looks for the remaining ``n_components − c``
 eigenvectors of A − 2 U Uᵀ, where U's columns span the components.  A sparse
 kNN graph stays sparse throughout.
 """
+
 import importlib
 import warnings
 
@@ -76,13 +77,13 @@ def _component_basis(affinity, degree):
     column[order] = np.arange(len(order))
     rows = np.flatnonzero(column[component] >= 0)
     values = np.sqrt(degree[rows] / volume[component[rows]])
-    basis = sp.csc_matrix((values, (rows, column[component[rows]])),
-                          shape=(len(degree), len(order)))
+    basis = sp.csc_matrix(
+        (values, (rows, column[component[rows]])), shape=(len(degree), len(order))
+    )
     return basis, n_total
 
 
-def _top_eigenvectors(A, basis, n_vectors, eigen_solver, random_state,
-                      eigen_tol, v0):
+def _top_eigenvectors(A, basis, n_vectors, eigen_solver, random_state, eigen_tol, v0):
     """The ``n_vectors`` largest eigenpairs of A on the complement of ``basis``.
 
     The operator is B = A − 2 U Uᵀ: U's directions move from eigenvalue 1 to
@@ -109,21 +110,31 @@ def _top_eigenvectors(A, basis, n_vectors, eigen_solver, random_state,
         M = None
         if eigen_solver == "amg":
             from pyamg import smoothed_aggregation_solver
+
             shifted = sp.csr_matrix(sp.eye(n) * (1 + 1e-5) - A)
             M = smoothed_aggregation_solver(shifted).aspreconditioner()
         X = random_state.standard_normal(size=(n, n_vectors + 1))
         tol = None if eigen_tol == "auto" else eigen_tol
-        IB = LinearOperator((n, n), matvec=lambda x: x - matmat(x),
-                            matmat=lambda X: X - matmat(X), dtype=np.float64)
-        values, vectors = lobpcg(IB, X, M=M, tol=tol, largest=False,
-                                 maxiter=2000)
+        IB = LinearOperator(
+            (n, n),
+            matvec=lambda x: x - matmat(x),
+            matmat=lambda X: X - matmat(X),
+            dtype=np.float64,
+        )
+        values, vectors = lobpcg(IB, X, M=M, tol=tol, largest=False, maxiter=2000)
         values = -values
     order = np.argsort(-values, kind="stable")[:n_vectors]
     return vectors[:, order]
 
 
-def spectral_embedding(affinity, n_components, *, eigen_solver="arpack",
-                       random_state=None, eigen_tol="auto"):
+def spectral_embedding(
+    affinity,
+    n_components,
+    *,
+    eigen_solver="arpack",
+    random_state=None,
+    eigen_tol="auto",
+):
     """Embedding of a graph by the eigenvectors of its normalized Laplacian.
 
     The ``n_components`` eigenvectors x of L_sym = I − D^{-1/2} W D^{-1/2}
@@ -169,21 +180,24 @@ def spectral_embedding(affinity, n_components, *, eigen_solver="arpack",
     random_state = check_random_state(random_state)
     # the same random draw as scikit-learn's ARPACK path, so that k-means
     # afterwards consumes the same random stream
-    v0 = (random_state.uniform(-1, 1, n) if eigen_solver == "arpack"
-          else None)
+    v0 = random_state.uniform(-1, 1, n) if eigen_solver == "arpack" else None
     A, degree = normalized_adjacency(affinity)
     basis, n_total = _component_basis(affinity, degree)
     if n_total > n_components:
-        warnings.warn(f"The graph has {n_total} connected components, more "
-                      f"than n_components={n_components}: the embedding "
-                      f"keeps the {n_components} largest components' "
-                      "indicators (isolated points embed at 0). Consider "
-                      "more neighbours.")
+        warnings.warn(
+            f"The graph has {n_total} connected components, more "
+            f"than n_components={n_components}: the embedding "
+            f"keeps the {n_components} largest components' "
+            "indicators (isolated points embed at 0). Consider "
+            "more neighbours.",
+            stacklevel=3,
+        )
     n_null = min(basis.shape[1], n_components)
     maps = basis[:, :n_null].toarray()
     if n_null < n_components:
-        rest = _top_eigenvectors(A, basis, n_components - n_null,
-                                 eigen_solver, random_state, eigen_tol, v0)
+        rest = _top_eigenvectors(
+            A, basis, n_components - n_null, eigen_solver, random_state, eigen_tol, v0
+        )
         maps = np.hstack([maps, rest])
     sqrt_degree = np.sqrt(np.where(degree > 0, degree, 1))
     embedding = np.ascontiguousarray((maps / sqrt_degree[:, None]).T)
@@ -250,29 +264,41 @@ class SpectralClustering(_SklearnSpectralClustering):
         -------
         self
         """
-        X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"],
-                          dtype=np.float64, ensure_min_samples=2)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc", "coo"],
+            dtype=np.float64,
+            ensure_min_samples=2,
+        )
         n_samples = X.shape[0]
-        n_components = (self.n_clusters if self.n_components is None
-                        else self.n_components)
-        for name, value in (("n_clusters", self.n_clusters),
-                            ("n_components", n_components)):
+        n_components = (
+            self.n_clusters if self.n_components is None else self.n_components
+        )
+        for name, value in (
+            ("n_clusters", self.n_clusters),
+            ("n_components", n_components),
+        ):
             if value > n_samples:
-                raise ValueError(f"{name}={value} must be <= n_samples="
-                                 f"{n_samples}")
+                raise ValueError(f"{name}={value} must be <= n_samples={n_samples}")
         if self.eigen_solver == "amg":
             try:
                 importlib.import_module("pyamg")
             except ImportError as exc:
-                raise ImportError("eigen_solver='amg' needs the optional "
-                                  "package pyamg (pip install pyamg); or use "
-                                  "eigen_solver='arpack'") from exc
+                raise ImportError(
+                    "eigen_solver='amg' needs the optional "
+                    "package pyamg (pip install pyamg); or use "
+                    "eigen_solver='arpack'"
+                ) from exc
         self.affinity_matrix_ = self._affinity(X)
         random_state = check_random_state(self.random_state)
         maps = spectral_embedding(
             check_affinity(self.affinity_matrix_, "affinity_matrix_"),
-            n_components, eigen_solver=self.eigen_solver or "arpack",
-            random_state=random_state, eigen_tol=self.eigen_tol)
+            n_components,
+            eigen_solver=self.eigen_solver or "arpack",
+            random_state=random_state,
+            eigen_tol=self.eigen_tol,
+        )
         if self.verbose:
             print(f"Computing label assignment using {self.assign_labels}")
         # one thread: on an (n, n_components) embedding each k-means step is
@@ -280,10 +306,13 @@ class SpectralClustering(_SklearnSpectralClustering):
         # loaded cores cost far more than they save
         with threadpool_limits(limits=1):
             if self.assign_labels == "kmeans":
-                _, self.labels_, _ = k_means(maps, self.n_clusters,
-                                             random_state=random_state,
-                                             n_init=self.n_init,
-                                             verbose=self.verbose)
+                _, self.labels_, _ = k_means(
+                    maps,
+                    self.n_clusters,
+                    random_state=random_state,
+                    n_init=self.n_init,
+                    verbose=self.verbose,
+                )
             elif self.assign_labels == "cluster_qr":
                 self.labels_ = cluster_qr(maps)
             else:
@@ -295,38 +324,49 @@ class SpectralClustering(_SklearnSpectralClustering):
         n_samples = X.shape[0]
         if self.affinity in ("precomputed", "precomputed_nearest_neighbors"):
             if X.shape[0] != X.shape[1]:
-                raise ValueError(f"X must be a square (n_samples, n_samples) "
-                                 f"matrix for affinity={self.affinity!r}, got "
-                                 f"shape {X.shape}")
+                raise ValueError(
+                    f"X must be a square (n_samples, n_samples) "
+                    f"matrix for affinity={self.affinity!r}, got "
+                    f"shape {X.shape}"
+                )
         elif X.shape[0] == X.shape[1]:
-            warnings.warn("X is square: it is clustered as data. To cluster a "
-                          "custom affinity matrix, set affinity='precomputed'.")
+            warnings.warn(
+                "X is square: it is clustered as data. To cluster a "
+                "custom affinity matrix, set affinity='precomputed'.",
+                stacklevel=2,
+            )
         if self.affinity == "precomputed":
             return X
-        if self.affinity in ("nearest_neighbors",
-                             "precomputed_nearest_neighbors"):
+        if self.affinity in ("nearest_neighbors", "precomputed_nearest_neighbors"):
             if self.affinity == "nearest_neighbors":
-                connectivity = kneighbors_graph(X, n_neighbors=self.n_neighbors,
-                                                include_self=True,
-                                                n_jobs=self.n_jobs)
+                connectivity = kneighbors_graph(
+                    X,
+                    n_neighbors=self.n_neighbors,
+                    include_self=True,
+                    n_jobs=self.n_jobs,
+                )
             else:
-                connectivity = NearestNeighbors(
-                    n_neighbors=self.n_neighbors, n_jobs=self.n_jobs,
-                    metric="precomputed").fit(X).kneighbors_graph(
-                        X=X, mode="connectivity")
+                connectivity = (
+                    NearestNeighbors(
+                        n_neighbors=self.n_neighbors,
+                        n_jobs=self.n_jobs,
+                        metric="precomputed",
+                    )
+                    .fit(X)
+                    .kneighbors_graph(X=X, mode="connectivity")
+                )
             return 0.5 * (connectivity + connectivity.T)
         if n_samples > MAX_DENSE_AFFINITY_SAMPLES:
             raise ValueError(
                 f"affinity={self.affinity!r} builds a dense n_samples x "
                 f"n_samples matrix; n_samples={n_samples} is above the limit "
-                f"of {MAX_DENSE_AFFINITY_SAMPLES} ({n_samples ** 2 * 8 / 2**30:.0f} "
-                "GiB). Use affinity='nearest_neighbors' (a sparse kNN graph).")
+                f"of {MAX_DENSE_AFFINITY_SAMPLES} ({n_samples**2 * 8 / 2**30:.0f} "
+                "GiB). Use affinity='nearest_neighbors' (a sparse kNN graph)."
+            )
         params = dict(self.kernel_params or {})
         if not callable(self.affinity):
             params.update(gamma=self.gamma, degree=self.degree, coef0=self.coef0)
-        return pairwise_kernels(X, metric=self.affinity, filter_params=True,
-                                **params)
+        return pairwise_kernels(X, metric=self.affinity, filter_params=True, **params)
 
 
-__all__ = ["SpectralClustering", "spectral_embedding",
-           "MAX_DENSE_AFFINITY_SAMPLES"]
+__all__ = ["SpectralClustering", "spectral_embedding", "MAX_DENSE_AFFINITY_SAMPLES"]

@@ -30,6 +30,7 @@ and its Wiener estimate is
 Patches are independent, so the parallel loops give the same result with any
 number of threads.
 """
+
 import numpy as np
 from numba import prange
 
@@ -73,8 +74,9 @@ def accumulate(acc, rows, cols, p, patches):
 
 
 @jit
-def _log_densities(proj, y_sq, i, offsets, shift, quad, tail_quad, const,
-                   mean_sq, scores):
+def _log_densities(
+    proj, y_sq, i, offsets, shift, quad, tail_quad, const, mean_sq, scores
+):
     """scores[k] = log(pi_k N(y_i; mu_k, C_k + s^2 I)) for every component;
     returns the best component."""
     n_kept = shift.shape[0]
@@ -92,8 +94,7 @@ def _log_densities(proj, y_sq, i, offsets, shift, quad, tail_quad, const,
 
 
 @jit
-def _add_estimate(proj, patches, i, k, offsets, shift, gain, tail_gain, ut,
-                  means, out):
+def _add_estimate(proj, patches, i, k, offsets, shift, gain, tail_gain, ut, means, out):
     """out[i] += the Wiener estimate of patch i under component k."""
     g = tail_gain[k]
     for d in range(out.shape[1]):
@@ -105,8 +106,7 @@ def _add_estimate(proj, patches, i, k, offsets, shift, gain, tail_gain, ut,
 
 
 @jit
-def _mix_estimate(proj, patches, i, scores, best, offsets, shift, gain,
-                  tail_gain, out):
+def _mix_estimate(proj, patches, i, scores, best, offsets, shift, gain, tail_gain, out):
     """The posterior-weighted sum of the components' Wiener estimates of
     patch i, but for its eigenvector and mean terms, into out[i]; those
     terms' coefficients replace the projections in proj[i] (weight times
@@ -138,27 +138,73 @@ def _squared_norm(patches, i):
 
 
 @jit
-def _chunk_estimates(proj, patches, dc, offsets, shift, quad, gain,
-                     tail_quad, tail_gain, const, mean_sq, ut, means, soft,
-                     scores, out):
+def _chunk_estimates(
+    proj,
+    patches,
+    dc,
+    offsets,
+    shift,
+    quad,
+    gain,
+    tail_quad,
+    tail_gain,
+    const,
+    mean_sq,
+    ut,
+    means,
+    soft,
+    scores,
+    out,
+):
     """Estimates of one chunk of patches (see :func:`estimate_patches_parallel`)."""
     for i in range(out.shape[0]):
-        best = _log_densities(proj, _squared_norm(patches, i), i, offsets,
-                              shift, quad, tail_quad, const, mean_sq, scores)
+        best = _log_densities(
+            proj,
+            _squared_norm(patches, i),
+            i,
+            offsets,
+            shift,
+            quad,
+            tail_quad,
+            const,
+            mean_sq,
+            scores,
+        )
         for d in range(out.shape[1]):
             out[i, d] = dc[i]
         if soft:
-            _mix_estimate(proj, patches, i, scores, best, offsets, shift,
-                          gain, tail_gain, out)
+            _mix_estimate(
+                proj, patches, i, scores, best, offsets, shift, gain, tail_gain, out
+            )
         else:
-            _add_estimate(proj, patches, i, best, offsets, shift, gain,
-                          tail_gain, ut, means, out)
+            _add_estimate(
+                proj, patches, i, best, offsets, shift, gain, tail_gain, ut, means, out
+            )
 
 
 @jit
-def _task_estimates(image, rows, cols, p, project, offsets, shift, quad, gain,
-                    tail_quad, tail_gain, const, mean_sq, ut, means, soft,
-                    chunk, task, n_tasks, out):
+def _task_estimates(
+    image,
+    rows,
+    cols,
+    p,
+    project,
+    offsets,
+    shift,
+    quad,
+    gain,
+    tail_quad,
+    tail_gain,
+    const,
+    mean_sq,
+    ut,
+    means,
+    soft,
+    chunk,
+    task,
+    n_tasks,
+    out,
+):
     """Chunks ``task, task + n_tasks, ...`` of the grid's patches."""
     n = out.shape[0]
     patches = np.empty((chunk, p * p), dtype=out.dtype)
@@ -168,23 +214,56 @@ def _task_estimates(image, rows, cols, p, project, offsets, shift, quad, gain,
     scores = np.empty(const.shape[0], dtype=np.float64)
     for first in range(task * chunk, n, n_tasks * chunk):
         size = min(chunk, n - first)
-        if size < chunk:         # the last chunk: np.dot wants whole arrays
+        if size < chunk:  # the last chunk: np.dot wants whole arrays
             patches, proj, mixed = patches[:size], proj[:size], mixed[:size]
         extract(image, rows, cols, p, first, patches, dc, True)
         np.dot(patches, project, proj)
-        block = out[first:first + size]
-        _chunk_estimates(proj, patches, dc, offsets, shift, quad, gain,
-                         tail_quad, tail_gain, const, mean_sq, ut, means,
-                         soft, scores, block)
+        block = out[first : first + size]
+        _chunk_estimates(
+            proj,
+            patches,
+            dc,
+            offsets,
+            shift,
+            quad,
+            gain,
+            tail_quad,
+            tail_gain,
+            const,
+            mean_sq,
+            ut,
+            means,
+            soft,
+            scores,
+            block,
+        )
         if soft:
             np.dot(proj, ut, mixed)
             block += mixed
 
 
 @jit(parallel=True)
-def estimate_patches_parallel(image, rows, cols, p, project, offsets, shift, quad,
-                     gain, tail_quad, tail_gain, const, mean_sq, ut, means,
-                     soft, chunk, n_tasks, out):
+def estimate_patches_parallel(
+    image,
+    rows,
+    cols,
+    p,
+    project,
+    offsets,
+    shift,
+    quad,
+    gain,
+    tail_quad,
+    tail_gain,
+    const,
+    mean_sq,
+    ut,
+    means,
+    soft,
+    chunk,
+    n_tasks,
+    out,
+):
     """Every grid patch's estimate under the mixture, plus the patch's mean,
     into ``out``.
 
@@ -203,19 +282,75 @@ def estimate_patches_parallel(image, rows, cols, p, project, offsets, shift, qua
     whatever the number of threads.
     """
     for t in prange(n_tasks):
-        _task_estimates(image, rows, cols, p, project, offsets, shift, quad,
-                        gain, tail_quad, tail_gain, const, mean_sq, ut, means,
-                        soft, chunk, np.int64(t), n_tasks, out)
+        _task_estimates(
+            image,
+            rows,
+            cols,
+            p,
+            project,
+            offsets,
+            shift,
+            quad,
+            gain,
+            tail_quad,
+            tail_gain,
+            const,
+            mean_sq,
+            ut,
+            means,
+            soft,
+            chunk,
+            np.int64(t),
+            n_tasks,
+            out,
+        )
 
 
 @jit
-def estimate_patches(image, rows, cols, p, project, offsets, shift,
-                            quad, gain, tail_quad, tail_gain, const, mean_sq,
-                            ut, means, soft, chunk, n_tasks, out):
+def estimate_patches(
+    image,
+    rows,
+    cols,
+    p,
+    project,
+    offsets,
+    shift,
+    quad,
+    gain,
+    tail_quad,
+    tail_gain,
+    const,
+    mean_sq,
+    ut,
+    means,
+    soft,
+    chunk,
+    n_tasks,
+    out,
+):
     """Serial twin of :func:`estimate_patches_parallel` (for worker threads)."""
-    _task_estimates(image, rows, cols, p, project, offsets, shift, quad, gain,
-                    tail_quad, tail_gain, const, mean_sq, ut, means, soft,
-                    chunk, 0, 1, out)
+    _task_estimates(
+        image,
+        rows,
+        cols,
+        p,
+        project,
+        offsets,
+        shift,
+        quad,
+        gain,
+        tail_quad,
+        tail_gain,
+        const,
+        mean_sq,
+        ut,
+        means,
+        soft,
+        chunk,
+        0,
+        1,
+        out,
+    )
 
 
 @jit
@@ -224,5 +359,5 @@ def counts(shape, rows, cols, p):
     out = np.zeros(shape, dtype=np.float64)
     for r0 in rows:
         for c0 in cols:
-            out[r0:r0 + p, c0:c0 + p] += 1.0
+            out[r0 : r0 + p, c0 : c0 + p] += 1.0
     return out

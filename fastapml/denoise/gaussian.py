@@ -8,6 +8,7 @@ is ever formed: the posterior mean is computed as
 Cholesky for a dense H and by conjugate gradients, one H and one Hᵀ product
 per iteration, for an operator.
 """
+
 import numbers
 
 import numpy as np
@@ -15,11 +16,20 @@ import scipy.sparse as sp
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, solve_triangular
 from scipy.sparse.linalg import LinearOperator, aslinearoperator, cg
 
-from .._validation import (check_float_array, check_int_pair, check_scalar,
-                           check_shape, float_dtype)
+from .._validation import (
+    check_float_array,
+    check_int_pair,
+    check_scalar,
+    check_shape,
+    float_dtype,
+)
 
-__all__ = ["convolution_operator", "gaussian_posterior",
-           "linear_gaussian_mmse", "mask_operator"]
+__all__ = [
+    "convolution_operator",
+    "gaussian_posterior",
+    "linear_gaussian_mmse",
+    "mask_operator",
+]
 
 METHODS = ("auto", "cholesky", "cg")
 
@@ -81,11 +91,13 @@ def gaussian_posterior(y, sigma, sigma_x):
     try:
         y, sigma, sigma_x = np.broadcast_arrays(y, sigma, sigma_x)
     except ValueError:
-        raise ValueError(f"y, sigma and sigma_x must broadcast together, got "
-                         f"shapes {y.shape}, {sigma.shape} and "
-                         f"{sigma_x.shape}") from None
-    shrink = sigma_x ** 2 / (sigma_x ** 2 + sigma ** 2)
-    return shrink * y, shrink * sigma ** 2
+        raise ValueError(
+            f"y, sigma and sigma_x must broadcast together, got "
+            f"shapes {y.shape}, {sigma.shape} and "
+            f"{sigma_x.shape}"
+        ) from None
+    shrink = sigma_x**2 / (sigma_x**2 + sigma**2)
+    return shrink * y, shrink * sigma**2
 
 
 def _check_sigma_matrix(Sigma, dtype):
@@ -95,13 +107,15 @@ def _check_sigma_matrix(Sigma, dtype):
     check_shape(Sigma, "Sigma", (n, n))
     asym = np.abs(Sigma - Sigma.T).max()
     if asym > np.sqrt(np.finfo(dtype).eps) * np.abs(Sigma).max():
-        raise ValueError(f"Sigma must be symmetric, max |Sigma - Sigma.T| "
-                         f"is {asym:.3g}")
+        raise ValueError(
+            f"Sigma must be symmetric, max |Sigma - Sigma.T| is {asym:.3g}"
+        )
     try:
         cho_factor(Sigma, check_finite=False)
     except LinAlgError:
-        raise ValueError("Sigma must be positive definite (its Cholesky "
-                         "factorization failed)") from None
+        raise ValueError(
+            "Sigma must be positive definite (its Cholesky factorization failed)"
+        ) from None
     return Sigma
 
 
@@ -112,13 +126,13 @@ def _check_h(H, n, dtype):
     elif not isinstance(H, LinearOperator):
         H = check_float_array(H, "H", 2, dtype=dtype)
     if len(H.shape) != 2 or H.shape[1] != n:
-        raise ValueError(f"H must have shape (m, {n}) to match Sigma, got "
-                         f"{H.shape}")
+        raise ValueError(f"H must have shape (m, {n}) to match Sigma, got {H.shape}")
     return H
 
 
-def linear_gaussian_mmse(y, H, sigma, mu, Sigma, *, return_cov=False,
-                         method="auto", tol=1e-10, maxiter=None):
+def linear_gaussian_mmse(
+    y, H, sigma, mu, Sigma, *, return_cov=False, method="auto", tol=1e-10, maxiter=None
+):
     """Posterior mean (the MMSE estimate) of x for y = Hx + η, Gaussian x, η.
 
     With x ~ N(μ, Σ) and η ~ N(0, σ²I) independent,
@@ -197,21 +211,25 @@ def linear_gaussian_mmse(y, H, sigma, mu, Sigma, *, return_cov=False,
         iterative = isinstance(H, LinearOperator) and not return_cov
         method = "cg" if iterative else "cholesky"
     if method == "cg" and return_cov:
-        raise ValueError("return_cov=True needs method='cholesky' (the "
-                         "covariance is dense); method='cg' was asked for")
+        raise ValueError(
+            "return_cov=True needs method='cholesky' (the "
+            "covariance is dense); method='cg' was asked for"
+        )
 
     noise = dtype.type(sigma) ** 2
     if method == "cholesky":
         if isinstance(H, LinearOperator):
             H = H.matmat(np.eye(n, dtype=dtype)).astype(dtype, copy=False)
-        HS = Sigma if H is None else H @ Sigma                  # H Σ, (m, n)
+        HS = Sigma if H is None else H @ Sigma  # H Σ, (m, n)
         A = HS.copy() if H is None else HS @ H.T
-        A.flat[::A.shape[0] + 1] += noise
+        A.flat[:: A.shape[0] + 1] += noise
         try:
             factor = cho_factor(A, lower=True, check_finite=False)
         except LinAlgError:
-            raise ValueError("H Sigma H^T + sigma^2 I is numerically singular:"
-                             " sigma is too small for this H and Sigma") from None
+            raise ValueError(
+                "H Sigma H^T + sigma^2 I is numerically singular:"
+                " sigma is too small for this H and Sigma"
+            ) from None
         residual = y - (mu if H is None else H @ mu)
         mean = mu + HS.T @ cho_solve(factor, residual, check_finite=False)
         if not return_cov:
@@ -221,16 +239,22 @@ def linear_gaussian_mmse(y, H, sigma, mu, Sigma, *, return_cov=False,
 
     Hop = aslinearoperator(sp.eye_array(n, dtype=dtype) if H is None else H)
     m = Hop.shape[0]
-    A = LinearOperator((m, m), dtype=dtype,
-                       matvec=lambda v: (Hop.matvec(Sigma @ Hop.rmatvec(v))
-                                         + noise * v).astype(dtype, copy=False))
+    A = LinearOperator(
+        (m, m),
+        dtype=dtype,
+        matvec=lambda v: (Hop.matvec(Sigma @ Hop.rmatvec(v)) + noise * v).astype(
+            dtype, copy=False
+        ),
+    )
     residual = y - Hop.matvec(mu).astype(dtype, copy=False)
     u, info = cg(A, residual, rtol=tol, maxiter=maxiter)
     if info:
         reached = np.linalg.norm(residual - A.matvec(u)) / np.linalg.norm(residual)
-        raise RuntimeError(f"conjugate gradients did not converge: relative "
-                           f"residual {reached:.3g} > tol={tol} after {info} "
-                           f"iterations; raise maxiter or tol")
+        raise RuntimeError(
+            f"conjugate gradients did not converge: relative "
+            f"residual {reached:.3g} > tol={tol} after {info} "
+            f"iterations; raise maxiter or tol"
+        )
     return mu + Sigma @ Hop.rmatvec(u).astype(dtype, copy=False)
 
 
@@ -252,8 +276,9 @@ def mask_operator(mask):
     if mask.dtype != bool:
         raise TypeError(f"mask must be boolean, got dtype {mask.dtype}")
     rows = np.flatnonzero(mask)
-    return sp.csr_array((np.ones(rows.size), (np.arange(rows.size), rows)),
-                        shape=(rows.size, mask.size))
+    return sp.csr_array(
+        (np.ones(rows.size), (np.arange(rows.size), rows)), shape=(rows.size, mask.size)
+    )
 
 
 def convolution_operator(kernel, shape):
@@ -271,7 +296,8 @@ def convolution_operator(kernel, shape):
     >>> H @ np.array([2., 4., 6.])
     array([1., 3., 5.])
     """
-    from scipy.signal import convolve2d, correlate2d   # slow to import
+    from scipy.signal import convolve2d, correlate2d  # slow to import
+
     kernel = check_float_array(kernel, "kernel", 2, allow_empty=False)
     shape = check_int_pair(shape, "shape", low=1)
     size = shape[0] * shape[1]
@@ -279,6 +305,9 @@ def convolution_operator(kernel, shape):
     def apply(flat, op):
         return op(flat.reshape(shape), kernel, mode="same").ravel()
 
-    return LinearOperator((size, size), dtype=kernel.dtype,
-                          matvec=lambda x: apply(x, convolve2d),
-                          rmatvec=lambda x: apply(x, correlate2d))
+    return LinearOperator(
+        (size, size),
+        dtype=kernel.dtype,
+        matvec=lambda x: apply(x, convolve2d),
+        rmatvec=lambda x: apply(x, correlate2d),
+    )

@@ -1,4 +1,5 @@
 """Overlapping p x p patches of an image, and putting them back."""
+
 import numbers
 
 import numpy as np
@@ -36,13 +37,16 @@ def patch_grid(shape, patch_size, stride=1):
     p = check_scalar(patch_size, "patch_size", numbers.Integral, low=1)
     s = check_scalar(stride, "stride", numbers.Integral, low=1)
     if s > p:
-        raise ValueError(f"stride must be <= patch_size ({p}) so that every "
-                         f"pixel is covered, got {s}")
+        raise ValueError(
+            f"stride must be <= patch_size ({p}) so that every "
+            f"pixel is covered, got {s}"
+        )
     axes = []
     for name, n in zip(("height", "width"), shape):
         if n < p:
-            raise ValueError(f"patch_size {p} does not fit the image: its "
-                             f"{name} is {n}")
+            raise ValueError(
+                f"patch_size {p} does not fit the image: its {name} is {n}"
+            )
         axis = np.arange(0, n - p + 1, s, dtype=np.int64)
         if axis[-1] != n - p:
             axis = np.append(axis, n - p)
@@ -117,16 +121,17 @@ def aggregate_patches(patches, shape, patch_size, stride=1, average=True):
     True
     """
     patches = check_float_array(patches, "patches", 2)
-    shape = tuple(int(check_scalar(n, "shape", numbers.Integral, low=1))
-                  for n in shape)
+    shape = tuple(int(check_scalar(n, "shape", numbers.Integral, low=1)) for n in shape)
     if len(shape) != 2:
         raise ValueError(f"shape must be (height, width), got {shape}")
     rows, cols = patch_grid(shape, patch_size, stride)
     p = int(patch_size)
     expected = (rows.size * cols.size, p * p)
     if patches.shape != expected:
-        raise ValueError(f"patches must have shape {expected} for an image of "
-                         f"shape {shape}, got {patches.shape}")
+        raise ValueError(
+            f"patches must have shape {expected} for an image of "
+            f"shape {shape}, got {patches.shape}"
+        )
     acc = np.zeros(shape, dtype=np.float64)
     _kernels.accumulate(acc, rows, cols, p, patches)
     if average:

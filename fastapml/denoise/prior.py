@@ -1,4 +1,5 @@
 """PatchPrior: a Gaussian or Gaussian-mixture model of natural image patches."""
+
 import copy
 import functools
 import numbers
@@ -9,14 +10,16 @@ import numpy as np
 from .. import _archive
 from .._validation import check_float_array, check_scalar
 
+# _KIND and DEFAULT_PRIOR are repeated in fastapml/reference/denoise.py, which
+# reads the prior file itself; tests/test_reference_standalone.py checks them.
 _KIND = "fastapml.denoise.PatchPrior"
 _ARRAYS = ("weights", "means", "covariances")
-DEFAULT_PRIOR = "denoise_prior.npz"      # in fastapml/data/
+DEFAULT_PRIOR = "denoise_prior.npz"  # in fastapml/data/
 
 
 def _ac_basis(d):
     """(d, d - 1) orthonormal basis of the patches with zero mean."""
-    q, _ = np.linalg.qr(np.c_[np.ones(d), np.eye(d)[:, :d - 1]])
+    q, _ = np.linalg.qr(np.c_[np.ones(d), np.eye(d)[:, : d - 1]])
     return q[:, 1:]
 
 
@@ -75,13 +78,26 @@ class PatchPrior:
 
     def _check_fitted(self):
         if not self.fitted:
-            raise ValueError("this PatchPrior has no parameters yet: call fit, "
-                             "load or default_prior()")
+            raise ValueError(
+                "this PatchPrior has no parameters yet: call fit, "
+                "load or default_prior()"
+            )
 
     # ------------------------------------------------------------------
-    def fit(self, images, patch_size=8, n_components=20, max_patches=200_000,
-            *, random_state=0, max_iter=100, tol=1e-3, reg_covar=1e-6,
-            init_params="kmeans", verbose=False):
+    def fit(
+        self,
+        images,
+        patch_size=8,
+        n_components=20,
+        max_patches=200_000,
+        *,
+        random_state=0,
+        max_iter=100,
+        tol=1e-3,
+        reg_covar=1e-6,
+        init_params="kmeans",
+        verbose=False,
+    ):
         """Learn the mixture from the patches of ``images`` with EM.
 
         Parameters
@@ -107,33 +123,45 @@ class PatchPrior:
         -------
         self
         """
-        from ..mixture import GaussianMixture    # imports scikit-learn
+        from ..mixture import GaussianMixture  # imports scikit-learn
+
         p = check_scalar(patch_size, "patch_size", numbers.Integral, low=2)
         k = check_scalar(n_components, "n_components", numbers.Integral, low=1)
         m = check_scalar(max_patches, "max_patches", numbers.Integral, low=1)
         X = sample_patches(images, p, m, random_state)
         if X.shape[0] < max(2, k):
-            raise ValueError(f"{X.shape[0]} patches to fit (max_patches={m}) "
-                             f"are fewer than n_components={k}")
+            raise ValueError(
+                f"{X.shape[0]} patches to fit (max_patches={m}) "
+                f"are fewer than n_components={k}"
+            )
         X -= X.mean(axis=1, keepdims=True)
         callback = None
         if verbose:
+
             def callback(n_iter, bound, change):
-                print(f"EM iteration {n_iter}: log-likelihood {bound:.4f}",
-                      flush=True)
-        gm = GaussianMixture(k, covariance_type="full", reg_covar=reg_covar,
-                             max_iter=max_iter, tol=tol,
-                             init_params=init_params,
-                             random_state=random_state)
+                print(f"EM iteration {n_iter}: log-likelihood {bound:.4f}", flush=True)
+
+        gm = GaussianMixture(
+            k,
+            covariance_type="full",
+            reg_covar=reg_covar,
+            max_iter=max_iter,
+            tol=tol,
+            init_params=init_params,
+            random_state=random_state,
+        )
         gm.fit(X, callback=callback)
         self.n_iter_, self.converged_ = gm.n_iter_, gm.converged_
-        self._set(gm.weights_.astype(np.float64), gm.means_.astype(np.float64),
-                  gm.covariances_.astype(np.float64))
+        self._set(
+            gm.weights_.astype(np.float64),
+            gm.means_.astype(np.float64),
+            gm.covariances_.astype(np.float64),
+        )
         return self
 
     def _set(self, weights, means, covariances):
         d = means.shape[1]
-        centre = np.eye(d) - 1.0 / d            # removes a patch's mean
+        centre = np.eye(d) - 1.0 / d  # removes a patch's mean
         self.weights_ = weights / weights.sum()
         self.means_ = means @ centre
         covariances = centre @ covariances @ centre
@@ -146,10 +174,8 @@ class PatchPrior:
         self._check_fitted()
         w, mu, cov = self.weights_, self.means_, self.covariances_
         mean = w @ mu
-        second = np.einsum("k,kij->ij", w, cov) + np.einsum("k,ki,kj->ij",
-                                                            w, mu, mu)
-        return PatchPrior(np.ones(1), mean[None],
-                          (second - np.outer(mean, mean))[None])
+        second = np.einsum("k,kij->ij", w, cov) + np.einsum("k,ki,kj->ij", w, mu, mu)
+        return PatchPrior(np.ones(1), mean[None], (second - np.outer(mean, mean))[None])
 
     def spectrum(self):
         """Per component: eigenvalues (descending) and eigenvectors of C_k on
@@ -180,11 +206,13 @@ class PatchPrior:
         values, vectors = self.spectrum()
         logs = []
         for k in range(self.n_components):
-            z = (X - self.means_[k]) @ vectors[k]      # zero-mean coordinates
+            z = (X - self.means_[k]) @ vectors[k]  # zero-mean coordinates
             lam = np.maximum(values[k], 1e-300)
-            logs.append(np.log(self.weights_[k])
-                        - 0.5 * (z * z / lam).sum(axis=1)
-                        - 0.5 * np.log(2 * np.pi * lam).sum())
+            logs.append(
+                np.log(self.weights_[k])
+                - 0.5 * (z * z / lam).sum(axis=1)
+                - 0.5 * np.log(2 * np.pi * lam).sum()
+            )
         logs = np.array(logs)
         top = logs.max(axis=0)
         return float(np.mean(top + np.log(np.exp(logs - top).sum(axis=0))))
@@ -208,6 +236,7 @@ class PatchPrior:
             (:class:`fastapml._archive.ArchiveError`) naming the file and the
             problem; also a ``FileNotFoundError`` if ``path`` does not exist.
         """
+
         def build(archive):
             archive.check_keys(_ARRAYS)
             return cls(*(archive.array(name, kinds="f") for name in _ARRAYS))
@@ -216,22 +245,25 @@ class PatchPrior:
 
     @staticmethod
     def _checked(weights, means, covariances):
-        weights = check_float_array(weights, "weights", 1, np.float64,
-                                    allow_empty=False)
+        weights = check_float_array(
+            weights, "weights", 1, np.float64, allow_empty=False
+        )
         means = check_float_array(means, "means", 2, np.float64)
-        covariances = check_float_array(covariances, "covariances", 3,
-                                        np.float64)
+        covariances = check_float_array(covariances, "covariances", 3, np.float64)
         k, d = means.shape
         p = int(round(np.sqrt(d)))
         if p < 2 or p * p != d:
-            raise ValueError(f"means must have p*p columns for a patch size "
-                             f"p >= 2, got {d}")
+            raise ValueError(
+                f"means must have p*p columns for a patch size p >= 2, got {d}"
+            )
         if weights.shape != (k,) or (weights < 0).any() or weights.sum() <= 0:
-            raise ValueError(f"weights must be {k} non-negative numbers with a "
-                             "positive sum")
+            raise ValueError(
+                f"weights must be {k} non-negative numbers with a positive sum"
+            )
         if covariances.shape != (k, d, d):
-            raise ValueError(f"covariances must have shape {(k, d, d)}, got "
-                             f"{covariances.shape}")
+            raise ValueError(
+                f"covariances must have shape {(k, d, d)}, got {covariances.shape}"
+            )
         # tolerances at float32 rounding: priors may be stored in float32
         scale = max(np.abs(covariances).max(), 1e-300)
         if np.abs(covariances - covariances.transpose(0, 2, 1)).max() > 1e-6 * scale:
@@ -253,35 +285,40 @@ def sample_patches(images, patch_size, max_patches, random_state=0):
         scale = 255.0 if arr.dtype == np.uint8 else 1.0
         arr = check_float_array(arr, f"images[{i}]", 2, np.float32) / scale
         if min(arr.shape) < patch_size:
-            raise ValueError(f"images[{i}] of shape {arr.shape} is smaller "
-                             f"than patch_size {patch_size}")
+            raise ValueError(
+                f"images[{i}] of shape {arr.shape} is smaller "
+                f"than patch_size {patch_size}"
+            )
         checked.append(arr)
     if not checked:
         raise ValueError("images must hold at least one image")
-    sizes = np.array([(a.shape[0] - patch_size + 1) * (a.shape[1] - patch_size + 1)
-                      for a in checked])
+    sizes = np.array(
+        [(a.shape[0] - patch_size + 1) * (a.shape[1] - patch_size + 1) for a in checked]
+    )
     rng = np.random.default_rng(random_state)
-    chosen = np.sort(rng.choice(sizes.sum(), min(max_patches, sizes.sum()),
-                                replace=False))
+    chosen = np.sort(
+        rng.choice(sizes.sum(), min(max_patches, sizes.sum()), replace=False)
+    )
     starts = np.r_[0, np.cumsum(sizes)]
     out = []
     for arr, lo, hi in zip(checked, starts[:-1], starts[1:]):
         idx = chosen[(chosen >= lo) & (chosen < hi)] - lo
         width = arr.shape[1] - patch_size + 1
         windows = np.lib.stride_tricks.sliding_window_view(
-            arr, (patch_size, patch_size))
+            arr, (patch_size, patch_size)
+        )
         out.append(windows[idx // width, idx % width].reshape(idx.size, -1))
     return np.concatenate(out)
 
 
 @functools.lru_cache(maxsize=1)
 def _shipped_prior():
-    with resources.as_file(resources.files("fastapml") / "data"
-                           / DEFAULT_PRIOR) as path:
+    with resources.as_file(
+        resources.files("fastapml") / "data" / DEFAULT_PRIOR
+    ) as path:
         prior = PatchPrior.load(path)
-    for array in (prior.weights_, prior.means_, prior.covariances_,
-                  *prior.spectrum()):
-        array.flags.writeable = False        # shared by every copy
+    for array in (prior.weights_, prior.means_, prior.covariances_, *prior.spectrum()):
+        array.flags.writeable = False  # shared by every copy
     return prior
 
 

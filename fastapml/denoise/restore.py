@@ -1,4 +1,5 @@
 """denoise(): patch-prior image denoising (Gaussian, MMSE and EPLL)."""
+
 import numbers
 
 import numpy as np
@@ -11,15 +12,20 @@ from .patches import patch_grid
 from .prior import PatchPrior, default_prior
 
 METHODS = ("epll", "mmse", "gaussian")
-# patch stride when none is given: every second patch each way costs epll no
-# PSNR and mmse under 0.15 dB at a quarter of the work (README, "Measured")
+# STRIDE, EPLL_BETAS, OPPONENT and denoise's rank_tol default are written again
+# in fastapml/reference/denoise.py on purpose (the oracle imports nothing from
+# here); tests/test_reference_standalone.py checks that the two agree.
+#
+# patch stride when none is given: every second patch each way quarters the
+# work for a PSNR cost the README's "Measured" section reports
 STRIDE = {"epll": 2, "mmse": 2, "gaussian": 1}
-EPLL_BETAS = (1.0, 4.0, 8.0, 16.0, 32.0)     # times 1/sigma^2
-CHUNK = 256                # patches per BLAS product: big enough for BLAS to pay
+EPLL_BETAS = (1.0, 4.0, 8.0, 16.0, 32.0)  # times 1/sigma^2
+CHUNK = 256  # patches per BLAS product: big enough for BLAS to pay
 # an orthonormal colour transform (luminance and two opponent channels):
 # white noise stays white with the same sigma in each channel
-OPPONENT = np.array([[1, 1, 1], [1, 0, -1], [1, -2, 1]], dtype=np.float64) \
-    / np.sqrt([[3.0], [2.0], [6.0]])
+OPPONENT = np.array([[1, 1, 1], [1, 0, -1], [1, -2, 1]], dtype=np.float64) / np.sqrt(
+    [[3.0], [2.0], [6.0]]
+)
 SQRT3 = np.sqrt(3.0)
 
 
@@ -35,10 +41,11 @@ def psnr(clean, estimate, data_range=1.0):
     clean = np.asarray(clean, dtype=np.float64)
     estimate = np.asarray(estimate, dtype=np.float64)
     if clean.shape != estimate.shape:
-        raise ValueError(f"clean and estimate differ in shape: {clean.shape} "
-                         f"and {estimate.shape}")
+        raise ValueError(
+            f"clean and estimate differ in shape: {clean.shape} and {estimate.shape}"
+        )
     mse = np.mean((clean - estimate) ** 2)
-    return float(10 * np.log10(data_range ** 2 / mse)) if mse else np.inf
+    return float(10 * np.log10(data_range**2 / mse)) if mse else np.inf
 
 
 class _Tables:
@@ -59,28 +66,42 @@ class _Tables:
             tail_gain.append(tau * tq)
             quad.append(1.0 / (lam + s2) - tq)
             gain.append(lam / (lam + s2) - tau * tq)
-            const.append(np.log(prior.weights_[k]) - 0.5 * (
-                np.log(lam + s2).sum() + tail.size * np.log(tau + s2)))
+            const.append(
+                np.log(prior.weights_[k])
+                - 0.5 * (np.log(lam + s2).sum() + tail.size * np.log(tau + s2))
+            )
             rows.append(vectors[k][:, :r].T)
         # patches @ ut.T gives y . u_j for every kept u_j, then y . mu_k
-        self.ut = np.ascontiguousarray(np.r_[np.concatenate(rows),
-                                             prior.means_], dtype=dtype)
+        self.ut = np.ascontiguousarray(
+            np.r_[np.concatenate(rows), prior.means_], dtype=dtype
+        )
         self.project = np.ascontiguousarray(self.ut.T)
         # a copy, writable like every other table even where the prior's
         # arrays are read-only (the shipped one): one kernel specialization
         self.means = prior.means_.astype(dtype)
         self.shift = np.concatenate(
-            [vectors[k][:, :r].T @ prior.means_[k] for k, r in enumerate(keep)])
+            [vectors[k][:, :r].T @ prior.means_[k] for k, r in enumerate(keep)]
+        )
         self.quad = np.concatenate(quad)
         self.gain = np.concatenate(gain)
         self.tail_quad = np.array(tail_quad)
         self.tail_gain = np.array(tail_gain)
         self.const = np.array(const)
-        self.mean_sq = (prior.means_ ** 2).sum(axis=1)
+        self.mean_sq = (prior.means_**2).sum(axis=1)
 
     def args(self):
-        return (self.offsets, self.shift, self.quad, self.gain, self.tail_quad,
-                self.tail_gain, self.const, self.mean_sq, self.ut, self.means)
+        return (
+            self.offsets,
+            self.shift,
+            self.quad,
+            self.gain,
+            self.tail_quad,
+            self.tail_gain,
+            self.const,
+            self.mean_sq,
+            self.ut,
+            self.means,
+        )
 
 
 def patch_estimates(image, prior, s2, rows, cols, *, soft, rank_tol, out):
@@ -93,28 +114,39 @@ def patch_estimates(image, prior, s2, rows, cols, *, soft, rank_tol, out):
     p = prior.patch_size
     tables = _Tables(prior, s2, rank_tol, image.dtype)
     parallel = parallel_allowed() and n_threads() > 1
-    kernel = (_kernels.estimate_patches_parallel if parallel
-              else _kernels.estimate_patches)
+    kernel = (
+        _kernels.estimate_patches_parallel if parallel else _kernels.estimate_patches
+    )
     # each kernel thread makes its own BLAS calls: BLAS's own threads
     # would only compete with them for the cores
     with threadpool_limits(1, user_api="blas"):
-        kernel(image, rows, cols, p, tables.project, *tables.args(), soft,
-               min(CHUNK, out.shape[0]), n_threads() if parallel else 1, out)
+        kernel(
+            image,
+            rows,
+            cols,
+            p,
+            tables.project,
+            *tables.args(),
+            soft,
+            min(CHUNK, out.shape[0]),
+            n_threads() if parallel else 1,
+            out,
+        )
     acc = np.zeros(image.shape, dtype=np.float64)
     _kernels.accumulate(acc, rows, cols, p, out)
     return acc
 
 
-def _denoise_channel(y, sigma, method, prior, stride, rank_tol, betas,
-                     callback):
+def _denoise_channel(y, sigma, method, prior, stride, rank_tol, betas, callback):
     p = prior.patch_size
     rows, cols = patch_grid(y.shape, p, stride)
-    count = _kernels.counts(y.shape, rows, cols, p)       # sum_i P_i^T P_i
+    count = _kernels.counts(y.shape, rows, cols, p)  # sum_i P_i^T P_i
     out = np.empty((rows.size * cols.size, p * p), dtype=y.dtype)
     s2 = sigma * sigma
     if method != "epll":
-        acc = patch_estimates(y, prior, s2, rows, cols, soft=method == "mmse",
-                              rank_tol=rank_tol, out=out)
+        acc = patch_estimates(
+            y, prior, s2, rows, cols, soft=method == "mmse", rank_tol=rank_tol, out=out
+        )
         return (acc / count).astype(y.dtype)
     # lambda = (p / stride)^2 / sigma^2: the data term weighs against the
     # (about (p / stride)^2) patches over each pixel as in Zoran & Weiss
@@ -122,16 +154,26 @@ def _denoise_channel(y, sigma, method, prior, stride, rank_tol, betas,
     x = y
     for i, b in enumerate(betas):
         beta = b / s2
-        acc = patch_estimates(x, prior, 1.0 / beta, rows, cols, soft=False,
-                              rank_tol=rank_tol, out=out)
+        acc = patch_estimates(
+            x, prior, 1.0 / beta, rows, cols, soft=False, rank_tol=rank_tol, out=out
+        )
         x = ((lam * y + beta * acc) / (lam + beta * count)).astype(y.dtype)
         if callback is not None:
             callback(i + 1, len(betas), beta)
     return x
 
 
-def denoise(image, sigma, method="epll", prior=None, *, stride=None,
-            rank_tol=0.05, betas=EPLL_BETAS, callback=None):
+def denoise(
+    image,
+    sigma,
+    method="epll",
+    prior=None,
+    *,
+    stride=None,
+    rank_tol=0.05,
+    betas=EPLL_BETAS,
+    callback=None,
+):
     """Remove additive white Gaussian noise of standard deviation ``sigma``.
 
     Every method works on the overlapping p x p patches of the image, under
@@ -199,12 +241,13 @@ def denoise(image, sigma, method="epll", prior=None, *, stride=None,
     arr = np.asarray(image)
     is_uint8 = arr.dtype == np.uint8
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] != 3):
-        raise ValueError("image must be (H, W) grayscale or (H, W, 3) colour, "
-                         f"got shape {arr.shape}")
-    sigma = check_scalar(sigma, "sigma", numbers.Real, low=0,
-                         low_inclusive=False)
-    stride = check_scalar(STRIDE[method] if stride is None else stride,
-                          "stride", numbers.Integral, low=1)
+        raise ValueError(
+            f"image must be (H, W) grayscale or (H, W, 3) colour, got shape {arr.shape}"
+        )
+    sigma = check_scalar(sigma, "sigma", numbers.Real, low=0, low_inclusive=False)
+    stride = check_scalar(
+        STRIDE[method] if stride is None else stride, "stride", numbers.Integral, low=1
+    )
     rank_tol = check_scalar(rank_tol, "rank_tol", numbers.Real, low=0)
     betas = check_float_array(betas, "betas", 1, np.float64, allow_empty=False)
     if (betas <= 0).any():
@@ -217,24 +260,37 @@ def denoise(image, sigma, method="epll", prior=None, *, stride=None,
         prior = prior.single_gaussian()
     p = prior.patch_size
     if arr.shape[0] < p or arr.shape[1] < p:
-        raise ValueError(f"the prior's patch size {p} does not fit an image "
-                         f"of shape {arr.shape}")
+        raise ValueError(
+            f"the prior's patch size {p} does not fit an image of shape {arr.shape}"
+        )
     if is_uint8:
         y, sigma = arr.astype(np.float32) / 255.0, sigma / 255.0
     else:
         y = check_float_array(arr, "image", arr.ndim)
     dtype = y.dtype
     if y.ndim == 2:
-        out = _denoise_channel(y, sigma, method, prior, stride, rank_tol,
-                               betas, callback)
+        out = _denoise_channel(
+            y, sigma, method, prior, stride, rank_tol, betas, callback
+        )
     else:
         # scaled by 1/sqrt(3), so the luminance channel is the mean of R, G
         # and B, in [0, 1] like the grayscale images the prior was fitted on
         channels = np.einsum("ij,hwj->ihw", OPPONENT.astype(dtype), y) / SQRT3
-        out = np.stack([_denoise_channel(np.ascontiguousarray(c),
-                                         sigma / SQRT3, method, prior, stride,
-                                         rank_tol, betas, callback)
-                        for c in channels])
+        out = np.stack(
+            [
+                _denoise_channel(
+                    np.ascontiguousarray(c),
+                    sigma / SQRT3,
+                    method,
+                    prior,
+                    stride,
+                    rank_tol,
+                    betas,
+                    callback,
+                )
+                for c in channels
+            ]
+        )
         out = np.einsum("ji,jhw->hwi", OPPONENT.astype(dtype), out) * SQRT3
     if is_uint8:
         return np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)

@@ -3,15 +3,31 @@
 The estimators (``CategoricalHMM``, ``HMMTagger``) are imported on first use,
 so code that only decodes does not pay for importing scikit-learn.
 """
+
 from .._lazy import attach
 from .conllu import iter_conllu, read_conllu
 from .forward_backward import forward_backward
 from .partitions import viterbi2_partitions, viterbi_partitions
 from .viterbi import viterbi, viterbi2_batch, viterbi_batch
 
-__getattr__, __dir__, _lazy = attach(
-    __name__, names={"categorical": ["CategoricalHMM"], "monitor": ["ConvergenceMonitor"],
-                     "tagger": ["HMMTagger"]})
-__all__ = sorted([*_lazy, "forward_backward", "iter_conllu", "read_conllu", "viterbi",
-                  "viterbi2_batch", "viterbi2_partitions", "viterbi_batch",
-                  "viterbi_partitions"])
+__getattr__, __dir__, _ = attach(
+    __name__,
+    names={
+        "categorical": ["CategoricalHMM"],
+        "monitor": ["ConvergenceMonitor"],
+        "tagger": ["HMMTagger"],
+    },
+)
+__all__ = [
+    "CategoricalHMM",
+    "ConvergenceMonitor",
+    "HMMTagger",
+    "forward_backward",
+    "iter_conllu",
+    "read_conllu",
+    "viterbi",
+    "viterbi2_batch",
+    "viterbi2_partitions",
+    "viterbi_batch",
+    "viterbi_partitions",
+]

@@ -5,6 +5,7 @@ tables.  hmmlearn saves models with pickle; this file holds arrays only.
 The estimator imports this module; :func:`from_archive` builds the class it
 is given.
 """
+
 import numbers
 
 import numpy as np
@@ -13,8 +14,16 @@ KIND = "fastapml.hmm.CategoricalHMM"
 FORMAT_VERSION = 1
 
 # constructor parameters stored as 0-d arrays: name -> accepted dtype kinds
-_SCALARS = {"n_components": "iu", "algorithm": "U", "n_iter": "iu", "tol": "fiu",
-            "verbose": "b", "params": "U", "init_params": "U", "implementation": "U"}
+_SCALARS = {
+    "n_components": "iu",
+    "algorithm": "U",
+    "n_iter": "iu",
+    "tol": "fiu",
+    "verbose": "b",
+    "params": "U",
+    "init_params": "U",
+    "implementation": "U",
+}
 # float or array Dirichlet concentrations, stored as given
 _PRIORS = ("startprob_prior", "transmat_prior", "emissionprob_prior")
 _TABLES = ("startprob_", "transmat_", "emissionprob_")

@@ -1,15 +1,21 @@
 """Input handling shared by the HMM wrappers: emissions, sequences, chunks,
 and the token lists of the tagger."""
+
 from itertools import chain, repeat
 
 import numpy as np
 
 from .._simd import PAD, TILE_BYTES
-from .._validation import (check_float_array, check_lengths, check_shape,
-                           check_symbols, float_dtype)
+from .._validation import (
+    check_float_array,
+    check_lengths,
+    check_shape,
+    check_symbols,
+    float_dtype,
+)
 
 # Scores in float32 keep the running arg-max as a float32 (exact below 2**24).
-MAX_STATES = 2 ** 24
+MAX_STATES = 2**24
 
 
 def backpointer_proto(n_states):
@@ -51,11 +57,12 @@ def emissions(log_emit, symbols, n_states, dtype, name="log_emit"):
     matrix and ``obs = arange(n_samples)``.  With ``symbols``, ``log_emit`` is
     a (n_symbols, n_states) table and ``obs`` the validated symbols.
     """
-    table = check_float_array(log_emit, name, 2, dtype=dtype,
-                              allow_neg_inf=True)
+    table = check_float_array(log_emit, name, 2, dtype=dtype, allow_neg_inf=True)
     if table.shape[1] != n_states:
-        raise ValueError(f"{name} must have {n_states} columns (one per state), "
-                         f"got shape {table.shape}")
+        raise ValueError(
+            f"{name} must have {n_states} columns (one per state), "
+            f"got shape {table.shape}"
+        )
     if symbols is None:
         return table, np.arange(table.shape[0], dtype=np.int64)
     if table.shape[0] == 0:
@@ -67,25 +74,31 @@ def first_order_model(log_trans, log_start, log_end, dtype=None):
     """Validate log_trans (K, K), log_start (K,), log_end (K,) or None."""
     if dtype is None:
         dtype = float_dtype(log_trans, log_start)
-    log_trans = check_float_array(log_trans, "log_trans", 2, dtype=dtype,
-                                  allow_neg_inf=True)
+    log_trans = check_float_array(
+        log_trans, "log_trans", 2, dtype=dtype, allow_neg_inf=True
+    )
     n_states = log_trans.shape[0]
     if n_states == 0 or log_trans.shape != (n_states, n_states):
-        raise ValueError(f"log_trans must be a non-empty square matrix, "
-                         f"got shape {log_trans.shape}")
+        raise ValueError(
+            f"log_trans must be a non-empty square matrix, got shape {log_trans.shape}"
+        )
     if n_states >= MAX_STATES:
-        raise ValueError(f"log_trans has {n_states} states; at most "
-                         f"{MAX_STATES - 1} are supported")
-    log_start = check_shape(check_float_array(log_start, "log_start", 1,
-                                              dtype=dtype, allow_neg_inf=True),
-                            "log_start", (n_states,))
+        raise ValueError(
+            f"log_trans has {n_states} states; at most {MAX_STATES - 1} are supported"
+        )
+    log_start = check_shape(
+        check_float_array(log_start, "log_start", 1, dtype=dtype, allow_neg_inf=True),
+        "log_start",
+        (n_states,),
+    )
     if log_end is None:
         log_end = np.zeros(n_states, dtype=dtype)
     else:
-        log_end = check_shape(check_float_array(log_end, "log_end", 1,
-                                                dtype=dtype,
-                                                allow_neg_inf=True),
-                              "log_end", (n_states,))
+        log_end = check_shape(
+            check_float_array(log_end, "log_end", 1, dtype=dtype, allow_neg_inf=True),
+            "log_end",
+            (n_states,),
+        )
     return log_trans, log_start, log_end
 
 
@@ -93,12 +106,15 @@ def second_order_model(log_trans2, dtype=None):
     """Validate log_trans2 of shape (K + 1, K + 1, K + 1), K >= 1."""
     if dtype is None:
         dtype = float_dtype(log_trans2)
-    log_trans2 = check_float_array(log_trans2, "log_trans2", 3, dtype=dtype,
-                                   allow_neg_inf=True)
+    log_trans2 = check_float_array(
+        log_trans2, "log_trans2", 3, dtype=dtype, allow_neg_inf=True
+    )
     n = log_trans2.shape[0]
     if n < 2 or log_trans2.shape != (n, n, n):
-        raise ValueError("log_trans2 must have shape (K + 1, K + 1, K + 1) with "
-                         f"K >= 1 real states, got {log_trans2.shape}")
+        raise ValueError(
+            "log_trans2 must have shape (K + 1, K + 1, K + 1) with "
+            f"K >= 1 real states, got {log_trans2.shape}"
+        )
     return log_trans2
 
 
@@ -128,31 +144,36 @@ def chunk_sequences(lengths, n_chunks):
 def flatten_sentences(sentences, name):
     """Check a list of token lists; return (all tokens, lengths)."""
     if isinstance(sentences, (str, bytes)) or not hasattr(sentences, "__iter__"):
-        raise TypeError(f"{name} must be a list of token lists, got "
-                        f"{type(sentences).__name__}")
+        raise TypeError(
+            f"{name} must be a list of token lists, got {type(sentences).__name__}"
+        )
     sentences = list(sentences)
     for i, sentence in enumerate(sentences):
         if not isinstance(sentence, (list, tuple, np.ndarray)):
-            raise TypeError(f"{name}[{i}] must be a list of strings, got "
-                            f"{type(sentence).__name__}")
+            raise TypeError(
+                f"{name}[{i}] must be a list of strings, got {type(sentence).__name__}"
+            )
     tokens = list(chain.from_iterable(sentences))
     if not all(map(isinstance, tokens, repeat(str))):
         for i, sentence in enumerate(sentences):
             for j, token in enumerate(sentence):
                 if not isinstance(token, str):
-                    raise TypeError(f"{name}[{i}][{j}] must be a str, got "
-                                    f"{type(token).__name__}")
-    lengths = np.fromiter(map(len, sentences), dtype=np.int64,
-                          count=len(sentences))
+                    raise TypeError(
+                        f"{name}[{i}][{j}] must be a str, got {type(token).__name__}"
+                    )
+    lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
     return tokens, lengths
 
 
 def check_same_lengths(lengths, tag_lengths, name):
     if lengths.size != tag_lengths.size:
-        raise ValueError(f"got {lengths.size} sentences but {tag_lengths.size} "
-                         f"{name} lists")
+        raise ValueError(
+            f"got {lengths.size} sentences but {tag_lengths.size} {name} lists"
+        )
     bad = np.flatnonzero(lengths != tag_lengths)
     if bad.size:
         i = int(bad[0])
-        raise ValueError(f"sentence {i} has {lengths[i]} tokens but "
-                         f"{name}[{i}] has {tag_lengths[i]} tags")
+        raise ValueError(
+            f"sentence {i} has {lengths[i]} tokens but "
+            f"{name}[{i}] has {tag_lengths[i]} tags"
+        )

@@ -15,12 +15,12 @@ them; these functions trust their inputs):
   explicit-SIMD intrinsic, :mod:`fastapml._simd`) works on one vector width;
   it is narrowed to the unsigned back-pointer type once per step.
 """
+
 import numpy as np
 from numba import prange
 
 from .._numba import jit
 from .._simd import VECTOR_BYTES, maxplus, prefetch_row, sumprod
-
 
 # --------------------------------------------------------------------------
 # Max-plus relaxation: the inner loop of every Viterbi kernel
@@ -33,6 +33,7 @@ from .._simd import VECTOR_BYTES, maxplus, prefetch_row, sumprod
 # MAX_VECTORS native vectors), ``tiles[t, i, :] =
 # trans[i, t * TILE:(t + 1) * TILE]``, so that relaxing one tile streams
 # one contiguous block of memory.
+
 
 @jit
 def _live_sources(delta, row_hi, row_lo, live):
@@ -47,7 +48,7 @@ def _live_sources(delta, row_hi, row_lo, live):
     written to row 1.
     """
     n = delta.shape[0]
-    f0 = f1 = f2 = f3 = -np.inf            # four chains hide the select latency
+    f0 = f1 = f2 = f3 = -np.inf  # four chains hide the select latency
     i = 0
     while i + 4 <= n:
         v0 = delta[i] + row_lo[i]
@@ -70,7 +71,7 @@ def _live_sources(delta, row_hi, row_lo, live):
     if count == n:
         return 0, n
     count = 0
-    for i in range(n):                      # branch-free compaction
+    for i in range(n):  # branch-free compaction
         live[1, count] = i
         count += (delta[i] != -np.inf) & (delta[i] + row_hi[i] >= floor)
     return 1, count
@@ -96,7 +97,7 @@ def _adaptive_sources(delta, row_hi, row_lo, live, prune):
         prune[1] -= 1
         return 0, n
     row, n_live = _live_sources(delta, row_hi, row_lo, live)
-    if 4 * n_live <= 3 * n:                 # useful: a quarter or more pruned
+    if 4 * n_live <= 3 * n:  # useful: a quarter or more pruned
         prune[0] = 0
     else:
         prune[0] += 1
@@ -117,8 +118,18 @@ def _maxplus(delta, tiles, live, live_row, n_live, best, argf, n_cols, t0, t1):
     tile = tiles.shape[2]
     lanes = VECTOR_BYTES // best.itemsize
     for t in range(t0, t1):
-        maxplus(delta, tiles, t, live, live_row, n_live, best, argf,
-                (t - t0) * tile, min(tile, n_cols - t * tile) // lanes)
+        maxplus(
+            delta,
+            tiles,
+            t,
+            live,
+            live_row,
+            n_live,
+            best,
+            argf,
+            (t - t0) * tile,
+            min(tile, n_cols - t * tile) // lanes,
+        )
 
 
 @jit
@@ -128,8 +139,17 @@ def _sumprod(weights, tiles, live, out, n_cols):
     tile = tiles.shape[2]
     lanes = VECTOR_BYTES // out.itemsize
     for t in range(tiles.shape[0]):
-        sumprod(weights, tiles, t, live, 0, weights.shape[0], out, t * tile,
-                min(tile, n_cols - t * tile) // lanes)
+        sumprod(
+            weights,
+            tiles,
+            t,
+            live,
+            0,
+            weights.shape[0],
+            out,
+            t * tile,
+            min(tile, n_cols - t * tile) // lanes,
+        )
 
 
 @jit
@@ -145,6 +165,7 @@ def _first_argmax(x):
 # --------------------------------------------------------------------------
 # First-order Viterbi
 # --------------------------------------------------------------------------
+
 
 @jit
 def _backtrack(bp, path, last):
@@ -168,8 +189,9 @@ def _finish(delta, log_end, bp, path, n_states):
 
 
 @jit
-def _viterbi_one(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
-                 path, bp, work):
+def _viterbi_one(
+    emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end, path, bp, work
+):
     """First-order Viterbi for one sequence; returns its log-probability.
 
     ``tiles``/``n_cols`` hold the packed transition matrix (see above);
@@ -187,8 +209,7 @@ def _viterbi_one(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
     for t in range(1, n_steps):
         prefetch_row(emit, obs[t])
         row, n_live = _adaptive_sources(delta, row_hi, row_lo, live, prune)
-        _maxplus(delta, tiles, live, row, n_live, best, argf, n_cols, 0,
-                 tiles.shape[0])
+        _maxplus(delta, tiles, live, row, n_live, best, argf, n_cols, 0, tiles.shape[0])
         symbol = obs[t]
         for j in range(n_states):
             new[j] = best[j] + emit[symbol, j]
@@ -215,8 +236,14 @@ def _workspace(tiles, dtype_proto):
     new = np.empty_like(delta)
     best = np.empty(tiles.shape[0] * tiles.shape[2], dtype=dtype_proto.dtype)
     argf = np.empty_like(best)
-    return (delta, new, best, argf, _live_scratch(n_states),
-            np.zeros(2, dtype=np.int64))
+    return (
+        delta,
+        new,
+        best,
+        argf,
+        _live_scratch(n_states),
+        np.zeros(2, dtype=np.int64),
+    )
 
 
 @jit
@@ -229,43 +256,130 @@ def _longest(offsets, first, last):
 
 
 @jit
-def _viterbi_range(emit, obs, offsets, first, last, tiles, n_cols, row_hi,
-                   row_lo, log_start, log_end, paths, log_probs, bp_proto):
+def _viterbi_range(
+    emit,
+    obs,
+    offsets,
+    first,
+    last,
+    tiles,
+    n_cols,
+    row_hi,
+    row_lo,
+    log_start,
+    log_end,
+    paths,
+    log_probs,
+    bp_proto,
+):
     """First-order Viterbi for sequences first..last-1 with shared scratch
     (back-pointers for the longest one, in ``bp_proto``'s unsigned dtype)."""
-    bp = np.empty((_longest(offsets, first, last), tiles.shape[1]),
-                  dtype=bp_proto.dtype)
+    bp = np.empty(
+        (_longest(offsets, first, last), tiles.shape[1]), dtype=bp_proto.dtype
+    )
     work = _workspace(tiles, log_start)
     for s in range(first, last):
         a, b = offsets[s], offsets[s + 1]
-        log_probs[s] = _viterbi_one(emit, obs[a:b], tiles, n_cols, row_hi,
-                                    row_lo, log_start, log_end, paths[a:b],
-                                    bp, work)
+        log_probs[s] = _viterbi_one(
+            emit,
+            obs[a:b],
+            tiles,
+            n_cols,
+            row_hi,
+            row_lo,
+            log_start,
+            log_end,
+            paths[a:b],
+            bp,
+            work,
+        )
 
 
 @jit(parallel=True)
-def viterbi_parallel(emit, obs, offsets, chunk_bounds, tiles, n_cols, row_hi,
-                   row_lo, log_start, log_end, paths, log_probs, bp_proto):
+def viterbi_parallel(
+    emit,
+    obs,
+    offsets,
+    chunk_bounds,
+    tiles,
+    n_cols,
+    row_hi,
+    row_lo,
+    log_start,
+    log_end,
+    paths,
+    log_probs,
+    bp_proto,
+):
     """Viterbi for many sequences, in parallel over chunks of sequences
     (chunk c covers sequences ``chunk_bounds[c]:chunk_bounds[c + 1]``)."""
     for c in prange(chunk_bounds.shape[0] - 1):
-        _viterbi_range(emit, obs, offsets, chunk_bounds[c], chunk_bounds[c + 1],
-                       tiles, n_cols, row_hi, row_lo, log_start, log_end, paths,
-                       log_probs, bp_proto)
+        _viterbi_range(
+            emit,
+            obs,
+            offsets,
+            chunk_bounds[c],
+            chunk_bounds[c + 1],
+            tiles,
+            n_cols,
+            row_hi,
+            row_lo,
+            log_start,
+            log_end,
+            paths,
+            log_probs,
+            bp_proto,
+        )
 
 
 @jit
-def viterbi(emit, obs, offsets, tiles, n_cols, row_hi, row_lo,
-                   log_start, log_end, paths, log_probs, bp_proto):
+def viterbi(
+    emit,
+    obs,
+    offsets,
+    tiles,
+    n_cols,
+    row_hi,
+    row_lo,
+    log_start,
+    log_end,
+    paths,
+    log_probs,
+    bp_proto,
+):
     """Serial twin of :func:`viterbi_parallel` for use inside worker threads."""
-    _viterbi_range(emit, obs, offsets, 0, offsets.shape[0] - 1, tiles, n_cols,
-                   row_hi, row_lo, log_start, log_end, paths, log_probs,
-                   bp_proto)
+    _viterbi_range(
+        emit,
+        obs,
+        offsets,
+        0,
+        offsets.shape[0] - 1,
+        tiles,
+        n_cols,
+        row_hi,
+        row_lo,
+        log_start,
+        log_end,
+        paths,
+        log_probs,
+        bp_proto,
+    )
 
 
 @jit(parallel=True)
-def viterbi_wide(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
-                 path, bp_proto, n_blocks):
+def viterbi_wide(
+    emit,
+    obs,
+    tiles,
+    n_cols,
+    row_hi,
+    row_lo,
+    log_start,
+    log_end,
+    path,
+    bp_proto,
+    n_blocks,
+):
     """First-order Viterbi for one long sequence with many states.
 
     Each step splits the column tiles into ``n_blocks`` contiguous blocks
@@ -292,8 +406,7 @@ def viterbi_wide(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
         for k in prange(n_blocks):
             t0 = k * per_block
             t1 = min(t0 + per_block, n_tiles)
-            _maxplus(delta, tiles, live, row, n_live, best[k], argf[k], n_cols,
-                     t0, t1)
+            _maxplus(delta, tiles, live, row, n_live, best[k], argf[k], n_cols, t0, t1)
             for j in range(t0 * tile, min(t1 * tile, n_states)):
                 new[j] = best[k, j - t0 * tile] + e[j]
                 bpt[j] = argf[k, j - t0 * tile]
@@ -305,9 +418,11 @@ def viterbi_wide(emit, obs, tiles, n_cols, row_hi, row_lo, log_start, log_end,
 # Second-order Viterbi
 # --------------------------------------------------------------------------
 
+
 @jit
-def _viterbi2_one(emit, obs, by_prev, n_cols, row_hi, row_lo, path, bp, delta,
-                  new, best, argf, live):
+def _viterbi2_one(
+    emit, obs, by_prev, n_cols, row_hi, row_lo, path, bp, delta, new, best, argf, live
+):
     """Second-order Viterbi for one sequence; returns its log-probability.
 
     Over K + 1 tags, tag K being the sentence boundary, the sequence is read
@@ -332,8 +447,18 @@ def _viterbi2_one(emit, obs, by_prev, n_cols, row_hi, row_lo, path, bp, delta,
         new[:, :] = -np.inf
         for v in range(n_tags):
             row, n_live = _live_sources(delta[v], row_hi[v], row_lo[v], live)
-            _maxplus(delta[v], by_prev[v], live, row, n_live, best, argf, n_cols,
-                     0, by_prev.shape[1])
+            _maxplus(
+                delta[v],
+                by_prev[v],
+                live,
+                row,
+                n_live,
+                best,
+                argf,
+                n_cols,
+                0,
+                by_prev.shape[1],
+            )
             for w in range(k):
                 new[w, v] = best[w] + e[w]
                 bp[t, v, w] = argf[w]
@@ -356,8 +481,20 @@ def _viterbi2_one(emit, obs, by_prev, n_cols, row_hi, row_lo, path, bp, delta,
 
 
 @jit
-def _viterbi2_range(emit, obs, offsets, first, last, by_prev, n_cols, row_hi,
-                    row_lo, paths, log_probs, bp_proto):
+def _viterbi2_range(
+    emit,
+    obs,
+    offsets,
+    first,
+    last,
+    by_prev,
+    n_cols,
+    row_hi,
+    row_lo,
+    paths,
+    log_probs,
+    bp_proto,
+):
     """Second-order Viterbi for sequences first..last-1 with shared scratch."""
     n_tags = by_prev.shape[0]
     maxlen = _longest(offsets, first, last)
@@ -369,27 +506,74 @@ def _viterbi2_range(emit, obs, offsets, first, last, by_prev, n_cols, row_hi,
     live = _live_scratch(n_tags)
     for s in range(first, last):
         a, b = offsets[s], offsets[s + 1]
-        log_probs[s] = _viterbi2_one(emit, obs[a:b], by_prev, n_cols, row_hi,
-                                     row_lo, paths[a:b], bp, delta, new, best,
-                                     argf, live)
+        log_probs[s] = _viterbi2_one(
+            emit,
+            obs[a:b],
+            by_prev,
+            n_cols,
+            row_hi,
+            row_lo,
+            paths[a:b],
+            bp,
+            delta,
+            new,
+            best,
+            argf,
+            live,
+        )
 
 
 @jit(parallel=True)
-def viterbi2_parallel(emit, obs, offsets, chunk_bounds, by_prev, n_cols, row_hi,
-                    row_lo, paths, log_probs, bp_proto):
+def viterbi2_parallel(
+    emit,
+    obs,
+    offsets,
+    chunk_bounds,
+    by_prev,
+    n_cols,
+    row_hi,
+    row_lo,
+    paths,
+    log_probs,
+    bp_proto,
+):
     """Second-order Viterbi over chunks of sequences, in parallel."""
     for c in prange(chunk_bounds.shape[0] - 1):
-        _viterbi2_range(emit, obs, offsets, chunk_bounds[c],
-                        chunk_bounds[c + 1], by_prev, n_cols, row_hi, row_lo,
-                        paths, log_probs, bp_proto)
+        _viterbi2_range(
+            emit,
+            obs,
+            offsets,
+            chunk_bounds[c],
+            chunk_bounds[c + 1],
+            by_prev,
+            n_cols,
+            row_hi,
+            row_lo,
+            paths,
+            log_probs,
+            bp_proto,
+        )
 
 
 @jit
-def viterbi2(emit, obs, offsets, by_prev, n_cols, row_hi, row_lo,
-                    paths, log_probs, bp_proto):
+def viterbi2(
+    emit, obs, offsets, by_prev, n_cols, row_hi, row_lo, paths, log_probs, bp_proto
+):
     """Serial twin of :func:`viterbi2_parallel` for use inside worker threads."""
-    _viterbi2_range(emit, obs, offsets, 0, offsets.shape[0] - 1, by_prev,
-                    n_cols, row_hi, row_lo, paths, log_probs, bp_proto)
+    _viterbi2_range(
+        emit,
+        obs,
+        offsets,
+        0,
+        offsets.shape[0] - 1,
+        by_prev,
+        n_cols,
+        row_hi,
+        row_lo,
+        paths,
+        log_probs,
+        bp_proto,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -402,9 +586,25 @@ LOG_UNDERFLOW = -708.0
 
 
 @jit
-def _forward_backward_one(emit_prob, emit_shift, usable, obs, trans, tiles,
-                          n_cols, live, start, post, alpha, scale, beta, nxt,
-                          tmp, xi, backward):
+def _forward_backward_one(
+    emit_prob,
+    emit_shift,
+    usable,
+    obs,
+    trans,
+    tiles,
+    n_cols,
+    live,
+    start,
+    post,
+    alpha,
+    scale,
+    beta,
+    nxt,
+    tmp,
+    xi,
+    backward,
+):
     """Scaled forward-backward for one sequence.
 
     ``post`` (T x K) receives the posteriors gamma; ``xi`` (K x K) gets the
@@ -429,7 +629,7 @@ def _forward_backward_one(emit_prob, emit_shift, usable, obs, trans, tiles,
     if n_steps == 0:
         return 0.0
     loglik = 0.0
-    for t in range(n_steps):                     # forward; post[t] <- e[t]
+    for t in range(n_steps):  # forward; post[t] <- e[t]
         row = obs[t]
         if not usable[row]:
             return np.nan
@@ -451,7 +651,7 @@ def _forward_backward_one(emit_prob, emit_shift, usable, obs, trans, tiles,
         loglik += np.log(total) + emit_shift[row]
     if not backward:
         return loglik
-    beta[:] = 1.0                                # backward; beta = beta[t+1]
+    beta[:] = 1.0  # backward; beta = beta[t+1]
     for t in range(n_steps - 2, -1, -1):
         for j in range(n_states):
             tmp[j] = post[t + 1, j] * beta[j] / scale[t + 1]
@@ -493,8 +693,9 @@ def _logsumexp(x):
 
 
 @jit
-def _forward_backward_log_one(emit, obs, log_trans, log_start, post, lalpha,
-                              lbeta, nxt, tmp, xi, backward):
+def _forward_backward_log_one(
+    emit, obs, log_trans, log_start, post, lalpha, lbeta, nxt, tmp, xi, backward
+):
     """Log-space forward-backward for one sequence (the exact fallback).
 
     Same outputs as :func:`_forward_backward_one`; returns -inf (posteriors
@@ -518,7 +719,7 @@ def _forward_backward_log_one(emit, obs, log_trans, log_start, post, lalpha,
     if loglik == -np.inf:
         post[:, :] = 0.0
         return -np.inf
-    lbeta[:] = 0.0                               # lbeta = log beta[t+1]
+    lbeta[:] = 0.0  # lbeta = log beta[t+1]
     for t in range(n_steps - 2, -1, -1):
         le = emit[obs[t + 1]]
         for i in range(n_states):
@@ -535,8 +736,9 @@ def _forward_backward_log_one(emit, obs, log_trans, log_start, post, lalpha,
 
 
 @jit
-def _fb_range(emit, scaled, obs, offsets, first, last, model, backward, post,
-              loglik, xi):
+def _fb_range(
+    emit, scaled, obs, offsets, first, last, model, backward, post, loglik, xi
+):
     """Forward-backward over sequences first..last-1, adding into ``xi``.
 
     ``scaled`` = (emit_prob, emit_shift, usable) from
@@ -560,24 +762,49 @@ def _fb_range(emit, scaled, obs, offsets, first, last, model, backward, post,
     scratch = np.empty((0 if backward else maxlen, n_states))
     for s in range(first, last):
         a, b = offsets[s], offsets[s + 1]
-        out = post[a:b] if backward else scratch[:b - a]
+        out = post[a:b] if backward else scratch[: b - a]
         result = np.nan
         if not log_space:
-            result = _forward_backward_one(emit_prob, emit_shift, usable,
-                                           obs[a:b], trans, tiles, n_cols,
-                                           live, start, out, alpha, scale,
-                                           beta, nxt, tmp, xi, backward)
+            result = _forward_backward_one(
+                emit_prob,
+                emit_shift,
+                usable,
+                obs[a:b],
+                trans,
+                tiles,
+                n_cols,
+                live,
+                start,
+                out,
+                alpha,
+                scale,
+                beta,
+                nxt,
+                tmp,
+                xi,
+                backward,
+            )
         if np.isnan(result):
-            result = _forward_backward_log_one(emit, obs[a:b], log_trans,
-                                               log_start, out, alpha, beta,
-                                               nxt, tmp[:n_states], xi,
-                                               backward)
+            result = _forward_backward_log_one(
+                emit,
+                obs[a:b],
+                log_trans,
+                log_start,
+                out,
+                alpha,
+                beta,
+                nxt,
+                tmp[:n_states],
+                xi,
+                backward,
+            )
         loglik[s] = result
 
 
 @jit(parallel=True)
-def forward_backward_parallel(emit, scaled, obs, offsets, chunk_bounds, model,
-                            backward, post, loglik, xi_parts):
+def forward_backward_parallel(
+    emit, scaled, obs, offsets, chunk_bounds, model, backward, post, loglik, xi_parts
+):
     """Forward-backward in parallel over chunks of sequences.
 
     Chunk c adds its expected transition counts into ``xi_parts[c]``; the
@@ -585,24 +812,46 @@ def forward_backward_parallel(emit, scaled, obs, offsets, chunk_bounds, model,
     how many threads ran the chunks.
     """
     for c in prange(chunk_bounds.shape[0] - 1):
-        _fb_range(emit, scaled, obs, offsets, chunk_bounds[c],
-                  chunk_bounds[c + 1], model, backward, post, loglik,
-                  xi_parts[c])
+        _fb_range(
+            emit,
+            scaled,
+            obs,
+            offsets,
+            chunk_bounds[c],
+            chunk_bounds[c + 1],
+            model,
+            backward,
+            post,
+            loglik,
+            xi_parts[c],
+        )
 
 
 @jit
-def forward_backward(emit, scaled, obs, offsets, chunk_bounds, model,
-                            backward, post, loglik, xi_parts):
+def forward_backward(
+    emit, scaled, obs, offsets, chunk_bounds, model, backward, post, loglik, xi_parts
+):
     """Serial twin of :func:`forward_backward_parallel` (same chunking)."""
     for c in range(chunk_bounds.shape[0] - 1):
-        _fb_range(emit, scaled, obs, offsets, chunk_bounds[c],
-                  chunk_bounds[c + 1], model, backward, post, loglik,
-                  xi_parts[c])
+        _fb_range(
+            emit,
+            scaled,
+            obs,
+            offsets,
+            chunk_bounds[c],
+            chunk_bounds[c + 1],
+            model,
+            backward,
+            post,
+            loglik,
+            xi_parts[c],
+        )
 
 
 # --------------------------------------------------------------------------
 # Sampling
 # --------------------------------------------------------------------------
+
 
 @jit
 def _draw(cdf, u):
@@ -614,8 +863,9 @@ def _draw(cdf, u):
 
 
 @jit
-def sample_chain(start_cdf, trans_cdf, emit_cdf, uniforms, first_state,
-                 states, symbols):
+def sample_chain(
+    start_cdf, trans_cdf, emit_cdf, uniforms, first_state, states, symbols
+):
     """Draw states and symbols from uniforms, in hmmlearn's draw order.
 
     With ``first_state < 0`` the first uniform picks the first state; then

@@ -5,6 +5,7 @@ transitions and, for TnT, the interpolation weights and suffix tries.
 This module knows the estimator's attributes but not its class: the
 estimator imports it, and :func:`from_archive` builds the class it is given.
 """
+
 import numpy as np
 
 from .suffix import SuffixTrie, csr_from_arrays
@@ -30,8 +31,11 @@ def to_arrays(model):
     if model.order == 2:
         arrays["log_trans2"] = model.log_trans2_
     else:
-        arrays.update(log_start=model.log_start_, log_trans=model.log_trans_,
-                      log_end=model.log_end_)
+        arrays.update(
+            log_start=model.log_start_,
+            log_trans=model.log_trans_,
+            log_end=model.log_end_,
+        )
     if model.smoothing == "tnt":
         arrays.update(lambdas=model.lambdas_, theta=np.array(model.theta_))
         arrays.update(model.suffix_lower_.to_arrays("suffix_lower_"))
@@ -42,10 +46,12 @@ def to_arrays(model):
 def from_archive(cls, archive):
     """A fitted ``cls`` from a model file's arrays (an
     :class:`fastapml._archive.Archive`); ValueError if they disagree."""
-    model = cls(order=archive.scalar("order", "iu"),
-                smoothing=archive.scalar("smoothing", "U"),
-                suffix_length=archive.scalar("suffix_length", "iu"),
-                rare_max_count=archive.scalar("rare_max_count", "iu"))
+    model = cls(
+        order=archive.scalar("order", "iu"),
+        smoothing=archive.scalar("smoothing", "U"),
+        suffix_length=archive.scalar("suffix_length", "iu"),
+        rare_max_count=archive.scalar("rare_max_count", "iu"),
+    )
     model._check_params()
     tags = archive.array("tags", kinds="U", ndim=1)
     words = archive.array("words", kinds="U", ndim=1)
@@ -60,17 +66,20 @@ def from_archive(cls, archive):
     if len(model.vocabulary_) != words.size:
         raise ValueError("words holds duplicates")
     model.tag_counts_ = tag_counts.astype(np.int64)
-    model.emission_counts_ = csr_from_arrays(archive, "emission_",
-                                              (words.size, n_tags))
+    model.emission_counts_ = csr_from_arrays(archive, "emission_", (words.size, n_tags))
     k1 = n_tags + 1
     if model.order == 2:
         trans = {"log_trans2": (k1, k1, k1)}
     else:
-        trans = {"log_start": (n_tags,), "log_trans": (n_tags, n_tags),
-                 "log_end": (n_tags,)}
+        trans = {
+            "log_start": (n_tags,),
+            "log_trans": (n_tags, n_tags),
+            "log_end": (n_tags,),
+        }
     for key, shape in trans.items():
-        arr = np.ascontiguousarray(archive.array(key, kinds="f", shape=shape),
-                                   dtype=np.float64)
+        arr = np.ascontiguousarray(
+            archive.array(key, kinds="f", shape=shape), dtype=np.float64
+        )
         if np.isnan(arr).any() or np.isposinf(arr).any():
             raise ValueError(f"{key} holds NaN or +inf")
         setattr(model, key + "_", arr)

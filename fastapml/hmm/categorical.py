@@ -4,6 +4,7 @@ Same constructor, attributes and methods as ``hmmlearn.hmm.CategoricalHMM``
 and the same answers on the same parameters; plus :meth:`fit_supervised`,
 maximum-likelihood estimation from observed state sequences.
 """
+
 import numbers
 
 import numpy as np
@@ -84,11 +85,23 @@ class CategoricalHMM(BaseEstimator):
     ([0, 0, 1], 0.01512)
     """
 
-    def __init__(self, n_components=1, startprob_prior=1.0,
-                 transmat_prior=1.0, *, emissionprob_prior=1.0,
-                 n_features=None, algorithm="viterbi", random_state=None,
-                 n_iter=10, tol=1e-2, verbose=False, params="ste",
-                 init_params="ste", implementation="log"):
+    def __init__(
+        self,
+        n_components=1,
+        startprob_prior=1.0,
+        transmat_prior=1.0,
+        *,
+        emissionprob_prior=1.0,
+        n_features=None,
+        algorithm="viterbi",
+        random_state=None,
+        n_iter=10,
+        tol=1e-2,
+        verbose=False,
+        params="ste",
+        init_params="ste",
+        implementation="log",
+    ):
         self.n_components = n_components
         self.startprob_prior = startprob_prior
         self.transmat_prior = transmat_prior
@@ -113,10 +126,14 @@ class CategoricalHMM(BaseEstimator):
         check_scalar(self.n_iter, "n_iter", numbers.Integral, low=0)
         check_scalar(self.tol, "tol", numbers.Real, finite=False)
         if self.algorithm not in ("viterbi", "map"):
-            raise ValueError(f"algorithm must be 'viterbi' or 'map', got {self.algorithm!r}")
+            raise ValueError(
+                f"algorithm must be 'viterbi' or 'map', got {self.algorithm!r}"
+            )
         if self.implementation not in ("log", "scaling"):
-            raise ValueError("implementation must be 'log' or 'scaling', "
-                             f"got {self.implementation!r}")
+            raise ValueError(
+                "implementation must be 'log' or 'scaling', "
+                f"got {self.implementation!r}"
+            )
         for name in ("params", "init_params"):
             value = getattr(self, name)
             if not isinstance(value, str):
@@ -133,7 +150,8 @@ class CategoricalHMM(BaseEstimator):
         if self.n_features is None:
             self.n_features = emission.shape[1]
         self.emissionprob_ = check_probabilities(
-            emission, "emissionprob_", 2, (k, self.n_features))
+            emission, "emissionprob_", 2, (k, self.n_features)
+        )
 
     def _check_fitted(self):
         check_is_fitted(self, ["startprob_", "transmat_", "emissionprob_"])
@@ -164,9 +182,15 @@ class CategoricalHMM(BaseEstimator):
 
     def _posteriors(self, X, lengths, posteriors=True):
         symbols, lengths, offsets = self._sequences(X, lengths)
-        return _forward_backward(self._log_emission_table(), symbols, lengths,
-                                 offsets, _log(self.transmat_),
-                                 _log(self.startprob_), posteriors)
+        return _forward_backward(
+            self._log_emission_table(),
+            symbols,
+            lengths,
+            offsets,
+            _log(self.transmat_),
+            _log(self.startprob_),
+            posteriors,
+        )
 
     def score_samples(self, X, lengths=None):
         """Log-likelihood of X and the state posteriors.
@@ -211,8 +235,14 @@ class CategoricalHMM(BaseEstimator):
         symbols, lengths, offsets = self._sequences(X, lengths)
         k = self.n_components
         paths, log_probs = decode_validated(
-            self._log_emission_table(), symbols, lengths, offsets,
-            _log(self.transmat_), _log(self.startprob_), np.zeros(k))
+            self._log_emission_table(),
+            symbols,
+            lengths,
+            offsets,
+            _log(self.transmat_),
+            _log(self.startprob_),
+            np.zeros(k),
+        )
         return float(log_probs.sum()), paths
 
     def predict(self, X, lengths=None):
@@ -229,20 +259,33 @@ class CategoricalHMM(BaseEstimator):
         """
         self._check_fitted()
         check_scalar(n_samples, "n_samples", numbers.Integral, low=1)
-        rs = (self._generator() if random_state is None
-              else check_random_state(random_state))
+        rs = (
+            self._generator()
+            if random_state is None
+            else check_random_state(random_state)
+        )
         if currstate is None:
             first, n_uniform = -1, 2 * n_samples
         else:
-            first = check_scalar(currstate, "currstate", numbers.Integral, low=0,
-                                 high=self.n_components - 1)
+            first = check_scalar(
+                currstate,
+                "currstate",
+                numbers.Integral,
+                low=0,
+                high=self.n_components - 1,
+            )
             n_uniform = 2 * n_samples - 1
         states = np.empty(n_samples, dtype=np.int64)
         symbols = np.empty(n_samples, dtype=np.int64)
-        _kernels.sample_chain(np.cumsum(self.startprob_),
-                              np.cumsum(self.transmat_, axis=1),
-                              np.cumsum(self.emissionprob_, axis=1),
-                              rs.rand(n_uniform), int(first), states, symbols)
+        _kernels.sample_chain(
+            np.cumsum(self.startprob_),
+            np.cumsum(self.transmat_, axis=1),
+            np.cumsum(self.emissionprob_, axis=1),
+            rs.rand(n_uniform),
+            int(first),
+            states,
+            symbols,
+        )
         return symbols[:, None], states
 
     # ------------------------------------------------------------------
@@ -256,8 +299,9 @@ class CategoricalHMM(BaseEstimator):
         fastapml keeps the parameter untouched and the generator in
         ``_rng``, used while the parameter is the one it was made from.
         """
-        if getattr(self, "_rng_source", None) is self.random_state \
-                and hasattr(self, "_rng"):
+        if getattr(self, "_rng_source", None) is self.random_state and hasattr(
+            self, "_rng"
+        ):
             return self._rng
         return check_random_state(self.random_state)
 
@@ -296,18 +340,25 @@ class CategoricalHMM(BaseEstimator):
         symbols, lengths, offsets = self._sequences(X, lengths)
         self._init(symbols)
         self._check()
-        self.monitor_ = _matching_monitor(self.monitor_, self.tol, self.n_iter,
-                                          self.verbose)
+        self.monitor_ = _matching_monitor(
+            self.monitor_, self.tol, self.n_iter, self.verbose
+        )
         self.monitor_._reset()
         one_hot = _symbol_indicator(symbols, self.n_features)
         for _ in range(self.n_iter):
             logliks, post, xi = _forward_backward(
-                self._log_emission_table(), symbols, lengths, offsets,
-                _log(self.transmat_), _log(self.startprob_))
+                self._log_emission_table(),
+                symbols,
+                lengths,
+                offsets,
+                _log(self.transmat_),
+                _log(self.startprob_),
+            )
             _raise_if_impossible(logliks)
             firsts = offsets[:-1][lengths > 0]
-            self._m_step(post[firsts].sum(axis=0), xi, (one_hot @ post).T,
-                         supervised=False)
+            self._m_step(
+                post[firsts].sum(axis=0), xi, (one_hot @ post).T, supervised=False
+            )
             self.monitor_.report(float(logliks.sum()))
             if self.monitor_.converged:
                 break
@@ -338,24 +389,30 @@ class CategoricalHMM(BaseEstimator):
         k = self.n_components
         states = check_symbols(states, "states", k)
         if states.size != symbols.size:
-            raise ValueError(f"states has {states.size} entries but X has "
-                             f"{symbols.size} samples")
-        for code, name in zip(_PARAM_CODES, ("startprob_", "transmat_",
-                                             "emissionprob_")):
+            raise ValueError(
+                f"states has {states.size} entries but X has {symbols.size} samples"
+            )
+        for code, name in zip(
+            _PARAM_CODES, ("startprob_", "transmat_", "emissionprob_")
+        ):
             if code not in self.params and not hasattr(self, name):
-                raise ValueError(f"{name} is not estimated (params={self.params!r}) "
-                                 "and has no value; set it before fit_supervised")
+                raise ValueError(
+                    f"{name} is not estimated (params={self.params!r}) "
+                    "and has no value; set it before fit_supervised"
+                )
         firsts = offsets[:-1][lengths > 0]
         start = np.bincount(states[firsts], minlength=k).astype(np.float64)
         inside = np.ones(states.size, dtype=bool)
-        inside[offsets[1:][lengths > 0] - 1] = False        # last of each sequence
+        inside[offsets[1:][lengths > 0] - 1] = False  # last of each sequence
         src = states[inside]
         dst = states[np.flatnonzero(inside) + 1]
         trans = np.bincount(src * k + dst, minlength=k * k).reshape(k, k)
-        emit = np.bincount(states * self.n_features + symbols,
-                           minlength=k * self.n_features).reshape(k, self.n_features)
-        self._m_step(start, trans.astype(np.float64), emit.astype(np.float64),
-                     supervised=True)
+        emit = np.bincount(
+            states * self.n_features + symbols, minlength=k * self.n_features
+        ).reshape(k, self.n_features)
+        self._m_step(
+            start, trans.astype(np.float64), emit.astype(np.float64), supervised=True
+        )
         self._check()
         return self
 
@@ -367,6 +424,7 @@ class CategoricalHMM(BaseEstimator):
         zero (hmmlearn's rule for e.g. left-right models); in supervised
         fitting, a row without any mass becomes uniform.
         """
+
         def update(counts, prior, current=None):
             new = np.maximum(prior - 1 + counts, 0.0)
             if current is not None:
@@ -376,11 +434,13 @@ class CategoricalHMM(BaseEstimator):
             return _normalize_rows(new)
 
         if "s" in self.params:
-            self.startprob_ = update(start, self.startprob_prior,
-                                     None if supervised else self.startprob_)
+            self.startprob_ = update(
+                start, self.startprob_prior, None if supervised else self.startprob_
+            )
         if "t" in self.params:
-            self.transmat_ = update(trans, self.transmat_prior,
-                                    None if supervised else self.transmat_)
+            self.transmat_ = update(
+                trans, self.transmat_prior, None if supervised else self.transmat_
+            )
         if "e" in self.params:
             self.emissionprob_ = update(emit, self.emissionprob_prior)
 
@@ -423,8 +483,12 @@ class CategoricalHMM(BaseEstimator):
         True
         """
         self._check_fitted()
-        _archive.write(path, _categorical_file.KIND, _categorical_file.to_arrays(self),
-                       version=_categorical_file.FORMAT_VERSION)
+        _archive.write(
+            path,
+            _categorical_file.KIND,
+            _categorical_file.to_arrays(self),
+            version=_categorical_file.FORMAT_VERSION,
+        )
 
     @classmethod
     def load(cls, path):
@@ -436,24 +500,31 @@ class CategoricalHMM(BaseEstimator):
             (:class:`fastapml._archive.ArchiveError`) naming the file and the
             problem; also a ``FileNotFoundError`` if ``path`` does not exist.
         """
-        return _archive.read(path, _categorical_file.KIND,
-                             lambda archive: _categorical_file.from_archive(cls, archive),
-                             version=_categorical_file.FORMAT_VERSION)
+        return _archive.read(
+            path,
+            _categorical_file.KIND,
+            lambda archive: _categorical_file.from_archive(cls, archive),
+            version=_categorical_file.FORMAT_VERSION,
+        )
 
 
 def _raise_if_impossible(logliks):
     bad = np.flatnonzero(logliks == -np.inf)
     if bad.size:
-        raise ValueError(f"sequence {bad[0]} has probability zero under the model "
-                         f"({bad.size} such sequence(s)); posteriors are undefined")
+        raise ValueError(
+            f"sequence {bad[0]} has probability zero under the model "
+            f"({bad.size} such sequence(s)); posteriors are undefined"
+        )
 
 
 def _symbol_indicator(symbols, n_features):
     """Sparse (n_features, n_samples) indicator: row s marks where symbol s occurs."""
     from scipy import sparse
+
     n = symbols.size
-    return sparse.csr_matrix((np.ones(n), (symbols, np.arange(n))),
-                             shape=(n_features, n))
+    return sparse.csr_matrix(
+        (np.ones(n), (symbols, np.arange(n))), shape=(n_features, n)
+    )
 
 
 def _matching_monitor(monitor, tol, n_iter, verbose):

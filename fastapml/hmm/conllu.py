@@ -5,6 +5,7 @@ LEMMA, UPOS, XPOS, FEATS, HEAD, DEPREL, DEPS, MISC); comment lines start with
 ``#``; a blank line ends a sentence.  Multiword-token ranges (``4-5``) and
 empty nodes (``8.1``) are not words of the tagged sequence and are skipped.
 """
+
 import os
 from itertools import chain
 
@@ -60,8 +61,10 @@ def iter_conllu(source, tagset="upos"):
         try:
             lines = iter(source)
         except TypeError:
-            raise TypeError("source must be a path or an iterable of lines, "
-                            f"got {type(source).__name__}") from None
+            raise TypeError(
+                "source must be a path or an iterable of lines, "
+                f"got {type(source).__name__}"
+            ) from None
         yield from _parse(lines, "<lines>", tagset)
 
 
@@ -107,8 +110,9 @@ def _parse(lines, name, tagset):
     n_line = 0
     for n_line, line in enumerate(chain(lines, ("",)), start=1):
         if not isinstance(line, str):
-            raise TypeError(f"{name}, line {n_line}: lines must be str, "
-                            f"got {type(line).__name__}")
+            raise TypeError(
+                f"{name}, line {n_line}: lines must be str, got {type(line).__name__}"
+            )
         line = line.rstrip("\r\n")
         if not line.strip():
             if words:
@@ -122,18 +126,24 @@ def _parse(lines, name, tagset):
             continue
         fields = line.split("\t")
         if len(fields) != _N_FIELDS:
-            raise ValueError(f"{name}, line {n_line}: expected {_N_FIELDS} "
-                             f"tab-separated fields, got {len(fields)}")
+            raise ValueError(
+                f"{name}, line {n_line}: expected {_N_FIELDS} "
+                f"tab-separated fields, got {len(fields)}"
+            )
         ident = fields[0]
         if _is_int(ident):
             if int(ident) != len(words) + 1:
-                raise ValueError(f"{name}, line {n_line}: word ID {ident} out of "
-                                 f"sequence (expected {len(words) + 1})")
+                raise ValueError(
+                    f"{name}, line {n_line}: word ID {ident} out of "
+                    f"sequence (expected {len(words) + 1})"
+                )
         elif _is_span(ident, "-") or _is_span(ident, "."):
-            continue                  # multiword token range / empty node
+            continue  # multiword token range / empty node
         else:
-            raise ValueError(f"{name}, line {n_line}: bad ID {ident!r} (expected "
-                             "an integer, a range 'a-b' or a decimal 'a.b')")
+            raise ValueError(
+                f"{name}, line {n_line}: bad ID {ident!r} (expected "
+                "an integer, a range 'a-b' or a decimal 'a.b')"
+            )
         words.append(fields[1])
         if tagset == "upos":
             tags.append(fields[3])

@@ -5,15 +5,21 @@ the log-space recursion's results to rounding at a fraction of its cost
 (sequences whose probabilities underflow fall back to the log-space one):
 alpha[t] = (alpha[t-1] @ trans) * e[t] / c[t], log p(x) = sum_t log c[t].
 """
+
 import numpy as np
 
 from .._numba import n_threads, parallel_allowed
 from . import _kernels
-from ._inputs import (chunk_sequences, emissions, first_order_model,
-                      sequence_offsets, tiled_rows)
+from ._inputs import (
+    chunk_sequences,
+    emissions,
+    first_order_model,
+    sequence_offsets,
+    tiled_rows,
+)
 
 # Each chunk keeps its own K x K expected-count matrix; cap their total size.
-_XI_BUDGET_BYTES = 64 * 2 ** 20
+_XI_BUDGET_BYTES = 64 * 2**20
 _MAX_CHUNKS = 64
 
 
@@ -48,16 +54,14 @@ def forward_backward(log_emit, lengths, log_trans, log_start, symbols=None):
     >>> round(float(np.exp(ll[0])), 6), post.round(4).tolist()
     (0.34, [[0.8824, 0.1176]])
     """
-    log_trans, log_start, _ = first_order_model(log_trans, log_start, None,
-                                                np.float64)
+    log_trans, log_start, _ = first_order_model(log_trans, log_start, None, np.float64)
     n_states = log_trans.shape[0]
     table, obs = emissions(log_emit, symbols, n_states, np.float64)
     lengths, offsets = sequence_offsets(lengths, obs.size)
     return run_validated(table, obs, lengths, offsets, log_trans, log_start)
 
 
-def run_validated(table, obs, lengths, offsets, log_trans, log_start,
-                  posteriors=True):
+def run_validated(table, obs, lengths, offsets, log_trans, log_start, posteriors=True):
     """:func:`forward_backward` on inputs that already passed its checks.
 
     Sequences run in scaled arithmetic; those it cannot resolve (an
@@ -74,18 +78,29 @@ def run_validated(table, obs, lengths, offsets, log_trans, log_start,
     logliks = np.zeros(lengths.size)
     # The chunking depends on the data only, never on the thread count, so
     # the summed counts are identical however many threads run.
-    max_chunks = min(_MAX_CHUNKS, max(1, _XI_BUDGET_BYTES // (8 * n_states ** 2)))
+    max_chunks = min(_MAX_CHUNKS, max(1, _XI_BUDGET_BYTES // (8 * n_states**2)))
     bounds = chunk_sequences(lengths, max_chunks)
     xi_parts = np.zeros((bounds.size - 1, n_states, n_states))
-    kernel = (_kernels.forward_backward_parallel
-              if parallel_allowed() and n_threads() > 1
-              else _kernels.forward_backward)
+    kernel = (
+        _kernels.forward_backward_parallel
+        if parallel_allowed() and n_threads() > 1
+        else _kernels.forward_backward
+    )
     trans = np.exp(log_trans)
     tiles, n_cols, _, _ = tiled_rows(trans, n_states, fill=0.0)
-    model = (trans, tiles, n_cols, np.exp(log_start), log_trans, log_start,
-             log_space)
-    kernel(table, scaled_emissions(table), obs, offsets, bounds, model,
-           posteriors, post, logliks, xi_parts)
+    model = (trans, tiles, n_cols, np.exp(log_start), log_trans, log_start, log_space)
+    kernel(
+        table,
+        scaled_emissions(table),
+        obs,
+        offsets,
+        bounds,
+        model,
+        posteriors,
+        post,
+        logliks,
+        xi_parts,
+    )
     return logliks, post, xi_parts.sum(axis=0)
 
 
@@ -98,7 +113,7 @@ def scaled_emissions(table):
     log space.
     """
     shift = table.max(axis=1)
-    with np.errstate(invalid="ignore"):          # -inf - -inf in empty rows
+    with np.errstate(invalid="ignore"):  # -inf - -inf in empty rows
         scaled = table - shift[:, None]
     usable = shift > -np.inf
     usable &= ~((scaled < _kernels.LOG_UNDERFLOW) & (table > -np.inf)).any(axis=1)

@@ -1,4 +1,5 @@
 """EM convergence monitor with hmmlearn's ``ConvergenceMonitor`` interface."""
+
 import logging
 import sys
 from collections import deque
@@ -29,8 +30,10 @@ class ConvergenceMonitor:
         self.iter = 0
 
     def __repr__(self):
-        return (f"{type(self).__name__}(tol={self.tol}, n_iter={self.n_iter}, "
-                f"iter={self.iter}, history={list(self.history)})")
+        return (
+            f"{type(self).__name__}(tol={self.tol}, n_iter={self.n_iter}, "
+            f"iter={self.iter}, history={list(self.history)})"
+        )
 
     def _reset(self):
         self.iter = 0
@@ -40,17 +43,24 @@ class ConvergenceMonitor:
         """Record one iteration's log-likelihood (and print it if verbose)."""
         delta = log_prob - self.history[-1] if self.history else np.nan
         if self.verbose:
-            print(self._template.format(iter=self.iter + 1, log_prob=log_prob,
-                                        delta=delta), file=sys.stderr)
+            print(
+                self._template.format(
+                    iter=self.iter + 1, log_prob=log_prob, delta=delta
+                ),
+                file=sys.stderr,
+            )
         if self.history and delta < -np.sqrt(np.finfo(float).eps):
-            _log.warning("Model is not converging: log-likelihood fell from "
-                         "%s to %s", self.history[-1], log_prob)
+            _log.warning(
+                "Model is not converging: log-likelihood fell from %s to %s",
+                self.history[-1],
+                log_prob,
+            )
         self.history.append(log_prob)
         self.iter += 1
 
     @property
     def converged(self):
         """True once ``n_iter`` iterations ran or the last gain was below ``tol``."""
-        return (self.iter == self.n_iter
-                or (len(self.history) >= 2
-                    and self.history[-1] - self.history[-2] < self.tol))
+        return self.iter == self.n_iter or (
+            len(self.history) >= 2 and self.history[-1] - self.history[-2] < self.tol
+        )

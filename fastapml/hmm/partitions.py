@@ -24,21 +24,22 @@ on the current ``distributed.Client`` if there is one, else on dask's
 configured or local threaded scheduler.  Tasks on worker threads use the
 serial kernels (:func:`fastapml._numba.parallel_allowed`).
 """
+
 import contextlib
 
 import numpy as np
 
 from .. import _dask
 from .._validation import check_symbols, float_dtype
-from ._inputs import (emissions, first_order_model, second_order_model,
-                      sequence_offsets)
+from ._inputs import emissions, first_order_model, second_order_model, sequence_offsets
 from .viterbi import decode2_validated, decode_validated
 
 _NO_SYMBOLS = np.empty(0, dtype=np.int64)
 
 
-def viterbi_partitions(partitions, log_trans, log_start, log_end=None, *,
-                       log_emit=None):
+def viterbi_partitions(
+    partitions, log_trans, log_start, log_end=None, *, log_emit=None
+):
     """:func:`~fastapml.hmm.viterbi_batch` per partition, one dask task each.
 
     Parameters
@@ -84,10 +85,14 @@ def viterbi_partitions(partitions, log_trans, log_start, log_end=None, *,
     """
     emission_arrays = _check_pairs(partitions, log_emit)
     model = first_order_model(
-        log_trans, log_start, log_end,
-        float_dtype(*emission_arrays, log_trans, log_start))
-    return _decode_pairs(decode_validated, model, model[0].shape[0],
-                         partitions, log_emit)
+        log_trans,
+        log_start,
+        log_end,
+        float_dtype(*emission_arrays, log_trans, log_start),
+    )
+    return _decode_pairs(
+        decode_validated, model, model[0].shape[0], partitions, log_emit
+    )
 
 
 def viterbi2_partitions(partitions, log_trans2, *, log_emit=None):
@@ -120,9 +125,11 @@ def viterbi2_partitions(partitions, log_trans2, *, log_emit=None):
     """
     emission_arrays = _check_pairs(partitions, log_emit)
     log_trans2 = second_order_model(
-        log_trans2, float_dtype(*emission_arrays, log_trans2))
-    return _decode_pairs(decode2_validated, (log_trans2,),
-                         log_trans2.shape[0] - 1, partitions, log_emit)
+        log_trans2, float_dtype(*emission_arrays, log_trans2)
+    )
+    return _decode_pairs(
+        decode2_validated, (log_trans2,), log_trans2.shape[0] - 1, partitions, log_emit
+    )
 
 
 def _check_pairs(partitions, log_emit):
@@ -130,9 +137,11 @@ def _check_pairs(partitions, log_emit):
     set the dtype (as in ``viterbi_batch``: the shared table, or every
     partition's dense emissions)."""
     steps = "log_emit" if log_emit is None else "symbols"
-    _check_partitions(partitions, f"a ({steps}, lengths) pair",
-                      lambda part: isinstance(part, (list, tuple))
-                      and len(part) == 2)
+    _check_partitions(
+        partitions,
+        f"a ({steps}, lengths) pair",
+        lambda part: isinstance(part, (list, tuple)) and len(part) == 2,
+    )
     if log_emit is None:
         return [emit for emit, _ in partitions]
     return [log_emit]
@@ -143,8 +152,11 @@ def _decode_pairs(decode, model, n_states, pairs, log_emit):
     ``decode2_validated``) on each as one task; ``model`` is its validated
     transition arrays, whose dtype the emissions take."""
     dtype = model[0].dtype
-    shared_table = None if log_emit is None else emissions(
-        log_emit, _NO_SYMBOLS, n_states, dtype)[0]
+    shared_table = (
+        None
+        if log_emit is None
+        else emissions(log_emit, _NO_SYMBOLS, n_states, dtype)[0]
+    )
     checked = []
     for i, (steps, lengths) in enumerate(pairs):
         with _prefixed_errors(f"partitions[{i}]"):
@@ -155,8 +167,9 @@ def _decode_pairs(decode, model, n_states, pairs, log_emit):
                 steps = check_symbols(steps, "symbols", shared_table.shape[0])
                 n_steps = steps.size
             checked.append((steps, *sequence_offsets(lengths, n_steps)))
-    return _compute_per_partition(_decode_partition,
-                                  (decode, shared_table, model), checked)
+    return _compute_per_partition(
+        _decode_partition, (decode, shared_table, model), checked
+    )
 
 
 def _decode_partition(shared, partition):
@@ -177,11 +190,16 @@ def decode_sentence_partitions(tagger, partitions):
     """``tagger.decode`` on each partition, one dask task each: a list of
     ``(log_probs, tags)``.  Tokens are checked in the tasks (errors name
     ``partitions[i][j]``); the list structure is checked here."""
-    _check_partitions(partitions, "a list of token lists",
-                      lambda part: isinstance(part, (list, tuple)))
+    _check_partitions(
+        partitions,
+        "a list of token lists",
+        lambda part: isinstance(part, (list, tuple)),
+    )
     return _compute_per_partition(
-        _decode_named_sentences, tagger,
-        [(part, f"partitions[{i}]") for i, part in enumerate(partitions)])
+        _decode_named_sentences,
+        tagger,
+        [(part, f"partitions[{i}]") for i, part in enumerate(partitions)],
+    )
 
 
 def _decode_named_sentences(tagger, partition):
@@ -211,8 +229,10 @@ def _scored_tag_lists(sentences, tagger):
 # ----------------------------------------------------------------------
 def _check_partitions(partitions, expected, is_expected):
     if not isinstance(partitions, (list, tuple)):
-        raise TypeError(f"partitions must be a list with one entry per "
-                        f"partition, got {type(partitions).__name__}")
+        raise TypeError(
+            f"partitions must be a list with one entry per "
+            f"partition, got {type(partitions).__name__}"
+        )
     for i, part in enumerate(partitions):
         if not is_expected(part):
             got = type(part).__name__
@@ -236,8 +256,11 @@ def _compute_per_partition(function, shared, partition_args):
     dask = _dask.require("decoding partitions")
     shared_key = _graph_leaf(dask, shared)
     task = dask.delayed(function, pure=False)
-    return list(_dask.compute(*(task(shared_key, _graph_leaf(dask, args))
-                                for args in partition_args)))
+    return list(
+        _dask.compute(
+            *(task(shared_key, _graph_leaf(dask, args)) for args in partition_args)
+        )
+    )
 
 
 def _graph_leaf(dask, value):

@@ -17,6 +17,7 @@ Counts are stored sparsely: one row per distinct suffix in a CSR matrix
 tag set of thousands of tags costs memory only for the (suffix, tag) pairs
 that occur.
 """
+
 from itertools import chain
 
 import numpy as np
@@ -87,14 +88,19 @@ class SuffixTrie:
         root = np.asarray(word_tag_counts.sum(axis=0), dtype=np.float64).ravel()
         flat, owner, _ = _flat_suffixes(words, max_len)
         if flat.size == 0:
-            return cls(np.array([], dtype=np.str_),
-                       sp.csr_matrix((0, n_tags), dtype=np.float64), root, max_len)
+            return cls(
+                np.array([], dtype=np.str_),
+                sp.csr_matrix((0, n_tags), dtype=np.float64),
+                root,
+                max_len,
+            )
         suffixes, inverse = np.unique(flat, return_inverse=True)
         # membership[s, w] = 1 when word w ends in suffix s (once per word:
         # a word's suffixes all have different lengths).
         membership = sp.csr_matrix(
             (np.ones(flat.size), (inverse.ravel(), owner)),
-            shape=(suffixes.size, len(words)))
+            shape=(suffixes.size, len(words)),
+        )
         counts = (membership @ word_tag_counts).tocsr()
         counts.eliminate_zeros()
         counts.sort_indices()
@@ -115,8 +121,9 @@ class SuffixTrie:
             Each row sums to one (zero where no rare word had that tag).
         """
         total = self.root.sum()
-        base = self.root / total if total > 0 else np.full(
-            self.n_tags, 1.0 / self.n_tags)
+        base = (
+            self.root / total if total > 0 else np.full(self.n_tags, 1.0 / self.n_tags)
+        )
         probs = np.tile(base, (len(words), 1))
         if not words or self.suffixes.size == 0:
             return probs
@@ -138,12 +145,14 @@ class SuffixTrie:
 
     def to_arrays(self, prefix):
         """The trie as plain arrays for a model file, keys starting with prefix."""
-        return {f"{prefix}suffixes": self.suffixes,
-                f"{prefix}data": self.counts.data,
-                f"{prefix}indices": self.counts.indices,
-                f"{prefix}indptr": self.counts.indptr,
-                f"{prefix}root": self.root,
-                f"{prefix}max_len": np.array(self.max_len)}
+        return {
+            f"{prefix}suffixes": self.suffixes,
+            f"{prefix}data": self.counts.data,
+            f"{prefix}indices": self.counts.indices,
+            f"{prefix}indptr": self.counts.indptr,
+            f"{prefix}root": self.root,
+            f"{prefix}max_len": np.array(self.max_len),
+        }
 
     @classmethod
     def from_arrays(cls, arrays, prefix, n_tags):
@@ -153,8 +162,9 @@ class SuffixTrie:
         if suffixes.dtype.kind != "U" or suffixes.ndim != 1:
             raise ValueError(f"{prefix}suffixes must be a 1-D unicode array")
         if root.shape != (n_tags,):
-            raise ValueError(f"{prefix}root must have shape ({n_tags},), "
-                             f"got {root.shape}")
+            raise ValueError(
+                f"{prefix}root must have shape ({n_tags},), got {root.shape}"
+            )
         counts = csr_from_arrays(arrays, prefix, (suffixes.size, n_tags))
         return cls(suffixes, counts, root, int(arrays[f"{prefix}max_len"]))
 
@@ -163,14 +173,20 @@ def csr_from_arrays(arrays, prefix, shape):
     """A float64 CSR matrix from saved data/indices/indptr, fully checked."""
     try:
         matrix = sp.csr_matrix(
-            (np.asarray(arrays[f"{prefix}data"], dtype=np.float64),
-             np.asarray(arrays[f"{prefix}indices"]),
-             np.asarray(arrays[f"{prefix}indptr"])), shape=shape)
+            (
+                np.asarray(arrays[f"{prefix}data"], dtype=np.float64),
+                np.asarray(arrays[f"{prefix}indices"]),
+                np.asarray(arrays[f"{prefix}indptr"]),
+            ),
+            shape=shape,
+        )
         matrix.check_format(full_check=True)
     except (ValueError, TypeError) as err:
         raise ValueError(f"inconsistent sparse matrix {prefix!r}: {err}") from None
-    if matrix.data.size and (not np.isfinite(matrix.data).all()
-                             or matrix.data.min() < 0):
-        raise ValueError(f"sparse matrix {prefix!r} holds negative or "
-                         "non-finite counts")
+    if matrix.data.size and (
+        not np.isfinite(matrix.data).all() or matrix.data.min() < 0
+    ):
+        raise ValueError(
+            f"sparse matrix {prefix!r} holds negative or non-finite counts"
+        )
     return matrix

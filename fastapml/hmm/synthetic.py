@@ -5,10 +5,10 @@ from random syllable stems and tag-typical endings (``-ing``, ``-ly``, ``-ous``,
 capitalized names, digits), with Zipf-distributed frequencies, so a held-out
 sample has unknown words whose suffixes tell their tags, as in real text.
 """
+
 import numpy as np
 
-TAGS = ("ADJ", "ADP", "ADV", "DET", "NOUN", "NUM", "PRON", "PROPN", "PUNCT",
-        "VERB")
+TAGS = ("ADJ", "ADP", "ADV", "DET", "NOUN", "NUM", "PRON", "PROPN", "PUNCT", "VERB")
 
 _CLOSED = {
     "ADP": ["in", "on", "at", "with", "from", "of", "to", "by"],
@@ -39,10 +39,27 @@ _FLOW = {
 
 
 def _stems(rng, n):
-    syllables = ["ka", "lo", "mi", "ren", "tor", "va", "sel", "dun", "pri",
-                 "ba", "gor", "fen", "tul", "ash", "mor", "nel"]
-    return sorted({"".join(rng.choice(syllables, size=rng.integers(1, 4)))
-                   for _ in range(n)})
+    syllables = [
+        "ka",
+        "lo",
+        "mi",
+        "ren",
+        "tor",
+        "va",
+        "sel",
+        "dun",
+        "pri",
+        "ba",
+        "gor",
+        "fen",
+        "tul",
+        "ash",
+        "mor",
+        "nel",
+    ]
+    return sorted(
+        {"".join(rng.choice(syllables, size=rng.integers(1, 4))) for _ in range(n)}
+    )
 
 
 def _lexicon(rng, n_stems):
@@ -79,16 +96,22 @@ def known_hmm(seed=0, n_stems=3000):
 
     start = row(_FLOW["<s>"])[:k]
     start /= start.sum()
-    rows = np.array([row(_FLOW[t], end=3.0 if t == "PUNCT" else 0.2)
-                     for t in TAGS])
+    rows = np.array([row(_FLOW[t], end=3.0 if t == "PUNCT" else 0.2) for t in TAGS])
     words = _lexicon(rng, n_stems)
     word_probs = {}
     for tag, vocab in words.items():
         zipf = 1.0 / np.arange(1, len(vocab) + 1)
         word_probs[tag] = zipf / zipf.sum()
-    return {"tags": TAGS, "words": words, "word_probs": word_probs,
-            "start": start, "trans": rows[:, :k] / rows[:, :k].sum(axis=1, keepdims=True)
-            * (1 - rows[:, k:]), "end": rows[:, k]}
+    return {
+        "tags": TAGS,
+        "words": words,
+        "word_probs": word_probs,
+        "start": start,
+        "trans": rows[:, :k]
+        / rows[:, :k].sum(axis=1, keepdims=True)
+        * (1 - rows[:, k:]),
+        "end": rows[:, k],
+    }
 
 
 def sample_corpus(n_sentences, seed=0, model=None, max_len=40):
@@ -122,8 +145,10 @@ def sample_corpus(n_sentences, seed=0, model=None, max_len=40):
     word_cdf = [np.cumsum(model["word_probs"][t]) for t in tags]
 
     def draw(cdf):
-        return min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")),
-                   cdf.size - 1)
+        return min(
+            int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")),
+            cdf.size - 1,
+        )
 
     sentences, tag_lists = [], []
     for _ in range(n_sentences):

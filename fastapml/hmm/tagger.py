@@ -18,6 +18,7 @@ Either way no unseen word or unseen tag transition can give a sentence
 probability zero: every transition has positive probability and every word
 has at least one tag with positive emission probability.
 """
+
 import numbers
 from itertools import chain
 
@@ -93,8 +94,7 @@ class HMMTagger(BaseEstimator):
     [['DET', 'NOUN', 'VERB']]
     """
 
-    def __init__(self, order=2, smoothing="tnt", suffix_length=10,
-                 rare_max_count=10):
+    def __init__(self, order=2, smoothing="tnt", suffix_length=10, rare_max_count=10):
         self.order = order
         self.smoothing = smoothing
         self.suffix_length = suffix_length
@@ -106,12 +106,11 @@ class HMMTagger(BaseEstimator):
     def _check_params(self):
         check_scalar(self.order, "order", numbers.Integral, low=1, high=2)
         if self.smoothing not in _SMOOTHINGS:
-            raise ValueError(f"smoothing must be one of {_SMOOTHINGS}, "
-                             f"got {self.smoothing!r}")
-        check_scalar(self.suffix_length, "suffix_length", numbers.Integral,
-                     low=0)
-        check_scalar(self.rare_max_count, "rare_max_count", numbers.Integral,
-                     low=1)
+            raise ValueError(
+                f"smoothing must be one of {_SMOOTHINGS}, got {self.smoothing!r}"
+            )
+        check_scalar(self.suffix_length, "suffix_length", numbers.Integral, low=0)
+        check_scalar(self.rare_max_count, "rare_max_count", numbers.Integral, low=1)
 
     def _check_fitted(self):
         check_is_fitted(self, ["tags_", "vocabulary_", "emission_counts_"])
@@ -138,13 +137,15 @@ class HMMTagger(BaseEstimator):
         gold, tag_lengths = flatten_sentences(tags, "tags")
         check_same_lengths(lengths, tag_lengths, "tags")
         if not words:
-            raise ValueError("cannot fit on an empty corpus: sentences hold "
-                             "no tokens")
+            raise ValueError("cannot fit on an empty corpus: sentences hold no tokens")
         # ids by first occurrence, then renumbered so tags_ is sorted (a
         # unicode array of every token's tag would be needlessly wide)
         seen = {}
-        first_ids = np.fromiter((seen.setdefault(t, len(seen)) for t in gold),
-                                dtype=np.int64, count=len(gold))
+        first_ids = np.fromiter(
+            (seen.setdefault(t, len(seen)) for t in gold),
+            dtype=np.int64,
+            count=len(gold),
+        )
         tag_names = np.array(list(seen), dtype=np.str_)
         by_name = np.argsort(tag_names, kind="stable")
         rank = np.empty_like(by_name)
@@ -156,15 +157,18 @@ class HMMTagger(BaseEstimator):
             raise ValueError(
                 f"order=2 with {n_tags} tags needs (K + 1)^3 = "
                 f"{(n_tags + 1) ** 3:.3g} transition entries (limit "
-                f"{MAX_TRIGRAM_ENTRIES:.0e}); use order=1 for a tag set this big")
+                f"{MAX_TRIGRAM_ENTRIES:.0e}); use order=1 for a tag set this big"
+            )
         vocabulary = {}
-        word_ids = np.fromiter((vocabulary.setdefault(w, len(vocabulary))
-                                for w in words), dtype=np.int64,
-                               count=len(words))
+        word_ids = np.fromiter(
+            (vocabulary.setdefault(w, len(vocabulary)) for w in words),
+            dtype=np.int64,
+            count=len(words),
+        )
         n_words = len(vocabulary)
         emission = sp.csr_matrix(
-            (np.ones(word_ids.size), (word_ids, tag_ids)),
-            shape=(n_words, n_tags))
+            (np.ones(word_ids.size), (word_ids, tag_ids)), shape=(n_words, n_tags)
+        )
         emission.sum_duplicates()
         self.tags_ = tag_names
         self.vocabulary_ = vocabulary
@@ -194,14 +198,17 @@ class HMMTagger(BaseEstimator):
         rare = word_freq <= self.rare_max_count
         if not rare.any():
             rare[:] = True
-        upper = np.fromiter((w[:1].isupper() for w in words), dtype=bool,
-                            count=len(words))
+        upper = np.fromiter(
+            (w[:1].isupper() for w in words), dtype=bool, count=len(words)
+        )
         tries = {}
         for name, mask in (("lower", rare & ~upper), ("upper", rare & upper)):
             rows = np.flatnonzero(mask)
-            tries[name] = SuffixTrie.build([words[i] for i in rows],
-                                           self.emission_counts_[rows],
-                                           self.suffix_length)
+            tries[name] = SuffixTrie.build(
+                [words[i] for i in rows],
+                self.emission_counts_[rows],
+                self.suffix_length,
+            )
         # A class without rare words borrows the other class's model.
         if tries["lower"].empty:
             tries["lower"] = tries["upper"]
@@ -244,8 +251,11 @@ class HMMTagger(BaseEstimator):
         return self._log_emission(flatten_sentences([words], "words")[0])
 
     def _log_emission(self, words):
-        known = np.fromiter((self.vocabulary_.get(w, -1) for w in words),
-                            dtype=np.int64, count=len(words))
+        known = np.fromiter(
+            (self.vocabulary_.get(w, -1) for w in words),
+            dtype=np.int64,
+            count=len(words),
+        )
         table = np.empty((len(words), self.tags_.size))
         is_known = known >= 0
         table[is_known] = self._known_log_emission(known[is_known])
@@ -258,7 +268,7 @@ class HMMTagger(BaseEstimator):
         with np.errstate(divide="ignore"):
             if self.smoothing == "tnt":
                 return np.log(counts) - np.log(self.tag_counts_)
-            n_types = self.emission_counts_.shape[0] + 1    # + unknown class
+            n_types = self.emission_counts_.shape[0] + 1  # + unknown class
             return np.log(counts + 1.0) - np.log(self.tag_counts_ + n_types)
 
     def _unknown_log_emission(self, words):
@@ -268,14 +278,13 @@ class HMMTagger(BaseEstimator):
             row = -np.log(self.tag_counts_ + n_types)
             return np.tile(row, (len(words), 1))
         probs = np.empty((len(words), n_tags))
-        upper = np.fromiter((w[:1].isupper() for w in words), dtype=bool,
-                            count=len(words))
-        for trie, mask in ((self.suffix_upper_, upper),
-                           (self.suffix_lower_, ~upper)):
+        upper = np.fromiter(
+            (w[:1].isupper() for w in words), dtype=bool, count=len(words)
+        )
+        for trie, mask in ((self.suffix_upper_, upper), (self.suffix_lower_, ~upper)):
             rows = np.flatnonzero(mask)
             if rows.size:
-                probs[rows] = trie.tag_probs([words[i] for i in rows],
-                                             self.theta_)
+                probs[rows] = trie.tag_probs([words[i] for i in rows], self.theta_)
         prior = self.tag_counts_ / self.tag_counts_.sum()
         with np.errstate(divide="ignore"):
             return np.log(probs) - np.log(prior)
@@ -367,16 +376,25 @@ class HMMTagger(BaseEstimator):
         # One row per distinct word of this call: known rows come from the
         # sparse counts, each unknown type's row is computed once.
         local = {}
-        symbols = np.fromiter((local.setdefault(w, len(local)) for w in words),
-                              dtype=np.int64, count=len(words))
+        symbols = np.fromiter(
+            (local.setdefault(w, len(local)) for w in words),
+            dtype=np.int64,
+            count=len(words),
+        )
         table = self._log_emission(list(local))
         if self.order == 2:
-            paths, log_probs = viterbi2_batch(table, lengths, self.log_trans2_,
-                                              symbols=symbols)
+            paths, log_probs = viterbi2_batch(
+                table, lengths, self.log_trans2_, symbols=symbols
+            )
         else:
-            paths, log_probs = viterbi_batch(table, lengths, self.log_trans_,
-                                             self.log_start_, self.log_end_,
-                                             symbols=symbols)
+            paths, log_probs = viterbi_batch(
+                table,
+                lengths,
+                self.log_trans_,
+                self.log_start_,
+                self.log_end_,
+                symbols=symbols,
+            )
         flat = self.tags_[paths].tolist()
         bounds = np.concatenate(([0], np.cumsum(lengths))).tolist()
         return log_probs, [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
@@ -453,19 +471,23 @@ class HMMTagger(BaseEstimator):
         gold, tag_lengths = flatten_sentences(tags, "tags")
         check_same_lengths(lengths, tag_lengths, "tags")
         predicted = list(chain.from_iterable(self._decode(words, lengths)[1]))
-        correct = np.fromiter(map(str.__eq__, predicted, gold), dtype=bool,
-                              count=len(gold))
-        known = np.fromiter((w in self.vocabulary_ for w in words), dtype=bool,
-                            count=len(words))
+        correct = np.fromiter(
+            map(str.__eq__, predicted, gold), dtype=bool, count=len(gold)
+        )
+        known = np.fromiter(
+            (w in self.vocabulary_ for w in words), dtype=bool, count=len(words)
+        )
 
         def mean(mask):
             return float(correct[mask].mean()) if mask.any() else float("nan")
 
-        return {"accuracy": mean(np.ones_like(known)),
-                "known_accuracy": mean(known),
-                "unknown_accuracy": mean(~known),
-                "n_tokens": int(known.size),
-                "n_unknown": int((~known).sum())}
+        return {
+            "accuracy": mean(np.ones_like(known)),
+            "known_accuracy": mean(known),
+            "unknown_accuracy": mean(~known),
+            "n_tokens": int(known.size),
+            "n_unknown": int((~known).sum()),
+        }
 
     def score(self, sentences, tags):
         """Token accuracy of :meth:`predict` against gold ``tags``."""
@@ -483,8 +505,12 @@ class HMMTagger(BaseEstimator):
         one, or absent.
         """
         self._check_fitted()
-        _archive.write(path, _tagger_file.KIND, _tagger_file.to_arrays(self),
-                       version=_tagger_file.FORMAT_VERSION)
+        _archive.write(
+            path,
+            _tagger_file.KIND,
+            _tagger_file.to_arrays(self),
+            version=_tagger_file.FORMAT_VERSION,
+        )
 
     @classmethod
     def load(cls, path):
@@ -500,6 +526,9 @@ class HMMTagger(BaseEstimator):
             or format version, missing or misshapen arrays; it is also a
             ``FileNotFoundError`` if ``path`` does not exist.
         """
-        return _archive.read(path, _tagger_file.KIND,
-                             lambda archive: _tagger_file.from_archive(cls, archive),
-                             version=_tagger_file.FORMAT_VERSION)
+        return _archive.read(
+            path,
+            _tagger_file.KIND,
+            lambda archive: _tagger_file.from_archive(cls, archive),
+            version=_tagger_file.FORMAT_VERSION,
+        )

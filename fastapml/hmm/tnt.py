@@ -4,6 +4,7 @@ their weights, and the interpolated transition probabilities.
 
 The suffix model for unknown words is :mod:`fastapml.hmm.suffix`.
 """
+
 import numpy as np
 
 # A unigram weight below this is raised to it, so no transition has
@@ -37,8 +38,7 @@ def transition_counts(tag_ids, lengths, n_tags, order):
         v = np.concatenate((prev1, ends_v))
         w = np.concatenate((tag_ids, np.full(lengths.size, boundary)))
         flat = (u * k1 + v) * k1 + w
-    return np.bincount(flat, minlength=k1 ** (order + 1)).reshape(
-        (k1,) * (order + 1))
+    return np.bincount(flat, minlength=k1 ** (order + 1)).reshape((k1,) * (order + 1))
 
 
 def deleted_interpolation(counts):
@@ -65,9 +65,13 @@ def deleted_interpolation(counts):
         num, den = num - 1.0, den - 1.0
         return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
-    scores = [held_out(unigram[dst].astype(np.float64), np.full(f.size, float(n_events))),
-              held_out(bigram[ctx1, dst].astype(np.float64),
-                       bigram.sum(axis=1)[ctx1].astype(np.float64))]
+    scores = [
+        held_out(unigram[dst].astype(np.float64), np.full(f.size, float(n_events))),
+        held_out(
+            bigram[ctx1, dst].astype(np.float64),
+            bigram.sum(axis=1)[ctx1].astype(np.float64),
+        ),
+    ]
     if order == 2:
         context = counts.sum(axis=2)
         scores.append(held_out(f, context[cells[0], ctx1].astype(np.float64)))
@@ -94,14 +98,15 @@ def interpolated_transitions(counts, lambdas):
     unigram = bigram.sum(axis=0)
     p1 = unigram / unigram.sum()
     ctx1 = bigram.sum(axis=1, keepdims=True)
-    p2 = np.divide(bigram, ctx1, out=np.broadcast_to(p1, bigram.shape).copy(),
-                   where=ctx1 > 0)
+    p2 = np.divide(
+        bigram, ctx1, out=np.broadcast_to(p1, bigram.shape).copy(), where=ctx1 > 0
+    )
     if order == 1:
         return lambdas[0] * p1 + lambdas[1] * p2
     ctx2 = counts.sum(axis=2, keepdims=True)
-    probs = np.divide(counts, ctx2,
-                      out=np.broadcast_to(p2, counts.shape).copy(),
-                      where=ctx2 > 0)
+    probs = np.divide(
+        counts, ctx2, out=np.broadcast_to(p2, counts.shape).copy(), where=ctx2 > 0
+    )
     probs *= lambdas[2]
     probs += lambdas[1] * p2
     probs += lambdas[0] * p1

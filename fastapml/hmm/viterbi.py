@@ -5,14 +5,21 @@ delta[t, j] = max_i (delta[t-1, i] + log_trans[i, j]) + log_emit[t, j];
 the path ends in argmax_j delta[T-1, j] + log_end[j].  Ties go to the lowest
 state index; -inf entries are legal everywhere.
 """
+
 import numpy as np
 
 from .._numba import n_threads, parallel_allowed
-from . import _kernels
-from ._inputs import (backpointer_proto, chunk_sequences, emissions,
-                      first_order_model, tiled_rows, second_order_model,
-                      sequence_offsets)
 from .._validation import float_dtype
+from . import _kernels
+from ._inputs import (
+    backpointer_proto,
+    chunk_sequences,
+    emissions,
+    first_order_model,
+    second_order_model,
+    sequence_offsets,
+    tiled_rows,
+)
 
 # Below this many states one sequence does not pay for a parallel region per step.
 WIDE_MIN_STATES = 256
@@ -50,13 +57,13 @@ def viterbi(log_emit, log_trans, log_start, log_end=None):
     log_emit = np.asarray(log_emit)
     if log_emit.ndim != 2:
         raise ValueError(f"log_emit must be 2-D (T, K), got shape {log_emit.shape}")
-    paths, log_probs = viterbi_batch(log_emit, [log_emit.shape[0]], log_trans,
-                                     log_start, log_end)
+    paths, log_probs = viterbi_batch(
+        log_emit, [log_emit.shape[0]], log_trans, log_start, log_end
+    )
     return paths, float(log_probs[0])
 
 
-def viterbi_batch(log_emit, lengths, log_trans, log_start, log_end=None,
-                  symbols=None):
+def viterbi_batch(log_emit, lengths, log_trans, log_start, log_end=None, symbols=None):
     """Viterbi paths of many sequences stored end to end, in parallel.
 
     Parameters
@@ -78,16 +85,14 @@ def viterbi_batch(log_emit, lengths, log_trans, log_start, log_end=None,
     log_probs : float64 array (n_seq,)
     """
     log_trans, log_start, log_end = first_order_model(
-        log_trans, log_start, log_end, float_dtype(log_emit, log_trans, log_start))
-    table, obs = emissions(log_emit, symbols, log_trans.shape[0],
-                           log_trans.dtype)
+        log_trans, log_start, log_end, float_dtype(log_emit, log_trans, log_start)
+    )
+    table, obs = emissions(log_emit, symbols, log_trans.shape[0], log_trans.dtype)
     lengths, offsets = sequence_offsets(lengths, obs.size)
-    return decode_validated(table, obs, lengths, offsets, log_trans,
-                            log_start, log_end)
+    return decode_validated(table, obs, lengths, offsets, log_trans, log_start, log_end)
 
 
-def decode_validated(table, obs, lengths, offsets, log_trans, log_start,
-                     log_end):
+def decode_validated(table, obs, lengths, offsets, log_trans, log_start, log_end):
     """:func:`viterbi_batch` on inputs that already passed its checks.
 
     For estimators whose parameters are validated once (CategoricalHMM).
@@ -103,17 +108,50 @@ def decode_validated(table, obs, lengths, offsets, log_trans, log_start,
             a, b = offsets[s], offsets[s + 1]
             if b > a:
                 log_probs[s] = _kernels.viterbi_wide(
-                    table, obs[a:b], tiles, n_cols, row_hi, row_lo, log_start,
-                    log_end, paths[a:b], proto, threads)
+                    table,
+                    obs[a:b],
+                    tiles,
+                    n_cols,
+                    row_hi,
+                    row_lo,
+                    log_start,
+                    log_end,
+                    paths[a:b],
+                    proto,
+                    threads,
+                )
     elif threads > 1:
         bounds = chunk_sequences(lengths, 8 * threads)
-        _kernels.viterbi_parallel(table, obs, offsets, bounds, tiles, n_cols,
-                                row_hi, row_lo, log_start, log_end, paths,
-                                log_probs, proto)
+        _kernels.viterbi_parallel(
+            table,
+            obs,
+            offsets,
+            bounds,
+            tiles,
+            n_cols,
+            row_hi,
+            row_lo,
+            log_start,
+            log_end,
+            paths,
+            log_probs,
+            proto,
+        )
     else:
-        _kernels.viterbi(table, obs, offsets, tiles, n_cols, row_hi,
-                                row_lo, log_start, log_end, paths, log_probs,
-                                proto)
+        _kernels.viterbi(
+            table,
+            obs,
+            offsets,
+            tiles,
+            n_cols,
+            row_hi,
+            row_lo,
+            log_start,
+            log_end,
+            paths,
+            log_probs,
+            proto,
+        )
     return paths, log_probs
 
 
@@ -139,8 +177,7 @@ def viterbi2_batch(log_emit, lengths, log_trans2, symbols=None):
         + log p(x_t | y_t), including the final boundary transition.
     """
     log_trans2 = second_order_model(log_trans2, float_dtype(log_emit, log_trans2))
-    table, obs = emissions(log_emit, symbols, log_trans2.shape[0] - 1,
-                           log_trans2.dtype)
+    table, obs = emissions(log_emit, symbols, log_trans2.shape[0] - 1, log_trans2.dtype)
     lengths, offsets = sequence_offsets(lengths, obs.size)
     return decode2_validated(table, obs, lengths, offsets, log_trans2)
 
@@ -154,12 +191,34 @@ def decode2_validated(table, obs, lengths, offsets, log_trans2):
     # by_prev[v, u, w] = log P(w | u, v): for a fixed previous tag v, a
     # first-order (u -> w) matrix the shared max-plus loop can relax.
     by_prev, n_cols, row_hi, row_lo = tiled_rows(
-        log_trans2.transpose(1, 0, 2), n_states)
+        log_trans2.transpose(1, 0, 2), n_states
+    )
     if parallel_allowed() and n_threads() > 1:
         bounds = chunk_sequences(lengths, 8 * n_threads())
-        _kernels.viterbi2_parallel(table, obs, offsets, bounds, by_prev, n_cols,
-                                 row_hi, row_lo, paths, log_probs, proto)
+        _kernels.viterbi2_parallel(
+            table,
+            obs,
+            offsets,
+            bounds,
+            by_prev,
+            n_cols,
+            row_hi,
+            row_lo,
+            paths,
+            log_probs,
+            proto,
+        )
     else:
-        _kernels.viterbi2(table, obs, offsets, by_prev, n_cols, row_hi,
-                                 row_lo, paths, log_probs, proto)
+        _kernels.viterbi2(
+            table,
+            obs,
+            offsets,
+            by_prev,
+            n_cols,
+            row_hi,
+            row_lo,
+            paths,
+            log_probs,
+            proto,
+        )
     return paths, log_probs

@@ -23,6 +23,7 @@ Second moments are accumulated around a shift — each component's current
 mean (FULL, DIAG) or ``center`` (TIED) — so float32 variances cannot come
 out negative by cancellation; block sums are added into float64 totals.
 """
+
 from collections import namedtuple
 
 import numpy as np
@@ -32,7 +33,7 @@ from .._numba import jit
 from .._simd import exp_nonpositive
 
 BLOCK = 512
-PITCH = BLOCK + 16             # row length of the block buffers
+PITCH = BLOCK + 16  # row length of the block buffers
 FULL, TIED, DIAG = 0, 1, 2
 
 # numba compiles a namedtuple as a tuple type with field access by name
@@ -42,6 +43,7 @@ Model = namedtuple("Model", "kind means chol log_norm center aux")
 # --------------------------------------------------------------------------
 # One block: log-densities, responsibilities
 # --------------------------------------------------------------------------
+
 
 @jit
 def _load_block(X, start, nb, xt):
@@ -77,13 +79,30 @@ def _triangular_norms(diff, nb, chol, acc, out):
             for i in range(nb):
                 acc[c, i] = 0.0
         for a in range(0, j + 4, 4):
-            p00, p01, p02, p03 = chol[a, j], chol[a, j + 1], chol[a, j + 2], chol[a, j + 3]
-            p10, p11, p12, p13 = (chol[a + 1, j], chol[a + 1, j + 1],
-                                  chol[a + 1, j + 2], chol[a + 1, j + 3])
-            p20, p21, p22, p23 = (chol[a + 2, j], chol[a + 2, j + 1],
-                                  chol[a + 2, j + 2], chol[a + 2, j + 3])
-            p30, p31, p32, p33 = (chol[a + 3, j], chol[a + 3, j + 1],
-                                  chol[a + 3, j + 2], chol[a + 3, j + 3])
+            p00, p01, p02, p03 = (
+                chol[a, j],
+                chol[a, j + 1],
+                chol[a, j + 2],
+                chol[a, j + 3],
+            )
+            p10, p11, p12, p13 = (
+                chol[a + 1, j],
+                chol[a + 1, j + 1],
+                chol[a + 1, j + 2],
+                chol[a + 1, j + 3],
+            )
+            p20, p21, p22, p23 = (
+                chol[a + 2, j],
+                chol[a + 2, j + 1],
+                chol[a + 2, j + 2],
+                chol[a + 2, j + 3],
+            )
+            p30, p31, p32, p33 = (
+                chol[a + 3, j],
+                chol[a + 3, j + 1],
+                chol[a + 3, j + 2],
+                chol[a + 3, j + 3],
+            )
             for i in range(nb):
                 t0, t1 = diff[a, i], diff[a + 1, i]
                 t2, t3 = diff[a + 2, i], diff[a + 3, i]
@@ -92,10 +111,14 @@ def _triangular_norms(diff, nb, chol, acc, out):
                 acc[2, i] += p02 * t0 + p12 * t1 + p22 * t2 + p32 * t3
                 acc[3, i] += p03 * t0 + p13 * t1 + p23 * t2 + p33 * t3
         for i in range(nb):
-            out[i] += (acc[0, i] * acc[0, i] + acc[1, i] * acc[1, i]
-                       + acc[2, i] * acc[2, i] + acc[3, i] * acc[3, i])
+            out[i] += (
+                acc[0, i] * acc[0, i]
+                + acc[1, i] * acc[1, i]
+                + acc[2, i] * acc[2, i]
+                + acc[3, i] * acc[3, i]
+            )
         j += 4
-    for j in range(j, d):           # the last d % 4 outputs, one at a time
+    for j in range(j, d):  # noqa: B020  (the last d % 4 outputs, one at a time)
         for i in range(nb):
             acc[0, i] = 0.0
         for a in range(j + 1):
@@ -147,7 +170,7 @@ def _sq_dists(z, nb, point, out):
 def _log_prob_block(model, xt, nb, diff, acc, lp):
     """lp[k, i] = log w_k + log N(x_i; mu_k, Sigma_k) for the block."""
     kind, means, chol, log_norm, center, aux = model
-    if kind == TIED:            # diff = P^T (x - center), row by row
+    if kind == TIED:  # diff = P^T (x - center), row by row
         _center(xt, nb, center, acc[1:])
         for j in range(xt.shape[0]):
             for i in range(nb):
@@ -217,6 +240,7 @@ def _argmax_block(lp, nb, best, top):
 # One block: sufficient statistics
 # --------------------------------------------------------------------------
 
+
 @jit
 def _sum(x, nb):
     acc = x.dtype.type(0)
@@ -267,7 +291,7 @@ def _diag_moments(xt, nb, resp, mean, s1, s2):
         s2[a + 2] += v2
         s2[a + 3] += v3
         a += 4
-    for a in range(a, d):
+    for a in range(a, d):  # noqa: B020  (the last d % 4 features)
         m0 = mean[a]
         u0, v0 = zero, zero
         for i in range(nb):
@@ -285,7 +309,7 @@ def _scatter(w, v, nb, s2):
     (a, b < v.shape[0]; w may have more rows)."""
     d = v.shape[0]
     for a in range(0, d, 2):
-        a1 = min(a + 1, d - 1)          # odd d: the last pair repeats row a
+        a1 = min(a + 1, d - 1)  # odd d: the last pair repeats row a
         for b in range(0, a + 1, 2):
             b1 = min(b + 1, d - 1)
             c00 = w.dtype.type(0)
@@ -354,6 +378,7 @@ def _buffers(model, d):
 # Drivers
 # --------------------------------------------------------------------------
 
+
 @jit
 def _em_range(X, model, first, last, ll_sum, s0, s1, s2, buffers):
     """Blocks first..last-1 of X: sum of log-likelihoods and statistics
@@ -381,8 +406,17 @@ def em_parallel(X, model, chunk_bounds, ll_sums, s0, s1, s2):
     on the number of threads.
     """
     for c in prange(chunk_bounds.shape[0] - 1):
-        _em_range(X, model, chunk_bounds[c], chunk_bounds[c + 1], ll_sums[c:],
-                  s0[c], s1[c], s2[c], _buffers(model, X.shape[1]))
+        _em_range(
+            X,
+            model,
+            chunk_bounds[c],
+            chunk_bounds[c + 1],
+            ll_sums[c:],
+            s0[c],
+            s1[c],
+            s2[c],
+            _buffers(model, X.shape[1]),
+        )
 
 
 @jit
@@ -391,8 +425,17 @@ def em(X, model, chunk_bounds, ll_sums, s0, s1, s2):
     with one set of scratch buffers for all of them."""
     buffers = _buffers(model, X.shape[1])
     for c in range(chunk_bounds.shape[0] - 1):
-        _em_range(X, model, chunk_bounds[c], chunk_bounds[c + 1], ll_sums[c:],
-                  s0[c], s1[c], s2[c], buffers)
+        _em_range(
+            X,
+            model,
+            chunk_bounds[c],
+            chunk_bounds[c + 1],
+            ll_sums[c:],
+            s0[c],
+            s1[c],
+            s2[c],
+            buffers,
+        )
 
 
 @jit
@@ -423,12 +466,19 @@ def estimate_parallel(X, model, chunk_bounds, log_prob, labels, resp, want_resp)
     """Per-sample log-likelihood, most likely component and (if ``want_resp``)
     responsibilities, in parallel over chunks of blocks."""
     for c in prange(chunk_bounds.shape[0] - 1):
-        _estimate_range(X, model, chunk_bounds[c], chunk_bounds[c + 1],
-                        log_prob, labels, resp, want_resp)
+        _estimate_range(
+            X,
+            model,
+            chunk_bounds[c],
+            chunk_bounds[c + 1],
+            log_prob,
+            labels,
+            resp,
+            want_resp,
+        )
 
 
 @jit
 def estimate(X, model, chunk_bounds, log_prob, labels, resp, want_resp):
     """Serial twin of :func:`estimate_parallel`."""
-    _estimate_range(X, model, 0, chunk_bounds[-1], log_prob, labels, resp,
-                    want_resp)
+    _estimate_range(X, model, 0, chunk_bounds[-1], log_prob, labels, resp, want_resp)

@@ -9,6 +9,7 @@ This module knows the estimator's attributes but not its class: the
 estimator imports it, and :func:`from_archive` builds whatever class it is
 given, so a subclass loads as itself.
 """
+
 import numbers
 
 import numpy as np
@@ -20,17 +21,33 @@ _INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 
 # Constructor parameters stored as 0-d arrays: name -> accepted dtype kinds.
 _SCALAR_PARAMS = {
-    "n_components": "iu", "covariance_type": "U", "tol": "fiu",
-    "reg_covar": "fiu", "max_iter": "iu", "n_init": "iu", "init_params": "U",
-    "warm_start": "b", "verbose": "iu", "verbose_interval": "iu",
+    "n_components": "iu",
+    "covariance_type": "U",
+    "tol": "fiu",
+    "reg_covar": "fiu",
+    "max_iter": "iu",
+    "n_init": "iu",
+    "init_params": "U",
+    "warm_start": "b",
+    "verbose": "iu",
+    "verbose_interval": "iu",
 }
 # Parameters that may be None (then absent from the file).
-_OPTIONAL_PARAMS = ("random_state", "weights_init", "means_init",
-                    "precisions_init")
-_MODEL_ARRAYS = ("weights_", "means_", "covariances_", "precisions_",
-                 "precisions_cholesky_")
-_FITTED = _MODEL_ARRAYS + ("lower_bounds_", "lower_bound_", "n_iter_",
-                           "converged_", "n_features_in_")
+_OPTIONAL_PARAMS = ("random_state", "weights_init", "means_init", "precisions_init")
+_MODEL_ARRAYS = (
+    "weights_",
+    "means_",
+    "covariances_",
+    "precisions_",
+    "precisions_cholesky_",
+)
+_FITTED = _MODEL_ARRAYS + (
+    "lower_bounds_",
+    "lower_bound_",
+    "n_iter_",
+    "converged_",
+    "n_features_in_",
+)
 # GaussianMixture._partial_moments (n_k, means, scatter), after partial_fit.
 _PARTIAL = ("partial_fit_nk", "partial_fit_means", "partial_fit_scatter")
 
@@ -51,8 +68,11 @@ def to_arrays(model):
     missing = [a for a in _FITTED if not hasattr(model, a)]
     if missing:
         from sklearn.exceptions import NotFittedError
-        raise NotFittedError(f"cannot save an unfitted {type(model).__name__} "
-                             f"(no {', '.join(missing)}); call fit first")
+
+        raise NotFittedError(
+            f"cannot save an unfitted {type(model).__name__} "
+            f"(no {', '.join(missing)}); call fit first"
+        )
     arrays = {}
     for key in _SCALAR_PARAMS:
         arrays["param_" + key] = np.array(getattr(model, key))
@@ -66,8 +86,9 @@ def to_arrays(model):
     for key in _MODEL_ARRAYS:
         arrays[key] = np.asarray(getattr(model, key))
     bounds = np.asarray(model.lower_bounds_)
-    arrays["lower_bounds_"] = bounds if bounds.size else bounds.astype(
-        arrays["means_"].dtype)
+    arrays["lower_bounds_"] = (
+        bounds if bounds.size else bounds.astype(arrays["means_"].dtype)
+    )
     arrays["lower_bound_"] = np.asarray(model.lower_bound_)
     arrays["n_iter_"] = np.array(model.n_iter_, dtype=np.int64)
     arrays["converged_"] = np.array(bool(model.converged_))
@@ -76,7 +97,7 @@ def to_arrays(model):
     if names is not None:
         arrays["feature_names_in_"] = np.asarray(names, dtype=np.str_)
     partial = getattr(model, "_partial_moments", None)
-    if partial is not None:      # partial_fit's running totals: resumable
+    if partial is not None:  # partial_fit's running totals: resumable
         arrays.update(zip(_PARTIAL, map(np.asarray, partial)))
     try:
         _checked(arrays)
@@ -101,16 +122,17 @@ def from_archive(cls, archive):
 # ----------------------------------------------------------------------
 def _get(arrays, key):
     if key not in arrays:
-        raise ValueError(f"not a complete saved GaussianMixture: missing array "
-                         f"{key!r}")
+        raise ValueError(f"not a complete saved GaussianMixture: missing array {key!r}")
     return arrays[key]
 
 
 def _scalar(arrays, key, kinds):
     arr = _get(arrays, key)
     if arr.shape != () or arr.dtype.kind not in kinds:
-        raise ValueError(f"{key} must be a scalar of kind {kinds!r}, got "
-                         f"dtype {arr.dtype} shape {arr.shape}")
+        raise ValueError(
+            f"{key} must be a scalar of kind {kinds!r}, got "
+            f"dtype {arr.dtype} shape {arr.shape}"
+        )
     return arr[()].item() if arr.dtype.kind != "U" else str(arr)
 
 
@@ -121,41 +143,46 @@ def _float_array(arrays, key, shape, dtype=None, positive_diagonal=None):
     if dtype is not None and arr.dtype != dtype:
         raise ValueError(f"{key} has dtype {arr.dtype}, means_ has {dtype}")
     if arr.shape != tuple(shape):
-        raise ValueError(f"{key} must have shape {tuple(shape)}, got "
-                         f"{arr.shape}")
+        raise ValueError(f"{key} must have shape {tuple(shape)}, got {arr.shape}")
     if not np.isfinite(arr).all():
         raise ValueError(f"{key} holds NaN or inf")
     if positive_diagonal == "all" and not (arr > 0).all():
         raise ValueError(f"{key} must be positive")
-    if positive_diagonal == "diag" and not (
-            np.diagonal(arr, axis1=-2, axis2=-1) > 0).all():
+    if (
+        positive_diagonal == "diag"
+        and not (np.diagonal(arr, axis1=-2, axis2=-1) > 0).all()
+    ):
         raise ValueError(f"{key} must have a positive diagonal")
     return np.ascontiguousarray(arr)
 
 
 def _covariance_shape(covariance_type, k, d):
-    return {"full": (k, d, d), "tied": (d, d), "diag": (k, d),
-            "spherical": (k,)}[covariance_type]
+    return {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[
+        covariance_type
+    ]
 
 
 def _checked(arrays):
     """(constructor params, fitted attributes) from archive arrays, checked."""
-    params = {key: _scalar(arrays, "param_" + key, kinds)
-              for key, kinds in _SCALAR_PARAMS.items()}
+    params = {
+        key: _scalar(arrays, "param_" + key, kinds)
+        for key, kinds in _SCALAR_PARAMS.items()
+    }
     k, cov_type = params["n_components"], params["covariance_type"]
     if k < 1:
         raise ValueError(f"n_components must be >= 1, got {k}")
     if cov_type not in _COVARIANCE_TYPES:
-        raise ValueError(f"covariance_type must be one of {_COVARIANCE_TYPES}, "
-                         f"got {cov_type!r}")
+        raise ValueError(
+            f"covariance_type must be one of {_COVARIANCE_TYPES}, got {cov_type!r}"
+        )
     if params["init_params"] not in _INIT_PARAMS:
-        raise ValueError(f"init_params must be one of {_INIT_PARAMS}, got "
-                         f"{params['init_params']!r}")
+        raise ValueError(
+            f"init_params must be one of {_INIT_PARAMS}, got {params['init_params']!r}"
+        )
     for key in ("tol", "reg_covar"):
         params[key] = float(params[key])
         if not (np.isfinite(params[key]) and params[key] >= 0):
-            raise ValueError(f"{key} must be finite and >= 0, got "
-                             f"{params[key]}")
+            raise ValueError(f"{key} must be finite and >= 0, got {params[key]}")
     for key, low in (("max_iter", 0), ("n_init", 1), ("verbose_interval", 1)):
         if params[key] < low:
             raise ValueError(f"{key} must be >= {low}, got {params[key]}")
@@ -171,7 +198,8 @@ def _checked(arrays):
     fitted = {"means_": means, "n_features_in_": d}
     weights = _float_array(arrays, "weights_", (k,), dtype)
     if (weights < 0).any() or abs(float(weights.sum(dtype=np.float64)) - 1) > (
-            1e-3 if dtype == np.float32 else 1e-6):
+        1e-3 if dtype == np.float32 else 1e-6
+    ):
         raise ValueError("weights_ must be non-negative and sum to 1")
     fitted["weights_"] = weights
     for key in ("covariances_", "precisions_", "precisions_cholesky_"):
@@ -183,11 +211,13 @@ def _checked(arrays):
     fitted["n_iter_"] = int(n_iter)
     fitted["converged_"] = bool(_scalar(arrays, "converged_", "b"))
     bounds = _float_array(arrays, "lower_bounds_", (n_iter,))
-    fitted["lower_bounds_"] = list(bounds)          # a list, as in scikit-learn
+    fitted["lower_bounds_"] = list(bounds)  # a list, as in scikit-learn
     bound = _get(arrays, "lower_bound_")
     if bound.shape != () or bound.dtype not in (np.float32, np.float64):
-        raise ValueError(f"lower_bound_ must be a float scalar, got dtype "
-                         f"{bound.dtype} shape {bound.shape}")
+        raise ValueError(
+            f"lower_bound_ must be a float scalar, got dtype "
+            f"{bound.dtype} shape {bound.shape}"
+        )
     if np.isnan(bound) or bound == np.inf or (bound == -np.inf and n_iter):
         raise ValueError(f"lower_bound_ is {bound[()]}")
     fitted["lower_bound_"] = bound[()]
@@ -200,22 +230,30 @@ def _checked(arrays):
     if any(key in arrays for key in _PARTIAL):
         scatter_shape = {"full": (k, d, d), "tied": (d, d)}.get(cov_type, (k, d))
         nk, partial_means, scatter = (
-            _float_array(arrays, key, shape) for key, shape in
-            zip(_PARTIAL, ((k,), (k, d), scatter_shape)))
+            _float_array(arrays, key, shape)
+            for key, shape in zip(_PARTIAL, ((k,), (k, d), scatter_shape))
+        )
         if not (nk > 0).all():
             raise ValueError("partial_fit_nk must be positive")
         fitted["_partial_moments"] = (nk, partial_means, scatter)
 
     if "param_random_state" in arrays:
         params["random_state"] = _scalar(arrays, "param_random_state", "iu")
-    init_shapes = {"weights_init": (k,), "means_init": (k, d),
-                   "precisions_init": cov_shape}
+    init_shapes = {
+        "weights_init": (k,),
+        "means_init": (k, d),
+        "precisions_init": cov_shape,
+    }
     for key, shape in init_shapes.items():
         if "param_" + key in arrays:
             params[key] = _float_array(arrays, "param_" + key, shape)
-    unknown = set(arrays) - {"feature_names_in_", *_FITTED, *_PARTIAL,
-                             *("param_" + p for p in _SCALAR_PARAMS),
-                             *("param_" + p for p in _OPTIONAL_PARAMS)}
+    unknown = set(arrays) - {
+        "feature_names_in_",
+        *_FITTED,
+        *_PARTIAL,
+        *("param_" + p for p in _SCALAR_PARAMS),
+        *("param_" + p for p in _OPTIONAL_PARAMS),
+    }
     if unknown:
         raise ValueError(f"unexpected arrays {sorted(unknown)}")
     return params, fitted

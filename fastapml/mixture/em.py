@@ -7,6 +7,7 @@ Parameters follow scikit-learn: ``precisions_cholesky`` is P with P P^T the
 precision, (K, d, d) upper triangular (full), (d, d) (tied), (K, d) (diag) or
 (K,) (spherical) — the last two as square roots of precisions.
 """
+
 import math
 
 import numpy as np
@@ -16,38 +17,51 @@ from .._validation import check_float_array, check_shape
 from . import _kernels
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
-_KIND = {"full": _kernels.FULL, "tied": _kernels.TIED,
-         "diag": _kernels.DIAG, "spherical": _kernels.DIAG}
-_MAX_CHUNKS = 64                    # partial statistics kept per pass
-_PARTIAL_BYTES = 32 << 20           # at most this much memory for them
+_KIND = {
+    "full": _kernels.FULL,
+    "tied": _kernels.TIED,
+    "diag": _kernels.DIAG,
+    "spherical": _kernels.DIAG,
+}
+_MAX_CHUNKS = 64  # partial statistics kept per pass
+_PARTIAL_BYTES = 32 << 20  # at most this much memory for them
 
 ILL_DEFINED = (
     "Fitting the mixture model failed because some components have "
     "ill-defined empirical covariance (for instance caused by singleton "
     "or collapsed samples). Try to decrease the number of components, "
-    "increase reg_covar, or scale the input data.")
+    "increase reg_covar, or scale the input data."
+)
 
 
 def _chunk_bounds(n_samples, partial_bytes=0):
     """Block ranges of the parallel chunks: a function of the sizes only, so
     results do not depend on the number of threads."""
     n_blocks = -(-n_samples // _kernels.BLOCK)
-    n_chunks = min(n_blocks, _MAX_CHUNKS,
-                   max(1, _PARTIAL_BYTES // max(1, partial_bytes)))
+    n_chunks = min(
+        n_blocks, _MAX_CHUNKS, max(1, _PARTIAL_BYTES // max(1, partial_bytes))
+    )
     return np.arange(n_chunks + 1, dtype=np.int64) * n_blocks // max(1, n_chunks)
 
 
-_PARALLEL_MIN_WORK = 1 << 22        # below this, threads cost more than they save
+_PARALLEL_MIN_WORK = 1 << 22  # below this, threads cost more than they save
 
 
 def _use_parallel(bounds, model, n_samples):
     """Threads for big enough passes (about n K d^2 / 2 multiply-adds for
     full covariances, n K d otherwise), from the main thread only."""
     n_components, n_features = model.means.shape
-    per_pair = (n_features * (n_features + 1) // 2 if model.kind == _kernels.FULL
-                else n_features)
-    return (parallel_allowed() and n_threads() > 1 and bounds.shape[0] > 2
-            and n_samples * n_components * per_pair >= _PARALLEL_MIN_WORK)
+    per_pair = (
+        n_features * (n_features + 1) // 2
+        if model.kind == _kernels.FULL
+        else n_features
+    )
+    return (
+        parallel_allowed()
+        and n_threads() > 1
+        and bounds.shape[0] > 2
+        and n_samples * n_components * per_pair >= _PARALLEL_MIN_WORK
+    )
 
 
 def kernel_model(weights, means, precisions_cholesky, covariance_type, dtype):
@@ -56,7 +70,7 @@ def kernel_model(weights, means, precisions_cholesky, covariance_type, dtype):
     n_components, n_features = means.shape
     pc = np.asarray(precisions_cholesky, dtype=np.float64)
     if covariance_type in ("full", "tied"):
-        pc = np.triu(pc)        # drop rounding noise below the diagonal
+        pc = np.triu(pc)  # drop rounding noise below the diagonal
     if covariance_type == "full":
         chol = pc
         log_det = np.log(np.diagonal(pc, axis1=1, axis2=2)).sum(axis=1)
@@ -69,15 +83,20 @@ def kernel_model(weights, means, precisions_cholesky, covariance_type, dtype):
         chol = pc[:, None, :]
         log_det = np.log(pc).sum(axis=1)
     with np.errstate(divide="ignore"):
-        log_norm = (np.log(np.asarray(weights, dtype=np.float64)) + log_det
-                    - 0.5 * n_features * math.log(2 * math.pi))
+        log_norm = (
+            np.log(np.asarray(weights, dtype=np.float64))
+            + log_det
+            - 0.5 * n_features * math.log(2 * math.pi)
+        )
     center = np.zeros(n_features)
     aux = np.zeros((1, n_features))
     if covariance_type == "tied":
         center = np.asarray(weights, dtype=np.float64) @ means
         aux = (means - center) @ pc
-    as_dtype = [np.ascontiguousarray(a, dtype=dtype)
-                for a in (means, chol, log_norm, center, aux)]
+    as_dtype = [
+        np.ascontiguousarray(a, dtype=dtype)
+        for a in (means, chol, log_norm, center, aux)
+    ]
     return _kernels.Model(_KIND[covariance_type], *as_dtype)
 
 
@@ -85,9 +104,11 @@ def second_moments_shape(model):
     """Shape of the ``s2`` statistics of :func:`statistics` for ``model``:
     (K, d, d) full, (1, d, d) tied, (K, 1, d) diagonal."""
     n_components, n_features = model.means.shape
-    return {_kernels.FULL: (n_components, n_features, n_features),
-            _kernels.TIED: (1, n_features, n_features),
-            _kernels.DIAG: (n_components, 1, n_features)}[model.kind]
+    return {
+        _kernels.FULL: (n_components, n_features, n_features),
+        _kernels.TIED: (1, n_features, n_features),
+        _kernels.DIAG: (n_components, 1, n_features),
+    }[model.kind]
 
 
 def _read_only(X):
@@ -114,12 +135,19 @@ def statistics(X, model):
     s0 = np.zeros((n_chunks, n_components))
     s1 = np.zeros((n_chunks, n_components, n_features))
     s2 = np.zeros((n_chunks,) + s2_shape)
-    run = (_kernels.em_parallel if _use_parallel(bounds, model, X.shape[0])
-           else _kernels.em)
+    run = (
+        _kernels.em_parallel
+        if _use_parallel(bounds, model, X.shape[0])
+        else _kernels.em
+    )
     run(_read_only(X), model, bounds, ll, s0, s1, s2)
     # sum the chunks in order (np.sum's pairwise order is fixed too)
-    return (float(np.add.reduce(ll)), np.add.reduce(s0), np.add.reduce(s1),
-            np.add.reduce(s2))
+    return (
+        float(np.add.reduce(ll)),
+        np.add.reduce(s0),
+        np.add.reduce(s1),
+        np.add.reduce(s2),
+    )
 
 
 def add_statistics(a, b):
@@ -142,8 +170,7 @@ def moments(stats, model, covariance_type, eps):
     _, s0, s1, s2 = stats
     kind, means = model.kind, model.means.astype(np.float64)
     nk = s0 + 10 * eps
-    shift = model.center[None, :].astype(np.float64) if kind == _kernels.TIED \
-        else means
+    shift = model.center[None, :].astype(np.float64) if kind == _kernels.TIED else means
     new_means = (shift * s0[:, None] + s1) / nk[:, None]
     e = new_means - shift
     if kind == _kernels.DIAG:
@@ -151,8 +178,11 @@ def moments(stats, model, covariance_type, eps):
         return nk, new_means, scatter
     s2 = np.tril(s2) + np.swapaxes(np.tril(s2, -1), 1, 2)
     cross = s1[:, :, None] * e[:, None, :]
-    scatter = (s0[:, None, None] * e[:, :, None] * e[:, None, :]
-               - cross - np.swapaxes(cross, 1, 2))
+    scatter = (
+        s0[:, None, None] * e[:, :, None] * e[:, None, :]
+        - cross
+        - np.swapaxes(cross, 1, 2)
+    )
     if kind == _kernels.TIED:
         return nk, new_means, s2[0] + scatter.sum(axis=0)
     return nk, new_means, s2 + scatter
@@ -201,15 +231,17 @@ def precisions_cholesky(covariances, covariance_type, dtype=np.float64):
     cov = np.asarray(covariances, dtype=np.float64)
     message = ILL_DEFINED
     if np.dtype(dtype) == np.float32:
-        message += (" The numerical accuracy can also be improved by passing "
-                    "float64 data instead of float32.")
+        message += (
+            " The numerical accuracy can also be improved by passing "
+            "float64 data instead of float32."
+        )
     if covariance_type in ("diag", "spherical"):
         if np.any(cov <= 0.0):
             raise ValueError(message)
         return (1.0 / np.sqrt(cov)).astype(dtype)
     stack = cov[None] if covariance_type == "tied" else cov
     try:
-        lower = np.linalg.cholesky(stack)       # one batched LAPACK call
+        lower = np.linalg.cholesky(stack)  # one batched LAPACK call
     except np.linalg.LinAlgError:
         raise ValueError(message) from None
     # Sigma = L L^T  =>  Sigma^-1 = L^-T L^-1 = P P^T with P = L^-T (as
@@ -229,8 +261,11 @@ def estimate(X, model, want_resp=False):
     resp = np.empty((n if want_resp else 0, n_components), dtype=X.dtype)
     if n:
         bounds = _chunk_bounds(n)
-        run = (_kernels.estimate_parallel if _use_parallel(bounds, model, n)
-               else _kernels.estimate)
+        run = (
+            _kernels.estimate_parallel
+            if _use_parallel(bounds, model, n)
+            else _kernels.estimate
+        )
         run(_read_only(X), model, bounds, log_prob, labels, resp, want_resp)
     return log_prob, labels, resp
 
@@ -239,10 +274,13 @@ def estimate(X, model, want_resp=False):
 # Functional API (the reference twins' signatures)
 # --------------------------------------------------------------------------
 
+
 def _checked(X, weights, means, precisions_cholesky, covariance_type):
     if covariance_type not in COVARIANCE_TYPES:
-        raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, "
-                         f"got {covariance_type!r}")
+        raise ValueError(
+            f"covariance_type must be one of {COVARIANCE_TYPES}, "
+            f"got {covariance_type!r}"
+        )
     X = check_float_array(X, "X", 2)
     dtype = X.dtype
     means = check_float_array(means, "means", 2, dtype=np.float64)
@@ -253,19 +291,26 @@ def _checked(X, weights, means, precisions_cholesky, covariance_type):
     check_shape(weights, "weights", (n_components,))
     if np.any(weights < 0) or not np.isclose(weights.sum(), 1.0, atol=1e-6):
         raise ValueError("weights must be non-negative and sum to 1")
-    shape = {"full": (n_components, n_features, n_features),
-             "tied": (n_features, n_features),
-             "diag": (n_components, n_features),
-             "spherical": (n_components,)}[covariance_type]
-    pc = check_float_array(precisions_cholesky, "precisions_cholesky",
-                           len(shape), dtype=np.float64)
+    shape = {
+        "full": (n_components, n_features, n_features),
+        "tied": (n_features, n_features),
+        "diag": (n_components, n_features),
+        "spherical": (n_components,),
+    }[covariance_type]
+    pc = check_float_array(
+        precisions_cholesky, "precisions_cholesky", len(shape), dtype=np.float64
+    )
     check_shape(pc, "precisions_cholesky", shape)
-    diag = (np.diagonal(pc, axis1=-2, axis2=-1)
-            if covariance_type in ("full", "tied") else pc)
+    diag = (
+        np.diagonal(pc, axis1=-2, axis2=-1)
+        if covariance_type in ("full", "tied")
+        else pc
+    )
     if np.any(diag <= 0):
         raise ValueError("precisions_cholesky must have a positive diagonal")
     if covariance_type in ("full", "tied") and np.any(
-            np.abs(np.tril(pc, -1)) > 1e-10 * np.abs(pc).max()):
+        np.abs(np.tril(pc, -1)) > 1e-10 * np.abs(pc).max()
+    ):
         raise ValueError("precisions_cholesky must be upper triangular")
     return X, kernel_model(weights, means, pc, covariance_type, dtype)
 
@@ -299,8 +344,7 @@ def log_prob_resp(X, weights, means, precisions_cholesky, covariance_type):
     return log_prob, resp
 
 
-def em_step(X, weights, means, precisions_cholesky, covariance_type,
-            reg_covar):
+def em_step(X, weights, means, precisions_cholesky, covariance_type, reg_covar):
     """One fused EM iteration: a single pass over X.
 
     Returns
@@ -314,7 +358,8 @@ def em_step(X, weights, means, precisions_cholesky, covariance_type,
     if X.shape[0] == 0:
         raise ValueError("X must have at least one sample")
     stats = statistics(X, model)
-    nk, new_means, scatter = moments(stats, model, covariance_type,
-                                     np.finfo(X.dtype).eps)
+    nk, new_means, scatter = moments(
+        stats, model, covariance_type, np.finfo(X.dtype).eps
+    )
     cov = covariances_from_moments(nk, scatter, covariance_type, reg_covar)
     return stats[0] / X.shape[0], nk / nk.sum(), new_means, cov

@@ -16,6 +16,7 @@ estimator's ``random_state``; EM then iterates over every row.  When
 start is theirs whatever ``init_params`` does, so it runs on the first
 ``n_components`` rows only.
 """
+
 import numpy as np
 from sklearn.utils import check_random_state
 
@@ -23,15 +24,17 @@ from .. import _dask
 from .._validation import check_float_array
 from . import em
 
-INIT_SAMPLES = 200_000      # rows the initialization may see on dask data
+INIT_SAMPLES = 200_000  # rows the initialization may see on dask data
 
 
 def check_array(X, n_features=None):
     """Validate a dask X for fitting or estimates; returns the kernels' dtype."""
     dtype = _dask.check_row_chunked(X, "X")
     if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"X has {X.shape[1]} features, but GaussianMixture "
-                         f"is expecting {n_features} features as input")
+        raise ValueError(
+            f"X has {X.shape[1]} features, but GaussianMixture "
+            f"is expecting {n_features} features as input"
+        )
     return dtype
 
 
@@ -39,16 +42,21 @@ def _as_block(block, start, dtype):
     """A block as the kernels take it, with NaN and inf refused."""
     block = np.ascontiguousarray(block, dtype=dtype)
     if not np.isfinite(block).all():
-        raise ValueError(f"Input X contains NaN or infinity (in rows "
-                         f"{start}:{start + block.shape[0]})")
+        raise ValueError(
+            f"Input X contains NaN or infinity (in rows "
+            f"{start}:{start + block.shape[0]})"
+        )
     return block
 
 
 def _packed_size(model):
     """Length of one block's statistics packed into a vector."""
     n_components, n_features = model.means.shape
-    return (1 + n_components * (1 + n_features)
-            + int(np.prod(em.second_moments_shape(model))))
+    return (
+        1
+        + n_components * (1 + n_features)
+        + int(np.prod(em.second_moments_shape(model)))
+    )
 
 
 def _unpack(packed, model):
@@ -56,9 +64,12 @@ def _unpack(packed, model):
     n_components, n_features = model.means.shape
     s0_end = 1 + n_components
     s1_end = s0_end + n_components * n_features
-    return (float(packed[0]), packed[1:s0_end],
-            packed[s0_end:s1_end].reshape(n_components, n_features),
-            packed[s1_end:].reshape(em.second_moments_shape(model)))
+    return (
+        float(packed[0]),
+        packed[1:s0_end],
+        packed[s0_end:s1_end].reshape(n_components, n_features),
+        packed[s1_end:].reshape(em.second_moments_shape(model)),
+    )
 
 
 def _block_statistics(block, model, dtype, block_info=None):
@@ -67,9 +78,10 @@ def _block_statistics(block, model, dtype, block_info=None):
     block = np.ascontiguousarray(block, dtype=dtype)
     stats = em.statistics(block, model)
     if not np.isfinite(stats[0]):
-        _as_block(block, start, dtype)          # names the rows with NaN
-        raise ValueError(f"the log-likelihood of rows {start}:"
-                         f"{start + block.shape[0]} is not finite")
+        _as_block(block, start, dtype)  # names the rows with NaN
+        raise ValueError(
+            f"the log-likelihood of rows {start}:{start + block.shape[0]} is not finite"
+        )
     return np.concatenate([[stats[0]]] + [a.ravel() for a in stats[1:]])[None]
 
 
@@ -79,11 +91,16 @@ def block_statistics(X, model, dtype):
     of s2) bytes.  Each task also reads its block (dask fuses the block's
     own task into it), so no block of X is ever stored on a worker."""
     dask = _dask.require("GaussianMixture on dask arrays")
-    model_key = dask.delayed(model, traverse=False)     # one key for all
+    model_key = dask.delayed(model, traverse=False)  # one key for all
     size = _packed_size(model)
-    packed = X.map_blocks(_block_statistics, model_key, dtype,
-                          chunks=((1,) * X.numblocks[0], (size,)),
-                          dtype=np.float64, meta=np.empty((0, 0)))
+    packed = X.map_blocks(
+        _block_statistics,
+        model_key,
+        dtype,
+        chunks=((1,) * X.numblocks[0], (size,)),
+        dtype=np.float64,
+        meta=np.empty((0, 0)),
+    )
     return packed.to_delayed().ravel().tolist()
 
 
@@ -110,8 +127,9 @@ def initialization_sample(X, dtype, random_state, n_components=None):
     if n_components is not None:
         X = X[:n_components]
     elif n_samples > INIT_SAMPLES:
-        rows = check_random_state(random_state).choice(n_samples, INIT_SAMPLES,
-                                                       replace=False)
+        rows = check_random_state(random_state).choice(
+            n_samples, INIT_SAMPLES, replace=False
+        )
         X = X[np.sort(rows)]
     (sample,) = _dask.compute(X)
     return check_float_array(sample, "X", 2, dtype=dtype)
@@ -132,9 +150,22 @@ def estimate(X, model, dtype, what):
     model_key = dask.delayed(model, traverse=False)
     if what == "resp":
         n_components = model.means.shape[0]
-        return X.map_blocks(_estimate_block, model_key, dtype, what,
-                            dtype=dtype, chunks=(X.chunks[0], (n_components,)),
-                            meta=np.empty((0, 0), dtype=dtype))
+        return X.map_blocks(
+            _estimate_block,
+            model_key,
+            dtype,
+            what,
+            dtype=dtype,
+            chunks=(X.chunks[0], (n_components,)),
+            meta=np.empty((0, 0), dtype=dtype),
+        )
     out_dtype = np.int64 if what == "labels" else dtype
-    return X.map_blocks(_estimate_block, model_key, dtype, what, drop_axis=1,
-                        dtype=out_dtype, meta=np.empty(0, dtype=out_dtype))
+    return X.map_blocks(
+        _estimate_block,
+        model_key,
+        dtype,
+        what,
+        drop_axis=1,
+        dtype=out_dtype,
+        meta=np.empty(0, dtype=out_dtype),
+    )

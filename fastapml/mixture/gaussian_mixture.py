@@ -1,4 +1,5 @@
 """GaussianMixture: scikit-learn's estimator, fitted by fastapml's fused EM kernels."""
+
 import warnings
 
 import numpy as np
@@ -70,6 +71,7 @@ class GaussianMixture(_SklearnGaussianMixture):
         X, dtype = self._fit(X, callback)
         if is_dask_array(X):
             from . import em_dask
+
             return em_dask.estimate(X, self._model(dtype), dtype, "labels")
         return em.estimate(X, self._model(dtype))[1]
 
@@ -88,15 +90,22 @@ class GaussianMixture(_SklearnGaussianMixture):
         """:meth:`_fit` on a dask array (see :mod:`.em_dask`): one dask
         reduction per iteration."""
         from . import em_dask
+
         dtype = em_dask.check_array(X)
         if X.shape[0] < 2:
             raise ValueError(f"n_samples={X.shape[0]} should be >= 2")
         self._check_n_samples(X.shape[0])
-        given = (self.weights_init is not None and self.means_init is not None
-                 and self.precisions_init is not None)
+        given = (
+            self.weights_init is not None
+            and self.means_init is not None
+            and self.precisions_init is not None
+        )
         sample = em_dask.initialization_sample(
-            X, dtype, self.random_state,
-            n_components=self.n_components if given else None)
+            X,
+            dtype,
+            self.random_state,
+            n_components=self.n_components if given else None,
+        )
         self.n_features_in_ = X.shape[1]
         self._check_parameters(sample, xp=np)
 
@@ -104,6 +113,7 @@ class GaussianMixture(_SklearnGaussianMixture):
             model = self._model(dtype)
             stats = em_dask.statistics(X, model, dtype)
             return self._m_step(stats, model, X.shape[0], dtype)
+
         self._run_em(iteration, sample, callback)
         return X, dtype
 
@@ -127,12 +137,16 @@ class GaussianMixture(_SklearnGaussianMixture):
         if callable(chunks):
             source = chunks
         elif iter(chunks) is chunks:
-            raise TypeError("chunks must be re-iterable: a sequence of arrays, "
-                            "or a function returning an iterable of them (a "
-                            "generator is used up after one pass)")
+            raise TypeError(
+                "chunks must be re-iterable: a sequence of arrays, "
+                "or a function returning an iterable of them (a "
+                "generator is used up after one pass)"
+            )
         else:
+
             def source():
                 return chunks
+
         first, n_features, dtype, n_samples = self._survey(source)
         if n_samples < 2:
             raise ValueError(f"n_samples={n_samples} should be >= 2")
@@ -143,8 +157,8 @@ class GaussianMixture(_SklearnGaussianMixture):
         def one_pass():
             for i, chunk in enumerate(source()):
                 yield _as_chunk(chunk, i, n_features, dtype)
-        self._run_em(lambda: self._em_iteration(one_pass(), dtype), first,
-                     callback)
+
+        self._run_em(lambda: self._em_iteration(one_pass(), dtype), first, callback)
         return self
 
     def partial_fit(self, X, y=None):
@@ -168,10 +182,12 @@ class GaussianMixture(_SklearnGaussianMixture):
             X = self._check_predict_data(X)
         model = self._model(X.dtype)
         stats = em.statistics(X, model)
-        batch = em.moments(stats, model, self.covariance_type,
-                           np.finfo(X.dtype).eps)
-        total = batch if first_call else em.merge_moments(
-            self._partial_moments, batch, self.covariance_type)
+        batch = em.moments(stats, model, self.covariance_type, np.finfo(X.dtype).eps)
+        total = (
+            batch
+            if first_call
+            else em.merge_moments(self._partial_moments, batch, self.covariance_type)
+        )
         self._set_from_moments(*total, X.dtype)
         self._partial_moments = total
         self.lower_bound_ = stats[0] / X.shape[0]
@@ -222,10 +238,13 @@ class GaussianMixture(_SklearnGaussianMixture):
                 best_lower_bounds = lower_bounds
                 self.converged_ = converged
         if not self.converged_ and self.max_iter > 0:
-            warnings.warn("Best performing initialization did not converge. "
-                          "Try different init parameters, or increase "
-                          "max_iter, tol, or check for degenerate data.",
-                          ConvergenceWarning)
+            warnings.warn(
+                "Best performing initialization did not converge. "
+                "Try different init parameters, or increase "
+                "max_iter, tol, or check for degenerate data.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         self._set_parameters(best_params)
         self.n_iter_ = best_n_iter
         self.lower_bound_ = max_lower_bound
@@ -247,24 +266,29 @@ class GaussianMixture(_SklearnGaussianMixture):
     def _m_step(self, stats, model, n_samples, dtype):
         """Set the parameters from the statistics of all ``n_samples`` taken
         under ``model``; returns their mean log-likelihood."""
-        nk, means, scatter = em.moments(stats, model, self.covariance_type,
-                                        np.finfo(dtype).eps)
+        nk, means, scatter = em.moments(
+            stats, model, self.covariance_type, np.finfo(dtype).eps
+        )
         self._set_from_moments(nk, means, scatter, dtype)
         return stats[0] / n_samples
 
     def _set_from_moments(self, nk, means, scatter, dtype):
         """The M-step: weights, means, covariances and precision factors."""
-        cov = em.covariances_from_moments(nk, scatter, self.covariance_type,
-                                          self.reg_covar)
+        cov = em.covariances_from_moments(
+            nk, scatter, self.covariance_type, self.reg_covar
+        )
         self.precisions_cholesky_ = em.precisions_cholesky(
-            cov, self.covariance_type, dtype)
+            cov, self.covariance_type, dtype
+        )
         self.weights_ = (nk / nk.sum()).astype(dtype)
         self.means_ = means.astype(dtype)
         self.covariances_ = cov.astype(dtype)
         pc = self.precisions_cholesky_
-        self.precisions_ = (pc @ np.swapaxes(pc, -1, -2)
-                            if self.covariance_type in ("full", "tied")
-                            else pc * pc)
+        self.precisions_ = (
+            pc @ np.swapaxes(pc, -1, -2)
+            if self.covariance_type in ("full", "tied")
+            else pc * pc
+        )
 
     def _initialize(self, X, resp, xp=None):
         super()._initialize(X, resp, xp=xp)
@@ -328,8 +352,12 @@ class GaussianMixture(_SklearnGaussianMixture):
         sklearn.exceptions.NotFittedError
             If the model has not been fitted.
         """
-        _archive.write(path, _model_file.KIND, _model_file.to_arrays(self),
-                       version=_model_file.FORMAT_VERSION)
+        _archive.write(
+            path,
+            _model_file.KIND,
+            _model_file.to_arrays(self),
+            version=_model_file.FORMAT_VERSION,
+        )
 
     @classmethod
     def load(cls, path):
@@ -346,33 +374,42 @@ class GaussianMixture(_SklearnGaussianMixture):
             or format version, missing or misshapen arrays, non-finite values;
             it is also a ``FileNotFoundError`` if ``path`` does not exist.
         """
-        return _archive.read(path, _model_file.KIND,
-                             lambda archive: _model_file.from_archive(cls, archive),
-                             version=_model_file.FORMAT_VERSION)
+        return _archive.read(
+            path,
+            _model_file.KIND,
+            lambda archive: _model_file.from_archive(cls, archive),
+            version=_model_file.FORMAT_VERSION,
+        )
 
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
     def _estimate_dask(self, X, what):
         from . import em_dask
+
         check_is_fitted(self)
         dtype = em_dask.check_array(X, self.n_features_in_)
         return em_dask.estimate(X, self._model(dtype), dtype, what)
 
     def _model(self, dtype):
-        return em.kernel_model(self.weights_, self.means_,
-                               self.precisions_cholesky_, self.covariance_type,
-                               dtype)
+        return em.kernel_model(
+            self.weights_,
+            self.means_,
+            self.precisions_cholesky_,
+            self.covariance_type,
+            dtype,
+        )
 
     def _check_n_samples(self, n_samples):
         if n_samples < self.n_components:
-            raise ValueError("Expected n_samples >= n_components but got "
-                             f"n_components = {self.n_components}, "
-                             f"n_samples = {n_samples}")
+            raise ValueError(
+                "Expected n_samples >= n_components but got "
+                f"n_components = {self.n_components}, "
+                f"n_samples = {n_samples}"
+            )
 
     def _check_fit_data(self, X):
-        X = validate_data(self, X, dtype=[np.float64, np.float32],
-                          ensure_min_samples=2)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         self._check_n_samples(X.shape[0])
         return np.ascontiguousarray(X)
 
@@ -409,11 +446,11 @@ def _as_chunk(chunk, index, n_features, dtype):
     checked by the caller or by the pass itself)."""
     arr = np.asarray(chunk)
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"chunk {index} must be a numeric array, got dtype "
-                        f"{arr.dtype}")
+        raise TypeError(f"chunk {index} must be a numeric array, got dtype {arr.dtype}")
     if arr.ndim != 2 or arr.shape[1] != n_features:
-        raise ValueError(f"chunk {index} must have shape (n, {n_features}), "
-                         f"got {arr.shape}")
+        raise ValueError(
+            f"chunk {index} must have shape (n, {n_features}), got {arr.shape}"
+        )
     if dtype is None:
         dtype = np.float32 if arr.dtype == np.float32 else np.float64
     return np.ascontiguousarray(arr, dtype=dtype)

@@ -13,8 +13,17 @@ __getattr__, __dir__, __all__ = attach(
     __name__,
     submodules=["functional"],
     names={
-        "layers": ["Conv2d", "Dropout", "Flatten", "Linear", "MaxPool2d", "Parameter",
-                   "ReLU", "Sequential", "Sigmoid"],
+        "layers": [
+            "Conv2d",
+            "Dropout",
+            "Flatten",
+            "Linear",
+            "MaxPool2d",
+            "Parameter",
+            "ReLU",
+            "Sequential",
+            "Sigmoid",
+        ],
         "optim": ["Adam", "SGD"],
     },
 )

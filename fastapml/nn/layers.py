@@ -533,7 +533,9 @@ class Sequential(Layer):
             ``ValueError``); the message names the file.
         """
         return _archive.read(
-            path, _FORMAT_KIND, lambda archive: _from_archive(cls, archive),
+            path,
+            _FORMAT_KIND,
+            lambda archive: _from_archive(cls, archive),
             version=_FORMAT_VERSION,
         )
 

@@ -6,6 +6,7 @@ central difference, O(h^2), against the rounding error of f, O(eps / h), so
 both are about eps^(2/3) (4e-11 in float64, 2e-5 in float32) relative to the
 scale of f.
 """
+
 from collections import namedtuple
 
 import numpy as np
@@ -39,8 +40,9 @@ def _output(value, name, shape=None):
     """``f``'s output as a finite float64 array (of ``shape`` if given)."""
     out = np.asarray(value, dtype=np.float64)
     if shape is not None and out.shape != shape:
-        raise ValueError(f"{name} must return an array of shape {shape}, "
-                         f"got {out.shape}")
+        raise ValueError(
+            f"{name} must return an array of shape {shape}, got {out.shape}"
+        )
     if not np.isfinite(out).all():
         raise NonFiniteError(f"{name} returned non-finite values")
     return out
@@ -99,8 +101,9 @@ def numerical_jacobian(f, x):
         up, down = x.copy(), x.copy()
         up.flat[i] += h[i]
         down.flat[i] -= h[i]
-        J[..., i] = ((_output(f(up), "f", shape) - _output(f(down), "f", shape))
-                     / (np.float64(up.flat[i]) - np.float64(down.flat[i])))
+        J[..., i] = (_output(f(up), "f", shape) - _output(f(down), "f", shape)) / (
+            np.float64(up.flat[i]) - np.float64(down.flat[i])
+        )
     return J.reshape(shape + x.shape).astype(x.dtype)
 
 

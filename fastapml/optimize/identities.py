@@ -17,14 +17,14 @@ def _matrix_and_vectors(A, **vectors):
     """A as a 2-D float array and each named vector as 1-D, one dtype."""
     dtype = float_dtype(A, *vectors.values())
     A = check_float_array(A, "A", 2, dtype=dtype)
-    return A, [check_float_array(v, name, 1, dtype=dtype)
-               for name, v in vectors.items()]
+    return A, [
+        check_float_array(v, name, 1, dtype=dtype) for name, v in vectors.items()
+    ]
 
 
 def _check_length(v, name, n, axis):
     if v.shape[0] != n:
-        raise ValueError(f"{name} must have length {n} (A's {axis}), "
-                         f"got {v.shape[0]}")
+        raise ValueError(f"{name} must have length {n} (A's {axis}), got {v.shape[0]}")
 
 
 def linear_jacobian(A):

@@ -5,6 +5,7 @@ Sign convention: L(x, lam) = f(x) - lam^T g(x), so at a solution
 grad f = J^T lam (J the Jacobian of g).  The worked example, min 3x - 4y on
 x^2 + y^2 = 1, has x = (-3/5, 4/5), value -5 and lam = -5/2.
 """
+
 import numbers
 
 import numpy as np
@@ -14,11 +15,11 @@ from .._validation import check_float_array, check_scalar
 from .gradients import NonFiniteError, numerical_gradient, numerical_jacobian
 
 _EPS = np.finfo(np.float64).eps
-_ARMIJO = 1e-4              # sufficient decrease of the merit function
-_MIN_STEP = 2.0 ** -30      # the line search gives up below this fraction
-_MAX_COND = 1 / (100 * _EPS)            # KKT matrices worse than this: singular
-_RANK_TOL = _EPS ** 0.5                 # relative; above numerical-J noise
-_CURVATURE_TOL = _EPS ** 0.25           # relative; above numerical-H noise
+_ARMIJO = 1e-4  # sufficient decrease of the merit function
+_MIN_STEP = 2.0**-30  # the line search gives up below this fraction
+_MAX_COND = 1 / (100 * _EPS)  # KKT matrices worse than this: singular
+_RANK_TOL = _EPS**0.5  # relative; above numerical-J noise
+_CURVATURE_TOL = _EPS**0.25  # relative; above numerical-H noise
 
 
 def _array(value, name, shape):
@@ -41,15 +42,18 @@ class _Problem:
                 raise TypeError(f"{name} must be callable, got {type(fn).__name__}")
         for fn, name in ((grad, "grad"), (jac, "jac"), (hess, "hess")):
             if fn is not None and not callable(fn):
-                raise TypeError(f"{name} must be callable or None, "
-                                f"got {type(fn).__name__}")
+                raise TypeError(
+                    f"{name} must be callable or None, got {type(fn).__name__}"
+                )
         self._f, self._g = f, constraints
         self._grad, self._jac, self._hess = grad, jac, hess
         self.n = x0.shape[0]
         g0 = np.asarray(constraints(x0.copy()), dtype=np.float64)
         if g0.ndim > 1 or g0.size == 0:
-            raise ValueError("constraints must return a scalar or a non-empty "
-                             f"1-D array, got shape {g0.shape}")
+            raise ValueError(
+                "constraints must return a scalar or a non-empty "
+                f"1-D array, got shape {g0.shape}"
+            )
         self.m = g0.size
 
     def value(self, x):
@@ -68,7 +72,7 @@ class _Problem:
             return numerical_jacobian(self.constraints, x)
         J = np.asarray(self._jac(x.copy()), dtype=np.float64)
         if self.m == 1 and J.ndim == 1:
-            J = J[None]                       # one constraint: its gradient
+            J = J[None]  # one constraint: its gradient
         return _array(J, "jac", (self.m, self.n))
 
     def lagrangian_gradient(self, x, lam):
@@ -78,8 +82,7 @@ class _Problem:
     def lagrangian_hessian(self, x, lam):
         """Hessian of L in x: hess(x, lam), or differences of grad_x L."""
         if self._hess is not None:
-            return _array(self._hess(x.copy(), lam.copy()), "hess",
-                          (self.n, self.n))
+            return _array(self._hess(x.copy(), lam.copy()), "hess", (self.n, self.n))
         H = numerical_jacobian(lambda z: self.lagrangian_gradient(z, lam), x)
         return (H + H.T) / 2
 
@@ -88,8 +91,11 @@ def _residual(problem, x, lam):
     """grad L(x, lam) = (grad f - J^T lam, -g) and |grad f|."""
     grad_f = problem.gradient(x)
     J = problem.jacobian(x)
-    return np.concatenate([grad_f - J.T @ lam, -problem.constraints(x)]), J, \
-        np.linalg.norm(grad_f)
+    return (
+        np.concatenate([grad_f - J.T @ lam, -problem.constraints(x)]),
+        J,
+        np.linalg.norm(grad_f),
+    )
 
 
 def _newton_step(H, J, r):
@@ -98,16 +104,20 @@ def _newton_step(H, J, r):
     sv = np.linalg.svd(J, compute_uv=False)
     rank = int(np.sum(sv > _RANK_TOL * max(1.0, sv[0])))
     if rank < m:
-        return None, (f"singular KKT system: the constraints' Jacobian has rank "
-                      f"{rank} < {m} (redundant constraints, more constraints "
-                      f"than variables, or a constraint with zero gradient)")
+        return None, (
+            f"singular KKT system: the constraints' Jacobian has rank "
+            f"{rank} < {m} (redundant constraints, more constraints "
+            f"than variables, or a constraint with zero gradient)"
+        )
     K = np.block([[H, -J.T], [-J, np.zeros((m, m))]])
     cond = np.linalg.cond(K)
     if not cond < _MAX_COND:
-        return None, (f"singular KKT system (condition number {cond:.2g}): the "
-                      "Hessian of the Lagrangian is singular on the constraint "
-                      "surface (the minimum is not isolated, or f is unbounded "
-                      "on it)")
+        return None, (
+            f"singular KKT system (condition number {cond:.2g}): the "
+            "Hessian of the Lagrangian is singular on the constraint "
+            "surface (the minimum is not isolated, or f is unbounded "
+            "on it)"
+        )
     return np.linalg.solve(K, -r), None
 
 
@@ -121,9 +131,10 @@ def _line_search(problem, x, lam, step, kkt):
         try:
             r, J, grad_norm = _residual(problem, x_new, lam_new)
         except NonFiniteError:
-            r = None                  # outside f's or g's domain: step back
-        if r is not None and (np.linalg.norm(r) ** 2
-                              <= (1 - 2 * _ARMIJO * alpha) * kkt ** 2):
+            r = None  # outside f's or g's domain: step back
+        if r is not None and (
+            np.linalg.norm(r) ** 2 <= (1 - 2 * _ARMIJO * alpha) * kkt**2
+        ):
             return x_new, lam_new, r, J, grad_norm
         alpha /= 2
     return None
@@ -135,18 +146,21 @@ def _curvature_problem(problem, x, lam, J):
     m, n = J.shape
     if m >= n:
         return None
-    Z = np.linalg.svd(J)[2][m:]               # a basis of J's null space
+    Z = np.linalg.svd(J)[2][m:]  # a basis of J's null space
     curvature = np.linalg.eigvalsh(Z @ problem.lagrangian_hessian(x, lam) @ Z.T)
     if curvature[0] < -_CURVATURE_TOL * max(1.0, np.abs(curvature).max()):
-        return (f"converged to a KKT point that is not a local minimum (the "
-                f"Hessian of the Lagrangian has curvature {curvature[0]:.3g} "
-                f"along the constraints): a maximum or saddle point of f on "
-                f"the constraint set; try another x0")
+        return (
+            f"converged to a KKT point that is not a local minimum (the "
+            f"Hessian of the Lagrangian has curvature {curvature[0]:.3g} "
+            f"along the constraints): a maximum or saddle point of f on "
+            f"the constraint set; try another x0"
+        )
     return None
 
 
-def minimize_equality(f, x0, constraints, grad=None, jac=None, hess=None,
-                      tol=1e-10, max_iter=100):
+def minimize_equality(
+    f, x0, constraints, grad=None, jac=None, hess=None, tol=1e-10, max_iter=100
+):
     """Minimize f(x) subject to g(x) = 0 by Newton's method on the KKT system.
 
     With the Lagrangian L(x, lam) = f(x) - lam^T g(x), a constrained
@@ -219,7 +233,7 @@ def minimize_equality(f, x0, constraints, grad=None, jac=None, hess=None,
     check_scalar(tol, "tol", low=0, low_inclusive=False)
     check_scalar(max_iter, "max_iter", numbers.Integral, low=0)
     problem = _Problem(f, constraints, grad, jac, hess, x)
-    problem.value(x)                       # shape and finiteness at x0
+    problem.value(x)  # shape and finiteness at x0
     J = problem.jacobian(x)
     lam = np.linalg.lstsq(J.T, problem.gradient(x), rcond=None)[0]
     r, J, grad_norm = _residual(problem, x, lam)
@@ -231,11 +245,12 @@ def minimize_equality(f, x0, constraints, grad=None, jac=None, hess=None,
         if kkt <= tol * scale:
             success, message = True, "converged: |grad L| <= tol"
         elif n_iter == max_iter:
-            message = (f"did not converge in max_iter={max_iter} Newton "
-                       f"iterations (|grad L| = {kkt:.3g})")
+            message = (
+                f"did not converge in max_iter={max_iter} Newton "
+                f"iterations (|grad L| = {kkt:.3g})"
+            )
         else:
-            step, message = _newton_step(problem.lagrangian_hessian(x, lam),
-                                         J, r)
+            step, message = _newton_step(problem.lagrangian_hessian(x, lam), J, r)
             if step is None:
                 break
             found = _line_search(problem, x, lam, step, kkt)
@@ -246,16 +261,28 @@ def minimize_equality(f, x0, constraints, grad=None, jac=None, hess=None,
             # it cannot, the derivatives' rounding error has been reached.
             now = np.linalg.norm(r)
             if now > kkt / 2 and now <= np.sqrt(tol) * scale:
-                success, message = True, (
-                    "converged to the accuracy of the derivatives: "
-                    f"|grad L| = {now:.3g} cannot be reduced further")
+                success, message = (
+                    True,
+                    (
+                        "converged to the accuracy of the derivatives: "
+                        f"|grad L| = {now:.3g} cannot be reduced further"
+                    ),
+                )
             elif found is None:
-                message = ("line search failed: no step along the Newton "
-                           f"direction reduces |grad L| = {kkt:.3g}")
+                message = (
+                    "line search failed: no step along the Newton "
+                    f"direction reduces |grad L| = {kkt:.3g}"
+                )
     if success:
         curvature = _curvature_problem(problem, x, lam, J)
         if curvature is not None:
             success, message = False, curvature
-    return OptimizeResult(x=x, multipliers=lam, fun=problem.value(x),
-                          success=success, message=message, n_iter=n_iter,
-                          kkt_norm=float(np.linalg.norm(r)))
+    return OptimizeResult(
+        x=x,
+        multipliers=lam,
+        fun=problem.value(x),
+        success=success,
+        message=message,
+        n_iter=n_iter,
+        kkt_norm=float(np.linalg.norm(r)),
+    )

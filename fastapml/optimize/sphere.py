@@ -8,6 +8,7 @@ A = U S V^T these are the squared singular values and the right singular
 vectors, computed from A itself: forming A^T A would square the condition
 number and lose the small singular values to rounding.
 """
+
 import numpy as np
 
 from .._validation import check_float_array
@@ -22,7 +23,7 @@ def _extreme(A, smallest):
         x, value = vt[-1], (s[-1] if m >= n else 0.0)
     else:
         x, value = vt[0], s[0]
-    x = x * np.sign(x[np.argmax(np.abs(x))])        # a fixed sign
+    x = x * np.sign(x[np.argmax(np.abs(x))])  # a fixed sign
     return x.astype(A.dtype), float(value) ** 2
 
 

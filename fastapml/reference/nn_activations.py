@@ -1,4 +1,5 @@
-"""Plain-NumPy twins of fastapml.nn.activations and fastapml.nn.pooling where the fast version differs.
+"""Plain-NumPy twins of fastapml.nn.activations and fastapml.nn.pooling where
+the fast version differs.
 
 Only max pooling has a kernel; ``linear``, ``relu``, ``sigmoid``, the softmax
 family, the losses and dropout are a few NumPy operations each and serve as

@@ -1,6 +1,7 @@
 """laplacian: parity with scipy.sparse.csgraph.laplacian and the dense
 reference, the textbook facts (von Luxburg 2007: symmetric PSD, the quadratic form, zero
 eigenvalues count components), dtypes, sparse stays sparse, bad input."""
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -26,7 +27,7 @@ def graphs(draw, max_n=12):
     density = draw(st.sampled_from([0.0, 0.15, 0.4, 1.0]))
     rng = np.random.default_rng(seed)
     W = rng.uniform(0.1, 3.0, size=(n, n)) * (rng.random((n, n)) < density)
-    W = np.triu(W) + np.triu(W, 1).T          # symmetric, diagonal kept
+    W = np.triu(W) + np.triu(W, 1).T  # symmetric, diagonal kept
     dtype = draw(st.sampled_from(DTYPES))
     return W.astype(dtype), draw(st.booleans())
 
@@ -54,9 +55,9 @@ def test_matches_reference_and_scipy(case, kind):
         assert_allclose(dense(L), expected[:, None] * unnormalized, atol=tol)
         assert_allclose(diag, np.where(degree > 0, degree, 1), rtol=1e-6)
     else:
-        theirs, their_diag = scipy_laplacian(W.astype(np.float64),
-                                             normed=kind == "sym",
-                                             return_diag=True)
+        theirs, their_diag = scipy_laplacian(
+            W.astype(np.float64), normed=kind == "sym", return_diag=True
+        )
         assert_allclose(dense(L), theirs, atol=tol)
         assert_allclose(diag, their_diag, rtol=1e-6)
 
@@ -73,8 +74,9 @@ def test_quadratic_form_symmetric_psd(case, seed):
     assert_allclose(x @ L @ x, expected, rtol=1e-5, atol=1e-9)
     assert_allclose(L, L.T, atol=0)
     for kind in ("unnormalized", "sym"):
-        values = np.linalg.eigvalsh(dense(laplacian(as_input(W, sparse), kind))
-                                    .astype(np.float64))
+        values = np.linalg.eigvalsh(
+            dense(laplacian(as_input(W, sparse), kind)).astype(np.float64)
+        )
         assert values.min() >= -1e-5 * max(1.0, values.max())
 
 
@@ -91,7 +93,7 @@ def test_zero_eigenvalues_count_components(case):
 
 
 def test_known_answer_and_self_loops_ignored():
-    W = np.array([[5.0, 1, 0], [1, 0, 2], [0, 2, 0]])      # W[0, 0]: self-loop
+    W = np.array([[5.0, 1, 0], [1, 0, 2], [0, 2, 0]])  # W[0, 0]: self-loop
     assert_allclose(laplacian(W), [[1, -1, 0], [-1, 3, -2], [0, -2, 2]])
     s = 1 / np.sqrt([1, 3, 2])
     expected = np.eye(3) - np.array([[0, 1, 0], [1, 0, 2], [0, 2, 0]]) * np.outer(s, s)
@@ -109,8 +111,9 @@ def test_isolated_node_gets_zero_row_like_scipy():
         assert diag[2] == (0 if kind == "unnormalized" else 1)
 
 
-@pytest.mark.parametrize("fmt", ["csr_matrix", "csc_matrix", "coo_matrix",
-                                 "csr_array", "coo_array"])
+@pytest.mark.parametrize(
+    "fmt", ["csr_matrix", "csc_matrix", "coo_matrix", "csr_array", "coo_array"]
+)
 def test_sparse_formats_give_csr_of_same_flavour(fmt):
     W = np.kron(np.eye(3), np.ones((2, 2)))
     L = laplacian(getattr(sp, fmt)(W), "sym")
@@ -126,16 +129,19 @@ def test_integer_and_bool_input_become_float64():
 
 
 @pytest.mark.parametrize("sparse", [False, True])
-@pytest.mark.parametrize("W, error, match", [
-    (np.ones((2, 3)), ValueError, "square"),
-    (np.ones(3), ValueError, "square"),
-    (np.zeros((0, 0)), ValueError, "empty"),
-    (np.array([[0, 1], [2, 0.0]]), ValueError, "symmetric"),
-    (np.array([[0, -1], [-1, 0.0]]), ValueError, "non-negative"),
-    (np.array([[0, np.nan], [np.nan, 0]]), ValueError, "NaN"),
-    (np.array([[0, np.inf], [np.inf, 0]]), ValueError, "infinity"),
-    (np.array([[0, 1j], [1j, 0]]), TypeError, "real"),
-])
+@pytest.mark.parametrize(
+    "W, error, match",
+    [
+        (np.ones((2, 3)), ValueError, "square"),
+        (np.ones(3), ValueError, "square"),
+        (np.zeros((0, 0)), ValueError, "empty"),
+        (np.array([[0, 1], [2, 0.0]]), ValueError, "symmetric"),
+        (np.array([[0, -1], [-1, 0.0]]), ValueError, "non-negative"),
+        (np.array([[0, np.nan], [np.nan, 0]]), ValueError, "NaN"),
+        (np.array([[0, np.inf], [np.inf, 0]]), ValueError, "infinity"),
+        (np.array([[0, 1j], [1j, 0]]), TypeError, "real"),
+    ],
+)
 def test_bad_input(W, error, match, sparse):
     if sparse and W.ndim == 2 and W.dtype != complex:
         W = sp.csr_matrix(W)
@@ -154,6 +160,6 @@ def test_bad_arguments():
 
 def test_symmetry_tolerance_follows_dtype():
     W = np.array([[0, 1], [1 + 1e-7, 0]])
-    laplacian(W.astype(np.float32))                     # within float32's
+    laplacian(W.astype(np.float32))  # within float32's
     with pytest.raises(ValueError, match="symmetric"):
-        laplacian(W)                                     # not float64's
+        laplacian(W)  # not float64's

@@ -1,4 +1,5 @@
 """Silhouette: the kernel against the NumPy reference and scikit-learn."""
+
 import numba
 import numpy as np
 import pytest
@@ -8,12 +9,23 @@ from sklearn import metrics as skm
 
 from fastapml import metrics as fast_metrics
 from fastapml import reference
-from fastapml.cluster import (silhouette_samples, silhouette_score,
-                              simplified_silhouette)
-from fastapml.cluster import _silhouette_sums
+from fastapml.cluster import (
+    _silhouette_sums,
+    silhouette_samples,
+    silhouette_score,
+    simplified_silhouette,
+)
 
-METRICS = ("euclidean", "sqeuclidean", "manhattan", "cityblock", "l1", "l2",
-           "chebyshev", "cosine")
+METRICS = (
+    "euclidean",
+    "sqeuclidean",
+    "manhattan",
+    "cityblock",
+    "l1",
+    "l2",
+    "chebyshev",
+    "cosine",
+)
 TOL = {np.float64: 1e-9, np.float32: 2e-5}
 
 
@@ -29,19 +41,25 @@ def labelled_data(draw):
     n = draw(st.integers(3, 150))
     d = draw(st.integers(1, 7))
     k = draw(st.integers(2, min(n - 1, 12)))
-    rng = np.random.default_rng(draw(st.integers(0, 2 ** 31 - 1)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
     X, codes = blobs(rng, n, d, k, spread=draw(st.floats(0.1, 5.0)))
-    codes[:k] = np.arange(k)                  # every cluster present
+    codes[:k] = np.arange(k)  # every cluster present
     codes = codes[rng.permutation(n)]
     style = draw(st.sampled_from(["ints", "gaps", "strings"]))
-    labels = {"ints": codes, "gaps": codes * 7 - 3,
-              "strings": np.array([f"c{c}" for c in codes])}[style]
+    labels = {
+        "ints": codes,
+        "gaps": codes * 7 - 3,
+        "strings": np.array([f"c{c}" for c in codes]),
+    }[style]
     return X, labels
 
 
 @settings(max_examples=40, deadline=None)
-@given(data=labelled_data(), metric=st.sampled_from(METRICS),
-       dtype=st.sampled_from([np.float32, np.float64]))
+@given(
+    data=labelled_data(),
+    metric=st.sampled_from(METRICS),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
 def test_matches_reference_and_sklearn(data, metric, dtype):
     X, labels = data
     X = X.astype(dtype)
@@ -61,18 +79,20 @@ def test_precomputed_matches_sklearn(dtype):
     D = skm.pairwise_distances(X).astype(dtype)
     got = silhouette_samples(D, labels, metric="precomputed")
     np.testing.assert_allclose(
-        got, skm.silhouette_samples(D, labels, metric="precomputed"),
-        atol=TOL[dtype], rtol=0)
+        got,
+        skm.silhouette_samples(D, labels, metric="precomputed"),
+        atol=TOL[dtype],
+        rtol=0,
+    )
 
 
 def test_edges_one_huge_cluster_and_singletons():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(60, 3))
-    labels = np.r_[np.zeros(50, int), np.arange(1, 11)]   # 10 singletons
+    labels = np.r_[np.zeros(50, int), np.arange(1, 11)]  # 10 singletons
     got = silhouette_samples(X, labels)
     assert np.all(got[50:] == 0)
-    np.testing.assert_allclose(got, skm.silhouette_samples(X, labels),
-                               atol=1e-12)
+    np.testing.assert_allclose(got, skm.silhouette_samples(X, labels), atol=1e-12)
 
 
 def test_identical_points_and_zero_vectors():
@@ -83,9 +103,11 @@ def test_identical_points_and_zero_vectors():
     # cosine of zero vectors: distance 1 to everything, as scikit-learn
     Z = np.r_[np.zeros((2, 3)), np.eye(3), [[1.0, 1.0, 0.0]]]
     lab = [0, 0, 1, 1, 2, 2]
-    np.testing.assert_allclose(silhouette_samples(Z, lab, metric="cosine"),
-                               skm.silhouette_samples(Z, lab, metric="cosine"),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        silhouette_samples(Z, lab, metric="cosine"),
+        skm.silhouette_samples(Z, lab, metric="cosine"),
+        atol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("n", [4 * 13 + 3, 1000])
@@ -94,36 +116,50 @@ def test_many_groups_and_tiles(n):
     several column tiles, more groups than parallel tasks."""
     rng = np.random.default_rng(n)
     X, labels = blobs(rng, n, 5, 3)
-    np.testing.assert_allclose(silhouette_samples(X, labels),
-                               skm.silhouette_samples(X, labels), atol=1e-12)
+    np.testing.assert_allclose(
+        silhouette_samples(X, labels), skm.silhouette_samples(X, labels), atol=1e-12
+    )
 
 
 def test_score_with_sample_size_uses_sklearns_subset():
     rng = np.random.default_rng(2)
     X, labels = blobs(rng, 500, 3, 4)
     for metric in ("euclidean", "manhattan"):
-        got = silhouette_score(X, labels, metric=metric, sample_size=200,
-                               random_state=7)
-        want = skm.silhouette_score(X, labels, metric=metric, sample_size=200,
-                                    random_state=7)
+        got = silhouette_score(
+            X, labels, metric=metric, sample_size=200, random_state=7
+        )
+        want = skm.silhouette_score(
+            X, labels, metric=metric, sample_size=200, random_state=7
+        )
         assert abs(got - want) < 1e-12
     D = skm.pairwise_distances(X)
-    assert abs(silhouette_score(D, labels, metric="precomputed",
-                                sample_size=100, random_state=3)
-               - skm.silhouette_score(D, labels, metric="precomputed",
-                                      sample_size=100, random_state=3)) < 1e-12
+    assert (
+        abs(
+            silhouette_score(
+                D, labels, metric="precomputed", sample_size=100, random_state=3
+            )
+            - skm.silhouette_score(
+                D, labels, metric="precomputed", sample_size=100, random_state=3
+            )
+        )
+        < 1e-12
+    )
 
 
 def test_other_metrics_and_sparse_are_delegated():
     import scipy.sparse as sp
+
     rng = np.random.default_rng(3)
     X, labels = blobs(rng, 80, 3, 3)
     np.testing.assert_allclose(
         silhouette_samples(X, labels, metric="minkowski", p=3),
-        skm.silhouette_samples(X, labels, metric="minkowski", p=3))
+        skm.silhouette_samples(X, labels, metric="minkowski", p=3),
+    )
     np.testing.assert_allclose(
         silhouette_samples(sp.csr_matrix(X), labels),
-        skm.silhouette_samples(sp.csr_matrix(X), labels), atol=1e-12)
+        skm.silhouette_samples(sp.csr_matrix(X), labels),
+        atol=1e-12,
+    )
 
 
 def test_metrics_module_reexports():
@@ -143,7 +179,7 @@ def test_thread_count_and_worker_threads_do_not_change_results(run_in_threads):
     np.testing.assert_array_equal(silhouette_samples(X, labels), one)
     for result in run_in_threads(lambda: silhouette_samples(X, labels)):
         np.testing.assert_array_equal(result, one)
-    assert _silhouette_sums._TASKS >= 2       # the column sums are split
+    assert _silhouette_sums._TASKS >= 2  # the column sums are split
 
 
 def test_simplified_silhouette_is_close_on_separated_clusters():
@@ -152,29 +188,37 @@ def test_simplified_silhouette_is_close_on_separated_clusters():
     approx = simplified_silhouette(X, labels)
     assert approx.shape == (600,)
     assert abs(approx.mean() - silhouette_score(X, labels)) < 0.1
-    labels[0] = 9                                   # a singleton scores 0
+    labels[0] = 9  # a singleton scores 0
     assert simplified_silhouette(X, labels)[0] == 0
 
 
-@pytest.mark.parametrize("X, labels, match", [
-    (np.zeros((5, 2)), [0] * 5, "Number of labels is 1"),
-    (np.zeros((5, 2)), [0, 1, 2, 3, 4], "Number of labels is 5"),
-    (np.array([[0.0], [np.nan], [1.0]]), [0, 1, 1], "NaN"),
-    (np.array([[0.0], [np.inf], [1.0]]), [0, 1, 1], "infinity"),
-    (np.zeros((4, 2)), [0, 1, 1], "inconsistent numbers of samples"),
-])
+@pytest.mark.parametrize(
+    "X, labels, match",
+    [
+        (np.zeros((5, 2)), [0] * 5, "Number of labels is 1"),
+        (np.zeros((5, 2)), [0, 1, 2, 3, 4], "Number of labels is 5"),
+        (np.array([[0.0], [np.nan], [1.0]]), [0, 1, 1], "NaN"),
+        (np.array([[0.0], [np.inf], [1.0]]), [0, 1, 1], "infinity"),
+        (np.zeros((4, 2)), [0, 1, 1], "inconsistent numbers of samples"),
+    ],
+)
 def test_bad_input(X, labels, match):
     with pytest.raises(ValueError, match=match):
         silhouette_samples(X, labels)
 
 
-@pytest.mark.parametrize("D, match", [
-    (np.ones((4, 4)), "non-zero elements on the diagonal"),
-    (np.zeros((4, 3)), "square"),
-    (np.array([[0, 1, 2, 3], [2, 0, 1, 1], [2, 1, 0, 1], [3, 1, 1, 0.0]]),
-     "symmetric"),
-    (-np.ones((4, 4)) + np.eye(4), "negative"),
-])
+@pytest.mark.parametrize(
+    "D, match",
+    [
+        (np.ones((4, 4)), "non-zero elements on the diagonal"),
+        (np.zeros((4, 3)), "square"),
+        (
+            np.array([[0, 1, 2, 3], [2, 0, 1, 1], [2, 1, 0, 1], [3, 1, 1, 0.0]]),
+            "symmetric",
+        ),
+        (-np.ones((4, 4)) + np.eye(4), "negative"),
+    ],
+)
 def test_bad_precomputed(D, match):
     with pytest.raises(ValueError, match=match):
         silhouette_samples(D, [0, 0, 1, 1], metric="precomputed")

@@ -2,6 +2,7 @@
 moons, circles and blobs for every affinity and label assignment; the
 embedding against the dense reference eigensolve; disconnected graphs;
 sparse graphs stay sparse; bad input; scikit-learn's estimator checks."""
+
 import sys
 import warnings
 
@@ -29,8 +30,11 @@ def datasets():
     moons = make_moons(300, noise=0.05, random_state=0)
     circles = make_circles(300, noise=0.05, factor=0.4, random_state=0)
     blobs = make_blobs(300, n_features=3, centers=4, random_state=0)
-    return {"moons": (*moons, 2, 20.0), "circles": (*circles, 2, 20.0),
-            "blobs": (*blobs, 4, 0.5)}
+    return {
+        "moons": (*moons, 2, 20.0),
+        "circles": (*circles, 2, 20.0),
+        "blobs": (*blobs, 4, 0.5),
+    }
 
 
 DATA = datasets()
@@ -47,21 +51,29 @@ def affinity_input(X, affinity, gamma):
 
 def fit_both(X, **params):
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)   # not fully connected
+        warnings.simplefilter("ignore", UserWarning)  # not fully connected
         ours = SpectralClustering(**params).fit(X)
         theirs = PeerSC(**params).fit(X)
     return ours, theirs
 
 
 @pytest.mark.parametrize("name", sorted(DATA))
-@pytest.mark.parametrize("affinity", ["nearest_neighbors", "rbf", "precomputed",
-                                      "precomputed_nearest_neighbors"])
+@pytest.mark.parametrize(
+    "affinity",
+    ["nearest_neighbors", "rbf", "precomputed", "precomputed_nearest_neighbors"],
+)
 @pytest.mark.parametrize("assign_labels", ASSIGN)
 def test_ari_and_affinity_match_sklearn(name, affinity, assign_labels):
     X, y, k, gamma = DATA[name]
-    ours, theirs = fit_both(affinity_input(X, affinity, gamma), n_clusters=k,
-                            affinity=affinity, gamma=gamma, n_neighbors=10,
-                            assign_labels=assign_labels, random_state=0)
+    ours, theirs = fit_both(
+        affinity_input(X, affinity, gamma),
+        n_clusters=k,
+        affinity=affinity,
+        gamma=gamma,
+        n_neighbors=10,
+        assign_labels=assign_labels,
+        random_state=0,
+    )
     ari_ours = adjusted_rand_score(y, ours.labels_)
     ari_theirs = adjusted_rand_score(y, theirs.labels_)
     assert ari_ours >= ari_theirs - 1e-9, (ari_ours, ari_theirs)
@@ -70,8 +82,11 @@ def test_ari_and_affinity_match_sklearn(name, affinity, assign_labels):
         assert ari_ours > 0.9
     a, b = ours.affinity_matrix_, theirs.affinity_matrix_
     assert sp.issparse(a) == sp.issparse(b)
-    assert_allclose(a.toarray() if sp.issparse(a) else a,
-                    b.toarray() if sp.issparse(b) else b, rtol=1e-12)
+    assert_allclose(
+        a.toarray() if sp.issparse(a) else a,
+        b.toarray() if sp.issparse(b) else b,
+        rtol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("eigen_solver", ["arpack", "lobpcg"])
@@ -79,23 +94,27 @@ def test_iterative_embedding_matches_dense_reference(eigen_solver):
     """n above DENSE_EIGH_SAMPLES: the iterative path's eigenvalues (Rayleigh
     quotients of the returned vectors) and spanned subspace equal the dense
     eigensolve's."""
-    X, _ = make_blobs(1200, n_features=2, centers=3, cluster_std=2.5,
-                      random_state=1)
+    X, _ = make_blobs(1200, n_features=2, centers=3, cluster_std=2.5, random_state=1)
     W = kneighbors_graph(X, 10, include_self=True)
     W = 0.5 * (W + W.T)
     assert W.shape[0] > spectral.DENSE_EIGH_SAMPLES
     k = 5
-    maps = spectral_embedding(check_affinity(W), k, eigen_solver=eigen_solver,
-                              random_state=np.random.RandomState(0),
-                              eigen_tol="auto" if eigen_solver == "arpack" else 1e-6)
+    maps = spectral_embedding(
+        check_affinity(W),
+        k,
+        eigen_solver=eigen_solver,
+        random_state=np.random.RandomState(0),
+        eigen_tol="auto" if eigen_solver == "arpack" else 1e-6,
+    )
     values, expected = ref.spectral_embedding(W.toarray(), k)
-    assert values[1] > 1e-8                      # connected: one zero eigenvalue
+    assert values[1] > 1e-8  # connected: one zero eigenvalue
     Wd = W.toarray()
     np.fill_diagonal(Wd, 0)
     d = Wd.sum(axis=1)
-    L = np.diag(d) - Wd                          # L u = lambda D u
-    rayleigh = np.sort(np.einsum("ik,ij,jk->k", maps, L, maps)
-                       / np.einsum("ik,i,ik->k", maps, d, maps))
+    L = np.diag(d) - Wd  # L u = lambda D u
+    rayleigh = np.sort(
+        np.einsum("ik,ij,jk->k", maps, L, maps) / np.einsum("ik,i,ik->k", maps, d, maps)
+    )
     assert_allclose(rayleigh, values, atol=1e-6)
     # same subspace: D^1/2-orthonormalize both and compare projectors
     q1 = np.linalg.qr(maps * np.sqrt(d)[:, None])[0]
@@ -112,22 +131,24 @@ def test_disconnected_graph_embeds_components_exactly():
     n_comp, comp = sp.csgraph.connected_components(W)
     assert n_comp == 4
     maps = spectral_embedding(W, 6, random_state=np.random.RandomState(0))
-    for column in maps[:, :4].T:                 # largest components first
+    for column in maps[:, :4].T:  # largest components first
         support = np.flatnonzero(np.abs(column) > 1e-12)
         assert len(np.unique(comp[support])) == 1
         assert_allclose(column[support], column[support][0], rtol=1e-10)
     d = np.asarray(W.sum(axis=1)).ravel() - W.diagonal()
     assert_allclose(maps[:, :4].T @ (d[:, None] * maps[:, 4:]), 0, atol=1e-8)
-    labels = SpectralClustering(4, affinity="nearest_neighbors",
-                                random_state=0).fit_predict(X)
+    labels = SpectralClustering(
+        4, affinity="nearest_neighbors", random_state=0
+    ).fit_predict(X)
     assert adjusted_rand_score(y, labels) == 1.0
 
 
 def test_more_components_than_clusters_warns_and_keeps_largest():
     W = sp.block_diag([np.ones((5, 5)), np.ones((3, 3)), np.ones((4, 4))])
     with pytest.warns(UserWarning, match="3 connected components"):
-        maps = spectral_embedding(check_affinity(W), 2,
-                                  random_state=np.random.RandomState(0))
+        maps = spectral_embedding(
+            check_affinity(W), 2, random_state=np.random.RandomState(0)
+        )
     assert_allclose(maps[:, 0] != 0, np.r_[np.ones(5), np.zeros(7)])
     assert_allclose(maps[:, 1] != 0, np.r_[np.zeros(8), np.ones(4)])
 
@@ -136,24 +157,31 @@ def test_isolated_point_gets_its_own_zero_row():
     W = np.zeros((7, 7))
     W[:3, :3] = W[3:6, 3:6] = 1
     with pytest.warns(UserWarning, match="3 connected components"):
-        maps = spectral_embedding(check_affinity(W), 2,
-                                  random_state=np.random.RandomState(0))
+        maps = spectral_embedding(
+            check_affinity(W), 2, random_state=np.random.RandomState(0)
+        )
     assert_allclose(maps[6], 0)
     assert np.all(maps[:6] != 0, axis=1).sum() == 0 and np.all(maps[:6].any(axis=1))
 
 
 def test_sparse_graph_is_never_densified(monkeypatch):
-    X, y = make_blobs(2500, n_features=5, centers=5, cluster_std=2.0,
-                      random_state=0)
+    X, y = make_blobs(2500, n_features=5, centers=5, cluster_std=2.0, random_state=0)
 
     def guarded(toarray):
         def refuse_square(self, *args, **kwargs):
             assert min(self.shape) <= 10, f"densified a {self.shape} sparse matrix"
             return toarray(self, *args, **kwargs)
+
         return refuse_square
 
-    for cls in (sp.csr_matrix, sp.csc_matrix, sp.coo_matrix, sp.csr_array,
-                sp.csc_array, sp.coo_array):
+    for cls in (
+        sp.csr_matrix,
+        sp.csc_matrix,
+        sp.coo_matrix,
+        sp.csr_array,
+        sp.csc_array,
+        sp.coo_array,
+    ):
         monkeypatch.setattr(cls, "toarray", guarded(cls.toarray))
     sc = SpectralClustering(5, affinity="nearest_neighbors", random_state=0).fit(X)
     assert sp.issparse(sc.affinity_matrix_)
@@ -165,10 +193,17 @@ def test_sparse_precomputed_affinity_and_n_components():
     W = kneighbors_graph(X, 10, include_self=True)
     W = 0.5 * (W + W.T)
     for fmt in ("csr", "csc", "coo"):
-        ours, theirs = fit_both(W.asformat(fmt), n_clusters=k, n_components=6,
-                                affinity="precomputed", random_state=0)
-        assert adjusted_rand_score(y, ours.labels_) >= \
-            adjusted_rand_score(y, theirs.labels_) - 1e-9
+        ours, theirs = fit_both(
+            W.asformat(fmt),
+            n_clusters=k,
+            n_components=6,
+            affinity="precomputed",
+            random_state=0,
+        )
+        assert (
+            adjusted_rand_score(y, ours.labels_)
+            >= adjusted_rand_score(y, theirs.labels_) - 1e-9
+        )
 
 
 def test_fit_predict_equals_labels_and_is_reproducible():
@@ -176,16 +211,22 @@ def test_fit_predict_equals_labels_and_is_reproducible():
     sc = SpectralClustering(k, affinity="nearest_neighbors", random_state=3)
     labels = sc.fit_predict(X)
     assert_allclose(labels, sc.labels_)
-    assert_allclose(labels, SpectralClustering(
-        k, affinity="nearest_neighbors", random_state=3).fit(X).labels_)
+    assert_allclose(
+        labels,
+        SpectralClustering(k, affinity="nearest_neighbors", random_state=3)
+        .fit(X)
+        .labels_,
+    )
 
 
 def test_two_threads_fit_at_once(run_in_threads):
     X, y, k, _ = DATA["circles"]
 
     def fit():
-        return SpectralClustering(k, affinity="nearest_neighbors",
-                                  random_state=0).fit_predict(X)
+        return SpectralClustering(
+            k, affinity="nearest_neighbors", random_state=0
+        ).fit_predict(X)
+
     a, b = run_in_threads(fit)
     assert_allclose(a, b)
     assert adjusted_rand_score(y, a) == 1.0
@@ -199,11 +240,13 @@ def test_amg_without_pyamg_is_a_clear_import_error(monkeypatch):
 
 def test_amg_matches_arpack():
     pytest.importorskip("pyamg", reason="eigen_solver='amg' needs pyamg")
-    X, y = make_blobs(1500, n_features=3, centers=3, cluster_std=2.0,
-                      random_state=0)
-    labels = [SpectralClustering(3, affinity="nearest_neighbors",
-                                 eigen_solver=solver, random_state=0)
-              .fit_predict(X) for solver in ("amg", "arpack")]
+    X, y = make_blobs(1500, n_features=3, centers=3, cluster_std=2.0, random_state=0)
+    labels = [
+        SpectralClustering(
+            3, affinity="nearest_neighbors", eigen_solver=solver, random_state=0
+        ).fit_predict(X)
+        for solver in ("amg", "arpack")
+    ]
     assert adjusted_rand_score(*labels) > 0.99
 
 

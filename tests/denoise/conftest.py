@@ -15,7 +15,7 @@ def smooth_images(n, shape=(40, 40), seed=0):
         coarse = rng.random((shape[0] // 6 + 2, shape[1] // 6 + 2))
         fine = np.kron(coarse, np.ones((6, 6)))
         r, c = rng.integers(0, 6, 2)
-        out.append(gaussian_filter(fine[r:r + shape[0], c:c + shape[1]], 0.8))
+        out.append(gaussian_filter(fine[r : r + shape[0], c : c + shape[1]], 0.8))
     return out
 
 
@@ -28,5 +28,6 @@ def images():
 @pytest.fixture(scope="session")
 def small_prior():
     """A three-component prior on 4 x 4 patches."""
-    return PatchPrior().fit(smooth_images(3), patch_size=4, n_components=3,
-                            max_patches=3000, random_state=0)
+    return PatchPrior().fit(
+        smooth_images(3), patch_size=4, n_components=3, max_patches=3000, random_state=0
+    )

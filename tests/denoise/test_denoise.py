@@ -8,9 +8,15 @@ from hypothesis import strategies as st
 
 from fastapml import reference
 from fastapml._archive import read_arrays
-from fastapml.denoise import (PatchPrior, aggregate_patches, default_prior,
-                              denoise, extract_patches, linear_gaussian_mmse,
-                              psnr)
+from fastapml.denoise import (
+    PatchPrior,
+    aggregate_patches,
+    default_prior,
+    denoise,
+    extract_patches,
+    linear_gaussian_mmse,
+    psnr,
+)
 
 SIGMA = 0.08
 
@@ -23,32 +29,38 @@ def noisy(images):
 
 
 @pytest.mark.parametrize("method", ["gaussian", "mmse", "epll"])
-@pytest.mark.parametrize("stride, rank_tol", [(1, 0.0), (2, 0.0), (1, 0.5),
-                                              (3, 2.0)])
+@pytest.mark.parametrize("stride, rank_tol", [(1, 0.0), (2, 0.0), (1, 0.5), (3, 2.0)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_matches_reference(small_prior, noisy, method, stride, rank_tol, dtype):
     y = noisy[1].astype(dtype)
-    out = denoise(y, SIGMA, method, small_prior, stride=stride,
-                  rank_tol=rank_tol)
+    out = denoise(y, SIGMA, method, small_prior, stride=stride, rank_tol=rank_tol)
     assert out.dtype == dtype and out.shape == y.shape
-    expected = reference.denoise.denoise(y, SIGMA, method, small_prior,
-                                         stride=stride, rank_tol=rank_tol)
+    expected = reference.denoise.denoise(
+        y, SIGMA, method, small_prior, stride=stride, rank_tol=rank_tol
+    )
     tol = 2e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.sampled_from(["gaussian", "mmse", "epll"]),
-       st.sampled_from([np.float32, np.float64]), st.integers(4, 16),
-       st.integers(4, 16), st.integers(1, 4), st.floats(0.01, 0.5),
-       st.floats(0.0, 1.0), st.integers(0, 2 ** 16))
-def test_random_images_match_reference(small_prior, method, dtype, h, w,
-                                       stride, sigma, rank_tol, seed):
+@given(
+    st.sampled_from(["gaussian", "mmse", "epll"]),
+    st.sampled_from([np.float32, np.float64]),
+    st.integers(4, 16),
+    st.integers(4, 16),
+    st.integers(1, 4),
+    st.floats(0.01, 0.5),
+    st.floats(0.0, 1.0),
+    st.integers(0, 2**16),
+)
+def test_random_images_match_reference(
+    small_prior, method, dtype, h, w, stride, sigma, rank_tol, seed
+):
     y = np.random.default_rng(seed).random((h, w)).astype(dtype)
-    out = denoise(y, sigma, method, small_prior, stride=stride,
-                  rank_tol=rank_tol)
-    expected = reference.denoise.denoise(y, sigma, method, small_prior,
-                                         stride=stride, rank_tol=rank_tol)
+    out = denoise(y, sigma, method, small_prior, stride=stride, rank_tol=rank_tol)
+    expected = reference.denoise.denoise(
+        y, sigma, method, small_prior, stride=stride, rank_tol=rank_tol
+    )
     tol = 1e-4 if dtype == np.float32 else 1e-11
     np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)
 
@@ -57,7 +69,7 @@ def test_rank_truncation_is_exercised(small_prior, noisy):
     """rank_tol=0.5 must drop eigenvectors here, else the tests above would
     not check the flat-tail path."""
     values, _ = small_prior.spectrum()
-    assert (values < 0.5 * SIGMA ** 2).any()
+    assert (values < 0.5 * SIGMA**2).any()
     exact = denoise(noisy[1], SIGMA, "mmse", small_prior, rank_tol=0.0)
     approx = denoise(noisy[1], SIGMA, "mmse", small_prior, rank_tol=0.5)
     assert np.abs(exact - approx).max() > 1e-6
@@ -69,32 +81,36 @@ def test_colour_and_uint8_match_reference(small_prior, images):
     y = np.clip(clean + rng.normal(0, SIGMA, clean.shape), 0, 1)
     np.testing.assert_allclose(
         denoise(y, SIGMA, "mmse", small_prior),
-        reference.denoise.denoise(y, SIGMA, "mmse", small_prior), atol=1e-12)
+        reference.denoise.denoise(y, SIGMA, "mmse", small_prior),
+        atol=1e-12,
+    )
     y8 = np.rint(y * 255).astype(np.uint8)
     out = denoise(y8, SIGMA * 255, "epll", small_prior, stride=2)
     assert out.dtype == np.uint8 and out.shape == y8.shape
-    expected = reference.denoise.denoise(y8, SIGMA * 255, "epll", small_prior,
-                                         stride=2)
-    assert np.abs(out.astype(int) - expected).max() <= 1   # rounding ties
+    expected = reference.denoise.denoise(y8, SIGMA * 255, "epll", small_prior, stride=2)
+    assert np.abs(out.astype(int) - expected).max() <= 1  # rounding ties
 
 
 def test_one_component_mmse_is_the_gaussian_formula(small_prior, noisy):
     """Per patch: keep the mean, the linear-Gaussian MMSE of the rest."""
     single = small_prior.single_gaussian()
     y = noisy[1]
-    p, d = single.patch_size, single.patch_size ** 2
-    cov = single.covariances_[0] + 1e-9 * np.eye(d)      # PD for the solver
+    p, d = single.patch_size, single.patch_size**2
+    cov = single.covariances_[0] + 1e-9 * np.eye(d)  # PD for the solver
     patches = extract_patches(y, p)
     dc = patches.mean(axis=1, keepdims=True)
-    estimates = dc + np.array([
-        linear_gaussian_mmse(z, None, SIGMA, single.means_[0], cov)
-        for z in patches - dc])
+    estimates = dc + np.array(
+        [
+            linear_gaussian_mmse(z, None, SIGMA, single.means_[0], cov)
+            for z in patches - dc
+        ]
+    )
     expected = aggregate_patches(estimates, y.shape, p)
     out = denoise(y, SIGMA, "mmse", single, stride=1, rank_tol=0.0)
     np.testing.assert_allclose(out, expected, atol=1e-7)
     np.testing.assert_allclose(
-        denoise(y, SIGMA, "gaussian", small_prior, rank_tol=0.0), out,
-        atol=1e-14)
+        denoise(y, SIGMA, "gaussian", small_prior, rank_tol=0.0), out, atol=1e-14
+    )
 
 
 @pytest.mark.parametrize("method", ["gaussian", "mmse", "epll"])
@@ -121,36 +137,48 @@ def test_result_does_not_depend_on_threads(small_prior, noisy, run_in_threads):
         numba.set_num_threads(old)
     np.testing.assert_array_equal(one, both)
     for out in run_in_threads(lambda: denoise(y, SIGMA, "epll", small_prior)):
-        np.testing.assert_array_equal(out, denoise(y, SIGMA, "epll",
-                                                   small_prior))
+        np.testing.assert_array_equal(out, denoise(y, SIGMA, "epll", small_prior))
 
 
 def test_callback_sees_every_epll_step(small_prior, noisy):
     seen = []
-    denoise(noisy[1], SIGMA, "epll", small_prior, betas=[1, 2, 3],
-            callback=lambda *a: seen.append(a))
+    denoise(
+        noisy[1],
+        SIGMA,
+        "epll",
+        small_prior,
+        betas=[1, 2, 3],
+        callback=lambda *a: seen.append(a),
+    )
     assert [s[:2] for s in seen] == [(1, 3), (2, 3), (3, 3)]
-    assert seen[-1][2] == pytest.approx(3 / SIGMA ** 2)
+    assert seen[-1][2] == pytest.approx(3 / SIGMA**2)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"sigma": 0.0}, ValueError, "sigma must be > 0"),
-    ({"sigma": -0.1}, ValueError, "sigma must be > 0"),
-    ({"sigma": float("nan")}, ValueError, "sigma must be finite"),
-    ({"method": "bm3d"}, ValueError, "method must be one of"),
-    ({"image": np.zeros(20)}, ValueError, "image must be"),
-    ({"image": np.zeros((20, 20, 2))}, ValueError, "image must be"),
-    ({"image": np.zeros((3, 20))}, ValueError, "patch size 4 does not fit"),
-    ({"image": np.full((20, 20), np.nan)}, ValueError, "image contains NaN"),
-    ({"prior": "default"}, TypeError, "prior must be a PatchPrior"),
-    ({"prior": PatchPrior()}, ValueError, "no parameters yet"),
-    ({"stride": 5}, ValueError, "stride must be <= patch_size"),
-    ({"betas": [1, -2]}, ValueError, "betas must be positive"),
-    ({"rank_tol": -1}, ValueError, "rank_tol must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"sigma": 0.0}, ValueError, "sigma must be > 0"),
+        ({"sigma": -0.1}, ValueError, "sigma must be > 0"),
+        ({"sigma": float("nan")}, ValueError, "sigma must be finite"),
+        ({"method": "bm3d"}, ValueError, "method must be one of"),
+        ({"image": np.zeros(20)}, ValueError, "image must be"),
+        ({"image": np.zeros((20, 20, 2))}, ValueError, "image must be"),
+        ({"image": np.zeros((3, 20))}, ValueError, "patch size 4 does not fit"),
+        ({"image": np.full((20, 20), np.nan)}, ValueError, "image contains NaN"),
+        ({"prior": "default"}, TypeError, "prior must be a PatchPrior"),
+        ({"prior": PatchPrior()}, ValueError, "no parameters yet"),
+        ({"stride": 5}, ValueError, "stride must be <= patch_size"),
+        ({"betas": [1, -2]}, ValueError, "betas must be positive"),
+        ({"rank_tol": -1}, ValueError, "rank_tol must be >= 0"),
+    ],
+)
 def test_bad_input_is_named(small_prior, kwargs, error, match):
-    args = {"image": np.zeros((20, 20)), "sigma": 0.1, "method": "epll",
-            "prior": small_prior} | kwargs
+    args = {
+        "image": np.zeros((20, 20)),
+        "sigma": 0.1,
+        "method": "epll",
+        "prior": small_prior,
+    } | kwargs
     with pytest.raises(error, match=match):
         denoise(args.pop("image"), args.pop("sigma"), **args)
 

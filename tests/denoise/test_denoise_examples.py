@@ -1,4 +1,5 @@
 """The docstring examples of fastapml.denoise run and print what they show."""
+
 import doctest
 
 import pytest

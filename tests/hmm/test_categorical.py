@@ -1,5 +1,6 @@
 """CategoricalHMM: textbook answer, parity with hmmlearn, supervised fitting,
 EM's monotone log-likelihood, and bad input."""
+
 import inspect
 import math
 
@@ -23,7 +24,7 @@ def random_params(rng, k, m, zeros=False):
     start = rng.dirichlet(np.ones(k))
     trans = rng.dirichlet(np.ones(k), size=k)
     emit = rng.dirichlet(np.ones(m), size=k)
-    if zeros:   # some impossible transitions and emissions, rows still valid
+    if zeros:  # some impossible transitions and emissions, rows still valid
         trans[0, -1] = 0
         trans /= trans.sum(1, keepdims=True)
         emit[-1, 0] = 0
@@ -40,8 +41,10 @@ def set_params(model, params):
 def pair(values, **kw):
     """A hmmlearn model and a fastapml model with the same parameters."""
     k = values["transmat_"].shape[0]
-    return (set_params(PeerHMM(n_components=k, **kw), values),
-            set_params(CategoricalHMM(n_components=k, **kw), values))
+    return (
+        set_params(PeerHMM(n_components=k, **kw), values),
+        set_params(CategoricalHMM(n_components=k, **kw), values),
+    )
 
 
 def sample_data(params, lengths=LENGTHS, seed=0):
@@ -66,6 +69,7 @@ def problem(request):
 # --------------------------------------------------------------------------
 # textbook and API shape
 # --------------------------------------------------------------------------
+
 
 def test_wikipedia_decode():
     model = CategoricalHMM(n_components=2)
@@ -93,13 +97,18 @@ def test_sklearn_estimator_protocol():
     X, _ = sample_data(random_params(np.random.default_rng(0), 3, 4))
     assert model.fit(X) is model
     params = random_params(np.random.default_rng(0), 3, 4)
-    assert set_params(CategoricalHMM(3), params).fit_supervised(
-        X, np.zeros(len(X), dtype=int)).n_features == 4
+    assert (
+        set_params(CategoricalHMM(3), params)
+        .fit_supervised(X, np.zeros(len(X), dtype=int))
+        .n_features
+        == 4
+    )
 
 
 # --------------------------------------------------------------------------
 # inference parity with hmmlearn
 # --------------------------------------------------------------------------
+
 
 def test_decode_viterbi_matches_hmmlearn(problem):
     params, X, lengths = problem
@@ -135,8 +144,12 @@ def test_score_matches_hmmlearn(problem):
         assert isinstance(logprob, float)
         assert_allclose(logprob, p_logprob, rtol=1e-8)
         assert_allclose(post, p_post, rtol=1e-8, atol=1e-12)
-        assert_allclose(ours.predict_proba(X, lens), peer.predict_proba(X, lens),
-                        rtol=1e-8, atol=1e-12)
+        assert_allclose(
+            ours.predict_proba(X, lens),
+            peer.predict_proba(X, lens),
+            rtol=1e-8,
+            atol=1e-12,
+        )
 
 
 def test_score_of_impossible_data_matches_hmmlearn():
@@ -161,8 +174,9 @@ def test_aic_bic_match_hmmlearn(problem):
 def test_aic_bic_count_parameters_like_hmmlearn(fitted_params):
     # hmmlearn counts every free parameter, whatever ``params`` says
     params, X, lengths = make_problem(0)
-    peer, ours = pair(params, params=fitted_params,
-                      n_features=params["emissionprob_"].shape[1])
+    peer, ours = pair(
+        params, params=fitted_params, n_features=params["emissionprob_"].shape[1]
+    )
     assert_allclose(ours.aic(X, lengths), peer.aic(X, lengths), rtol=1e-8)
     assert_allclose(ours.bic(X, lengths), peer.bic(X, lengths), rtol=1e-8)
 
@@ -177,6 +191,7 @@ def test_n_features_larger_than_observed_symbols():
 # --------------------------------------------------------------------------
 # sampling parity
 # --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("currstate", [None, 0, 2])
 @pytest.mark.parametrize("seed", [0, 7])
@@ -202,11 +217,13 @@ def test_sample_uses_constructor_random_state(problem):
     peer, ours = pair(params, random_state=3)
     for _ in range(2):
         assert_array_equal(ours.sample(10)[0], peer.sample(10)[0])
-    peer = set_params(PeerHMM(peer.n_components, random_state=np.random.RandomState(5)),
-                      params)
-    ours = set_params(CategoricalHMM(peer.n_components,
-                                     random_state=np.random.RandomState(5)), params)
-    for _ in range(2):      # a RandomState given to the constructor keeps advancing
+    peer = set_params(
+        PeerHMM(peer.n_components, random_state=np.random.RandomState(5)), params
+    )
+    ours = set_params(
+        CategoricalHMM(peer.n_components, random_state=np.random.RandomState(5)), params
+    )
+    for _ in range(2):  # a RandomState given to the constructor keeps advancing
         assert_array_equal(ours.sample(10)[1], peer.sample(10)[1])
 
 
@@ -224,10 +241,16 @@ def test_sample_after_fit_matches_hmmlearn():
 # EM parity with hmmlearn
 # --------------------------------------------------------------------------
 
+
 def assert_fit_equal(peer, ours, rtol=1e-7):
     for name in PARAMS:
-        assert_allclose(getattr(ours, name), getattr(peer, name), rtol=rtol, atol=1e-10,
-                        err_msg=name)
+        assert_allclose(
+            getattr(ours, name),
+            getattr(peer, name),
+            rtol=rtol,
+            atol=1e-10,
+            err_msg=name,
+        )
     assert_allclose(list(ours.monitor_.history), list(peer.monitor_.history), rtol=1e-9)
     assert ours.monitor_.iter == peer.monitor_.iter
 
@@ -245,9 +268,12 @@ def test_fit_matches_hmmlearn(problem):
 def test_fit_with_random_state_instance_matches_hmmlearn(problem):
     params, X, lengths = problem
     k = params["transmat_"].shape[0]
-    peer = PeerHMM(k, n_iter=3, tol=-1.0, random_state=np.random.RandomState(4)).fit(X, lengths)
-    ours = CategoricalHMM(k, n_iter=3, tol=-1.0,
-                          random_state=np.random.RandomState(4)).fit(X, lengths)
+    peer = PeerHMM(k, n_iter=3, tol=-1.0, random_state=np.random.RandomState(4)).fit(
+        X, lengths
+    )
+    ours = CategoricalHMM(
+        k, n_iter=3, tol=-1.0, random_state=np.random.RandomState(4)
+    ).fit(X, lengths)
     assert_fit_equal(peer, ours)
 
 
@@ -269,12 +295,19 @@ def test_fit_with_infinite_tol_matches_hmmlearn():
     assert_fit_equal(peer, ours)
 
 
-@pytest.mark.parametrize("init_params, params", [("", "ste"), ("", "te"),
-                                                 ("s", "se"), ("te", "t")])
+@pytest.mark.parametrize(
+    "init_params, params", [("", "ste"), ("", "te"), ("s", "se"), ("te", "t")]
+)
 def test_fit_from_given_parameters_matches_hmmlearn(problem, init_params, params):
     start_params, X, lengths = problem
-    peer, ours = pair(start_params, n_iter=5, tol=-1.0, random_state=2,
-                      init_params=init_params, params=params)
+    peer, ours = pair(
+        start_params,
+        n_iter=5,
+        tol=-1.0,
+        random_state=2,
+        init_params=init_params,
+        params=params,
+    )
     peer.fit(X, lengths)
     ours.fit(X, lengths)
     assert_fit_equal(peer, ours)
@@ -283,21 +316,28 @@ def test_fit_from_given_parameters_matches_hmmlearn(problem, init_params, params
             assert_array_equal(getattr(ours, name), start_params[name])
 
 
-@pytest.mark.parametrize("priors", [
-    dict(startprob_prior=2.5, transmat_prior=1.5, emissionprob_prior=3.0),
-    dict(startprob_prior=0.9, transmat_prior=0.5, emissionprob_prior=0.8),
-    "arrays",
-])
+@pytest.mark.parametrize(
+    "priors",
+    [
+        dict(startprob_prior=2.5, transmat_prior=1.5, emissionprob_prior=3.0),
+        dict(startprob_prior=0.9, transmat_prior=0.5, emissionprob_prior=0.8),
+        "arrays",
+    ],
+)
 def test_fit_with_priors_matches_hmmlearn(problem, priors):
     params, X, lengths = problem
     k, m = params["emissionprob_"].shape
     if priors == "arrays":
         rng = np.random.default_rng(0)
-        priors = dict(startprob_prior=rng.uniform(1, 3, k),
-                      transmat_prior=rng.uniform(1, 3, (k, k)),
-                      emissionprob_prior=rng.uniform(1, 3, (k, m)))
+        priors = dict(
+            startprob_prior=rng.uniform(1, 3, k),
+            transmat_prior=rng.uniform(1, 3, (k, k)),
+            emissionprob_prior=rng.uniform(1, 3, (k, m)),
+        )
     peer = PeerHMM(k, n_iter=5, tol=-1.0, random_state=0, **priors).fit(X, lengths)
-    ours = CategoricalHMM(k, n_iter=5, tol=-1.0, random_state=0, **priors).fit(X, lengths)
+    ours = CategoricalHMM(k, n_iter=5, tol=-1.0, random_state=0, **priors).fit(
+        X, lengths
+    )
     assert_fit_equal(peer, ours)
 
 
@@ -323,7 +363,8 @@ def test_fit_learns_from_zero_length_sequences_like_without_them(problem):
     k = params["transmat_"].shape[0]
     a = CategoricalHMM(k, n_iter=3, tol=-1.0, random_state=0).fit(X, lengths)
     b = CategoricalHMM(k, n_iter=3, tol=-1.0, random_state=0).fit(
-        X, [0] + lengths[:2] + [0] + lengths[2:] + [0])
+        X, [0] + lengths[:2] + [0] + lengths[2:] + [0]
+    )
     for name in PARAMS:
         assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-13)
 
@@ -331,6 +372,7 @@ def test_fit_learns_from_zero_length_sequences_like_without_them(problem):
 # --------------------------------------------------------------------------
 # supervised fitting
 # --------------------------------------------------------------------------
+
 
 def test_fit_supervised_recovers_the_model():
     rng = np.random.default_rng(10)
@@ -344,8 +386,10 @@ def test_fit_supervised_recovers_the_model():
     assert_allclose(model.transmat_, params["transmat_"], atol=0.03)
     assert_allclose(model.emissionprob_, params["emissionprob_"], atol=0.03)
     # 10 sequences say little about the start; it is their empirical frequency
-    assert_allclose(model.startprob_,
-                    np.bincount(states[np.cumsum([0] + lengths[:-1])], minlength=3) / 10)
+    assert_allclose(
+        model.startprob_,
+        np.bincount(states[np.cumsum([0] + lengths[:-1])], minlength=3) / 10,
+    )
 
 
 def _counts_by_hand(X, states, lengths, k, m):
@@ -377,11 +421,12 @@ HAND_LENGTHS = [4, 0, 1, 5]
 @pytest.mark.parametrize("prior", [1.0, 2.0])
 def test_fit_supervised_exact_counts(prior):
     start, trans, emit = _counts_by_hand(HAND_X, HAND_STATES, HAND_LENGTHS, 3, 3)
-    assert trans.sum() == 3 + 0 + 4          # pairs inside sequences only
-    model = CategoricalHMM(3, startprob_prior=prior, transmat_prior=prior,
-                           emissionprob_prior=prior)
+    assert trans.sum() == 3 + 0 + 4  # pairs inside sequences only
+    model = CategoricalHMM(
+        3, startprob_prior=prior, transmat_prior=prior, emissionprob_prior=prior
+    )
     model.fit_supervised(HAND_X, HAND_STATES, HAND_LENGTHS)
-    add = prior - 1                          # prior 2 = add-one smoothing
+    add = prior - 1  # prior 2 = add-one smoothing
     assert_allclose(model.startprob_, _normalize_or_uniform(start + add), rtol=1e-14)
     assert_allclose(model.transmat_, _normalize_or_uniform(trans + add), rtol=1e-14)
     assert_allclose(model.emissionprob_, _normalize_or_uniform(emit + add), rtol=1e-14)
@@ -434,23 +479,35 @@ def test_fit_supervised_then_decode_matches_hmmlearn():
 # bad input
 # --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def fitted():
-    return set_params(CategoricalHMM(2, n_features=3),
-                      random_params(np.random.default_rng(0), 2, 3))
+    return set_params(
+        CategoricalHMM(2, n_features=3), random_params(np.random.default_rng(0), 2, 3)
+    )
 
 
-@pytest.mark.parametrize("X, error, match", [
-    (np.zeros((4, 2), dtype=int), ValueError, "shape"),
-    (np.zeros(4, dtype=int), ValueError, "shape"),
-    (np.zeros((4, 1)), TypeError, "integers"),
-    (np.array([["a"], ["b"]]), TypeError, "integers"),
-    (np.array([[0], [-1]]), ValueError, "non-negative"),
-    (np.array([[0], [3]]), ValueError, "symbol"),
-])
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.zeros((4, 2), dtype=int), ValueError, "shape"),
+        (np.zeros(4, dtype=int), ValueError, "shape"),
+        (np.zeros((4, 1)), TypeError, "integers"),
+        (np.array([["a"], ["b"]]), TypeError, "integers"),
+        (np.array([[0], [-1]]), ValueError, "non-negative"),
+        (np.array([[0], [3]]), ValueError, "symbol"),
+    ],
+)
 def test_bad_X(fitted, X, error, match):
-    for method in ("score", "decode", "predict", "predict_proba", "score_samples",
-                   "aic", "bic"):
+    for method in (
+        "score",
+        "decode",
+        "predict",
+        "predict_proba",
+        "score_samples",
+        "aic",
+        "bic",
+    ):
         with pytest.raises(error, match=match):
             getattr(fitted, method)(X)
     with pytest.raises(error, match=match):
@@ -471,38 +528,51 @@ def test_bad_lengths(fitted):
         CategoricalHMM(2).fit(X, [2])
 
 
-@pytest.mark.parametrize("name, value, match", [
-    ("startprob_", np.array([0.5, 0.6]), "sum to 1"),
-    ("startprob_", np.array([1.5, -0.5]), "non-negative"),
-    ("startprob_", np.array([1.0, 0.0, 0.0]), "shape"),
-    ("startprob_", np.array([np.nan, 1.0]), "NaN"),
-    ("transmat_", np.array([[0.5, 0.5], [0.3, 0.3]]), "sum to 1"),
-    ("transmat_", np.array([[1.2, -0.2], [0.5, 0.5]]), "non-negative"),
-    ("transmat_", np.full((3, 3), 1 / 3), "shape"),
-    ("emissionprob_", np.array([[0.2, 0.3, 0.5], [0.2, 0.3, 0.4]]), "sum to 1"),
-    ("emissionprob_", np.array([[-0.1, 0.6, 0.5], [0.2, 0.3, 0.5]]), "non-negative"),
-    ("emissionprob_", np.array([[0.5, 0.5], [0.5, 0.5]]), "shape"),
-])
+@pytest.mark.parametrize(
+    "name, value, match",
+    [
+        ("startprob_", np.array([0.5, 0.6]), "sum to 1"),
+        ("startprob_", np.array([1.5, -0.5]), "non-negative"),
+        ("startprob_", np.array([1.0, 0.0, 0.0]), "shape"),
+        ("startprob_", np.array([np.nan, 1.0]), "NaN"),
+        ("transmat_", np.array([[0.5, 0.5], [0.3, 0.3]]), "sum to 1"),
+        ("transmat_", np.array([[1.2, -0.2], [0.5, 0.5]]), "non-negative"),
+        ("transmat_", np.full((3, 3), 1 / 3), "shape"),
+        ("emissionprob_", np.array([[0.2, 0.3, 0.5], [0.2, 0.3, 0.4]]), "sum to 1"),
+        (
+            "emissionprob_",
+            np.array([[-0.1, 0.6, 0.5], [0.2, 0.3, 0.5]]),
+            "non-negative",
+        ),
+        ("emissionprob_", np.array([[0.5, 0.5], [0.5, 0.5]]), "shape"),
+    ],
+)
 def test_bad_parameters(fitted, name, value, match):
     setattr(fitted, name, value)
     X = np.array([[0], [1], [2]])
-    for call in (lambda: fitted.score(X), lambda: fitted.decode(X),
-                 lambda: fitted.sample(3)):
+    for call in (
+        lambda: fitted.score(X),
+        lambda: fitted.decode(X),
+        lambda: fitted.sample(3),
+    ):
         with pytest.raises(ValueError, match=match):
             call()
 
 
-@pytest.mark.parametrize("kw, error, match", [
-    (dict(n_components=0), ValueError, "n_components"),
-    (dict(n_components=2.5), TypeError, "n_components"),
-    (dict(n_components=True), TypeError, "n_components"),
-    (dict(algorithm="forward"), ValueError, "algorithm"),
-    (dict(implementation="fast"), ValueError, "implementation"),
-    (dict(n_iter=-1), ValueError, "n_iter"),
-    (dict(tol=np.nan), ValueError, "tol"),
-    (dict(n_features=0), ValueError, "n_features"),
-    (dict(params=3), TypeError, "params"),
-])
+@pytest.mark.parametrize(
+    "kw, error, match",
+    [
+        (dict(n_components=0), ValueError, "n_components"),
+        (dict(n_components=2.5), TypeError, "n_components"),
+        (dict(n_components=True), TypeError, "n_components"),
+        (dict(algorithm="forward"), ValueError, "algorithm"),
+        (dict(implementation="fast"), ValueError, "implementation"),
+        (dict(n_iter=-1), ValueError, "n_iter"),
+        (dict(tol=np.nan), ValueError, "tol"),
+        (dict(n_features=0), ValueError, "n_features"),
+        (dict(params=3), TypeError, "params"),
+    ],
+)
 def test_bad_hyperparameters(kw, error, match):
     X = np.array([[0], [1], [2], [1]])
     with pytest.raises(error, match=match):
@@ -517,9 +587,16 @@ def test_bad_decode_algorithm(fitted):
 def test_unfitted_model_raises_not_fitted():
     assert issubclass(NotFittedError, ValueError)
     X = np.array([[0], [1]])
-    for call in (lambda m: m.score(X), lambda m: m.decode(X), lambda m: m.predict(X),
-                 lambda m: m.predict_proba(X), lambda m: m.score_samples(X),
-                 lambda m: m.sample(3), lambda m: m.aic(X), lambda m: m.bic(X)):
+    for call in (
+        lambda m: m.score(X),
+        lambda m: m.decode(X),
+        lambda m: m.predict(X),
+        lambda m: m.predict_proba(X),
+        lambda m: m.score_samples(X),
+        lambda m: m.sample(3),
+        lambda m: m.aic(X),
+        lambda m: m.bic(X),
+    ):
         with pytest.raises(NotFittedError):
             call(CategoricalHMM(2))
 
@@ -527,8 +604,11 @@ def test_unfitted_model_raises_not_fitted():
 def test_score_samples_of_impossible_sequence_raises(fitted):
     fitted.emissionprob_ = np.array([[0.5, 0.5, 0.0], [0.5, 0.5, 0.0]])
     X = np.array([[0], [1], [2], [1]])
-    for call in (fitted.score_samples, fitted.predict_proba,
-                 lambda X, lengths: fitted.decode(X, lengths, algorithm="map")):
+    for call in (
+        fitted.score_samples,
+        fitted.predict_proba,
+        lambda X, lengths: fitted.decode(X, lengths, algorithm="map"),
+    ):
         with pytest.raises(ValueError, match="probability zero"):
             call(X, [2, 2])
     assert fitted.score(X, [2, 2]) == -np.inf
@@ -543,13 +623,16 @@ def test_fit_on_impossible_data_raises():
         model.fit(np.array([[0], [2]]))
 
 
-@pytest.mark.parametrize("states, error, match", [
-    (np.array([0, 1, 0]), ValueError, "states"),
-    (np.array([0, 1, 0, 1, 0]), ValueError, "states"),
-    (np.array([0, 1, 2, 0]), ValueError, "symbol"),
-    (np.array([0, -1, 1, 0]), ValueError, "non-negative"),
-    (np.array([0.0, 1.0, 1.0, 0.0]), TypeError, "integers"),
-])
+@pytest.mark.parametrize(
+    "states, error, match",
+    [
+        (np.array([0, 1, 0]), ValueError, "states"),
+        (np.array([0, 1, 0, 1, 0]), ValueError, "states"),
+        (np.array([0, 1, 2, 0]), ValueError, "symbol"),
+        (np.array([0, -1, 1, 0]), ValueError, "non-negative"),
+        (np.array([0.0, 1.0, 1.0, 0.0]), TypeError, "integers"),
+    ],
+)
 def test_fit_supervised_bad_states(states, error, match):
     with pytest.raises(error, match=match):
         CategoricalHMM(2).fit_supervised(np.array([[0], [1], [2], [1]]), states)
@@ -573,16 +656,22 @@ def test_sample_matches_numpy_reference(currstate):
     model.emissionprob_ = rng.dirichlet(np.ones(6), size=3)
     X, states = model.sample(200, random_state=11, currstate=currstate)
     ref_symbols, ref_states = ref.sample_chain(
-        model.startprob_, model.transmat_, model.emissionprob_, 200,
-        np.random.RandomState(11), currstate)
+        model.startprob_,
+        model.transmat_,
+        model.emissionprob_,
+        200,
+        np.random.RandomState(11),
+        currstate,
+    )
     assert_array_equal(X[:, 0], ref_symbols)
     assert_array_equal(states, ref_states)
 
 
 def test_save_load_round_trip(tmp_path):
     X = np.random.default_rng(3).integers(0, 4, size=(80, 1))
-    model = CategoricalHMM(n_components=3, n_iter=5, random_state=7,
-                           transmat_prior=np.full((3, 3), 1.5)).fit(X)
+    model = CategoricalHMM(
+        n_components=3, n_iter=5, random_state=7, transmat_prior=np.full((3, 3), 1.5)
+    ).fit(X)
     model.save(tmp_path / "hmm.npz")
     loaded = CategoricalHMM.load(tmp_path / "hmm.npz")
     assert loaded.get_params().keys() == model.get_params().keys()

@@ -1,5 +1,6 @@
 """Forward-backward against a textbook answer, brute-force marginals, the NumPy
 reference, itself under other thread counts, and bad input."""
+
 import itertools
 import math
 
@@ -36,10 +37,14 @@ def brute_force(log_emit, lengths, log_trans, log_start):
             logliks.append(0.0)
             continue
         paths = list(itertools.product(range(n_states), repeat=n_steps))
-        scores = np.array([
-            float(log_start[p[0]]) + sum(float(e[t, p[t]]) for t in range(n_steps))
-            + sum(float(log_trans[p[t], p[t + 1]]) for t in range(n_steps - 1))
-            for p in paths])
+        scores = np.array(
+            [
+                float(log_start[p[0]])
+                + sum(float(e[t, p[t]]) for t in range(n_steps))
+                + sum(float(log_trans[p[t], p[t + 1]]) for t in range(n_steps - 1))
+                for p in paths
+            ]
+        )
         loglik = logsumexp(scores)
         logliks.append(loglik)
         if loglik == -np.inf:
@@ -65,10 +70,12 @@ def assert_same(a, b):
 # textbook
 # --------------------------------------------------------------------------
 
+
 def test_wikipedia_one_observation():
     # P(normal) = 0.6 * 0.5 + 0.4 * 0.1 = 0.34; P(healthy | normal) = 0.30 / 0.34
-    ll, post, xi = forward_backward(np.log([[0.5, 0.1]]), None,
-                                    np.log([[0.7, 0.3], [0.4, 0.6]]), np.log([0.6, 0.4]))
+    ll, post, xi = forward_backward(
+        np.log([[0.5, 0.1]]), None, np.log([[0.7, 0.3], [0.4, 0.6]]), np.log([0.6, 0.4])
+    )
     assert_allclose(np.exp(ll), [0.34], rtol=1e-12)
     assert_allclose(post, [[0.30 / 0.34, 0.04 / 0.34]], rtol=1e-12)
     assert_array_equal(xi, np.zeros((2, 2)))
@@ -78,19 +85,26 @@ def test_wikipedia_two_observations():
     # normal then cold: sum over the four paths by hand
     start, trans = [0.6, 0.4], [[0.7, 0.3], [0.4, 0.6]]
     normal, cold = [0.5, 0.1], [0.4, 0.3]
-    joint = np.array([[start[i] * normal[i] * trans[i][j] * cold[j] for j in range(2)]
-                      for i in range(2)])
-    ll, post, xi = forward_backward(np.log([normal, cold]), [2], np.log(trans),
-                                    np.log(start))
+    joint = np.array(
+        [
+            [start[i] * normal[i] * trans[i][j] * cold[j] for j in range(2)]
+            for i in range(2)
+        ]
+    )
+    ll, post, xi = forward_backward(
+        np.log([normal, cold]), [2], np.log(trans), np.log(start)
+    )
     assert_allclose(ll, [math.log(joint.sum())], rtol=1e-12)
-    assert_allclose(post, [joint.sum(1) / joint.sum(), joint.sum(0) / joint.sum()],
-                    rtol=1e-12)
+    assert_allclose(
+        post, [joint.sum(1) / joint.sum(), joint.sum(0) / joint.sum()], rtol=1e-12
+    )
     assert_allclose(xi, joint / joint.sum(), rtol=1e-12)
 
 
 # --------------------------------------------------------------------------
 # brute force
 # --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("seed", range(12))
 def test_matches_brute_force(seed):
@@ -111,13 +125,16 @@ def test_matches_brute_force(seed):
 # parity with the NumPy reference
 # --------------------------------------------------------------------------
 
+
 @SETTINGS
-@given(k=st.integers(1, 12),
-       lengths=st.lists(st.integers(0, 15), min_size=1, max_size=5),
-       dtype=st.sampled_from([np.float32, np.float64]),
-       p_inf=st.sampled_from([0.0, 0.05, 0.3]),
-       use_symbols=st.booleans(),
-       seed=st.integers(0, 2 ** 32 - 1))
+@given(
+    k=st.integers(1, 12),
+    lengths=st.lists(st.integers(0, 15), min_size=1, max_size=5),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    p_inf=st.sampled_from([0.0, 0.05, 0.3]),
+    use_symbols=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_matches_reference(k, lengths, dtype, p_inf, use_symbols, seed):
     rng = np.random.default_rng(seed)
     n = sum(lengths)
@@ -150,8 +167,12 @@ def test_matches_reference_many_states(k):
 def test_long_sequence_does_not_underflow():
     rng = np.random.default_rng(0)
     k, n = 4, 3000
-    args = (rand_log(rng, (n, k), p_inf=0), None, rand_log(rng, (k, k), p_inf=0),
-            rand_log(rng, k, p_inf=0))
+    args = (
+        rand_log(rng, (n, k), p_inf=0),
+        None,
+        rand_log(rng, (k, k), p_inf=0),
+        rand_log(rng, k, p_inf=0),
+    )
     ll, post, xi = forward_backward(*args)
     r_ll, r_post, r_xi = ref.forward_backward(*args)
     assert np.isfinite(ll).all() and ll[0] < -3000
@@ -184,11 +205,16 @@ def test_log_probabilities_below_exp_range():
 # properties and edge cases
 # --------------------------------------------------------------------------
 
+
 def test_posteriors_and_counts_are_distributions():
     rng = np.random.default_rng(1)
     k, lengths = 5, [6, 1, 0, 9]
-    ll, post, xi = forward_backward(rand_log(rng, (16, k)), lengths,
-                                    rand_log(rng, (k, k), p_inf=0), rand_log(rng, k, p_inf=0))
+    ll, post, xi = forward_backward(
+        rand_log(rng, (16, k)),
+        lengths,
+        rand_log(rng, (k, k), p_inf=0),
+        rand_log(rng, k, p_inf=0),
+    )
     assert np.isfinite(ll).all()
     assert_allclose(post.sum(axis=1), 1.0, rtol=1e-12)
     assert (post >= 0).all() and (xi >= 0).all()
@@ -200,7 +226,7 @@ def test_empty_and_impossible_sequences():
     rng = np.random.default_rng(2)
     k = 3
     le = rand_log(rng, (9, k), p_inf=0)
-    le[5] = -np.inf                     # second non-empty sequence is impossible
+    le[5] = -np.inf  # second non-empty sequence is impossible
     lt, ls = rand_log(rng, (k, k), p_inf=0), rand_log(rng, k, p_inf=0)
     lengths = [0, 4, 0, 5]
     ll, post, xi = forward_backward(le, lengths, lt, ls)
@@ -239,8 +265,10 @@ def test_single_state():
 def test_lengths_none_is_one_sequence():
     rng = np.random.default_rng(4)
     args = (rand_log(rng, (7, 3)), rand_log(rng, (3, 3)), rand_log(rng, 3))
-    assert_same(forward_backward(args[0], None, *args[1:]),
-                forward_backward(args[0], [7], *args[1:]))
+    assert_same(
+        forward_backward(args[0], None, *args[1:]),
+        forward_backward(args[0], [7], *args[1:]),
+    )
 
 
 def test_symbols_equal_dense_emissions():
@@ -254,11 +282,16 @@ def test_symbols_equal_dense_emissions():
 
 def test_float32_input_matches_float64_input():
     rng = np.random.default_rng(6)
-    args = [rand_log(rng, (12, 4), np.float32), [5, 7],
-            rand_log(rng, (4, 4), np.float32), rand_log(rng, 4, np.float32)]
+    args = [
+        rand_log(rng, (12, 4), np.float32),
+        [5, 7],
+        rand_log(rng, (4, 4), np.float32),
+        rand_log(rng, 4, np.float32),
+    ]
     got = forward_backward(*args)
-    wide = forward_backward(*[a.astype(np.float64) if isinstance(a, np.ndarray) else a
-                              for a in args])
+    wide = forward_backward(
+        *[a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in args]
+    )
     assert_same(got, wide)
 
 
@@ -266,12 +299,17 @@ def test_float32_input_matches_float64_input():
 # threads
 # --------------------------------------------------------------------------
 
+
 def _thread_case():
     rng = np.random.default_rng(7)
     lengths = [int(x) for x in rng.integers(0, 40, size=300)]
     k = 6
-    return (rand_log(rng, (sum(lengths), k)), lengths, rand_log(rng, (k, k)),
-            rand_log(rng, k))
+    return (
+        rand_log(rng, (sum(lengths), k)),
+        lengths,
+        rand_log(rng, (k, k)),
+        rand_log(rng, k),
+    )
 
 
 def test_same_answer_from_two_python_threads(run_in_threads):
@@ -297,27 +335,35 @@ def test_same_answer_with_one_numba_thread():
 # bad input
 # --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("change, error, match", [
-    (dict(log_emit=np.full((4, 3), np.nan)), ValueError, "NaN"),
-    (dict(log_emit=np.full((4, 3), np.inf)), ValueError, r"\+inf"),
-    (dict(log_trans=np.array([[0, 0, np.nan]] * 3)), ValueError, "NaN"),
-    (dict(log_start=np.array([0, np.inf, 0])), ValueError, r"\+inf"),
-    (dict(log_emit=np.zeros(4)), ValueError, "2-D"),
-    (dict(log_emit=np.zeros((4, 4))), ValueError, "columns"),
-    (dict(log_trans=np.zeros((3, 4))), ValueError, "square"),
-    (dict(log_start=np.zeros(4)), ValueError, "log_start"),
-    (dict(lengths=[1, 2]), ValueError, "sums to"),
-    (dict(lengths=[6, -2]), ValueError, "non-negative"),
-    (dict(lengths=np.array([2.5, 1.5])), TypeError, "integers"),
-    (dict(lengths=[2 ** 63 - 1, 2 ** 63 - 1, 6]), ValueError, "lengths"),
-    (dict(log_emit=np.array([["x"] * 3] * 4)), TypeError, "numeric"),
-    (dict(symbols=[0, 1, 2, -1]), ValueError, "non-negative"),
-    (dict(symbols=[0, 1, 2, 4]), ValueError, "symbol"),
-    (dict(symbols=[0.0, 1.0, 2.0, 3.0]), TypeError, "integers"),
-])
+
+@pytest.mark.parametrize(
+    "change, error, match",
+    [
+        (dict(log_emit=np.full((4, 3), np.nan)), ValueError, "NaN"),
+        (dict(log_emit=np.full((4, 3), np.inf)), ValueError, r"\+inf"),
+        (dict(log_trans=np.array([[0, 0, np.nan]] * 3)), ValueError, "NaN"),
+        (dict(log_start=np.array([0, np.inf, 0])), ValueError, r"\+inf"),
+        (dict(log_emit=np.zeros(4)), ValueError, "2-D"),
+        (dict(log_emit=np.zeros((4, 4))), ValueError, "columns"),
+        (dict(log_trans=np.zeros((3, 4))), ValueError, "square"),
+        (dict(log_start=np.zeros(4)), ValueError, "log_start"),
+        (dict(lengths=[1, 2]), ValueError, "sums to"),
+        (dict(lengths=[6, -2]), ValueError, "non-negative"),
+        (dict(lengths=np.array([2.5, 1.5])), TypeError, "integers"),
+        (dict(lengths=[2**63 - 1, 2**63 - 1, 6]), ValueError, "lengths"),
+        (dict(log_emit=np.array([["x"] * 3] * 4)), TypeError, "numeric"),
+        (dict(symbols=[0, 1, 2, -1]), ValueError, "non-negative"),
+        (dict(symbols=[0, 1, 2, 4]), ValueError, "symbol"),
+        (dict(symbols=[0.0, 1.0, 2.0, 3.0]), TypeError, "integers"),
+    ],
+)
 def test_bad_input(change, error, match):
-    kw = dict(log_emit=np.zeros((4, 3)), lengths=[2, 2], log_trans=np.zeros((3, 3)),
-              log_start=np.zeros(3))
+    kw = dict(
+        log_emit=np.zeros((4, 3)),
+        lengths=[2, 2],
+        log_trans=np.zeros((3, 3)),
+        log_start=np.zeros(3),
+    )
     kw.update(change)
     with pytest.raises(error, match=match):
         forward_backward(**kw)

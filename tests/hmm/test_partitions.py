@@ -2,6 +2,7 @@
 ``viterbi_partitions`` / ``viterbi2_partitions``: the in-memory paths and
 log-probabilities exactly, on the threaded scheduler and on thread and process
 clusters; lazy bags; one decode task per partition; the in-memory errors."""
+
 import doctest
 import pickle
 import subprocess
@@ -16,8 +17,13 @@ from numpy.testing import assert_array_equal
 from sklearn.exceptions import NotFittedError
 
 import fastapml._dask
-from fastapml.hmm import (HMMTagger, viterbi2_batch, viterbi2_partitions,
-                          viterbi_batch, viterbi_partitions)
+from fastapml.hmm import (
+    HMMTagger,
+    viterbi2_batch,
+    viterbi2_partitions,
+    viterbi_batch,
+    viterbi_partitions,
+)
 from fastapml.hmm import partitions as partitions_module
 from fastapml.hmm import tagger as tagger_module
 from fastapml.hmm.synthetic import sample_corpus
@@ -98,7 +104,10 @@ def test_no_partitions(fitted):
 
 def test_one_decode_task_per_partition(fitted, monkeypatch):
     model, sentences = fitted
-    graphs, decode_calls = record_graphs(monkeypatch), record_decodes(monkeypatch, model)
+    graphs, decode_calls = (
+        record_graphs(monkeypatch),
+        record_decodes(monkeypatch, model),
+    )
     parts = split(sentences, SPLITS["uneven"])
     model.predict_partitions(parts)
     (per_task,) = graphs
@@ -127,8 +136,9 @@ def test_bag_equals_in_memory_on_threads(fitted, sizes):
 def test_bag_on_its_default_scheduler(fitted):
     """Bags compute on dask's multiprocessing scheduler by default."""
     model, sentences = fitted
-    assert model.predict(bag_of(split(sentences, SPLITS["uneven"]))).compute() \
-        == model.predict(sentences)
+    assert model.predict(
+        bag_of(split(sentences, SPLITS["uneven"]))
+    ).compute() == model.predict(sentences)
 
 
 def test_bag_is_lazy_with_one_task_per_partition(fitted, monkeypatch):
@@ -155,8 +165,9 @@ def test_bag_and_partitions_on_a_cluster(fitted, cluster, request):
     log_probs, tags = model.decode(sentences)
     parts = split(sentences, SPLITS["with_empty"])
     with client.as_current():
-        bag_tags, bag_pairs = dask.compute(model.predict(bag_of(parts)),
-                                           model.decode(bag_of(parts)))
+        bag_tags, bag_pairs = dask.compute(
+            model.predict(bag_of(parts)), model.decode(bag_of(parts))
+        )
         decoded = model.decode_partitions(parts)
     assert bag_tags == tags
     assert_array_equal([lp for lp, _ in bag_pairs], log_probs)
@@ -185,13 +196,22 @@ def test_bag_of_non_sentences_raises_the_in_memory_error(fitted):
     assert str(from_bag.value) == str(in_memory.value)
 
 
-@pytest.mark.parametrize("parts, message", [
-    ("the dog", r"^partitions must be a list with one entry per partition, got str$"),
-    (db.from_sequence([["a"]]), r"^partitions must be a list .*, got Bag$"),
-    ([[["a"]], "ab"], r"^partitions\[1\] must be a list of token lists, got str$"),
-    ([[["a"]], ["a", "b"]], r"^partitions\[1\]\[0\] must be a list of strings, got str$"),
-    ([[["a", 3]]], r"^partitions\[0\]\[0\]\[1\] must be a str, got int$"),
-])
+@pytest.mark.parametrize(
+    "parts, message",
+    [
+        (
+            "the dog",
+            r"^partitions must be a list with one entry per partition, got str$",
+        ),
+        (db.from_sequence([["a"]]), r"^partitions must be a list .*, got Bag$"),
+        ([[["a"]], "ab"], r"^partitions\[1\] must be a list of token lists, got str$"),
+        (
+            [[["a"]], ["a", "b"]],
+            r"^partitions\[1\]\[0\] must be a list of strings, got str$",
+        ),
+        ([[["a", 3]]], r"^partitions\[0\]\[0\]\[1\] must be a str, got int$"),
+    ],
+)
 def test_bad_partitions(fitted, parts, message):
     model, _ = fitted
     with pytest.raises(TypeError, match=message):
@@ -220,8 +240,11 @@ def random_log(rng, *shape):
 @pytest.fixture
 def first_order_model():
     rng = np.random.default_rng(3)
-    return (random_log(rng, N_STATES, N_STATES), random_log(rng, N_STATES),
-            random_log(rng, N_STATES))
+    return (
+        random_log(rng, N_STATES, N_STATES),
+        random_log(rng, N_STATES),
+        random_log(rng, N_STATES),
+    )
 
 
 @pytest.fixture
@@ -242,8 +265,9 @@ def dense_partitions(seed):
 
 def concatenated(parts):
     steps = np.concatenate([steps for steps, _ in parts])
-    lengths = np.concatenate([[len(steps)] if lengths is None else lengths
-                              for steps, lengths in parts]).astype(np.int64)
+    lengths = np.concatenate(
+        [[len(steps)] if lengths is None else lengths for steps, lengths in parts]
+    ).astype(np.int64)
     return steps, lengths
 
 
@@ -263,14 +287,15 @@ def test_viterbi_partitions_equal_batch(first_order_model, shared_table):
         table = random_log(np.random.default_rng(5), N_SYMBOLS, N_STATES)
         parts = symbol_partitions(6)
         symbols, lengths = concatenated(parts)
-        expected = viterbi_batch(table, lengths, log_trans, log_start, log_end,
-                                 symbols=symbols)
-        decoded = viterbi_partitions(parts, log_trans, log_start, log_end,
-                                     log_emit=table)
+        expected = viterbi_batch(
+            table, lengths, log_trans, log_start, log_end, symbols=symbols
+        )
+        decoded = viterbi_partitions(
+            parts, log_trans, log_start, log_end, log_emit=table
+        )
     else:
         parts = dense_partitions(6)
-        expected = viterbi_batch(*concatenated(parts), log_trans, log_start,
-                                 log_end)
+        expected = viterbi_batch(*concatenated(parts), log_trans, log_start, log_end)
         decoded = viterbi_partitions(parts, log_trans, log_start, log_end)
     assert_same_as_batch(decoded, parts, *expected)
 
@@ -281,8 +306,7 @@ def test_viterbi2_partitions_equal_batch(second_order_model, shared_table):
         table = random_log(np.random.default_rng(5), N_SYMBOLS, N_STATES)
         parts = symbol_partitions(7)
         symbols, lengths = concatenated(parts)
-        expected = viterbi2_batch(table, lengths, second_order_model,
-                                  symbols=symbols)
+        expected = viterbi2_batch(table, lengths, second_order_model, symbols=symbols)
         decoded = viterbi2_partitions(parts, second_order_model, log_emit=table)
     else:
         parts = dense_partitions(7)
@@ -291,11 +315,13 @@ def test_viterbi2_partitions_equal_batch(second_order_model, shared_table):
     assert_same_as_batch(decoded, parts, *expected)
 
 
-def test_viterbi_partitions_float32_on_a_process_cluster(first_order_model,
-                                                         process_client):
+def test_viterbi_partitions_float32_on_a_process_cluster(
+    first_order_model, process_client
+):
     model = [m.astype(np.float32) for m in first_order_model]
-    parts = [(steps.astype(np.float32), lengths)
-             for steps, lengths in dense_partitions(8)]
+    parts = [
+        (steps.astype(np.float32), lengths) for steps, lengths in dense_partitions(8)
+    ]
     expected = viterbi_batch(*concatenated(parts), *model)
     with process_client.as_current():
         decoded = viterbi_partitions(parts, *model)
@@ -319,18 +345,23 @@ def _batch_error(call):
     return err.type, str(err.value)
 
 
-@pytest.mark.parametrize("index, bad_partition, batch_args", [
-    (1, ([1, 2, 3], [2, 2]), ([1, 2, 3], [2, 2])),
-    (0, ([0, N_SYMBOLS], [2]), ([0, N_SYMBOLS], [2])),
-    (2, ([-1], None), ([-1], None)),
-    (1, ([0.5, 1.0], [2]), ([0.5, 1.0], [2])),
-])
-def test_bad_partition_gets_the_batch_message(first_order_model, index,
-                                              bad_partition, batch_args):
+@pytest.mark.parametrize(
+    "index, bad_partition, batch_args",
+    [
+        (1, ([1, 2, 3], [2, 2]), ([1, 2, 3], [2, 2])),
+        (0, ([0, N_SYMBOLS], [2]), ([0, N_SYMBOLS], [2])),
+        (2, ([-1], None), ([-1], None)),
+        (1, ([0.5, 1.0], [2]), ([0.5, 1.0], [2])),
+    ],
+)
+def test_bad_partition_gets_the_batch_message(
+    first_order_model, index, bad_partition, batch_args
+):
     table = random_log(np.random.default_rng(5), N_SYMBOLS, N_STATES)
     symbols, lengths = batch_args
-    error_type, message = _batch_error(lambda: viterbi_batch(
-        table, lengths, *first_order_model, symbols=symbols))
+    error_type, message = _batch_error(
+        lambda: viterbi_batch(table, lengths, *first_order_model, symbols=symbols)
+    )
     parts = symbol_partitions(10)[:3]
     parts[index] = bad_partition
     with pytest.raises(error_type) as err:
@@ -341,30 +372,43 @@ def test_bad_partition_gets_the_batch_message(first_order_model, index,
 def test_bad_dense_partition_gets_the_batch_message(second_order_model):
     bad = np.zeros((3, N_STATES + 1))
     error_type, message = _batch_error(
-        lambda: viterbi2_batch(bad, [3], second_order_model))
+        lambda: viterbi2_batch(bad, [3], second_order_model)
+    )
     with pytest.raises(error_type) as err:
-        viterbi2_partitions(dense_partitions(11)[:1] + [(bad, [3])],
-                            second_order_model)
+        viterbi2_partitions(dense_partitions(11)[:1] + [(bad, [3])], second_order_model)
     assert str(err.value) == f"partitions[1]: {message}"
 
 
 def test_bad_model_gets_the_batch_message(first_order_model):
     log_trans, log_start, _ = first_order_model
-    error_type, message = _batch_error(lambda: viterbi_batch(
-        np.zeros((2, N_STATES)), [2], log_trans, log_start[:-1]))
+    error_type, message = _batch_error(
+        lambda: viterbi_batch(np.zeros((2, N_STATES)), [2], log_trans, log_start[:-1])
+    )
     with pytest.raises(error_type) as err:
         viterbi_partitions(dense_partitions(12), log_trans, log_start[:-1])
     assert str(err.value) == message
 
 
-@pytest.mark.parametrize("parts, message", [
-    (np.zeros((2, 3)), r"^partitions must be a list with one entry per "
-                       r"partition, got ndarray$"),
-    ([([0], [1]), 3], r"^partitions\[1\] must be a \(symbols, lengths\) pair, "
-                      r"got int$"),
-    ([([0], [1], 0)], r"^partitions\[0\] must be a \(symbols, lengths\) pair, "
-                      r"got tuple of length 3$"),
-])
+@pytest.mark.parametrize(
+    "parts, message",
+    [
+        (
+            np.zeros((2, 3)),
+            r"^partitions must be a list with one entry per "
+            r"partition, got ndarray$",
+        ),
+        (
+            [([0], [1]), 3],
+            r"^partitions\[1\] must be a \(symbols, lengths\) pair, "
+            r"got int$",
+        ),
+        (
+            [([0], [1], 0)],
+            r"^partitions\[0\] must be a \(symbols, lengths\) pair, "
+            r"got tuple of length 3$",
+        ),
+    ],
+)
 def test_partitions_that_are_not_pairs(first_order_model, parts, message):
     table = np.zeros((2, N_STATES))
     with pytest.raises(TypeError, match=message):
@@ -375,9 +419,11 @@ def test_partitions_that_are_not_pairs(first_order_model, parts, message):
 # import cost and docstring examples
 # ----------------------------------------------------------------------
 def test_importing_hmm_does_not_import_dask():
-    code = ("import sys, fastapml.hmm; fastapml.hmm.HMMTagger; "
-            "assert not [m for m in sys.modules if m.split('.')[0] in "
-            "('dask', 'distributed')]")
+    code = (
+        "import sys, fastapml.hmm; fastapml.hmm.HMMTagger; "
+        "assert not [m for m in sys.modules if m.split('.')[0] in "
+        "('dask', 'distributed')]"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -1,4 +1,5 @@
 """HMMTagger: accuracy on sampled corpora, TnT smoothing, suffix model, I/O."""
+
 import os
 import string
 import threading
@@ -8,8 +9,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from fastapml.hmm import HMMTagger, viterbi_batch
-from fastapml.hmm import tnt
+from fastapml.hmm import HMMTagger, tnt, viterbi_batch
 
 
 # ----------------------------------------------------------------------
@@ -37,9 +37,11 @@ def sample_corpus(rng, trans, emit, n_sent, start=None):
 
 
 def first_order_hmm(rng, n_tags=6, n_words=200):
-    return (rng.dirichlet(np.ones(n_tags)),
-            rng.dirichlet(np.full(n_tags, 0.3), size=n_tags),
-            rng.dirichlet(np.full(n_words, 0.05), size=n_tags))
+    return (
+        rng.dirichlet(np.ones(n_tags)),
+        rng.dirichlet(np.full(n_tags, 0.3), size=n_tags),
+        rng.dirichlet(np.full(n_words, 0.05), size=n_tags),
+    )
 
 
 def second_order_hmm(rng, n_tags=3, n_words=30, p_rule=0.85):
@@ -72,8 +74,13 @@ def first_order_data():
     # accuracy of Viterbi with the true parameters: the best achievable
     words = np.array([int(w[1:]) for s in test[0] for w in s])
     with np.errstate(divide="ignore"):
-        paths, _ = viterbi_batch(np.log(emit.T), [len(s) for s in test[0]],
-                                 np.log(trans), np.log(start), symbols=words)
+        paths, _ = viterbi_batch(
+            np.log(emit.T),
+            [len(s) for s in test[0]],
+            np.log(trans),
+            np.log(start),
+            symbols=words,
+        )
     gold = np.array([int(t[1:]) for s in test[1] for t in s])
     return train, test, float((paths == gold).mean())
 
@@ -82,8 +89,9 @@ def first_order_data():
 @pytest.mark.parametrize("smoothing", ["tnt", "add-one"])
 def test_accuracy_on_first_order_hmm(first_order_data, order, smoothing):
     (x, y), (x_test, y_test), oracle = first_order_data
-    accuracy = HMMTagger(order=order, smoothing=smoothing).fit(x, y).score(
-        x_test, y_test)
+    accuracy = (
+        HMMTagger(order=order, smoothing=smoothing).fit(x, y).score(x_test, y_test)
+    )
     assert accuracy > majority_baseline(y, y_test) + 0.4
     assert accuracy > oracle - 0.03
 
@@ -107,8 +115,7 @@ def test_fit_learns_counts(first_order_data):
     assert model.tag_counts_.sum() == len(flat_tags)
     assert set(model.vocabulary_) == {w for s in x for w in s}
     row, col = model.vocabulary_[x[0][0]], model.tags_.tolist().index(y[0][0])
-    n = sum(w == x[0][0] and t == y[0][0]
-            for s, ts in zip(x, y) for w, t in zip(s, ts))
+    n = sum(w == x[0][0] and t == y[0][0] for s, ts in zip(x, y) for w, t in zip(s, ts))
     assert model.emission_counts_[row, col] == n
     # trigram distributions are normalized over the K tags plus the boundary
     np.testing.assert_allclose(np.exp(model.log_trans2_).sum(axis=2), 1.0)
@@ -157,10 +164,12 @@ def test_deleted_interpolation_trigram_by_hand():
     x, y, b = 0, 1, 2
     # P(Y | #, X) = l1 f(Y)/N + l2 f(X,Y)/f(X) + l3 f(#,X,Y)/f(#,X)
     assert np.exp(model.log_trans2_[b, x, y]) == pytest.approx(
-        l1 * 3 / 9 + l2 * 2 / 3 + l3 * 1 / 2)
+        l1 * 3 / 9 + l2 * 2 / 3 + l3 * 1 / 2
+    )
     # unseen context (Y, Y): the trigram term falls back to the bigram one
     assert np.exp(model.log_trans2_[y, y, b]) == pytest.approx(
-        l1 * 3 / 9 + (l2 + l3) * 3 / 3)
+        l1 * 3 / 9 + (l2 + l3) * 3 / 3
+    )
 
 
 def test_add_one_by_hand():
@@ -202,16 +211,18 @@ def test_unseen_words_and_transitions_never_zero_a_sentence(order, smoothing):
     if smoothing == "tnt":
         assert model.lambdas_[0] == tnt.MIN_UNIGRAM_WEIGHT
         assert model.lambdas_.sum() == pytest.approx(1.0)
-    tests = [["a1", "a2", "a1"],             # forces A A A
-             ["b1"],                          # forces a B start and end
-             ["zq", "unknown", "Words", "zz"],
-             ["b2", "b1", "???", "a2", "a1"],
-             []]
+    tests = [
+        ["a1", "a2", "a1"],  # forces A A A
+        ["b1"],  # forces a B start and end
+        ["zq", "unknown", "Words", "zz"],
+        ["b2", "b1", "???", "a2", "a1"],
+        [],
+    ]
     log_probs, tags = model.decode(tests)
     assert np.isfinite(log_probs).all()
     assert log_probs[-1] == 0.0
     assert [len(t) for t in tags] == [len(s) for s in tests]
-    if smoothing == "tnt":      # known words can only take their seen tag
+    if smoothing == "tnt":  # known words can only take their seen tag
         assert tags[0] == ["A", "A", "A"] and tags[1] == ["B"]
         assert tags[3][:2] == ["B", "B"] and tags[3][3:] == ["A", "A"]
     trans = model.log_trans2_ if order == 2 else model.log_trans_
@@ -232,7 +243,7 @@ def test_unknown_words_tagged_by_suffix():
     endings = {"VERB": ("ing", 150), "NOUN": ("tion", 120), "ADV": ("ly", 100)}
     x, y = [], []
     for tag, (ending, n) in endings.items():  # one-word sentences: the
-        for stem in random_stems(rng, n):      # transitions carry little clue
+        for stem in random_stems(rng, n):  # transitions carry little clue
             x.append([stem + ending])
             y.append([tag])
     model = HMMTagger(order=2).fit(x, y)
@@ -257,7 +268,7 @@ def test_suffix_only_counts_rare_words():
     assert model.tags_[emit.argmax()] == "VERB"
     model = HMMTagger(order=1, rare_max_count=100).fit(x, y)
     emit = model.log_emission(["running"])[0]
-    assert model.tags_[emit.argmax()] == "NOUN"   # now xing counts too
+    assert model.tags_[emit.argmax()] == "NOUN"  # now xing counts too
 
 
 def test_capitalization_model():
@@ -272,7 +283,11 @@ def test_capitalization_model():
     model = HMMTagger(order=2).fit(x, y)
     assert model.suffix_upper_ is not model.suffix_lower_
     assert model.predict([["Quexal"], ["quexal"], ["Zz"], ["zz"]]) == [
-        ["PROPN"], ["NOUN"], ["PROPN"], ["NOUN"]]
+        ["PROPN"],
+        ["NOUN"],
+        ["PROPN"],
+        ["NOUN"],
+    ]
 
 
 def test_missing_capitalization_class_borrows_the_other():
@@ -302,11 +317,10 @@ def test_successive_abstraction_formula():
     theta = model.theta_
     assert theta == pytest.approx(np.std([2 / 3, 1 / 3], ddof=1))
     p0 = np.array([2 / 3, 1 / 3])
-    p1 = (np.array([2 / 3, 1 / 3]) + theta * p0) / (1 + theta)     # "b"
-    p2 = (np.array([1.0, 0.0]) + theta * p1) / (1 + theta)         # "ab"
+    p1 = (np.array([2 / 3, 1 / 3]) + theta * p0) / (1 + theta)  # "b"
+    p2 = (np.array([1.0, 0.0]) + theta * p1) / (1 + theta)  # "ab"
     trie = model.suffix_lower_
-    np.testing.assert_allclose(trie.tag_probs(["zab", "zb", "zz"], theta),
-                               [p2, p1, p0])
+    np.testing.assert_allclose(trie.tag_probs(["zab", "zb", "zz"], theta), [p2, p1, p0])
     assert trie.suffixes.tolist() == ["ab", "b", "cb"]
 
 
@@ -327,7 +341,7 @@ def test_big_tagset_is_stored_sparsely():
 
 
 def test_order2_refuses_huge_tagsets():
-    n_tags = 590                     # 591**3 > 2e8
+    n_tags = 590  # 591**3 > 2e8
     x = [[f"w{i}"] for i in range(n_tags)]
     y = [[f"T{i}"] for i in range(n_tags)]
     with pytest.raises(ValueError, match="order=1"):
@@ -354,8 +368,13 @@ def test_evaluate_counts_known_and_unknown():
     gold = [["X", "X"], [predicted[1][0]]]
     result = model.evaluate(sentences, gold)
     assert predicted[0] == ["X", "Y"]
-    assert result == {"accuracy": pytest.approx(2 / 3), "known_accuracy": 0.5,
-                      "unknown_accuracy": 1.0, "n_tokens": 3, "n_unknown": 1}
+    assert result == {
+        "accuracy": pytest.approx(2 / 3),
+        "known_accuracy": 0.5,
+        "unknown_accuracy": 1.0,
+        "n_tokens": 3,
+        "n_unknown": 1,
+    }
     assert model.score(sentences, gold) == pytest.approx(2 / 3)
     assert np.isnan(model.evaluate([["a"]], [["X"]])["unknown_accuracy"])
 
@@ -384,8 +403,9 @@ def test_two_threads_predict_at_once(first_order_data):
 @pytest.mark.parametrize("smoothing", ["tnt", "add-one"])
 def test_save_load_round_trip(tmp_path, first_order_data, order, smoothing):
     (x, y), (x_test, _), _ = first_order_data
-    model = HMMTagger(order=order, smoothing=smoothing, suffix_length=4,
-                      rare_max_count=3).fit(x, y)
+    model = HMMTagger(
+        order=order, smoothing=smoothing, suffix_length=4, rare_max_count=3
+    ).fit(x, y)
     x_test = x_test + [["Unseen", "wordsss", "w1"], []]
     path = tmp_path / "tagger.npz"
     model.save(path)
@@ -393,11 +413,10 @@ def test_save_load_round_trip(tmp_path, first_order_data, order, smoothing):
     loaded = HMMTagger.load(path)
     assert loaded.get_params() == model.get_params()
     assert loaded.predict(x_test) == model.predict(x_test)
-    np.testing.assert_array_equal(loaded.decode(x_test)[0],
-                                  model.decode(x_test)[0])
+    np.testing.assert_array_equal(loaded.decode(x_test)[0], model.decode(x_test)[0])
     assert loaded.vocabulary_ == model.vocabulary_
     np.testing.assert_array_equal(loaded.tags_, model.tags_)
-    with np.load(path, allow_pickle=False) as archive:      # no pickles inside
+    with np.load(path, allow_pickle=False) as archive:  # no pickles inside
         assert all(archive[k].dtype != object for k in archive.files)
 
 
@@ -466,36 +485,42 @@ def test_load_rejects_bad_files(tmp_path):
 # ----------------------------------------------------------------------
 # bad input
 # ----------------------------------------------------------------------
-@pytest.mark.parametrize("params, error, match", [
-    ({"order": 3}, ValueError, "order"),
-    ({"order": 0}, ValueError, "order"),
-    ({"order": True}, TypeError, "order"),
-    ({"order": 2.0}, TypeError, "order"),
-    ({"smoothing": "laplace"}, ValueError, "smoothing"),
-    ({"suffix_length": -1}, ValueError, "suffix_length"),
-    ({"suffix_length": 2.5}, TypeError, "suffix_length"),
-    ({"rare_max_count": 0}, ValueError, "rare_max_count"),
-    ({"rare_max_count": None}, TypeError, "rare_max_count"),
-])
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"order": 3}, ValueError, "order"),
+        ({"order": 0}, ValueError, "order"),
+        ({"order": True}, TypeError, "order"),
+        ({"order": 2.0}, TypeError, "order"),
+        ({"smoothing": "laplace"}, ValueError, "smoothing"),
+        ({"suffix_length": -1}, ValueError, "suffix_length"),
+        ({"suffix_length": 2.5}, TypeError, "suffix_length"),
+        ({"rare_max_count": 0}, ValueError, "rare_max_count"),
+        ({"rare_max_count": None}, TypeError, "rare_max_count"),
+    ],
+)
 def test_bad_params(params, error, match):
-    model = HMMTagger(**params)            # __init__ only stores
+    model = HMMTagger(**params)  # __init__ only stores
     with pytest.raises(error, match=match):
         model.fit(HAND_WORDS, HAND_TAGS)
 
 
-@pytest.mark.parametrize("sentences, tags, error, match", [
-    ([["a", "b"]], [["X", "Y"], ["X"]], ValueError, "1 sentences but 2"),
-    ([["a"], ["a", "b"]], [["X"], ["X"]], ValueError, "sentence 1 has 2 tokens"),
-    ([["a", 3]], [["X", "Y"]], TypeError, r"sentences\[0\]\[1\] must be a str"),
-    ([["a", None]], [["X", "Y"]], TypeError, r"sentences\[0\]\[1\]"),
-    ([["a"]], [[1]], TypeError, r"tags\[0\]\[0\] must be a str"),
-    (["ab"], [["X", "Y"]], TypeError, r"sentences\[0\] must be a list"),
-    ("a b", [["X"]], TypeError, "sentences must be a list"),
-    ([[b"a"]], [["X"]], TypeError, "must be a str"),
-    ([], [], ValueError, "empty corpus"),
-    ([[], []], [[], []], ValueError, "empty corpus"),
-    (None, None, TypeError, "sentences"),
-])
+@pytest.mark.parametrize(
+    "sentences, tags, error, match",
+    [
+        ([["a", "b"]], [["X", "Y"], ["X"]], ValueError, "1 sentences but 2"),
+        ([["a"], ["a", "b"]], [["X"], ["X"]], ValueError, "sentence 1 has 2 tokens"),
+        ([["a", 3]], [["X", "Y"]], TypeError, r"sentences\[0\]\[1\] must be a str"),
+        ([["a", None]], [["X", "Y"]], TypeError, r"sentences\[0\]\[1\]"),
+        ([["a"]], [[1]], TypeError, r"tags\[0\]\[0\] must be a str"),
+        (["ab"], [["X", "Y"]], TypeError, r"sentences\[0\] must be a list"),
+        ("a b", [["X"]], TypeError, "sentences must be a list"),
+        ([[b"a"]], [["X"]], TypeError, "must be a str"),
+        ([], [], ValueError, "empty corpus"),
+        ([[], []], [[], []], ValueError, "empty corpus"),
+        (None, None, TypeError, "sentences"),
+    ],
+)
 def test_bad_fit_input(sentences, tags, error, match):
     with pytest.raises(error, match=match):
         HMMTagger().fit(sentences, tags)

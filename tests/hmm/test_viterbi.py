@@ -1,5 +1,6 @@
 """Viterbi decoding (first and second order) against textbook answers, brute
 force, the NumPy reference, itself under other thread counts, and bad input."""
+
 import itertools
 import math
 
@@ -19,13 +20,14 @@ RTOL = {np.float32: 1e-6, np.float64: 1e-12}
 # Wikipedia's healthy/fever example: observations normal, cold, dizzy.
 WIKI_START = np.array([0.6, 0.4])
 WIKI_TRANS = np.array([[0.7, 0.3], [0.4, 0.6]])
-WIKI_EMIT = np.array([[0.5, 0.4, 0.1], [0.1, 0.3, 0.6]])   # state x symbol
+WIKI_EMIT = np.array([[0.5, 0.4, 0.1], [0.1, 0.3, 0.6]])  # state x symbol
 WIKI_OBS = np.array([0, 1, 2])
 
 
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
+
 
 def rand_log(rng, shape, dtype=np.float64, p_inf=0.1, discrete=False):
     """Random log-probabilities with a fraction ``p_inf`` of -inf entries.
@@ -83,9 +85,11 @@ def restore_threads():
 # textbook
 # --------------------------------------------------------------------------
 
+
 def test_wikipedia_viterbi():
-    path, log_prob = viterbi(np.log(WIKI_EMIT.T[WIKI_OBS]), np.log(WIKI_TRANS),
-                             np.log(WIKI_START))
+    path, log_prob = viterbi(
+        np.log(WIKI_EMIT.T[WIKI_OBS]), np.log(WIKI_TRANS), np.log(WIKI_START)
+    )
     assert path.dtype == np.int64
     assert_array_equal(path, [0, 0, 1])
     assert isinstance(log_prob, float)
@@ -95,18 +99,25 @@ def test_wikipedia_viterbi():
 def test_wikipedia_viterbi_batch_with_symbols():
     # the same sentence three times, with an empty one in the middle
     symbols = np.concatenate([WIKI_OBS, WIKI_OBS, WIKI_OBS])
-    paths, log_probs = viterbi_batch(np.log(WIKI_EMIT.T), [3, 0, 3, 3],
-                                     np.log(WIKI_TRANS), np.log(WIKI_START),
-                                     symbols=symbols)
+    paths, log_probs = viterbi_batch(
+        np.log(WIKI_EMIT.T),
+        [3, 0, 3, 3],
+        np.log(WIKI_TRANS),
+        np.log(WIKI_START),
+        symbols=symbols,
+    )
     assert_array_equal(paths, [0, 0, 1] * 3)
-    assert_allclose(log_probs, [math.log(0.01512), 0.0] + [math.log(0.01512)] * 2,
-                    rtol=1e-12)
+    assert_allclose(
+        log_probs, [math.log(0.01512), 0.0] + [math.log(0.01512)] * 2, rtol=1e-12
+    )
 
 
 def test_wikipedia_viterbi_float32():
-    path, log_prob = viterbi(np.log(WIKI_EMIT.T[WIKI_OBS]).astype(np.float32),
-                             np.log(WIKI_TRANS).astype(np.float32),
-                             np.log(WIKI_START).astype(np.float32))
+    path, log_prob = viterbi(
+        np.log(WIKI_EMIT.T[WIKI_OBS]).astype(np.float32),
+        np.log(WIKI_TRANS).astype(np.float32),
+        np.log(WIKI_START).astype(np.float32),
+    )
     assert_array_equal(path, [0, 0, 1])
     assert_allclose(log_prob, math.log(0.01512), rtol=1e-6)
 
@@ -114,6 +125,7 @@ def test_wikipedia_viterbi_float32():
 # --------------------------------------------------------------------------
 # brute force
 # --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("seed", range(12))
 def test_first_order_matches_brute_force(seed):
@@ -169,6 +181,7 @@ def test_second_order_uses_boundary_transitions():
 # parity with the NumPy reference
 # --------------------------------------------------------------------------
 
+
 @st.composite
 def problems(draw, min_k=1, max_k=12, max_seqs=5, max_len=15):
     k = draw(st.integers(min_k, max_k))
@@ -176,12 +189,11 @@ def problems(draw, min_k=1, max_k=12, max_seqs=5, max_len=15):
     dtype = draw(st.sampled_from([np.float32, np.float64]))
     p_inf = draw(st.sampled_from([0.0, 0.05, 0.3]))
     discrete = draw(st.booleans())
-    seed = draw(st.integers(0, 2 ** 32 - 1))
+    seed = draw(st.integers(0, 2**32 - 1))
     return k, lengths, dtype, p_inf, discrete, np.random.default_rng(seed)
 
 
-def _check_first_order(k, lengths, dtype, p_inf, discrete, rng, use_symbols,
-                       use_end):
+def _check_first_order(k, lengths, dtype, p_inf, discrete, rng, use_symbols, use_end):
     n = sum(lengths)
     lt = rand_log(rng, (k, k), dtype, p_inf, discrete)
     ls = rand_log(rng, k, dtype, p_inf, discrete)
@@ -219,8 +231,9 @@ def test_backpointer_width_boundaries(k, dtype):
     # K = 256 is the last size with one-byte back-pointers
     rng = np.random.default_rng(k)
     for lengths in ([9], [4, 0, 5]):
-        _check_first_order(k, lengths, dtype, 0.05, False, rng,
-                           use_symbols=False, use_end=True)
+        _check_first_order(
+            k, lengths, dtype, 0.05, False, rng, use_symbols=False, use_end=True
+        )
 
 
 @SETTINGS
@@ -254,11 +267,15 @@ def test_viterbi_single_matches_batch():
 def test_float32_is_computed_in_float32():
     # a long sequence, so float32 rounding visibly differs from float64's
     rng = np.random.default_rng(7)
-    le, lt, ls = (rand_log(rng, (400, 5), np.float32, 0),
-                  rand_log(rng, (5, 5), np.float32, 0), rand_log(rng, 5, np.float32, 0))
+    le, lt, ls = (
+        rand_log(rng, (400, 5), np.float32, 0),
+        rand_log(rng, (5, 5), np.float32, 0),
+        rand_log(rng, 5, np.float32, 0),
+    )
     _, lp32 = ref.viterbi(le, lt, ls)
-    _, lp64 = ref.viterbi(le.astype(np.float64), lt.astype(np.float64),
-                          ls.astype(np.float64))
+    _, lp64 = ref.viterbi(
+        le.astype(np.float64), lt.astype(np.float64), ls.astype(np.float64)
+    )
     assert lp32 != lp64
     _, log_prob = viterbi(le, lt, ls)
     assert log_prob == lp32
@@ -277,18 +294,22 @@ def test_mixed_dtypes_compute_in_float64():
 # ties
 # --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("k", [1, 3, 9, 17, 260])
 def test_all_equal_scores_pick_state_zero(k):
     lengths = [5, 1, 0, 3]
-    paths, log_probs = viterbi_batch(np.zeros((9, k)), lengths,
-                                     np.zeros((k, k)), np.zeros(k))
+    paths, log_probs = viterbi_batch(
+        np.zeros((9, k)), lengths, np.zeros((k, k)), np.zeros(k)
+    )
     assert_array_equal(paths, 0)
     assert_array_equal(log_probs, 0.0)
     paths, _ = viterbi_batch(np.zeros((9, k)), [9], np.zeros((k, k)), np.zeros(k))
-    assert_array_equal(paths, 0)        # single sequence (the wide kernel if k >= 256)
-    paths2, _ = viterbi2_batch(np.zeros((9, k)) if k < 20 else np.zeros((9, 3)),
-                               lengths, np.zeros((4, 4, 4)) if k >= 20
-                               else np.zeros((k + 1,) * 3))
+    assert_array_equal(paths, 0)  # single sequence (the wide kernel if k >= 256)
+    paths2, _ = viterbi2_batch(
+        np.zeros((9, k)) if k < 20 else np.zeros((9, 3)),
+        lengths,
+        np.zeros((4, 4, 4)) if k >= 20 else np.zeros((k + 1,) * 3),
+    )
     assert_array_equal(paths2, 0)
 
 
@@ -329,9 +350,14 @@ def test_final_state_tie_goes_to_lowest_index():
 # edge cases
 # --------------------------------------------------------------------------
 
+
 def test_length_one_sequences():
     rng = np.random.default_rng(0)
-    le, lt, ls = rand_log(rng, (4, 3), p_inf=0), rand_log(rng, (3, 3)), rand_log(rng, 3, p_inf=0)
+    le, lt, ls = (
+        rand_log(rng, (4, 3), p_inf=0),
+        rand_log(rng, (3, 3)),
+        rand_log(rng, 3, p_inf=0),
+    )
     paths, log_probs = viterbi_batch(le, [1, 1, 1, 1], lt, ls)
     expected = np.argmax(ls + le, axis=1)
     assert_array_equal(paths, expected)
@@ -361,17 +387,23 @@ def test_empty_sequences():
 @pytest.mark.parametrize("k", [2, 12, 300])
 def test_impossible_sequences_give_minus_inf(k):
     rng = np.random.default_rng(k)
-    le, lt, ls = rand_log(rng, (10, k), p_inf=0), rand_log(rng, (k, k), p_inf=0), np.zeros(k)
-    le[6] = -np.inf                                   # sequence 2 (steps 5..9)
+    le, lt, ls = (
+        rand_log(rng, (10, k), p_inf=0),
+        rand_log(rng, (k, k), p_inf=0),
+        np.zeros(k),
+    )
+    le[6] = -np.inf  # sequence 2 (steps 5..9)
     paths, log_probs = viterbi_batch(le, [5, 5], lt, ls)
     assert np.isfinite(log_probs[0]) and log_probs[1] == -np.inf
     assert ((paths >= 0) & (paths < k)).all()
     ref_paths, _ = ref.viterbi_batch(le, [5, 5], lt, ls)
     assert_array_equal(paths, ref_paths)
     # everything impossible: -inf start, transitions, end
-    for args in [(le[:5], lt, np.full(k, -np.inf)),
-                 (le[:5], np.full((k, k), -np.inf), ls),
-                 (le[:5], lt, ls, np.full(k, -np.inf))]:
+    for args in [
+        (le[:5], lt, np.full(k, -np.inf)),
+        (le[:5], np.full((k, k), -np.inf), ls),
+        (le[:5], lt, ls, np.full(k, -np.inf)),
+    ]:
         path, log_prob = viterbi(*args)
         assert log_prob == -np.inf and path.shape == (5,)
         assert_array_equal(path, ref.viterbi(*args)[0])
@@ -382,10 +414,13 @@ def test_impossible_sequences_give_minus_inf(k):
 def test_single_state():
     rng = np.random.default_rng(2)
     le = rand_log(rng, (6, 1), p_inf=0)
-    paths, log_probs = viterbi_batch(le, [2, 4], np.array([[-0.5]]), np.array([-1.0]),
-                                     np.array([-2.0]))
+    paths, log_probs = viterbi_batch(
+        le, [2, 4], np.array([[-0.5]]), np.array([-1.0]), np.array([-2.0])
+    )
     assert_array_equal(paths, 0)
-    assert_allclose(log_probs, [-1 + le[:2].sum() - 0.5 - 2, -1 + le[2:].sum() - 1.5 - 2])
+    assert_allclose(
+        log_probs, [-1 + le[:2].sum() - 0.5 - 2, -1 + le[2:].sum() - 1.5 - 2]
+    )
     lt2 = rand_log(rng, (2, 2, 2), p_inf=0)
     paths, log_probs = viterbi2_batch(le, [2, 4], lt2)
     assert_array_equal(paths, 0)
@@ -400,7 +435,9 @@ def test_lengths_none_is_one_sequence():
     assert_array_equal(a[0], b[0])
     assert_array_equal(a[1], b[1])
     lt2 = rand_log(rng, (4, 4, 4))
-    assert_array_equal(viterbi2_batch(le, None, lt2)[0], viterbi2_batch(le, [8], lt2)[0])
+    assert_array_equal(
+        viterbi2_batch(le, None, lt2)[0], viterbi2_batch(le, [8], lt2)[0]
+    )
 
 
 def test_symbols_accept_column_vector_and_small_ints():
@@ -416,7 +453,12 @@ def test_symbols_accept_column_vector_and_small_ints():
 
 def test_inputs_are_not_modified():
     rng = np.random.default_rng(9)
-    le, lt, ls, lend = rand_log(rng, (6, 3)), rand_log(rng, (3, 3)), rand_log(rng, 3), rand_log(rng, 3)
+    le, lt, ls, lend = (
+        rand_log(rng, (6, 3)),
+        rand_log(rng, (3, 3)),
+        rand_log(rng, 3),
+        rand_log(rng, 3),
+    )
     copies = [a.copy() for a in (le, lt, ls, lend)]
     viterbi_batch(le, [3, 3], lt, ls, lend)
     for a, c in zip((le, lt, ls, lend), copies):
@@ -427,7 +469,9 @@ def test_non_contiguous_inputs():
     rng = np.random.default_rng(10)
     le, lt, ls = rand_log(rng, (6, 6)), rand_log(rng, (6, 6)), rand_log(rng, 6)
     got = viterbi_batch(le[:, ::2], [2, 4], lt[::2, ::2], ls[::2])
-    expected = ref.viterbi_batch(le[:, ::2].copy(), [2, 4], lt[::2, ::2].copy(), ls[::2].copy())
+    expected = ref.viterbi_batch(
+        le[:, ::2].copy(), [2, 4], lt[::2, ::2].copy(), ls[::2].copy()
+    )
     assert_array_equal(got[0], expected[0])
     assert_allclose(got[1], expected[1])
 
@@ -436,15 +480,25 @@ def test_non_contiguous_inputs():
 # threads
 # --------------------------------------------------------------------------
 
+
 def _thread_cases():
     rng = np.random.default_rng(11)
     lengths = [int(x) for x in rng.integers(0, 30, size=40)]
     k = 9
-    many = (rand_log(rng, (sum(lengths), k)), lengths, rand_log(rng, (k, k)),
-            rand_log(rng, k), rand_log(rng, k))
+    many = (
+        rand_log(rng, (sum(lengths), k)),
+        lengths,
+        rand_log(rng, (k, k)),
+        rand_log(rng, k),
+        rand_log(rng, k),
+    )
     k = 264
-    wide = (rand_log(rng, (20, k), np.float32), [20], rand_log(rng, (k, k), np.float32),
-            rand_log(rng, k, np.float32))
+    wide = (
+        rand_log(rng, (20, k), np.float32),
+        [20],
+        rand_log(rng, (k, k), np.float32),
+        rand_log(rng, k, np.float32),
+    )
     return many, wide
 
 
@@ -481,33 +535,37 @@ def test_same_answer_with_one_numba_thread(case, restore_threads):
 # bad input
 # --------------------------------------------------------------------------
 
+
 def _good():
     return np.zeros((4, 3)), [2, 2], np.zeros((3, 3)), np.zeros(3)
 
 
-@pytest.mark.parametrize("change, error, match", [
-    (dict(log_emit=np.full((4, 3), np.nan)), ValueError, "NaN"),
-    (dict(log_trans=np.full((3, 3), np.inf)), ValueError, r"\+inf"),
-    (dict(log_start=np.array([0, np.inf, 0])), ValueError, r"\+inf"),
-    (dict(log_end=np.array([0, np.nan, 0])), ValueError, "NaN"),
-    (dict(log_emit=np.zeros(4)), ValueError, "2-D"),
-    (dict(log_emit=np.zeros((4, 3, 1))), ValueError, "2-D"),
-    (dict(log_emit=np.zeros((4, 2))), ValueError, "columns"),
-    (dict(log_trans=np.zeros((3, 2))), ValueError, "square"),
-    (dict(log_trans=np.zeros((0, 0))), ValueError, "square"),
-    (dict(log_trans=np.zeros(3)), ValueError, "2-D"),
-    (dict(log_start=np.zeros(2)), ValueError, "log_start"),
-    (dict(log_start=np.zeros((3, 1))), ValueError, "log_start"),
-    (dict(log_end=np.zeros(4)), ValueError, "log_end"),
-    (dict(lengths=[2, 3]), ValueError, "sums to"),
-    (dict(lengths=[5, -1]), ValueError, "non-negative"),
-    (dict(lengths=[2.0, 2.0]), TypeError, "integers"),
-    (dict(lengths=[[2, 2]]), ValueError, "1-D"),
-    (dict(lengths=[2 ** 63 - 1, 2 ** 63 - 1, 6]), ValueError, "lengths"),
-    (dict(log_emit=np.array([["a", "b", "c"]] * 4)), TypeError, "numeric"),
-    (dict(log_trans=np.zeros((3, 3), dtype=object)), TypeError, "numeric"),
-    (dict(log_start=np.zeros(3, dtype=complex)), TypeError, "real"),
-])
+@pytest.mark.parametrize(
+    "change, error, match",
+    [
+        (dict(log_emit=np.full((4, 3), np.nan)), ValueError, "NaN"),
+        (dict(log_trans=np.full((3, 3), np.inf)), ValueError, r"\+inf"),
+        (dict(log_start=np.array([0, np.inf, 0])), ValueError, r"\+inf"),
+        (dict(log_end=np.array([0, np.nan, 0])), ValueError, "NaN"),
+        (dict(log_emit=np.zeros(4)), ValueError, "2-D"),
+        (dict(log_emit=np.zeros((4, 3, 1))), ValueError, "2-D"),
+        (dict(log_emit=np.zeros((4, 2))), ValueError, "columns"),
+        (dict(log_trans=np.zeros((3, 2))), ValueError, "square"),
+        (dict(log_trans=np.zeros((0, 0))), ValueError, "square"),
+        (dict(log_trans=np.zeros(3)), ValueError, "2-D"),
+        (dict(log_start=np.zeros(2)), ValueError, "log_start"),
+        (dict(log_start=np.zeros((3, 1))), ValueError, "log_start"),
+        (dict(log_end=np.zeros(4)), ValueError, "log_end"),
+        (dict(lengths=[2, 3]), ValueError, "sums to"),
+        (dict(lengths=[5, -1]), ValueError, "non-negative"),
+        (dict(lengths=[2.0, 2.0]), TypeError, "integers"),
+        (dict(lengths=[[2, 2]]), ValueError, "1-D"),
+        (dict(lengths=[2**63 - 1, 2**63 - 1, 6]), ValueError, "lengths"),
+        (dict(log_emit=np.array([["a", "b", "c"]] * 4)), TypeError, "numeric"),
+        (dict(log_trans=np.zeros((3, 3), dtype=object)), TypeError, "numeric"),
+        (dict(log_start=np.zeros(3, dtype=complex)), TypeError, "real"),
+    ],
+)
 def test_viterbi_batch_bad_input(change, error, match):
     le, lengths, lt, ls = _good()
     kw = dict(log_emit=le, lengths=lengths, log_trans=lt, log_start=ls)
@@ -516,37 +574,49 @@ def test_viterbi_batch_bad_input(change, error, match):
         viterbi_batch(**kw)
 
 
-@pytest.mark.parametrize("symbols, error, match", [
-    ([0, 1, -1, 2], ValueError, "non-negative"),
-    ([0, 1, 5, 2], ValueError, "symbol"),
-    ([0, 1, 2, 3], ValueError, "symbol"),
-    ([0.0, 1.0, 2.0, 0.0], TypeError, "integers"),
-    (["a", "b", "c", "a"], TypeError, "integers"),
-    (np.zeros((4, 2), dtype=int), ValueError, "shape"),
-    ([0, 1, 2], ValueError, "sums to"),
-])
+@pytest.mark.parametrize(
+    "symbols, error, match",
+    [
+        ([0, 1, -1, 2], ValueError, "non-negative"),
+        ([0, 1, 5, 2], ValueError, "symbol"),
+        ([0, 1, 2, 3], ValueError, "symbol"),
+        ([0.0, 1.0, 2.0, 0.0], TypeError, "integers"),
+        (["a", "b", "c", "a"], TypeError, "integers"),
+        (np.zeros((4, 2), dtype=int), ValueError, "shape"),
+        ([0, 1, 2], ValueError, "sums to"),
+    ],
+)
 def test_viterbi_batch_bad_symbols(symbols, error, match):
     with pytest.raises(error, match=match):
-        viterbi_batch(np.zeros((3, 3)), [2, 2], np.zeros((3, 3)), np.zeros(3),
-                      symbols=symbols)
+        viterbi_batch(
+            np.zeros((3, 3)), [2, 2], np.zeros((3, 3)), np.zeros(3), symbols=symbols
+        )
     with pytest.raises(error, match=match):
         viterbi2_batch(np.zeros((3, 3)), [2, 2], np.zeros((4, 4, 4)), symbols=symbols)
 
 
 def test_symbols_need_a_table_row():
     with pytest.raises(ValueError, match="row"):
-        viterbi_batch(np.zeros((0, 3)), [0], np.zeros((3, 3)), np.zeros(3),
-                      symbols=np.zeros(0, dtype=int))
+        viterbi_batch(
+            np.zeros((0, 3)),
+            [0],
+            np.zeros((3, 3)),
+            np.zeros(3),
+            symbols=np.zeros(0, dtype=int),
+        )
 
 
-@pytest.mark.parametrize("log_trans2, match", [
-    (np.zeros((3, 3)), "3-D"),
-    (np.zeros((4, 4, 3)), "shape"),
-    (np.zeros((1, 1, 1)), "K >= 1"),
-    (np.full((4, 4, 4), np.nan), "NaN"),
-    (np.full((4, 4, 4), np.inf), r"\+inf"),
-    (np.zeros((5, 5, 5)), "columns"),
-])
+@pytest.mark.parametrize(
+    "log_trans2, match",
+    [
+        (np.zeros((3, 3)), "3-D"),
+        (np.zeros((4, 4, 3)), "shape"),
+        (np.zeros((1, 1, 1)), "K >= 1"),
+        (np.full((4, 4, 4), np.nan), "NaN"),
+        (np.full((4, 4, 4), np.inf), r"\+inf"),
+        (np.zeros((5, 5, 5)), "columns"),
+    ],
+)
 def test_viterbi2_batch_bad_input(log_trans2, match):
     with pytest.raises(ValueError, match=match):
         viterbi2_batch(np.zeros((4, 3)), [2, 2], log_trans2)

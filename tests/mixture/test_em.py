@@ -1,4 +1,5 @@
 """The fused EM kernels against their NumPy twins in fastapml.reference.mixture."""
+
 import numba
 import numpy as np
 import pytest
@@ -6,10 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fastapml import reference
-from fastapml._simd import exp_nonpositive
 from fastapml._numba import jit
-from fastapml.mixture import GaussianMixture, em_step, log_prob_resp
-from fastapml.mixture import _kernels, em
+from fastapml._simd import exp_nonpositive
+from fastapml.mixture import GaussianMixture, _kernels, em, em_step, log_prob_resp
 from fastapml.mixture.em import precisions_cholesky
 
 TYPES = ("full", "tied", "diag", "spherical")
@@ -22,12 +22,12 @@ def random_params(rng, covariance_type, k, d, scale=1.0):
     means = rng.normal(scale=3 * scale, size=(k, d))
     if covariance_type in ("full", "tied"):
         a = rng.normal(size=(k, d, d))
-        cov = scale ** 2 * (a @ a.transpose(0, 2, 1) / d + 0.5 * np.eye(d))
+        cov = scale**2 * (a @ a.transpose(0, 2, 1) / d + 0.5 * np.eye(d))
         cov = cov[0] if covariance_type == "tied" else cov
     elif covariance_type == "diag":
-        cov = scale ** 2 * rng.uniform(0.3, 2.0, size=(k, d))
+        cov = scale**2 * rng.uniform(0.3, 2.0, size=(k, d))
     else:
-        cov = scale ** 2 * rng.uniform(0.3, 2.0, size=k)
+        cov = scale**2 * rng.uniform(0.3, 2.0, size=k)
     return weights, means, reference.mixture.precisions_cholesky(cov, covariance_type)
 
 
@@ -60,9 +60,12 @@ def problems(draw, min_samples):
     """(covariance_type, X, weights, means, precisions_cholesky) at random."""
     covariance_type = draw(st.sampled_from(TYPES))
     dtype = draw(st.sampled_from([np.float32, np.float64]))
-    n, d, k = (draw(st.integers(min_samples, 700)), draw(st.integers(1, 6)),
-               draw(st.integers(1, 5)))
-    rng = np.random.default_rng(draw(st.integers(0, 2 ** 31 - 1)))
+    n, d, k = (
+        draw(st.integers(min_samples, 700)),
+        draw(st.integers(1, 6)),
+        draw(st.integers(1, 5)),
+    )
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
     X = sample_data(rng, n, d, k).astype(dtype)
     return covariance_type, X, random_params(rng, covariance_type, k, d)
 
@@ -84,8 +87,7 @@ def test_em_step_matches_reference(problem):
 def test_log_prob_resp_matches_reference(problem):
     covariance_type, X, params = problem
     log_prob, resp = log_prob_resp(X, *params, covariance_type)
-    want_lp, want_resp = reference.mixture.log_prob_resp(X, *params,
-                                                         covariance_type)
+    want_lp, want_resp = reference.mixture.log_prob_resp(X, *params, covariance_type)
     assert log_prob.dtype == X.dtype and resp.dtype == X.dtype
     assert resp.shape == (X.shape[0], len(params[0]))
     np.testing.assert_allclose(log_prob, want_lp, **TOL[X.dtype.type])
@@ -99,8 +101,9 @@ def test_zero_weight_component_gets_no_responsibility(covariance_type):
     weights, means, pc = random_params(rng, covariance_type, 3, 3)
     weights = np.array([0.5, 0.0, 0.5])
     log_prob, resp = log_prob_resp(X, weights, means, pc, covariance_type)
-    want_lp, want_resp = reference.mixture.log_prob_resp(X, weights, means, pc,
-                                                         covariance_type)
+    want_lp, want_resp = reference.mixture.log_prob_resp(
+        X, weights, means, pc, covariance_type
+    )
     assert np.all(resp[:, 1] == 0)
     np.testing.assert_allclose(log_prob, want_lp, rtol=1e-12)
 
@@ -114,12 +117,17 @@ def test_float32_second_moments_far_from_origin(covariance_type):
     X[2000:] += np.float32(0.05)
     weights = np.array([0.5, 0.5])
     means = np.array([[1e4, 1e4], [1e4 + 0.05, 1e4 + 0.05]])
-    cov = {"full": np.stack([np.eye(2) * 1e-4] * 2), "tied": np.eye(2) * 1e-4,
-           "diag": np.full((2, 2), 1e-4), "spherical": np.full(2, 1e-4)}
+    cov = {
+        "full": np.stack([np.eye(2) * 1e-4] * 2),
+        "tied": np.eye(2) * 1e-4,
+        "diag": np.full((2, 2), 1e-4),
+        "spherical": np.full(2, 1e-4),
+    }
     pc = precisions_cholesky(cov[covariance_type], covariance_type)
     _, _, _, got = em_step(X, weights, means, pc, covariance_type, 0.0)
-    _, _, _, want = reference.mixture.em_step(X.astype(np.float64), weights,
-                                              means, pc, covariance_type, 0.0)
+    _, _, _, want = reference.mixture.em_step(
+        X.astype(np.float64), weights, means, pc, covariance_type, 0.0
+    )
     np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-7)
     if covariance_type in ("full", "tied"):
         assert np.all(np.linalg.eigvalsh(got) > 0)
@@ -156,8 +164,9 @@ def test_result_does_not_depend_on_thread_count(monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
-def test_serial_twin_from_worker_threads_equals_main_thread(run_in_threads,
-                                                           monkeypatch):
+def test_serial_twin_from_worker_threads_equals_main_thread(
+    run_in_threads, monkeypatch
+):
     monkeypatch.setattr(em, "_PARALLEL_MIN_WORK", 0)
     rng = np.random.default_rng(4)
     X = sample_data(rng, 30 * _kernels.BLOCK, 3, 3)
@@ -210,25 +219,38 @@ def test_partial_fit_stream_improves_likelihood():
     assert not gm.converged_
 
 
-@pytest.mark.parametrize("bad, match", [
-    (dict(covariance_type="banana"), "covariance_type"),
-    (dict(weights=[0.7, 0.7]), "sum to 1"),
-    (dict(weights=[0.5]), "weights must have shape"),
-    (dict(means=np.zeros((2, 4))), "features"),
-    (dict(pc=np.zeros((2, 3))), "positive diagonal"),
-    (dict(pc=np.ones((2, 3, 3))), "upper triangular"),
-    (dict(X=np.full((3, 3), np.nan)), "NaN"),
-    (dict(X=np.ones(3)), "2-D"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (dict(covariance_type="banana"), "covariance_type"),
+        (dict(weights=[0.7, 0.7]), "sum to 1"),
+        (dict(weights=[0.5]), "weights must have shape"),
+        (dict(means=np.zeros((2, 4))), "features"),
+        (dict(pc=np.zeros((2, 3))), "positive diagonal"),
+        (dict(pc=np.ones((2, 3, 3))), "upper triangular"),
+        (dict(X=np.full((3, 3), np.nan)), "NaN"),
+        (dict(X=np.ones(3)), "2-D"),
+    ],
+)
 def test_functional_api_rejects_bad_input(bad, match):
-    args = dict(X=np.ones((4, 3)), weights=[0.5, 0.5], means=np.zeros((2, 3)),
-                pc=np.ones((2, 3)), covariance_type="diag")
+    args = dict(
+        X=np.ones((4, 3)),
+        weights=[0.5, 0.5],
+        means=np.zeros((2, 3)),
+        pc=np.ones((2, 3)),
+        covariance_type="diag",
+    )
     if "pc" in bad and np.ndim(bad["pc"]) == 3:
         args["covariance_type"] = "full"
     args.update(bad)
     with pytest.raises((ValueError, TypeError), match=match):
-        log_prob_resp(args["X"], args["weights"], args["means"], args["pc"],
-                      args["covariance_type"])
+        log_prob_resp(
+            args["X"],
+            args["weights"],
+            args["means"],
+            args["pc"],
+            args["covariance_type"],
+        )
 
 
 def test_memmap_fits_like_memory_without_copy(tmp_path):
@@ -244,10 +266,14 @@ def test_memmap_fits_like_memory_without_copy(tmp_path):
     np.testing.assert_array_equal(a.means_, b.means_)
     np.testing.assert_array_equal(a.covariances_, b.covariances_)
     start = GaussianMixture(3, random_state=0, max_iter=0).fit(X)
-    init = dict(weights_init=start.weights_, means_init=start.means_,
-                precisions_init=start.precisions_)
+    init = dict(
+        weights_init=start.weights_,
+        means_init=start.means_,
+        precisions_init=start.precisions_,
+    )
     with pytest.warns(Warning):
         c = GaussianMixture(3, max_iter=5, tol=0, **init).fit_chunks(
-            [mapped[:1000], mapped[1000:]])
+            [mapped[:1000], mapped[1000:]]
+        )
     np.testing.assert_allclose(c.means_, a.means_, rtol=1e-12)
     np.testing.assert_allclose(c.covariances_, a.covariances_, rtol=1e-12)

@@ -2,6 +2,7 @@
 every covariance type, initialization and dtype; EM's non-decreasing lower
 bound; the extras (callback, fit_chunks, partial_fit); bad input; degenerate
 data; scikit-learn's estimator checks; and predict from two threads."""
+
 import warnings
 
 import numpy as np
@@ -19,8 +20,8 @@ from fastapml.mixture import GaussianMixture
 COV_TYPES = ("full", "tied", "diag", "spherical")
 INITS = ("kmeans", "k-means++", "random", "random_from_data")
 PARAMS = ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_")
-RTOL = {np.float64: 1e-6, np.float32: 1e-4}      # parameters and predictions
-LB_RTOL = {np.float64: 1e-7, np.float32: 1e-4}   # lower bounds
+RTOL = {np.float64: 1e-6, np.float32: 1e-4}  # parameters and predictions
+LB_RTOL = {np.float64: 1e-7, np.float32: 1e-4}  # lower bounds
 # precisions_ amplify the covariances' error by their condition number (one
 # component of the random_from_data fit has condition number ~1e3)
 PREC_RTOL = {np.float64: 1e-6, np.float32: 1e-3}
@@ -63,9 +64,14 @@ def explicit_init(X, k, covariance_type, seed=1):
         "diag": lambda: rng.uniform(0.5, 2.0, size=(k, d)),
         "spherical": lambda: rng.uniform(0.5, 2.0, size=k),
     }[covariance_type]()
-    return {name: value.astype(X.dtype) for name, value in
-            (("weights_init", weights), ("means_init", means),
-             ("precisions_init", precisions))}
+    return {
+        name: value.astype(X.dtype)
+        for name, value in (
+            ("weights_init", weights),
+            ("means_init", means),
+            ("precisions_init", precisions),
+        )
+    }
 
 
 def fit_model(cls, X, method="fit", **params):
@@ -75,8 +81,10 @@ def fit_model(cls, X, method="fit", **params):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         labels = getattr(model, method)(X)
-    warned = any(issubclass(w.category, ConvergenceWarning)
-                 and NOT_CONVERGED in str(w.message) for w in caught)
+    warned = any(
+        issubclass(w.category, ConvergenceWarning) and NOT_CONVERGED in str(w.message)
+        for w in caught
+    )
     return model, warned, labels
 
 
@@ -101,18 +109,27 @@ def assert_same_model(ours, peer, dtype=np.float64):
     assert ours.converged_ == peer.converged_
     assert ours.n_features_in_ == peer.n_features_in_
     assert len(ours.lower_bounds_) == len(peer.lower_bounds_)
-    assert_allclose(np.asarray(ours.lower_bounds_, dtype=np.float64),
-                    np.asarray(peer.lower_bounds_, dtype=np.float64), rtol=lb_rtol)
+    assert_allclose(
+        np.asarray(ours.lower_bounds_, dtype=np.float64),
+        np.asarray(peer.lower_bounds_, dtype=np.float64),
+        rtol=lb_rtol,
+    )
     if np.isinf(peer.lower_bound_):
         assert ours.lower_bound_ == peer.lower_bound_
     else:
-        assert_allclose(float(ours.lower_bound_), float(peer.lower_bound_), rtol=lb_rtol)
+        assert_allclose(
+            float(ours.lower_bound_), float(peer.lower_bound_), rtol=lb_rtol
+        )
     for name in PARAMS:
         ref = getattr(peer, name)
         got = getattr(ours, name)
         assert got.dtype == ref.dtype == dtype, name
-        close(got, ref, PREC_RTOL[dtype] if name.startswith("prec") else rtol,
-              err_msg=name)
+        close(
+            got,
+            ref,
+            PREC_RTOL[dtype] if name.startswith("prec") else rtol,
+            err_msg=name,
+        )
 
 
 def assert_same_labels(ours_labels, peer, X, dtype):
@@ -142,10 +159,13 @@ def assert_same_predictions(ours, peer, X, dtype=np.float64):
 # float32 only from starts away from a saddle: "random" begins with nearly equal
 # components and "random_from_data" with one point each, and from there float32
 # rounding differences (a few ulps per step) grow past any useful tolerance.
-PARITY_CASES = (
-    [(ct, init, np.float64) for ct in COV_TYPES for init in INITS + ("explicit",)]
-    + [(ct, init, np.float32) for ct in COV_TYPES
-       for init in ("kmeans", "k-means++", "explicit")])
+PARITY_CASES = [
+    (ct, init, np.float64) for ct in COV_TYPES for init in INITS + ("explicit",)
+] + [
+    (ct, init, np.float32)
+    for ct in COV_TYPES
+    for init in ("kmeans", "k-means++", "explicit")
+]
 
 
 @pytest.mark.parametrize("covariance_type,init,dtype", PARITY_CASES)
@@ -167,14 +187,29 @@ def test_parity(covariance_type, init, dtype):
 def test_best_of_n_init(covariance_type):
     # Overlapping clusters and random starts, so the inits end at different optima.
     X = blobs(n=400, d=2, k=4, seed=3, sep=2.0)
-    peer, ours = fit_both(X, n_components=4, covariance_type=covariance_type,
-                          init_params="random_from_data", n_init=3, random_state=2)
+    peer, ours = fit_both(
+        X,
+        n_components=4,
+        covariance_type=covariance_type,
+        init_params="random_from_data",
+        n_init=3,
+        random_state=2,
+    )
     assert_same_model(ours, peer)
     # n_init=m tries the first m starts of n_init=3 (one random stream): the best
     # bound can only grow with m (for "full" and "diag" the 2nd start wins)
-    bounds = [fit_model(GaussianMixture, X, n_components=4,
-                        covariance_type=covariance_type, init_params="random_from_data",
-                        n_init=m, random_state=2)[0].lower_bound_ for m in (1, 2)]
+    bounds = [
+        fit_model(
+            GaussianMixture,
+            X,
+            n_components=4,
+            covariance_type=covariance_type,
+            init_params="random_from_data",
+            n_init=m,
+            random_state=2,
+        )[0].lower_bound_
+        for m in (1, 2)
+    ]
     bounds.append(ours.lower_bound_)
     assert bounds[0] <= bounds[1] <= bounds[2]
 
@@ -182,10 +217,18 @@ def test_best_of_n_init(covariance_type):
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_warm_start_continues(covariance_type):
     X = blobs(n=400)
-    params = dict(n_components=3, covariance_type=covariance_type, warm_start=True,
-                  max_iter=2, n_init=2, init_params="random", random_state=0, tol=0.0)
+    params = dict(
+        n_components=3,
+        covariance_type=covariance_type,
+        warm_start=True,
+        max_iter=2,
+        n_init=2,
+        init_params="random",
+        random_state=0,
+        tol=0.0,
+    )
     peer, ours = PeerGM(**params), GaussianMixture(**params)
-    for _ in range(3):     # n_init only counts for the first fit
+    for _ in range(3):  # n_init only counts for the first fit
         with pytest.warns(ConvergenceWarning, match=NOT_CONVERGED):
             peer.fit(X)
         with pytest.warns(ConvergenceWarning, match=NOT_CONVERGED):
@@ -213,9 +256,14 @@ def test_warm_fits_chain_into_one_run():
 def test_max_iter_zero_is_the_initialization(covariance_type):
     X = blobs(n=300)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)   # none expected
-        peer, ours = fit_both(X, n_components=3, covariance_type=covariance_type,
-                              max_iter=0, random_state=0)
+        warnings.simplefilter("error", ConvergenceWarning)  # none expected
+        peer, ours = fit_both(
+            X,
+            n_components=3,
+            covariance_type=covariance_type,
+            max_iter=0,
+            random_state=0,
+        )
     assert ours.n_iter_ == 0 and not ours.converged_
     assert ours.lower_bound_ == -np.inf and len(ours.lower_bounds_) == 0
     assert_same_model(ours, peer)
@@ -225,8 +273,9 @@ def test_max_iter_zero_is_the_initialization(covariance_type):
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_one_component(covariance_type):
     X = blobs(n=300, d=4, k=2)
-    peer, ours = fit_both(X, n_components=1, covariance_type=covariance_type,
-                          random_state=0)
+    peer, ours = fit_both(
+        X, n_components=1, covariance_type=covariance_type, random_state=0
+    )
     assert_same_model(ours, peer)
     assert_same_predictions(ours, peer, X)
     assert_array_equal(ours.predict(X), 0)
@@ -238,8 +287,13 @@ def test_one_component(covariance_type):
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_not_converged_warns_like_sklearn(covariance_type):
     X = blobs(n=300)
-    params = dict(n_components=3, covariance_type=covariance_type, tol=0.0,
-                  max_iter=4, random_state=0)
+    params = dict(
+        n_components=3,
+        covariance_type=covariance_type,
+        tol=0.0,
+        max_iter=4,
+        random_state=0,
+    )
     for cls in (PeerGM, GaussianMixture):
         with pytest.warns(ConvergenceWarning, match=NOT_CONVERGED):
             cls(**params).fit(X)
@@ -251,8 +305,13 @@ def test_not_converged_warns_like_sklearn(covariance_type):
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_fit_predict_is_fit_then_predict(covariance_type):
     X = blobs(n=400, sep=2.5)
-    params = dict(n_components=3, covariance_type=covariance_type, random_state=0,
-                  max_iter=3, tol=0.0)     # labels still moving: final E-step matters
+    params = dict(
+        n_components=3,
+        covariance_type=covariance_type,
+        random_state=0,
+        max_iter=3,
+        tol=0.0,
+    )  # labels still moving: final E-step matters
     ours, _, labels = fit_model(GaussianMixture, X, method="fit_predict", **params)
     assert labels.shape == (len(X),)
     assert_array_equal(labels, ours.predict(X))
@@ -265,8 +324,9 @@ def test_fit_predict_is_fit_then_predict(covariance_type):
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_sample_like_sklearn(covariance_type):
     X = blobs(n=400)
-    peer, ours = fit_both(X, n_components=3, covariance_type=covariance_type,
-                          random_state=4)
+    peer, ours = fit_both(
+        X, n_components=3, covariance_type=covariance_type, random_state=4
+    )
     Xs, ys = ours.sample(500)
     Xp, yp = peer.sample(500)
     assert Xs.shape == (500, 3) and Xs.dtype == Xp.dtype
@@ -290,25 +350,40 @@ def test_float32_keeps_float32_everywhere():
 # ------------------------------------------------------------- properties
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 @settings(max_examples=10, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 4), d=st.integers(1, 4),
-       per_component=st.integers(10, 50), spread=st.floats(0.0, 6.0),
-       scale=st.floats(1e-2, 1e2), init=st.sampled_from(INITS))
-def test_lower_bounds_never_decrease(covariance_type, seed, k, d, per_component,
-                                     spread, scale, init):
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    k=st.integers(1, 4),
+    d=st.integers(1, 4),
+    per_component=st.integers(10, 50),
+    spread=st.floats(0.0, 6.0),
+    scale=st.floats(1e-2, 1e2),
+    init=st.sampled_from(INITS),
+)
+def test_lower_bounds_never_decrease(
+    covariance_type, seed, k, d, per_component, spread, scale, init
+):
     rng = np.random.default_rng(seed)
     n = k * per_component
-    X = scale * (spread * rng.normal(size=(k, d))[rng.integers(0, k, n)]
-                 + rng.normal(size=(n, d)) * rng.uniform(0.2, 2.0, size=d))
+    X = scale * (
+        spread * rng.normal(size=(k, d))[rng.integers(0, k, n)]
+        + rng.normal(size=(n, d)) * rng.uniform(0.2, 2.0, size=d)
+    )
     # reg_covar=0: exact EM, whose likelihood provably never decreases (with
     # reg_covar > 0 the M-step is not the maximizer, and it can dip).
-    model = GaussianMixture(n_components=k, covariance_type=covariance_type,
-                            init_params=init, reg_covar=0.0, tol=0.0, max_iter=25,
-                            random_state=seed % 1000)
+    model = GaussianMixture(
+        n_components=k,
+        covariance_type=covariance_type,
+        init_params=init,
+        reg_covar=0.0,
+        tol=0.0,
+        max_iter=25,
+        random_state=seed % 1000,
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X)
-    except ValueError as exc:    # a component collapsed onto too few points
+    except ValueError as exc:  # a component collapsed onto too few points
         assert ILL_DEFINED in str(exc)
         assume(False)
     # Near the likelihood's singularities (a component on fewer than ~d+1 points,
@@ -346,14 +421,17 @@ def test_callback_once_per_iteration():
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_fit_chunks_equals_fit_on_concatenation(covariance_type):
     X = blobs(n=500)
-    chunks = np.split(X, [1, 60, 61, 300])          # includes single-row chunks
-    params = dict(n_components=3, covariance_type=covariance_type,
-                  **explicit_init(X, 3, covariance_type))
+    chunks = np.split(X, [1, 60, 61, 300])  # includes single-row chunks
+    params = dict(
+        n_components=3,
+        covariance_type=covariance_type,
+        **explicit_init(X, 3, covariance_type),
+    )
     peer, ours_full = fit_both(X, **params)
     ours_list = GaussianMixture(**params)
     ours_list.fit_chunks(chunks)
     ours_callable = GaussianMixture(**params)
-    ours_callable.fit_chunks(lambda: (c for c in chunks))   # a fresh generator per pass
+    ours_callable.fit_chunks(lambda: (c for c in chunks))  # a fresh generator per pass
     for model in (ours_list, ours_callable):
         assert_same_model(model, peer)
         assert_same_model(model, ours_full)
@@ -398,47 +476,86 @@ BAD_FIT = {
     "empty X": (dict(), X_BAD[:0], r"Found array with 0 sample\(s\)"),
     "one sample": (dict(), X_BAD[:1], r"Found array with 1 sample\(s\)"),
     "complex X": (dict(), X_BAD.astype(complex), r"Complex data not supported"),
-    "strings": (dict(), np.full(X_BAD.shape, "a"), r"could not convert string to float"),
+    "strings": (
+        dict(),
+        np.full(X_BAD.shape, "a"),
+        r"could not convert string to float",
+    ),
     "n_samples < n_components": (
-        dict(n_components=5), X_BAD[:4], r"Expected n_samples >= n_components"),
+        dict(n_components=5),
+        X_BAD[:4],
+        r"Expected n_samples >= n_components",
+    ),
     "weights length": (
         dict(weights_init=[0.2, 0.3, 0.5]),
-        X_BAD, r"'weights' should have the shape of \(2,\)"),
-    "weights sum": (dict(weights_init=[0.3, 0.6]), X_BAD,
-                    r"'weights' should be normalized"),
-    "weights range": (dict(weights_init=[-0.5, 1.5]), X_BAD,
-                      r"'weights' should be in the range \[0, 1\]"),
-    "means shape": (dict(means_init=np.zeros((2, 3))), X_BAD,
-                    r"'means' should have the shape of \(2, 2\)"),
-    "means count": (dict(means_init=np.zeros((3, 2))), X_BAD,
-                    r"'means' should have the shape of \(2, 2\)"),
+        X_BAD,
+        r"'weights' should have the shape of \(2,\)",
+    ),
+    "weights sum": (
+        dict(weights_init=[0.3, 0.6]),
+        X_BAD,
+        r"'weights' should be normalized",
+    ),
+    "weights range": (
+        dict(weights_init=[-0.5, 1.5]),
+        X_BAD,
+        r"'weights' should be in the range \[0, 1\]",
+    ),
+    "means shape": (
+        dict(means_init=np.zeros((2, 3))),
+        X_BAD,
+        r"'means' should have the shape of \(2, 2\)",
+    ),
+    "means count": (
+        dict(means_init=np.zeros((3, 2))),
+        X_BAD,
+        r"'means' should have the shape of \(2, 2\)",
+    ),
     "full precision shape": (
-        dict(precisions_init=np.stack([np.eye(2)] * 3)), X_BAD,
-        r"'full precision' should have the shape of \(2, 2, 2\)"),
+        dict(precisions_init=np.stack([np.eye(2)] * 3)),
+        X_BAD,
+        r"'full precision' should have the shape of \(2, 2, 2\)",
+    ),
     "tied precision shape": (
-        dict(covariance_type="tied", precisions_init=np.eye(3)), X_BAD,
-        r"'tied precision' should have the shape of \(2, 2\)"),
+        dict(covariance_type="tied", precisions_init=np.eye(3)),
+        X_BAD,
+        r"'tied precision' should have the shape of \(2, 2\)",
+    ),
     "diag precision shape": (
-        dict(covariance_type="diag", precisions_init=np.ones(2)), X_BAD,
-        r"'diag precision' should have the shape of \(2, 2\)"),
+        dict(covariance_type="diag", precisions_init=np.ones(2)),
+        X_BAD,
+        r"'diag precision' should have the shape of \(2, 2\)",
+    ),
     "spherical precision shape": (
-        dict(covariance_type="spherical", precisions_init=np.ones((2, 2))), X_BAD,
-        r"'spherical precision' should have the shape of \(2,\)"),
+        dict(covariance_type="spherical", precisions_init=np.ones((2, 2))),
+        X_BAD,
+        r"'spherical precision' should have the shape of \(2,\)",
+    ),
     "full precision not PD": (
-        dict(precisions_init=np.stack([np.eye(2), [[1.0, 2.0], [2.0, 1.0]]])), X_BAD,
-        r"'full precision' should be symmetric, positive-definite"),
+        dict(precisions_init=np.stack([np.eye(2), [[1.0, 2.0], [2.0, 1.0]]])),
+        X_BAD,
+        r"'full precision' should be symmetric, positive-definite",
+    ),
     "full precision not symmetric": (
-        dict(precisions_init=np.stack([np.eye(2), [[1.0, 0.5], [0.0, 1.0]]])), X_BAD,
-        r"'full precision' should be symmetric, positive-definite"),
+        dict(precisions_init=np.stack([np.eye(2), [[1.0, 0.5], [0.0, 1.0]]])),
+        X_BAD,
+        r"'full precision' should be symmetric, positive-definite",
+    ),
     "tied precision not PD": (
-        dict(covariance_type="tied", precisions_init=-np.eye(2)), X_BAD,
-        r"'tied precision' should be symmetric, positive-definite"),
+        dict(covariance_type="tied", precisions_init=-np.eye(2)),
+        X_BAD,
+        r"'tied precision' should be symmetric, positive-definite",
+    ),
     "diag precision not positive": (
-        dict(covariance_type="diag", precisions_init=[[1.0, 1.0], [1.0, 0.0]]), X_BAD,
-        r"'diag precision' should be positive"),
+        dict(covariance_type="diag", precisions_init=[[1.0, 1.0], [1.0, 0.0]]),
+        X_BAD,
+        r"'diag precision' should be positive",
+    ),
     "spherical precision not positive": (
-        dict(covariance_type="spherical", precisions_init=[1.0, -1.0]), X_BAD,
-        r"'spherical precision' should be positive"),
+        dict(covariance_type="spherical", precisions_init=[1.0, -1.0]),
+        X_BAD,
+        r"'spherical precision' should be positive",
+    ),
 }
 
 
@@ -447,16 +564,23 @@ BAD_FIT = {
 def test_bad_fit_input(case, method):
     params, X, match = BAD_FIT[case]
     params = dict(dict(n_components=2, random_state=0), **params)
-    with pytest.raises(ValueError, match=match):          # the oracle agrees
+    with pytest.raises(ValueError, match=match):  # the oracle agrees
         getattr(PeerGM(**params), method)(X)
     with pytest.raises(ValueError, match=match):
         getattr(GaussianMixture(**params), method)(X)
 
 
 BAD_PARAMS = [
-    ("n_components", 0), ("n_components", 1.5), ("covariance_type", "foo"),
-    ("tol", -1.0), ("reg_covar", -1e-6), ("max_iter", -1), ("n_init", 0),
-    ("init_params", "bar"), ("random_state", "zero"), ("warm_start", "yes"),
+    ("n_components", 0),
+    ("n_components", 1.5),
+    ("covariance_type", "foo"),
+    ("tol", -1.0),
+    ("reg_covar", -1e-6),
+    ("max_iter", -1),
+    ("n_init", 0),
+    ("init_params", "bar"),
+    ("random_state", "zero"),
+    ("warm_start", "yes"),
     ("verbose_interval", 0),
 ]
 
@@ -468,7 +592,7 @@ def test_bad_constructor_params(name, value):
         PeerGM(**{name: value}).fit(X_BAD)
     with pytest.raises(ValueError, match=match) as info:
         GaussianMixture(**{name: value}).fit(X_BAD)
-    assert isinstance(info.value, TypeError)   # InvalidParameterError is both
+    assert isinstance(info.value, TypeError)  # InvalidParameterError is both
 
 
 PREDICT_METHODS = ["predict", "predict_proba", "score_samples", "score", "bic", "aic"]
@@ -482,8 +606,11 @@ def fitted():
 @pytest.mark.parametrize("method", PREDICT_METHODS)
 def test_bad_predict_input(fitted, method):
     call = getattr(fitted, method)
-    with pytest.raises(ValueError, match=r"X has 3 features, but GaussianMixture "
-                                         r"is expecting 2 features as input"):
+    with pytest.raises(
+        ValueError,
+        match=r"X has 3 features, but GaussianMixture "
+        r"is expecting 2 features as input",
+    ):
         call(np.zeros((5, 3)))
     with pytest.raises(ValueError, match=r"Input X contains NaN"):
         call(with_value(X_BAD, np.nan))
@@ -511,10 +638,12 @@ def test_fit_chunks_bad_input():
     chunks = np.array_split(X_BAD, 3)
     with pytest.raises(ValueError, match=r"NaN"):
         GaussianMixture(n_components=2, random_state=0).fit_chunks(
-            chunks[:2] + [with_value(chunks[2], np.nan)])
+            chunks[:2] + [with_value(chunks[2], np.nan)]
+        )
     with pytest.raises(ValueError, match=r"(?i)shape|features"):
         GaussianMixture(n_components=2, random_state=0).fit_chunks(
-            chunks[:2] + [np.zeros((5, 3))])
+            chunks[:2] + [np.zeros((5, 3))]
+        )
 
 
 # ------------------------------------------- more components than points
@@ -525,7 +654,7 @@ def test_more_components_than_distinct_points(covariance_type):
     X = np.repeat([[0.0, 0.0], [1.0, 2.0]], 50, axis=0)
     params = dict(n_components=3, covariance_type=covariance_type, random_state=0)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)   # KMeans: 2 clusters
+        warnings.simplefilter("ignore", ConvergenceWarning)  # KMeans: 2 clusters
         for cls in (PeerGM, GaussianMixture):
             with pytest.raises(ValueError, match=ILL_DEFINED):
                 cls(reg_covar=0.0, **params).fit(X)
@@ -552,10 +681,19 @@ def test_sklearn_estimator_checks(estimator, check):
 
 
 def test_clone_keeps_params():
-    model = GaussianMixture(n_components=4, covariance_type="diag", tol=1e-4,
-                            reg_covar=1e-5, max_iter=7, n_init=2,
-                            init_params="k-means++", random_state=3, warm_start=True,
-                            verbose=0, verbose_interval=5)
+    model = GaussianMixture(
+        n_components=4,
+        covariance_type="diag",
+        tol=1e-4,
+        reg_covar=1e-5,
+        max_iter=7,
+        n_init=2,
+        init_params="k-means++",
+        random_state=3,
+        warm_start=True,
+        verbose=0,
+        verbose_interval=5,
+    )
     assert clone(model).get_params() == model.get_params()
     assert set(model.get_params()) == set(PeerGM().get_params())
 
@@ -566,6 +704,7 @@ def test_predict_from_two_threads(run_in_threads):
     model = fit_model(GaussianMixture, X, n_components=4, random_state=0)[0]
     labels, proba = model.predict(X), model.predict_proba(X)
     for got_labels, got_proba in run_in_threads(
-            lambda: (model.predict(X), model.predict_proba(X))):
+        lambda: (model.predict(X), model.predict_proba(X))
+    ):
         assert_array_equal(got_labels, labels)
         assert_array_equal(got_proba, proba)

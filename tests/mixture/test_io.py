@@ -1,4 +1,5 @@
 """GaussianMixture.save / load: round trips and bad files."""
+
 import os
 import pickle
 
@@ -10,8 +11,7 @@ from fastapml.mixture import GaussianMixture
 from fastapml.mixture._model_file import FORMAT_VERSION
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
-FITTED = ("weights_", "means_", "covariances_", "precisions_",
-          "precisions_cholesky_")
+FITTED = ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_")
 
 
 def blobs(dtype=np.float64, n=150, seed=0):
@@ -29,9 +29,13 @@ def fitted():
         key = (covariance_type, np.dtype(dtype).name)
         if key not in cache:
             cache[key] = GaussianMixture(
-                n_components=3, covariance_type=covariance_type, max_iter=30,
-                random_state=0).fit(blobs(dtype))
+                n_components=3,
+                covariance_type=covariance_type,
+                max_iter=30,
+                random_state=0,
+            ).fit(blobs(dtype))
         return cache[key]
+
     return get
 
 
@@ -43,8 +47,7 @@ def saved_arrays(model, path):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
-def test_round_trip_predicts_identically(fitted, tmp_path, covariance_type,
-                                         dtype):
+def test_round_trip_predicts_identically(fitted, tmp_path, covariance_type, dtype):
     model = fitted(covariance_type, dtype)
     path = tmp_path / "gmm.npz"
     model.save(path)
@@ -65,24 +68,39 @@ def test_round_trip_predicts_identically(fitted, tmp_path, covariance_type,
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     np.testing.assert_array_equal(loaded.score_samples(X), model.score_samples(X))
     assert loaded.bic(X) == model.bic(X)
-    assert os.listdir(tmp_path) == ["gmm.npz"]          # no temp file left
+    assert os.listdir(tmp_path) == ["gmm.npz"]  # no temp file left
 
 
 def test_round_trip_keeps_init_arrays_and_seed(tmp_path):
     X = blobs()
     means_init = X[:3].copy()
-    model = GaussianMixture(n_components=3, covariance_type="diag",
-                            means_init=means_init, weights_init=[0.2, 0.3, 0.5],
-                            random_state=7, tol=1e-4, reg_covar=1e-5,
-                            max_iter=50, n_init=1, init_params="random",
-                            warm_start=True).fit(X)
+    model = GaussianMixture(
+        n_components=3,
+        covariance_type="diag",
+        means_init=means_init,
+        weights_init=[0.2, 0.3, 0.5],
+        random_state=7,
+        tol=1e-4,
+        reg_covar=1e-5,
+        max_iter=50,
+        n_init=1,
+        init_params="random",
+        warm_start=True,
+    ).fit(X)
     model.save(tmp_path / "m.npz")
     loaded = GaussianMixture.load(tmp_path / "m.npz")
     np.testing.assert_array_equal(loaded.means_init, means_init)
     np.testing.assert_array_equal(loaded.weights_init, [0.2, 0.3, 0.5])
     assert loaded.precisions_init is None
-    for key in ("random_state", "tol", "reg_covar", "max_iter", "init_params",
-                "warm_start", "covariance_type"):
+    for key in (
+        "random_state",
+        "tol",
+        "reg_covar",
+        "max_iter",
+        "init_params",
+        "warm_start",
+        "covariance_type",
+    ):
         assert getattr(loaded, key) == getattr(model, key), key
     # The loaded model keeps working as an estimator (warm start from it).
     loaded.fit(X)
@@ -90,8 +108,9 @@ def test_round_trip_keeps_init_arrays_and_seed(tmp_path):
 
 
 def test_random_state_instance_is_not_stored(tmp_path):
-    model = GaussianMixture(n_components=2, random_state=np.random.RandomState(0),
-                            max_iter=5).fit(blobs())
+    model = GaussianMixture(
+        n_components=2, random_state=np.random.RandomState(0), max_iter=5
+    ).fit(blobs())
     model.save(tmp_path / "m.npz")
     assert GaussianMixture.load(tmp_path / "m.npz").random_state is None
 
@@ -99,16 +118,17 @@ def test_random_state_instance_is_not_stored(tmp_path):
 def test_save_replaces_atomically_and_cleans_up(fitted, tmp_path, monkeypatch):
     path = tmp_path / "m.npz"
     fitted("diag").save(path)
-    fitted("full").save(path)                     # overwrite
+    fitted("full").save(path)  # overwrite
     assert GaussianMixture.load(path).covariance_type == "full"
     before = path.read_bytes()
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
+
     monkeypatch.setattr(np, "savez", broken)
     with pytest.raises(OSError, match="disk full"):
         fitted("tied").save(path)
-    assert path.read_bytes() == before                  # old file intact
+    assert path.read_bytes() == before  # old file intact
     assert os.listdir(tmp_path) == ["m.npz"]
 
 
@@ -123,8 +143,9 @@ def test_missing_file_raises_file_not_found(tmp_path):
         GaussianMixture.load(tmp_path / "absent.npz")
 
 
-@pytest.mark.parametrize("content", [b"", b"not a zip", b"PK\x03\x04garbage",
-                                     os.urandom(256)])
+@pytest.mark.parametrize(
+    "content", [b"", b"not a zip", b"PK\x03\x04garbage", os.urandom(256)]
+)
 def test_garbage_file_is_rejected(tmp_path, content):
     path = tmp_path / "bad.npz"
     path.write_bytes(content)
@@ -137,7 +158,7 @@ def test_truncated_file_is_rejected(fitted, tmp_path, fraction):
     path = tmp_path / "trunc.npz"
     fitted("full").save(path)
     data = path.read_bytes()
-    path.write_bytes(data[:int(len(data) * fraction)])
+    path.write_bytes(data[: int(len(data) * fraction)])
     with pytest.raises(ValueError, match="trunc.npz"):
         GaussianMixture.load(path)
 
@@ -173,7 +194,9 @@ def test_other_kind_and_version_are_rejected(fitted, tmp_path):
     with pytest.raises(ValueError, match="format version"):
         GaussianMixture.load(bad)
     np.savez(bad, a=np.arange(3))
-    with pytest.raises(ValueError, match="not a saved GaussianMixture \\(format_kind none\\)"):
+    with pytest.raises(
+        ValueError, match="not a saved GaussianMixture \\(format_kind none\\)"
+    ):
         GaussianMixture.load(bad)
 
 
@@ -186,7 +209,7 @@ class _Boom:
 def test_pickle_in_archive_is_rejected(fitted, tmp_path, where):
     arrays = saved_arrays(fitted("diag"), tmp_path / "m.npz")
     payload = np.array([_Boom()], dtype=object)
-    assert pickle.dumps(payload)                        # it really is a pickle
+    assert pickle.dumps(payload)  # it really is a pickle
     bad = tmp_path / "pickled.npz"
     np.savez(bad, **{**arrays, where: payload})
     with pytest.raises(ValueError, match="pickled.npz"):
@@ -202,36 +225,61 @@ def _mutations():
             arr = a[key].copy()
             arr.flat[0] = np.nan
             a[key] = arr
+
         return f
+
     return {
         "missing means_": (lambda a: a.pop("means_"), "missing array 'means_'"),
-        "means_ shape": (lambda a: a.__setitem__("means_", a["means_"][:, :2]),
-                         "means_ must have shape"),
-        "covariances_ shape": (lambda a: a.__setitem__(
-            "covariances_", a["covariances_"][:2]), "covariances_ must have shape"),
+        "means_ shape": (
+            lambda a: a.__setitem__("means_", a["means_"][:, :2]),
+            "means_ must have shape",
+        ),
+        "covariances_ shape": (
+            lambda a: a.__setitem__("covariances_", a["covariances_"][:2]),
+            "covariances_ must have shape",
+        ),
         "NaN in means_": (nan_at("means_"), "means_ holds NaN"),
-        "NaN in precisions_cholesky_": (nan_at("precisions_cholesky_"),
-                                        "precisions_cholesky_ holds NaN"),
-        "inf lower bound": (set_("lower_bound_", np.array(np.inf)),
-                            "lower_bound_"),
-        "mixed dtype": (lambda a: a.__setitem__(
-            "weights_", a["weights_"].astype(np.float32)), "weights_ has dtype"),
-        "int means": (lambda a: a.__setitem__(
-            "means_", a["means_"].astype(np.int64)), "float32 or float64"),
-        "negative variance": (lambda a: a.__setitem__(
-            "covariances_", -a["covariances_"]), "covariances_ must be positive"),
-        "weights sum": (lambda a: a.__setitem__("weights_", a["weights_"] * 2),
-                        "sum to 1"),
-        "covariance type": (set_("param_covariance_type", np.array("full")),
-                            "must have shape"),
-        "unknown covariance type": (set_("param_covariance_type",
-                                         np.array("round")), "covariance_type"),
-        "n_components": (set_("param_n_components", np.array(0)),
-                         "n_components must be >= 1"),
-        "n_iter_ vs lower_bounds_": (set_("n_iter_", np.array(10 ** 6)),
-                                     "lower_bounds_ must have shape"),
-        "n_features_in_": (set_("n_features_in_", np.array(5)),
-                           "means_ must have shape"),
+        "NaN in precisions_cholesky_": (
+            nan_at("precisions_cholesky_"),
+            "precisions_cholesky_ holds NaN",
+        ),
+        "inf lower bound": (set_("lower_bound_", np.array(np.inf)), "lower_bound_"),
+        "mixed dtype": (
+            lambda a: a.__setitem__("weights_", a["weights_"].astype(np.float32)),
+            "weights_ has dtype",
+        ),
+        "int means": (
+            lambda a: a.__setitem__("means_", a["means_"].astype(np.int64)),
+            "float32 or float64",
+        ),
+        "negative variance": (
+            lambda a: a.__setitem__("covariances_", -a["covariances_"]),
+            "covariances_ must be positive",
+        ),
+        "weights sum": (
+            lambda a: a.__setitem__("weights_", a["weights_"] * 2),
+            "sum to 1",
+        ),
+        "covariance type": (
+            set_("param_covariance_type", np.array("full")),
+            "must have shape",
+        ),
+        "unknown covariance type": (
+            set_("param_covariance_type", np.array("round")),
+            "covariance_type",
+        ),
+        "n_components": (
+            set_("param_n_components", np.array(0)),
+            "n_components must be >= 1",
+        ),
+        "n_iter_ vs lower_bounds_": (
+            set_("n_iter_", np.array(10**6)),
+            "lower_bounds_ must have shape",
+        ),
+        "n_features_in_": (
+            set_("n_features_in_", np.array(5)),
+            "means_ must have shape",
+        ),
         "tol is text": (set_("param_tol", np.array("small")), "tol"),
         "extra array": (set_("surprise", np.zeros(2)), "unexpected arrays"),
     }
@@ -252,8 +300,9 @@ def test_inconsistent_archive_is_rejected(fitted, tmp_path, name):
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_partial_fit_resumes_after_load(tmp_path, covariance_type):
     X = blobs(n=300)
-    model = GaussianMixture(n_components=3, covariance_type=covariance_type,
-                            random_state=0)
+    model = GaussianMixture(
+        n_components=3, covariance_type=covariance_type, random_state=0
+    )
     model.partial_fit(X[:100]).partial_fit(X[100:200])
     model.save(tmp_path / "m.npz")
     loaded = GaussianMixture.load(tmp_path / "m.npz")

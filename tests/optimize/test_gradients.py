@@ -1,4 +1,5 @@
 """Numerical gradients and Jacobians against analytic ones; check_grad."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -26,6 +27,7 @@ def smooth_scalar(rng, n):
     def grad(x):
         x = x.astype(np.float64)
         return a * np.cos(a * x) + (B + B.T) @ x / 2 + c / (1 + np.exp(-c @ x))
+
     return f, grad
 
 
@@ -40,12 +42,14 @@ def smooth_vector(rng, m, n):
     def jac(x):
         x = x.astype(np.float64)
         return (1 - np.tanh(W @ x) ** 2)[:, None] * W + 2 * (V @ x)[:, None] * V
+
     return F, jac
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), n=st.integers(1, 6),
-       dtype=st.sampled_from(DTYPES))
+@given(
+    seed=st.integers(0, 2**32 - 1), n=st.integers(1, 6), dtype=st.sampled_from(DTYPES)
+)
 def test_numerical_gradient_matches_analytic(seed, n, dtype):
     rng = np.random.default_rng(seed)
     f, grad = smooth_scalar(rng, n)
@@ -57,8 +61,12 @@ def test_numerical_gradient_matches_analytic(seed, n, dtype):
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), m=st.integers(1, 5),
-       n=st.integers(1, 5), dtype=st.sampled_from(DTYPES))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    m=st.integers(1, 5),
+    n=st.integers(1, 5),
+    dtype=st.sampled_from(DTYPES),
+)
 def test_numerical_jacobian_matches_analytic(seed, m, n, dtype):
     rng = np.random.default_rng(seed)
     F, jac = smooth_vector(rng, m, n)
@@ -73,10 +81,9 @@ def test_jacobian_shape_for_matrix_input_and_output():
     rng = np.random.default_rng(0)
     A = rng.normal(size=(2, 3))
     X = rng.normal(size=(3, 4))
-    J = numerical_jacobian(lambda X: A @ X, X)          # d(AX)_ij / dX_kl
+    J = numerical_jacobian(lambda X: A @ X, X)  # d(AX)_ij / dX_kl
     assert J.shape == (2, 4, 3, 4)
-    np.testing.assert_allclose(J, np.einsum("ik,jl->ijkl", A, np.eye(4)),
-                               atol=1e-9)
+    np.testing.assert_allclose(J, np.einsum("ik,jl->ijkl", A, np.eye(4)), atol=1e-9)
 
 
 def test_step_scales_with_x():
@@ -86,8 +93,9 @@ def test_step_scales_with_x():
 
 
 @settings(max_examples=20, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), n=st.integers(2, 6),
-       dtype=st.sampled_from(DTYPES))
+@given(
+    seed=st.integers(0, 2**32 - 1), n=st.integers(2, 6), dtype=st.sampled_from(DTYPES)
+)
 def test_check_grad_finds_a_planted_wrong_component(seed, n, dtype):
     rng = np.random.default_rng(seed)
     f, grad = smooth_scalar(rng, n)
@@ -100,6 +108,7 @@ def test_check_grad_finds_a_planted_wrong_component(seed, n, dtype):
         g = grad(x)
         g[k] += 0.5 * max(1.0, abs(g[k]))
         return g
+
     bad = check_grad(f, wrong, x)
     assert bad.index == (k,)
     assert bad.error > 0.3
@@ -111,20 +120,21 @@ def test_check_grad_index_for_a_matrix():
     rng = np.random.default_rng(1)
     A = rng.normal(size=(3, 4))
     W = rng.normal(size=(3, 4))
-    f = lambda W: np.sum(A * W ** 2)                   # noqa: E731
+    f = lambda W: np.sum(A * W**2)  # noqa: E731
 
     def wrong(W):
         g = 2 * A * W
         g[2, 1] *= -1
         return g
+
     result = check_grad(f, wrong, W)
     assert result.index == (2, 1)
-    assert result.error == pytest.approx(2.0)   # |g - (-g)| / |g|
+    assert result.error == pytest.approx(2.0)  # |g - (-g)| / |g|
     assert check_grad(f, lambda W: 2 * A * W, W).error < 1e-8
 
 
 def test_bad_input():
-    f = lambda x: np.sum(x ** 2)                       # noqa: E731
+    f = lambda x: np.sum(x**2)  # noqa: E731
     with pytest.raises(TypeError, match="f must be callable"):
         numerical_gradient(3.0, np.ones(2))
     with pytest.raises(TypeError, match="grad must be callable"):
@@ -139,8 +149,10 @@ def test_bad_input():
         numerical_gradient(f, ["a", "b"])
     with pytest.raises(ValueError, match="f must return a scalar"):
         numerical_gradient(lambda x: x, np.ones(2))
-    with pytest.raises(ValueError, match="f returned non-finite"), \
-            np.errstate(invalid="ignore"):
+    with (
+        pytest.raises(ValueError, match="f returned non-finite"),
+        np.errstate(invalid="ignore"),
+    ):
         numerical_gradient(lambda x: np.sqrt(x[0]), np.zeros(1))
     with pytest.raises(ValueError, match="f must return an array of shape"):
         numerical_jacobian(lambda x: x[: int(x.sum() > 2) + 1], np.ones(2))

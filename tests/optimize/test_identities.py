@@ -1,16 +1,25 @@
 """Each matrix-derivative identity against the numerical Jacobian."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fastapml.optimize import (bilinear_gradients, linear_jacobian,
-                               numerical_gradient, numerical_jacobian,
-                               quadratic_gradient)
+from fastapml.optimize import (
+    bilinear_gradients,
+    linear_jacobian,
+    numerical_gradient,
+    numerical_jacobian,
+    quadratic_gradient,
+)
 
 DTYPES = (np.float32, np.float64)
-CASES = dict(seed=st.integers(0, 2 ** 32 - 1), m=st.integers(1, 6),
-             n=st.integers(1, 6), dtype=st.sampled_from(DTYPES))
+CASES = dict(
+    seed=st.integers(0, 2**32 - 1),
+    m=st.integers(1, 6),
+    n=st.integers(1, 6),
+    dtype=st.sampled_from(DTYPES),
+)
 
 
 def close(analytic, numerical, dtype, scale):
@@ -28,8 +37,12 @@ def draw(seed, *shapes, dtype=np.float64):
 @given(**CASES)
 def test_linear(seed, m, n, dtype):
     A, x = draw(seed, (m, n), n, dtype=dtype)
-    close(linear_jacobian(A), numerical_jacobian(lambda x: A @ x, x), dtype,
-          np.abs(A).sum())
+    close(
+        linear_jacobian(A),
+        numerical_jacobian(lambda x: A @ x, x),
+        dtype,
+        np.abs(A).sum(),
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -47,11 +60,19 @@ def test_bilinear(seed, m, n, dtype):
 def test_quadratic(seed, m, n, dtype):
     A, x = draw(seed, (n, n), n, dtype=dtype)
     scale = np.abs(x) @ np.abs(A) @ np.abs(x)
-    close(quadratic_gradient(A, x), numerical_gradient(lambda x: x @ A @ x, x),
-          dtype, scale)
-    S = A + A.T                                       # symmetric: 2 x^T S
-    np.testing.assert_allclose(quadratic_gradient(S, x), 2 * x @ S,
-                               rtol=10 * np.finfo(dtype).eps, atol=1e-6 * scale)
+    close(
+        quadratic_gradient(A, x),
+        numerical_gradient(lambda x: x @ A @ x, x),
+        dtype,
+        scale,
+    )
+    S = A + A.T  # symmetric: 2 x^T S
+    np.testing.assert_allclose(
+        quadratic_gradient(S, x),
+        2 * x @ S,
+        rtol=10 * np.finfo(dtype).eps,
+        atol=1e-6 * scale,
+    )
 
 
 def test_float64_wins_when_mixed():

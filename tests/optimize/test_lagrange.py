@@ -1,4 +1,5 @@
 """minimize_equality: the course example, SLSQP parity, failures reported."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -16,8 +17,11 @@ def course_g(v):
     return v[0] ** 2 + v[1] ** 2 - 1
 
 
-ANALYTIC = dict(grad=lambda v: np.array([3.0, -4.0]), jac=lambda v: 2 * v,
-                hess=lambda v, lam: -2 * lam[0] * np.eye(2))
+ANALYTIC = dict(
+    grad=lambda v: np.array([3.0, -4.0]),
+    jac=lambda v: 2 * v,
+    hess=lambda v, lam: -2 * lam[0] * np.eye(2),
+)
 
 
 @pytest.mark.parametrize("derivatives", ["numerical", "analytic"])
@@ -63,7 +67,7 @@ def random_problem(rng, n, kind, n_linear):
     def g(x):
         lin = C @ x - d
         if kind == "sphere":
-            return np.concatenate([[np.sum((x - center) ** 2) - radius ** 2], lin])
+            return np.concatenate([[np.sum((x - center) ** 2) - radius**2], lin])
         return lin
 
     x0 = center + radius * direction / np.linalg.norm(direction)
@@ -71,40 +75,59 @@ def random_problem(rng, n, kind, n_linear):
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), n=st.integers(2, 5),
-       kind=st.sampled_from(["sphere", "linear"]), n_linear=st.integers(0, 1),
-       derivatives=st.sampled_from(["numerical", "analytic"]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(2, 5),
+    kind=st.sampled_from(["sphere", "linear"]),
+    n_linear=st.integers(0, 1),
+    derivatives=st.sampled_from(["numerical", "analytic"]),
+)
 def test_matches_slsqp(seed, n, kind, n_linear, derivatives):
     rng = np.random.default_rng(seed)
-    n_linear = max(n_linear, int(kind == "linear"))   # at least one constraint
+    n_linear = max(n_linear, int(kind == "linear"))  # at least one constraint
     f, grad, g, x0 = random_problem(rng, n, kind, n_linear)
-    ours = minimize_equality(f, x0, g,
-                             grad=grad if derivatives == "analytic" else None)
-    theirs = minimize(f, x0, jac=grad, method="SLSQP",
-                      constraints={"type": "eq", "fun": g},
-                      options={"ftol": 1e-12, "maxiter": 500})
+    ours = minimize_equality(f, x0, g, grad=grad if derivatives == "analytic" else None)
+    theirs = minimize(
+        f,
+        x0,
+        jac=grad,
+        method="SLSQP",
+        constraints={"type": "eq", "fun": g},
+        options={"ftol": 1e-12, "maxiter": 500},
+    )
     assert ours.success, ours.message
-    if theirs.success:        # SLSQP itself stops within ~1e-6 of the optimum
+    if theirs.success:  # SLSQP itself stops within ~1e-6 of the optimum
         np.testing.assert_allclose(ours.x, theirs.x, rtol=0, atol=1e-5)
         assert ours.fun == pytest.approx(theirs.fun, rel=1e-6, abs=1e-6)
     # the multipliers solve grad f = J^T lam (L = f - lam g)
-    J = np.array([np.atleast_1d(g(ours.x + h)) - np.atleast_1d(g(ours.x - h))
-                  for h in 1e-6 * np.eye(n)]).T / 2e-6
+    J = (
+        np.array(
+            [
+                np.atleast_1d(g(ours.x + h)) - np.atleast_1d(g(ours.x - h))
+                for h in 1e-6 * np.eye(n)
+            ]
+        ).T
+        / 2e-6
+    )
     np.testing.assert_allclose(J.T @ ours.multipliers, grad(ours.x), atol=1e-5)
     assert np.abs(g(ours.x)).max() < 1e-9
 
 
 def test_redundant_constraints_are_a_singular_kkt_system():
-    res = minimize_equality(lambda x: x @ x, [1.0, 2.0],
-                            lambda x: [x[0] + x[1] - 1, 2 * x[0] + 2 * x[1] - 2])
+    res = minimize_equality(
+        lambda x: x @ x,
+        [1.0, 2.0],
+        lambda x: [x[0] + x[1] - 1, 2 * x[0] + 2 * x[1] - 2],
+    )
     assert not res.success
     assert "singular KKT system" in res.message and "rank 1 < 2" in res.message
 
 
 def test_unbounded_problem_is_a_singular_kkt_system():
     # min x + 2y on x = y: f is linear along the constraint, no minimum
-    res = minimize_equality(lambda x: x[0] + 2 * x[1], [1.0, 0.0],
-                            lambda x: x[0] - x[1])
+    res = minimize_equality(
+        lambda x: x[0] + 2 * x[1], [1.0, 0.0], lambda x: x[0] - x[1]
+    )
     assert not res.success
     assert "singular KKT system (condition number" in res.message
 
@@ -151,8 +174,10 @@ def test_bad_input():
         minimize_equality(f, [0.5, 0.5], g, jac=lambda x: np.ones(3))
     with pytest.raises(ValueError, match=r"hess must return shape \(2, 2\)"):
         minimize_equality(f, [0.5, 0.5], g, hess=lambda x, lam: np.ones(2))
-    with pytest.raises(ValueError, match="f returned non-finite"), \
-            np.errstate(invalid="ignore"):
+    with (
+        pytest.raises(ValueError, match="f returned non-finite"),
+        np.errstate(invalid="ignore"),
+    ):
         minimize_equality(lambda x: np.sqrt(x[0]), [-1.0, 0.5], g)
     with pytest.raises(ValueError, match="tol must be > 0"):
         minimize_equality(f, [0.5, 0.5], g, tol=0.0)

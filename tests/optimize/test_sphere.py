@@ -1,4 +1,5 @@
 """min/max of ||Ax||^2 on the unit sphere against eigh(A^T A)."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -8,27 +9,32 @@ from fastapml.optimize import max_on_sphere, min_on_sphere
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), m=st.integers(1, 7),
-       n=st.integers(1, 7), rank=st.integers(1, 7),
-       dtype=st.sampled_from((np.float32, np.float64)))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    m=st.integers(1, 7),
+    n=st.integers(1, 7),
+    rank=st.integers(1, 7),
+    dtype=st.sampled_from((np.float32, np.float64)),
+)
 def test_matches_eigh_of_gram_matrix(seed, m, n, rank, dtype):
     """Tall, wide and rank-deficient A (rank < min(m, n) when drawn so)."""
     rng = np.random.default_rng(seed)
     rank = min(rank, m, n)
     A = (rng.normal(size=(m, rank)) @ rng.normal(size=(rank, n))).astype(dtype)
     A64 = A.astype(np.float64)
-    w, V = np.linalg.eigh(A64.T @ A64)                # ascending
+    w, V = np.linalg.eigh(A64.T @ A64)  # ascending
     tol = 1e3 * np.finfo(dtype).eps * w[-1]
     for solve, pick in ((min_on_sphere, 0), (max_on_sphere, -1)):
         x, value = solve(A)
         assert x.dtype == dtype and x.shape == (n,)
         assert abs(value - max(w[pick], 0.0)) <= tol
-        np.testing.assert_allclose(np.linalg.norm(x.astype(np.float64)), 1,
-                                   atol=1e2 * np.finfo(dtype).eps)
+        np.testing.assert_allclose(
+            np.linalg.norm(x.astype(np.float64)), 1, atol=1e2 * np.finfo(dtype).eps
+        )
         assert abs(np.sum((A64 @ x) ** 2) - value) <= tol
         others = np.delete(w, pick)
         gap = np.min(np.abs(others - w[pick])) if others.size else np.inf
-        if gap > 1e-2 * w[-1]:                        # the vector is unique
+        if gap > 1e-2 * w[-1]:  # the vector is unique
             assert abs(abs(x @ V[:, pick]) - 1) <= 1e2 * tol / gap
 
 
@@ -41,7 +47,7 @@ def test_small_singular_value_survives():
     x, value = min_on_sphere(A)
     assert value == pytest.approx(1e-18, rel=1e-5)
     assert abs(x @ V[:, 1]) == pytest.approx(1, abs=1e-9)
-    gram = np.linalg.eigvalsh(A.T @ A)[0]       # off by about eps |A|^2
+    gram = np.linalg.eigvalsh(A.T @ A)[0]  # off by about eps |A|^2
     assert abs(gram - 1e-18) > 1e-18
 
 
