@@ -9,7 +9,7 @@ alpha[t] = (alpha[t-1] @ trans) * e[t] / c[t], log p(x) = sum_t log c[t].
 import numpy as np
 
 from .._numba import n_threads, parallel_allowed
-from . import _kernels
+from . import _forward_backward_kernels as _kernels
 from ._inputs import (
     chunk_sequences,
     emissions,
