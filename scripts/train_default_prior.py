@@ -6,7 +6,7 @@ A Gaussian mixture over mean-removed 8 x 8 patches (Zoran & Weiss 2011),
 fitted by fastapml's own EM on patches drawn from the images below: the
 natural photographs and textures that ship with scikit-image and
 scikit-learn, converted to grayscale.  Never trained on the evaluation set of
-``bench/compare_denoise.py`` — scikit-image's camera, astronaut, coffee and
+``python -m bench.compare.denoise`` — scikit-image's camera, astronaut, coffee and
 chelsea (``skimage.data.cat`` is chelsea too; PyWavelets' camera is
 scikit-image's) — so the prior is judged on images it has never seen.  Needs
 scikit-image, PyWavelets and matplotlib (``pip install scikit-image

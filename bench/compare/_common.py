@@ -1,4 +1,4 @@
-"""Helpers shared by the bench/compare_*.py scripts: timing, peak memory, tables.
+"""Helpers shared by the bench.compare scripts: timing, peak memory, tables.
 
 Each comparison runs fastapml and its peers in one process on the same data.
 Time is the best of ``repeat`` steady-state calls; the first call (which
@@ -6,6 +6,7 @@ includes numba's compile or cache load) is reported separately.  With
 ``--target`` a script runs again in a fresh process whose numba compiles for
 that target (see :func:`run_for_target`).
 """
+
 import argparse
 import ctypes
 import os
@@ -13,6 +14,9 @@ import platform
 import subprocess
 import sys
 import time
+
+#: The repository root: ``python -m bench.compare.<name>`` runs from here.
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _proc_field(path, field):
@@ -65,8 +69,7 @@ def measure(func, repeat=3):
         times.append(time.perf_counter() - start)
         if can_peak and base is not None:
             peak = max(0, _status_kib("VmHWM") - base) / 1024
-    return {"first": first, "time": min(times), "peak_mib": peak,
-            "result": result}
+    return {"first": first, "time": min(times), "peak_mib": peak, "result": result}
 
 
 def peak_growth(func):
@@ -92,6 +95,7 @@ def _host_vector_bytes(triple):
     from numba.core.codegen import AOTCPUCodegen
 
     from fastapml._isa import _assembly, classify
+
     codegen = AOTCPUCodegen("fastapml_host", cpu_name=ll.get_host_cpu_name())
     return classify(triple, _assembly(codegen, triple))[1]
 
@@ -103,16 +107,24 @@ def machine():
     import numba
 
     from fastapml._isa import TARGET
-    cpu = (_proc_field("/proc/cpuinfo", "model name") or platform.processor()
-           or platform.machine())
-    out = (f"{time.strftime('%Y-%m-%d')}, {cpu} ({os.cpu_count()} cores), "
-           f"numba {numba.__version__} ({numba.get_num_threads()} threads), "
-           f"compiled for {TARGET.describe()}")
+
+    cpu = (
+        _proc_field("/proc/cpuinfo", "model name")
+        or platform.processor()
+        or platform.machine()
+    )
+    out = (
+        f"{time.strftime('%Y-%m-%d')}, {cpu} ({os.cpu_count()} cores), "
+        f"numba {numba.__version__} ({numba.get_num_threads()} threads), "
+        f"compiled for {TARGET.describe()}"
+    )
     host = _host_vector_bytes(TARGET.triple)
     if TARGET.vector_bytes < host:
-        out += (f"\nnote: this CPU has {8 * host}-bit vectors; timing a narrower "
-                "target on a wider CPU approximates, and does not equal, a CPU "
-                "of that ISA")
+        out += (
+            f"\nnote: this CPU has {8 * host}-bit vectors; timing a narrower "
+            "target on a wider CPU approximates, and does not equal, a CPU "
+            "of that ISA"
+        )
     return out
 
 
@@ -120,10 +132,15 @@ def target_option(parser):
     """Add ``--target`` (a key of :data:`fastapml._isa.NAMED_TARGETS`) to
     ``parser`` and return it."""
     from fastapml._isa import NAMED_TARGETS
-    parser.add_argument("--target", choices=list(NAMED_TARGETS), default="host",
-                        help="compile numba's kernels for this target (default "
-                        "host: this CPU); another runs the script again in a "
-                        "fresh process")
+
+    parser.add_argument(
+        "--target",
+        choices=list(NAMED_TARGETS),
+        default="host",
+        help="compile numba's kernels for this target (default "
+        "host: this CPU); another runs the script again in a "
+        "fresh process",
+    )
     return parser
 
 
@@ -133,17 +150,21 @@ def run_for_target():
 
     Call it before the script imports anything that compiles: numba reads
     the target from its environment once, at import.  The script runs again
-    as it was started (``python path`` or ``python -m module``, same
-    arguments) with :func:`fastapml._isa.numba_environment`'s variables set;
-    its output streams through and its exit status is this process's.
+    as ``python -m bench.compare.<name>`` from the repository root, with the
+    same arguments and :func:`fastapml._isa.numba_environment`'s variables
+    set; its output streams through and its exit status is this process's.
     """
     from fastapml._isa import numba_environment
+
     args = target_option(argparse.ArgumentParser(add_help=False))
     env = numba_environment(args.parse_known_args()[0].target)
     if all(os.environ.get(k) == v for k, v in env.items()):
         return
-    sys.exit(subprocess.run([sys.executable, *sys.orig_argv[1:]],
-                            env={**os.environ, **env}).returncode)
+    module = sys.modules["__main__"].__spec__.name
+    command = [sys.executable, "-m", module, *sys.argv[1:]]
+    sys.exit(
+        subprocess.run(command, cwd=REPO_ROOT, env={**os.environ, **env}).returncode
+    )
 
 
 def table(rows, columns):
@@ -171,31 +192,49 @@ def fixed_mmap_threshold():
     resident, and a later call reusing them shows no RSS growth at all.
     """
     try:
-        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)   # M_MMAP_THRESHOLD
+        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
     except (OSError, AttributeError):
         pass
 
 
 def row(workload, dtype, library, m, base=None, parity=""):
     """A table row for :func:`measure`'s result ``m``; ratio = m / base time."""
-    return {"workload": workload, "dtype": dtype, "library": library,
-            "first call": fmt_time(m["first"]), "steady": fmt_time(m["time"]),
-            "peak mem": fmt_mib(m["peak_mib"]),
-            "ratio": "1.0x" if base is None else f"{m['time'] / base['time']:.1f}x",
-            "parity": parity}
+    return {
+        "workload": workload,
+        "dtype": dtype,
+        "library": library,
+        "first call": fmt_time(m["first"]),
+        "steady": fmt_time(m["time"]),
+        "peak mem": fmt_mib(m["peak_mib"]),
+        "ratio": "1.0x" if base is None else f"{m['time'] / base['time']:.1f}x",
+        "parity": parity,
+    }
 
 
-def parser(doc, workloads, repeat_help="steady calls timed for fastapml "
-           "(peers: 1)"):
-    """The options every compare_*.py script takes: --scale, --seed,
+def parser(
+    doc,
+    workloads,
+    repeat_help="steady calls timed for fastapml (peers: 1)",
+    prog=None,
+):
+    """The options most bench.compare scripts take: --scale, --seed,
     --repeat, --only (one of ``workloads``) and --target; add more before
-    parsing."""
-    out = argparse.ArgumentParser(description=doc.split("\n")[0])
-    out.add_argument("--scale", type=float, default=1.0,
-                     help="multiply every workload's size (default 1)")
+    parsing.  ``prog`` names the command in usage lines."""
+    out = argparse.ArgumentParser(prog=prog, description=doc.split("\n")[0])
+    out.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply every workload's size (default 1)",
+    )
     out.add_argument("--seed", type=int, default=0)
     out.add_argument("--repeat", type=int, default=3, help=repeat_help)
-    out.add_argument("--only", nargs="+", metavar="WORKLOAD",
-                     choices=workloads, default=list(workloads),
-                     help=f"run only these of {', '.join(workloads)}")
+    out.add_argument(
+        "--only",
+        nargs="+",
+        metavar="WORKLOAD",
+        choices=workloads,
+        default=list(workloads),
+        help=f"run only these of {', '.join(workloads)}",
+    )
     return target_option(out)

@@ -1,15 +1,15 @@
 """fastapml.cluster against scikit-learn, same data, one process.
 
-    python bench/compare_cluster.py                 # the issue's sizes
-    python bench/compare_cluster.py --scale 0.1     # a quick smoke run
-    python bench/compare_cluster.py --only S1 metrics
+    python -m bench.compare.cluster                 # full sizes
+    python -m bench.compare.cluster --scale 0.1     # a quick smoke run
+    python -m bench.compare.cluster --only S1 metrics
 
 Workloads
   S1       silhouette_score, N = 20,000 points, d = 16, 10 blobs.
   S2       silhouette_score, N = 60,000 points, d = 8, 20 blobs.
   metrics  silhouette_score for every metric of the kernel, N = 5,000, d = 16.
-  spectral SpectralClustering workloads of bench/compare_spectral.py (SP1,
-           SP2), when that script is present.
+  spectral SpectralClustering workloads of bench.compare.spectral (SP1,
+           SP1b, SP2), run by that script's main() at the same --scale.
 
 S1 and S2 run in float64 and float32 (both libraries get the same array).
 Ratios are sklearn steady time / fastapml steady time; the first call, which
@@ -18,14 +18,16 @@ RSS growth during one call, for each library separately.  Parity is the
 absolute difference of the two scores.  The script reports; it asserts
 nothing.
 """
-import os
-import sys
 
-
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import (fixed_mmap_threshold, machine, measure,  # noqa: E402
-                      parser, row, run_for_target, table)
+from ._common import (
+    fixed_mmap_threshold,
+    machine,
+    measure,
+    parser,
+    row,
+    run_for_target,
+    table,
+)
 
 if __name__ == "__main__":
     run_for_target()
@@ -38,49 +40,71 @@ from fastapml.cluster import silhouette_score  # noqa: E402
 WORKLOADS = ("S1", "S2", "metrics", "spectral")
 SIZES = {"S1": (20_000, 16, 10), "S2": (60_000, 8, 20)}
 METRICS = ("euclidean", "sqeuclidean", "manhattan", "chebyshev", "cosine")
-TARGETS = ("targets: S1, S2 >= 30x faster than scikit-learn, |difference| < "
-           "1e-9, peak memory <= 1/10 of scikit-learn's")
+TARGETS = (
+    "targets: S1, S2 >= 30x faster than scikit-learn, |difference| < "
+    "1e-9, peak memory <= 1/10 of scikit-learn's"
+)
 
 
 def compare(name, dtype, X, labels, metric, repeat, rows):
-    ours = measure(lambda: silhouette_score(X, labels, metric=metric),
-                   repeat=repeat)
-    theirs = measure(lambda: skm.silhouette_score(X, labels, metric=metric),
-                     repeat=1)
+    ours = measure(lambda: silhouette_score(X, labels, metric=metric), repeat=repeat)
+    theirs = measure(lambda: skm.silhouette_score(X, labels, metric=metric), repeat=1)
     parity = f"|difference| {abs(ours['result'] - theirs['result']):.1e}"
     rows.append(row(name, dtype, "fastapml", ours))
     rows.append(row(name, dtype, "sklearn", theirs, ours, parity))
 
 
 def main(argv=None):
-    args = parser(__doc__, WORKLOADS).parse_args(argv)
+    args = parser(__doc__, WORKLOADS, prog=f"python -m {__spec__.name}").parse_args(
+        argv
+    )
     fixed_mmap_threshold()
     rows = []
     for name, (n, d, k) in SIZES.items():
         if name not in args.only:
             continue
-        X, labels = make_blobs(n_samples=max(10 * k, int(n * args.scale)),
-                               n_features=d, centers=k, random_state=args.seed)
+        X, labels = make_blobs(
+            n_samples=max(10 * k, int(n * args.scale)),
+            n_features=d,
+            centers=k,
+            random_state=args.seed,
+        )
         for dtype in ("float64", "float32"):
-            compare(name, dtype, X.astype(dtype), labels, "euclidean",
-                    args.repeat, rows)
+            compare(
+                name, dtype, X.astype(dtype), labels, "euclidean", args.repeat, rows
+            )
     if "metrics" in args.only:
-        X, labels = make_blobs(n_samples=max(100, int(5000 * args.scale)),
-                               n_features=16, centers=10,
-                               random_state=args.seed)
+        X, labels = make_blobs(
+            n_samples=max(100, int(5000 * args.scale)),
+            n_features=16,
+            centers=10,
+            random_state=args.seed,
+        )
         for metric in METRICS:
             compare(metric, "float64", X, labels, metric, args.repeat, rows)
     print(f"compare_cluster (scale {args.scale}) on {machine()}")
     print("ratio = sklearn steady time / fastapml steady time\n")
-    print(table(rows, ["workload", "dtype", "library", "first call", "steady",
-                       "ratio", "peak mem", "parity"]))
+    print(
+        table(
+            rows,
+            [
+                "workload",
+                "dtype",
+                "library",
+                "first call",
+                "steady",
+                "ratio",
+                "peak mem",
+                "parity",
+            ],
+        )
+    )
     print(f"\n{TARGETS}")
-    spectral = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                            "compare_spectral.py")
-    if "spectral" in args.only and os.path.exists(spectral):
+    if "spectral" in args.only:
         print()
-        import compare_spectral
-        compare_spectral.main(["--scale", str(args.scale)])
+        from . import spectral
+
+        spectral.main(["--scale", str(args.scale)])
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
-"""fastapml.nn.functional.conv2d against PyTorch and a NumPy im2col reference, one process.
+"""fastapml's conv2d against PyTorch and a NumPy im2col reference, one process.
 
-    python bench/compare_conv.py                  # the issue's sizes
-    python bench/compare_conv.py --scale 0.25     # a quick smoke run
-    python bench/compare_conv.py --only C2 --repeat 5
+    python -m bench.compare.conv                  # full sizes
+    python -m bench.compare.conv --scale 0.25     # a quick smoke run
+    python -m bench.compare.conv --only C2 --repeat 5
 
 Workloads (NCHW input, OIHW weights, with bias, float32)
   C1  N = 64, 1 -> 32 channels, 28x28, 3x3 kernel, padding 1, stride 1.
@@ -28,22 +28,27 @@ The first call (numba's compile or cache load) is shown apart; a reference
 call over 60 s is timed once.  Times are taken under glibc's default
 allocator, as a program runs; peak memory is measured afterwards, one more
 call each, with every large array served fresh by mmap (see
-``_compare.fixed_mmap_threshold``).  Timing under that setting instead would
+``_common.fixed_mmap_threshold``).  Timing under that setting instead would
 charge each call for faulting in fresh pages, which costs two threads
-faulting at once here far more than one (a parallel first-touch fill of
-13 MB took 13 ms against 2 ms serial).  The script reports; it asserts
+faulting at once far more than one.  The script reports; it asserts
 nothing.
 """
-import os
-import sys
+
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import (fixed_mmap_threshold, fmt_mib, machine,  # noqa: E402
-                      measure, parser, peak_growth, row, run_for_target,
-                      table)
+from ._common import (
+    fixed_mmap_threshold,
+    fmt_mib,
+    machine,
+    measure,
+    parser,
+    peak_growth,
+    row,
+    run_for_target,
+    table,
+)
 
 if __name__ == "__main__":
     run_for_target()
@@ -55,16 +60,20 @@ from fastapml.reference import nn as reference  # noqa: E402
 
 WORKLOADS = ("C1", "C2", "C3")
 # N, C_in, C_out, H (= W), k, padding, stride
-SIZES = {"C1": (64, 1, 32, 28, 3, 1, 1),
-         "C2": (16, 64, 64, 56, 3, 1, 1),
-         "C3": (32, 32, 64, 32, 5, 2, 2)}
+SIZES = {
+    "C1": (64, 1, 32, 28, 3, 1, 1),
+    "C2": (16, 64, 64, 56, 3, 1, 1),
+    "C3": (32, 32, 64, 32, 5, 2, 2),
+}
 TORCH_THREADS = 2
 ONCE_ABOVE_S = 60.0
-TARGETS = ("targets: >= 1.0x PyTorch's speed on C1, >= 0.5x on C2 and C3 "
-           "(forward and forward+backward); >= 30 % of FP32 peak on C2 "
-           "forward; >= 5x the im2col reference; training digits for 10 "
-           "epochs no slower than the same network in PyTorch "
-           "(not measured here)")
+TARGETS = (
+    "targets: >= 1.0x PyTorch's speed on C1, >= 0.5x on C2 and C3 "
+    "(forward and forward+backward); >= 30 % of FP32 peak on C2 "
+    "forward; >= 5x the im2col reference; training digits for 10 "
+    "epochs no slower than the same network in PyTorch "
+    "(not measured here)"
+)
 
 
 def _cpuinfo():
@@ -88,6 +97,7 @@ def fp32_peak():
       otherwise SSE: 2 x 4 x 2 = 16 (a guess).
     """
     import numba
+
     info = _cpuinfo()
     flags = set()
     mhz = None
@@ -113,8 +123,10 @@ def fp32_peak():
         per_cycle, why = 16, "SSE guess (2 x 4 lanes x 2)"
     cores = numba.get_num_threads()
     peak = cores * mhz / 1e3 * per_cycle
-    return peak, (f"{cores} cores x {mhz / 1e3:.2f} GHz (cpu MHz in /proc/cpuinfo) "
-                  f"x {per_cycle} FLOP/cycle, {why} = {peak:.0f} GFLOP/s")
+    return peak, (
+        f"{cores} cores x {mhz / 1e3:.2f} GHz (cpu MHz in /proc/cpuinfo) "
+        f"x {per_cycle} FLOP/cycle, {why} = {peak:.0f} GFLOP/s"
+    )
 
 
 def measure_capped(func, repeat):
@@ -124,10 +136,11 @@ def measure_capped(func, repeat):
     first = time.perf_counter() - start
     if first > ONCE_ABOVE_S:
         return {"first": first, "time": first, "peak_mib": None, "result": result}
-    done = [result]                        # measure's own first call: that one
+    done = [result]  # measure's own first call: that one
 
     def again():
         return done.pop() if done else func()
+
     m = measure(again, repeat=repeat)
     m["first"] = first
     return m
@@ -138,8 +151,9 @@ def workload_data(name, scale, seed):
     n = max(1, int(round(n * scale)))
     rng = np.random.default_rng([seed, ci, co, hw])
     x = rng.standard_normal((n, ci, hw, hw), dtype=np.float32)
-    w = (rng.standard_normal((co, ci, k, k), dtype=np.float32)
-         / np.float32(np.sqrt(ci * k * k)))
+    w = rng.standard_normal((co, ci, k, k), dtype=np.float32) / np.float32(
+        np.sqrt(ci * k * k)
+    )
     b = rng.standard_normal(co, dtype=np.float32)
     ho = (hw + 2 * pad - k) // stride + 1
     go = rng.standard_normal((n, co, ho, ho), dtype=np.float32)
@@ -153,8 +167,9 @@ def maxdiff(a, b):
 
 def parity(result, truth):
     names = ("out", "grad_input", "grad_weight", "grad_bias")
-    return ", ".join(f"{k} {maxdiff(a, t):.1e}"
-                     for k, a, t in zip(names, result, truth))
+    return ", ".join(
+        f"{k} {maxdiff(a, t):.1e}" for k, a, t in zip(names, result, truth)
+    )
 
 
 def run(name, args, peak, rows, speed, peaks):
@@ -170,8 +185,11 @@ def run(name, args, peak, rows, speed, peaks):
 
     def torch_fwd():
         with torch.no_grad():
-            return (torch.nn.functional.conv2d(tx, tw, tb, stride=stride,
-                                               padding=pad).numpy(),)
+            return (
+                torch.nn.functional.conv2d(
+                    tx, tw, tb, stride=stride, padding=pad
+                ).numpy(),
+            )
 
     def torch_both():
         xi, wi, bi = (t.detach().requires_grad_() for t in (tx, tw, tb))
@@ -186,34 +204,51 @@ def run(name, args, peak, rows, speed, peaks):
         out = reference.conv2d(x, w, b, stride=stride, padding=pad)
         return (out,) + reference.conv2d_backward(go, x, w, stride=stride, padding=pad)
 
-    for label, fns, mult in (("forward", (ours_fwd, torch_fwd, ref_fwd), 1),
-                             ("fwd+bwd", (ours_both, torch_both, ref_both), 3)):
+    for label, fns, mult in (
+        ("forward", (ours_fwd, torch_fwd, ref_fwd), 1),
+        ("fwd+bwd", (ours_both, torch_both, ref_both), 3),
+    ):
         ours = measure(fns[0], repeat=args.repeat)
         theirs = measure(fns[1], repeat=args.repeat)
         ref = measure_capped(fns[2], repeat=1)
         truth = theirs["result"]
         for lib, m, base, par, fn in (
-                ("fastapml", ours, None, parity(ours["result"], truth), fns[0]),
-                ("pytorch", theirs, ours, "", fns[1]),
-                ("numpy im2col", ref, ours, parity(ref["result"], truth), fns[2])):
+            ("fastapml", ours, None, parity(ours["result"], truth), fns[0]),
+            ("pytorch", theirs, ours, "", fns[1]),
+            ("numpy im2col", ref, ours, parity(ref["result"], truth), fns[2]),
+        ):
             r = row(name, "float32", lib, m, base, par)
             peaks.append((r, fn))
             gflops = mult * flops / m["time"] / 1e9
-            r.update({"pass": label, "GFLOP/s": f"{gflops:.1f}",
-                      "% peak": f"{100 * gflops / peak:.1f}"})
+            r.update(
+                {
+                    "pass": label,
+                    "GFLOP/s": f"{gflops:.1f}",
+                    "% peak": f"{100 * gflops / peak:.1f}",
+                }
+            )
             rows.append(r)
-        speed[name, label] = {"pytorch": theirs["time"] / ours["time"],
-                              "reference": ref["time"] / ours["time"],
-                              "peak": mult * flops / ours["time"] / 1e9 / peak}
+        speed[name, label] = {
+            "pytorch": theirs["time"] / ours["time"],
+            "reference": ref["time"] / ours["time"],
+            "peak": mult * flops / ours["time"] / 1e9 / peak,
+        }
         ours = theirs = ref = truth = None
 
 
 def main(argv=None):
-    p = parser(__doc__, WORKLOADS,
-               repeat_help="steady calls timed for fastapml and PyTorch "
-               "(reference: 1)")
-    p.add_argument("--peak-gflops", type=float, default=None,
-                   help="FP32 peak to divide by instead of the estimate")
+    p = parser(
+        __doc__,
+        WORKLOADS,
+        repeat_help="steady calls timed for fastapml and PyTorch (reference: 1)",
+        prog=f"python -m {__spec__.name}",
+    )
+    p.add_argument(
+        "--peak-gflops",
+        type=float,
+        default=None,
+        help="FP32 peak to divide by instead of the estimate",
+    )
     args = p.parse_args(argv)
     torch.set_num_threads(TORCH_THREADS)
     peak, how = fp32_peak()
@@ -227,16 +262,37 @@ def main(argv=None):
         r["peak mem"] = fmt_mib(peak_growth(fn))
     peaks.clear()
     print(f"compare_conv (scale {args.scale}) on {machine()}")
-    print(f"torch {torch.__version__} ({torch.get_num_threads()} threads); "
-          f"FP32 peak: {how}")
-    print("float32; GFLOP/s = 2*N*Co*Ho*Wo*Ci*k^2 per forward (x3 for fwd+bwd) "
-          "/ steady time; ratio = peer steady time / fastapml's\n")
-    print(table(rows, ["workload", "pass", "library", "first call", "steady",
-                       "GFLOP/s", "% peak", "ratio", "peak mem", "parity"]))
+    print(
+        f"torch {torch.__version__} ({torch.get_num_threads()} threads); "
+        f"FP32 peak: {how}"
+    )
+    print(
+        "float32; GFLOP/s = 2*N*Co*Ho*Wo*Ci*k^2 per forward (x3 for fwd+bwd) "
+        "/ steady time; ratio = peer steady time / fastapml's\n"
+    )
+    print(
+        table(
+            rows,
+            [
+                "workload",
+                "pass",
+                "library",
+                "first call",
+                "steady",
+                "GFLOP/s",
+                "% peak",
+                "ratio",
+                "peak mem",
+                "parity",
+            ],
+        )
+    )
     print("\nfastapml speed vs PyTorch / vs im2col reference / fraction of peak:")
     for (name, label), s in speed.items():
-        print(f"  {name} {label:<8} {s['pytorch']:.2f}x / {s['reference']:.1f}x / "
-              f"{100 * s['peak']:.1f} %")
+        print(
+            f"  {name} {label:<8} {s['pytorch']:.2f}x / {s['reference']:.1f}x / "
+            f"{100 * s['peak']:.1f} %"
+        )
     print(f"\n{TARGETS}")
 
 

@@ -1,9 +1,9 @@
 """fastapml.denoise.denoise against scikit-image's denoisers and BM3D, one process.
 
-    python bench/compare_denoise.py                          # the issue's run
-    python bench/compare_denoise.py --images camera --size 256 --methods mmse,gaussian
-    python bench/compare_denoise.py --dtype float32,float64 --peers bm3d
-    python bench/compare_denoise.py --sweep camera           # stride x rank_tol
+    python -m bench.compare.denoise                 # every image, method and peer
+    python -m bench.compare.denoise --images camera --size 256 --methods mmse,gaussian
+    python -m bench.compare.denoise --dtype float32,float64 --peers bm3d
+    python -m bench.compare.denoise --sweep camera  # stride x rank_tol
 
 Images
   scikit-image's camera, astronaut, coffee and chelsea (skimage.data), made
@@ -24,7 +24,7 @@ Methods (every one is told the true sigma where it takes one)
   tv        skimage.restoration.denoise_tv_chambolle; its weight is the best
             mean PSNR over TV_GRID on 256x256 crops of skimage.data.brick
             and coins (not evaluation images) at the same sigma and seed,
-            chosen once per run for every image (0.08 at sigma 25/255).
+            chosen once per run for every image.
   nl_means  denoise_nl_means(patch_size=5, patch_distance=6, h=0.8 sigma,
             sigma=sigma, fast_mode=True): scikit-image's gallery settings,
             with the true sigma where the gallery uses estimate_sigma.
@@ -37,7 +37,8 @@ Methods (every one is told the true sigma where it takes one)
 Peers get the float64 noisy image; outputs are scored as returned (no
 clipping) by fastapml.denoise.psnr against the clean float64 image.
 
-Time is the best of --repeat steady calls (default 1: calls take seconds);
+Time is the best of --repeat steady calls (default 1: each call denoises a
+whole image);
 the first call, which for fastapml includes numba's compile or cache load,
 is shown apart.  Ratio is a method's steady time / fastapml epll's (first
 --dtype), so > 1 means epll is faster.  Peak memory is the RSS growth
@@ -48,15 +49,23 @@ epll time.  --sweep tabulates epll's PSNR and time on one image over stride
 in {1, 2, 3} x rank_tol in {0, 0.05, 0.2}.  The script reports; it asserts
 nothing.
 """
+
 import argparse
-import os
-import sys
+from functools import partial
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import (fmt_mib, fmt_time, machine, measure, parser,  # noqa: E402
-                      peak_growth, row, run_for_target, table)
+from ._common import (
+    fmt_mib,
+    fmt_time,
+    machine,
+    measure,
+    parser,
+    peak_growth,
+    row,
+    run_for_target,
+    table,
+)
 
 if __name__ == "__main__":
     run_for_target()
@@ -95,64 +104,110 @@ def noisy(clean, sigma, seed):
 def tv_weight(sigma, seed):
     """The TV_GRID weight with the best mean PSNR on TV_TUNING's crops."""
     crops = [gray(name)[:256, :256] for name in TV_TUNING]
-    scores = [np.mean([psnr(c, restoration.denoise_tv_chambolle(
-        noisy(c, sigma, seed), weight=w)) for c in crops]) for w in TV_GRID]
+    scores = [
+        np.mean(
+            [
+                psnr(
+                    c, restoration.denoise_tv_chambolle(noisy(c, sigma, seed), weight=w)
+                )
+                for c in crops
+            ]
+        )
+        for w in TV_GRID
+    ]
     return TV_GRID[int(np.argmax(scores))]
 
 
 def peers(sigma, weight):
     r = restoration
-    return {"tv": lambda y: r.denoise_tv_chambolle(y, weight=weight),
-            "nl_means": lambda y: r.denoise_nl_means(
-                y, patch_size=5, patch_distance=6, h=0.8 * sigma, sigma=sigma,
-                fast_mode=True),
-            "wavelet": lambda y: r.denoise_wavelet(
-                y, sigma=sigma, method="BayesShrink", mode="soft",
-                rescale_sigma=True),
-            "bm3d": lambda y: bm3d.bm3d(y, sigma)}
+    return {
+        "tv": lambda y: r.denoise_tv_chambolle(y, weight=weight),
+        "nl_means": lambda y: r.denoise_nl_means(
+            y,
+            patch_size=5,
+            patch_distance=6,
+            h=0.8 * sigma,
+            sigma=sigma,
+            fast_mode=True,
+        ),
+        "wavelet": lambda y: r.denoise_wavelet(
+            y, sigma=sigma, method="BayesShrink", mode="soft", rescale_sigma=True
+        ),
+        "bm3d": lambda y: bm3d.bm3d(y, sigma),
+    }
 
 
 def names(choices):
     """argparse type: comma-separated names from ``choices``."""
+
     def parse(text):
         out = [x for x in text.split(",") if x]
         bad = sorted(set(out) - set(choices))
         if bad:
             raise argparse.ArgumentTypeError(
-                f"{', '.join(bad)} not in {', '.join(choices)}")
+                f"{', '.join(bad)} not in {', '.join(choices)}"
+            )
         return out
+
     return parse
 
 
 def flat(values):
-    return list(dict.fromkeys(y for x in values
-                              for y in ([x] if isinstance(x, str) else x)))
+    return list(
+        dict.fromkeys(y for x in values for y in ([x] if isinstance(x, str) else x))
+    )
 
 
 def options(argv):
-    p = parser(__doc__, IMAGES, repeat_help="steady calls timed per method "
-               "(default 1)")
+    p = parser(
+        __doc__,
+        IMAGES,
+        repeat_help="steady calls timed per method (default 1)",
+        prog=f"python -m {__spec__.name}",
+    )
     p.set_defaults(repeat=1)
-    p.add_argument("--images", dest="only", nargs="+", type=names(IMAGES),
-                   default=argparse.SUPPRESS, help="same as --only; commas too")
-    p.add_argument("--methods", nargs="+", type=names(METHODS),
-                   default=[list(METHODS)], help="fastapml methods")
-    p.add_argument("--peers", nargs="+", type=names(PEERS),
-                   default=[list(PEERS)])
-    p.add_argument("--dtype", nargs="+", type=names(DTYPES),
-                   default=[["float32"]], help="fastapml input dtypes")
+    p.add_argument(
+        "--images",
+        dest="only",
+        nargs="+",
+        type=names(IMAGES),
+        default=argparse.SUPPRESS,
+        help="same as --only; commas too",
+    )
+    p.add_argument(
+        "--methods",
+        nargs="+",
+        type=names(METHODS),
+        default=[list(METHODS)],
+        help="fastapml methods",
+    )
+    p.add_argument("--peers", nargs="+", type=names(PEERS), default=[list(PEERS)])
+    p.add_argument(
+        "--dtype",
+        nargs="+",
+        type=names(DTYPES),
+        default=[["float32"]],
+        help="fastapml input dtypes",
+    )
     p.add_argument("--stride", type=int, help="default: denoise()'s")
     p.add_argument("--rank-tol", type=float, default=0.05)
     p.add_argument("--sigma", type=float, default=25.0, help="on 0-255")
     p.add_argument("--size", type=int, default=512)
-    p.add_argument("--sweep", nargs="?", const="camera", choices=IMAGES,
-                   help="epll over stride x rank_tol on one image")
+    p.add_argument(
+        "--sweep",
+        nargs="?",
+        const="camera",
+        choices=IMAGES,
+        help="epll over stride x rank_tol on one image",
+    )
     args = p.parse_args(argv)
     for name in ("only", "methods", "peers", "dtype"):
         setattr(args, name, flat(getattr(args, name)))
     if "bm3d" in args.peers and bm3d is None:
-        print("note: bm3d is not installed (pip install bm3d; non-commercial "
-              "licence): skipped\n")
+        print(
+            "note: bm3d is not installed (pip install bm3d; non-commercial "
+            "licence): skipped\n"
+        )
         args.peers.remove("bm3d")
     args.size = max(16, int(round(args.size * args.scale)))
     args.sigma /= 255.0
@@ -164,18 +219,30 @@ def sweep(args, prior):
     y = noisy(clean, args.sigma, args.seed).astype(args.dtype[0])
     rows, base = [], None
     for stride, rank_tol in SWEEP:
-        m = measure(lambda: denoise(y, args.sigma, "epll", prior, stride=stride,
-                                    rank_tol=rank_tol), repeat=args.repeat)
+        m = measure(
+            partial(
+                denoise, y, args.sigma, "epll", prior, stride=stride, rank_tol=rank_tol
+            ),
+            repeat=args.repeat,
+        )
         score = psnr(clean, m["result"])
         base = base or (score, m["time"])
-        rows.append({"stride": stride, "rank_tol": rank_tol,
-                     "PSNR": f"{score:.2f}", "dPSNR": f"{score - base[0]:+.2f}",
-                     "first call": fmt_time(m["first"]),
-                     "steady": fmt_time(m["time"]),
-                     "speed-up": f"{base[1] / m['time']:.1f}x"})
-    print(f"compare_denoise --sweep: epll on {args.sweep} {args.size}x"
-          f"{args.size}, {args.dtype[0]}, sigma {255 * args.sigma:g}/255 "
-          f"(noisy {psnr(clean, y):.2f} dB) on {machine()}")
+        rows.append(
+            {
+                "stride": stride,
+                "rank_tol": rank_tol,
+                "PSNR": f"{score:.2f}",
+                "dPSNR": f"{score - base[0]:+.2f}",
+                "first call": fmt_time(m["first"]),
+                "steady": fmt_time(m["time"]),
+                "speed-up": f"{base[1] / m['time']:.1f}x",
+            }
+        )
+    print(
+        f"compare_denoise --sweep: epll on {args.sweep} {args.size}x"
+        f"{args.size}, {args.dtype[0]}, sigma {255 * args.sigma:g}/255 "
+        f"(noisy {psnr(clean, y):.2f} dB) on {machine()}"
+    )
     print("dPSNR and speed-up against stride 1, rank_tol 0\n")
     print(table(rows, list(rows[0])))
 
@@ -188,16 +255,28 @@ def compare(args, prior):
         clean = gray(image, args.size)
         y = noisy(clean, args.sigma, args.seed)
         score[image, "noisy"] = psnr(clean, y)
-        rows.append({"image": image, "method": "noisy",
-                     "PSNR": f"{score[image, 'noisy']:.2f}"})
+        rows.append(
+            {"image": image, "method": "noisy", "PSNR": f"{score[image, 'noisy']:.2f}"}
+        )
         base = None
-        runs = [(f"{m}" if d == args.dtype[0] else f"{m} {d}", d,
-                 lambda m=m, yd=y.astype(d): denoise(
-                     yd, args.sigma, m, prior, stride=args.stride,
-                     rank_tol=args.rank_tol))
-                for m in args.methods for d in args.dtype]
-        runs += [(name, "float64", lambda f=funcs[name]: f(y))
-                 for name in args.peers]
+        runs = [
+            (
+                f"{m}" if d == args.dtype[0] else f"{m} {d}",
+                d,
+                partial(
+                    denoise,
+                    y.astype(d),
+                    args.sigma,
+                    m,
+                    prior,
+                    stride=args.stride,
+                    rank_tol=args.rank_tol,
+                ),
+            )
+            for m in args.methods
+            for d in args.dtype
+        ]
+        runs += [(name, "float64", partial(funcs[name], y)) for name in args.peers]
         for label, dtype, func in runs:
             m = measure(func, repeat=args.repeat)
             base = base or m
@@ -206,23 +285,38 @@ def compare(args, prior):
             r = row(image, dtype, label, m)
             r["image"], r["method"] = r.pop("workload"), r.pop("library")
             r["peak mem"] = fmt_mib(peak_growth(func))
-            r["ratio"] = ("1.0x" if m is base
-                          else f"{m['time'] / base['time']:.3g}x")
+            r["ratio"] = "1.0x" if m is base else f"{m['time'] / base['time']:.3g}x"
             r["PSNR"] = f"{score[image, label]:.2f}"
             rows.append(r)
     base_label = runs[0][0]
-    print(f"compare_denoise ({len(args.only)} images, {args.size}x{args.size}, "
-          f"sigma {255 * args.sigma:g}/255, seed {args.seed}) on {machine()}")
-    print(f"fastapml: default prior, stride {args.stride or 'default'}, rank_tol "
-          f"{args.rank_tol}" + (f"; TV weight {weight:g}" if weight else ""))
+    print(
+        f"compare_denoise ({len(args.only)} images, {args.size}x{args.size}, "
+        f"sigma {255 * args.sigma:g}/255, seed {args.seed}) on {machine()}"
+    )
+    print(
+        f"fastapml: default prior, stride {args.stride or 'default'}, rank_tol "
+        f"{args.rank_tol}" + (f"; TV weight {weight:g}" if weight else "")
+    )
     print(f"ratio = steady time / {base_label} steady time\n")
-    print(table(rows, ["image", "method", "dtype", "PSNR", "first call",
-                       "steady", "ratio", "peak mem"]))
+    print(
+        table(
+            rows,
+            [
+                "image",
+                "method",
+                "dtype",
+                "PSNR",
+                "first call",
+                "steady",
+                "ratio",
+                "peak mem",
+            ],
+        )
+    )
 
     labels = ["noisy"] + list(dict.fromkeys(label for label, _, _ in runs))
     print(f"\nmean PSNR (dB) over {', '.join(args.only)}:")
-    means = {label: np.mean([score[i, label] for i in args.only])
-             for label in labels}
+    means = {label: np.mean([score[i, label] for i in args.only]) for label in labels}
     print("  " + ", ".join(f"{label} {v:.2f}" for label, v in means.items()))
     summary = []
     for image in args.only:
@@ -241,17 +335,39 @@ def compare(args, prior):
             r["best skimage"] = best
         summary.append(r)
     if len(summary) > 1:
-        summary.append({"image": "mean", **{
-            k: np.mean([r[k] for r in summary]) for k in summary[0]
-            if isinstance(summary[0][k], float)}})
+        summary.append(
+            {
+                "image": "mean",
+                **{
+                    k: np.mean([r[k] for r in summary])
+                    for k in summary[0]
+                    if isinstance(summary[0][k], float)
+                },
+            }
+        )
     for r in summary:
         for k, v in r.items():
             if isinstance(v, float):
-                r[k] = (fmt_time(v) if k.endswith("time") else f"{v:.1f}x"
-                        if k.endswith("epll") else f"{v:+.2f} dB")
-    columns = [c for c in ("image", "epll - bm3d", "epll - best skimage",
-                           "best skimage", "epll time", "mmse time",
-                           "bm3d / epll") if c in summary[0]]
+                r[k] = (
+                    fmt_time(v)
+                    if k.endswith("time")
+                    else f"{v:.1f}x"
+                    if k.endswith("epll")
+                    else f"{v:+.2f} dB"
+                )
+    columns = [
+        c
+        for c in (
+            "image",
+            "epll - bm3d",
+            "epll - best skimage",
+            "best skimage",
+            "epll time",
+            "mmse time",
+            "bm3d / epll",
+        )
+        if c in summary[0]
+    ]
     if len(columns) > 1:
         print()
         print(table(summary, columns))

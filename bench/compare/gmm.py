@@ -1,8 +1,8 @@
 """fastapml.mixture.GaussianMixture against scikit-learn's, same data, one process.
 
-    python bench/compare_gmm.py                 # the issue's sizes
-    python bench/compare_gmm.py --scale 0.05    # a quick smoke run
-    python bench/compare_gmm.py --only G1 --repeat 5
+    python -m bench.compare.gmm                 # full sizes
+    python -m bench.compare.gmm --scale 0.05    # a quick smoke run
+    python -m bench.compare.gmm --only G1 --repeat 5
 
 Workloads
   G1       N = 200,000 points, d = 16, K = 16, covariance_type="full".
@@ -24,15 +24,22 @@ Parity compares fastapml with sklearn on the same dtype: relative difference
 of lower_bound_, max absolute difference of means_ and covariances_, and
 whether n_iter_ agrees.  The script reports; it asserts nothing.
 """
-import os
-import sys
+
 import warnings
+from functools import partial
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import (fixed_mmap_threshold, fmt_time, machine,  # noqa: E402
-                      measure, parser, row, run_for_target, table)
+from ._common import (
+    fixed_mmap_threshold,
+    fmt_time,
+    machine,
+    measure,
+    parser,
+    row,
+    run_for_target,
+    table,
+)
 
 if __name__ == "__main__":
     run_for_target()
@@ -43,14 +50,15 @@ from sklearn.mixture import GaussianMixture as SkGaussianMixture  # noqa: E402
 
 from fastapml.mixture import GaussianMixture  # noqa: E402
 
-
 WORKLOADS = ("G1", "G2", "predict")
 SIZES = {"G1": (200_000, 16, 16, "full"), "G2": (1_000_000, 32, 32, "diag")}
 DTYPES = ("float64", "float32")
 MAX_ITER = 30
-TARGETS = ("targets: >= 10x on G1 and G2; lower_bound_ rel. diff <= 1e-7, "
-           "means_/covariances_ abs. diff <= 1e-6 (float64); peak mem <= "
-           "sklearn's; float32 faster than float64")
+TARGETS = (
+    "targets: >= 10x on G1 and G2; lower_bound_ rel. diff <= 1e-7, "
+    "means_/covariances_ abs. diff <= 1e-6 (float64); peak mem <= "
+    "sklearn's; float32 faster than float64"
+)
 
 
 def mixture_data(n, d, k, rng):
@@ -85,10 +93,9 @@ def initial_parameters(X, k, covariance_type, seed, n_sub=20_000, reg=1e-6):
         cov = (sub.T @ sub - (nk * means.T) @ means) / nk.sum() + reg * np.eye(d)
         prec = np.linalg.inv(cov)
     else:
-        var = (resp.T @ sub ** 2) / nk[:, None] - means ** 2 + reg
+        var = (resp.T @ sub**2) / nk[:, None] - means**2 + reg
         prec = 1 / (var if covariance_type == "diag" else var.mean(axis=1))
-    return {"weights_init": nk / nk.sum(), "means_init": means,
-            "precisions_init": prec}
+    return {"weights_init": nk / nk.sum(), "means_init": means, "precisions_init": prec}
 
 
 def rel(a, b):
@@ -99,48 +106,75 @@ def fit_parity(ours, theirs):
     means = np.abs(ours.means_ - theirs.means_).max()
     covs = np.abs(ours.covariances_ - theirs.covariances_).max()
     same = "=" if ours.n_iter_ == theirs.n_iter_ else "!="
-    return (f"lower_bound_ rel {rel(ours.lower_bound_, theirs.lower_bound_):.1e}, "
-            f"means_ {means:.1e}, covariances_ {covs:.1e}, "
-            f"n_iter_ {ours.n_iter_} {same} {theirs.n_iter_}")
+    return (
+        f"lower_bound_ rel {rel(ours.lower_bound_, theirs.lower_bound_):.1e}, "
+        f"means_ {means:.1e}, covariances_ {covs:.1e}, "
+        f"n_iter_ {ours.n_iter_} {same} {theirs.n_iter_}"
+    )
 
 
 def bench_fit(name, X, init, covariance_type, repeat, rows, steady):
     k = len(init["weights_init"])
+
+    def fit(cls, data):
+        return cls(
+            k,
+            covariance_type=covariance_type,
+            tol=0,
+            max_iter=MAX_ITER,
+            init_params="random_from_data",
+            random_state=0,
+            **init,
+        ).fit(data)
+
     for dtype in DTYPES:
         Xd = X.astype(dtype, copy=False)
-
-        def fit(cls):
-            return cls(k, covariance_type=covariance_type, tol=0,
-                       max_iter=MAX_ITER, init_params="random_from_data",
-                       random_state=0, **init).fit(Xd)
-
-        ours = measure(lambda: fit(GaussianMixture), repeat=repeat)
-        theirs = measure(lambda: fit(SkGaussianMixture), repeat=1)
+        ours = measure(partial(fit, GaussianMixture, Xd), repeat=repeat)
+        theirs = measure(partial(fit, SkGaussianMixture, Xd), repeat=1)
         rows.append(row(name, dtype, "fastapml", ours))
-        rows.append(row(name, dtype, "sklearn", theirs, ours,
-                        fit_parity(ours["result"], theirs["result"])))
+        rows.append(
+            row(
+                name,
+                dtype,
+                "sklearn",
+                theirs,
+                ours,
+                fit_parity(ours["result"], theirs["result"]),
+            )
+        )
         steady[name, dtype] = ours["time"]
-        ours = theirs = None            # free before the next dtype
+        ours = theirs = None  # free before the next dtype
 
 
 def bench_predict(X, init, repeat, rows, steady):
     k = len(init["weights_init"])
     for dtype in DTYPES:
         Xd = X.astype(dtype, copy=False)
-        models = [cls(k, covariance_type="diag", tol=0, max_iter=2,
-                      init_params="random_from_data", random_state=0,
-                      **init).fit(Xd)
-                  for cls in (GaussianMixture, SkGaussianMixture)]
+        models = [
+            cls(
+                k,
+                covariance_type="diag",
+                tol=0,
+                max_iter=2,
+                init_params="random_from_data",
+                random_state=0,
+                **init,
+            ).fit(Xd)
+            for cls in (GaussianMixture, SkGaussianMixture)
+        ]
         for method in ("predict", "score_samples"):
-            ours, theirs = (measure(lambda m=model: getattr(m, method)(Xd),
-                                    repeat=r)
-                            for model, r in zip(models, (repeat, 1)))
+            ours, theirs = (
+                measure(partial(getattr(model, method), Xd), repeat=r)
+                for model, r in zip(models, (repeat, 1))
+            )
             a, b = ours["result"], theirs["result"]
             if method == "predict":
                 parity = f"{100 * np.mean(a == b):.4f}% of labels equal"
             else:
-                parity = (f"max abs diff {np.abs(a - b).max():.1e}, "
-                          f"max rel diff {(np.abs(a - b) / np.abs(b)).max():.1e}")
+                parity = (
+                    f"max abs diff {np.abs(a - b).max():.1e}, "
+                    f"max rel diff {(np.abs(a - b) / np.abs(b)).max():.1e}"
+                )
             name = f"{method} (G2)"
             rows.append(row(name, dtype, "fastapml", ours))
             rows.append(row(name, dtype, "sklearn", theirs, ours, parity))
@@ -149,7 +183,9 @@ def bench_predict(X, init, repeat, rows, steady):
 
 
 def main(argv=None):
-    args = parser(__doc__, WORKLOADS).parse_args(argv)
+    args = parser(__doc__, WORKLOADS, prog=f"python -m {__spec__.name}").parse_args(
+        argv
+    )
     fixed_mmap_threshold()
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     warnings.filterwarnings("ignore", message=r"(?i).*did not converge")
@@ -167,10 +203,25 @@ def main(argv=None):
             bench_predict(X, init, args.repeat, rows, steady)
         del X
     print(f"compare_gmm (scale {args.scale}) on {machine()}")
-    print(f"fits: tol=0, max_iter={MAX_ITER}, same initial parameters; "
-          "ratio = sklearn steady time / fastapml steady time\n")
-    print(table(rows, ["workload", "dtype", "library", "first call", "steady",
-                       "ratio", "peak mem", "parity"]))
+    print(
+        f"fits: tol=0, max_iter={MAX_ITER}, same initial parameters; "
+        "ratio = sklearn steady time / fastapml steady time\n"
+    )
+    print(
+        table(
+            rows,
+            [
+                "workload",
+                "dtype",
+                "library",
+                "first call",
+                "steady",
+                "ratio",
+                "peak mem",
+                "parity",
+            ],
+        )
+    )
     print("\nfastapml float32 / float64 steady time:")
     for name in dict.fromkeys(w for w, _ in steady):
         t64, t32 = steady[name, "float64"], steady[name, "float32"]

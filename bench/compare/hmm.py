@@ -1,7 +1,7 @@
-"""fastapml.hmm against hmmlearn, librosa and fastapml.reference, same data, one process.
+"""fastapml.hmm vs hmmlearn, librosa and fastapml.reference, same data, one process.
 
-    python bench/compare_hmm.py            # the issue's sizes
-    python bench/compare_hmm.py --scale 0.1
+    python -m bench.compare.hmm            # full sizes
+    python -m bench.compare.hmm --scale 0.1
 
 Workloads
   decode  50,000 random sentences of 5-40 tokens, K = 45 states, a
@@ -17,15 +17,21 @@ no state is impossible and no pruning shortcut applies.  Ratios are peer
 time / fastapml time (steady state); the first call, which includes numba's
 compile or cache load, is shown apart.
 """
+
 import argparse
-import os
-import sys
+from functools import partial
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import (fmt_mib, fmt_time, machine, measure,  # noqa: E402
-                      run_for_target, table, target_option)
+from ._common import (
+    fmt_mib,
+    fmt_time,
+    machine,
+    measure,
+    run_for_target,
+    table,
+    target_option,
+)
 
 if __name__ == "__main__":
     run_for_target()
@@ -35,11 +41,11 @@ from fastapml.hmm import CategoricalHMM  # noqa: E402
 
 try:
     import hmmlearn.hmm
-except ImportError:       # pragma: no cover - optional peer
+except ImportError:  # pragma: no cover - optional peer
     hmmlearn = None
 try:
     import librosa.sequence
-except ImportError:       # pragma: no cover - optional peer
+except ImportError:  # pragma: no cover - optional peer
     librosa = None
 
 
@@ -66,11 +72,15 @@ def sentences(n, n_symbols, rng, low=5, high=40):
 
 
 def row(workload, library, m, base=None, parity=""):
-    return {"workload": workload, "library": library,
-            "first call": fmt_time(m["first"]), "steady": fmt_time(m["time"]),
-            "peak mem": fmt_mib(m["peak_mib"]),
-            "ratio": "1.0x" if base is None else f"{m['time'] / base['time']:.1f}x",
-            "parity": parity}
+    return {
+        "workload": workload,
+        "library": library,
+        "first call": fmt_time(m["first"]),
+        "steady": fmt_time(m["time"]),
+        "peak mem": fmt_mib(m["peak_mib"]),
+        "ratio": "1.0x" if base is None else f"{m['time'] / base['time']:.1f}x",
+        "parity": parity,
+    }
 
 
 def path_parity(ours, theirs):
@@ -91,21 +101,41 @@ def bench_decode(n_sentences, rng, rows):
     if hmmlearn is not None:
         peer = copy_params(fast, hmmlearn.hmm.CategoricalHMM(K, n_features=M))
         theirs = measure(lambda: peer.decode(X, lengths), repeat=1)
-        rows.append(row("decode", "hmmlearn", theirs, ours,
-                        f"{path_parity(ours['result'][1], theirs['result'][1])}, "
-                        f"log-prob {rel(ours['result'][0], theirs['result'][0])}"))
+        rows.append(
+            row(
+                "decode",
+                "hmmlearn",
+                theirs,
+                ours,
+                f"{path_parity(ours['result'][1], theirs['result'][1])}, "
+                f"log-prob {rel(ours['result'][0], theirs['result'][0])}",
+            )
+        )
     # the reference is slow: time it on a prefix and scale by tokens
     n_ref = max(1, n_sentences // 50)
     end = lengths[:n_ref].sum()
     log_emit = np.log(fast.emissionprob_.T)
-    ref = measure(lambda: reference.viterbi_batch(
-        log_emit, lengths[:n_ref], np.log(fast.transmat_),
-        np.log(fast.startprob_), symbols=X[:end, 0]), repeat=1)
+    ref = measure(
+        lambda: reference.viterbi_batch(
+            log_emit,
+            lengths[:n_ref],
+            np.log(fast.transmat_),
+            np.log(fast.startprob_),
+            symbols=X[:end, 0],
+        ),
+        repeat=1,
+    )
     scale = len(X) / end
     ref_scaled = dict(ref, time=ref["time"] * scale, first=ref["first"] * scale)
-    rows.append(row("decode", f"reference (x{scale:.0f} from {n_ref} sent.)",
-                    ref_scaled, ours,
-                    path_parity(ours["result"][1][:end], ref["result"][0])))
+    rows.append(
+        row(
+            "decode",
+            f"reference (x{scale:.0f} from {n_ref} sent.)",
+            ref_scaled,
+            ours,
+            path_parity(ours["result"][1][:end], ref["result"][0]),
+        )
+    )
     return X, lengths, fast
 
 
@@ -118,15 +148,33 @@ def bench_long(n_steps, rng, rows):
     if hmmlearn is not None:
         peer = copy_params(fast, hmmlearn.hmm.CategoricalHMM(K, n_features=M))
         theirs = measure(lambda: peer.decode(X), repeat=1)
-        rows.append(row("long", "hmmlearn", theirs, ours,
-                        f"{path_parity(ours['result'][1], theirs['result'][1])}, "
-                        f"log-prob {rel(ours['result'][0], theirs['result'][0])}"))
+        rows.append(
+            row(
+                "long",
+                "hmmlearn",
+                theirs,
+                ours,
+                f"{path_parity(ours['result'][1], theirs['result'][1])}, "
+                f"log-prob {rel(ours['result'][0], theirs['result'][0])}",
+            )
+        )
     if librosa is not None:
         prob = np.ascontiguousarray(fast.emissionprob_[:, X[:, 0]])
-        theirs = measure(lambda: librosa.sequence.viterbi(
-            prob, fast.transmat_, p_init=fast.startprob_), repeat=1)
-        rows.append(row("long", "librosa", theirs, ours,
-                        path_parity(ours["result"][1], theirs["result"])))
+        theirs = measure(
+            lambda: librosa.sequence.viterbi(
+                prob, fast.transmat_, p_init=fast.startprob_
+            ),
+            repeat=1,
+        )
+        rows.append(
+            row(
+                "long",
+                "librosa",
+                theirs,
+                ours,
+                path_parity(ours["result"][1], theirs["result"]),
+            )
+        )
 
 
 def bench_score(X, lengths, fast, rows):
@@ -134,12 +182,22 @@ def bench_score(X, lengths, fast, rows):
     rows.append(row("score", "fastapml", ours))
     if hmmlearn is not None:
         for impl in ("log", "scaling"):
-            peer = copy_params(fast, hmmlearn.hmm.CategoricalHMM(
-                fast.n_components, n_features=fast.n_features,
-                implementation=impl))
-            theirs = measure(lambda: peer.score(X, lengths), repeat=1)
-            rows.append(row("score", f"hmmlearn ({impl})", theirs, ours,
-                            rel(ours["result"], theirs["result"])))
+            peer = copy_params(
+                fast,
+                hmmlearn.hmm.CategoricalHMM(
+                    fast.n_components, n_features=fast.n_features, implementation=impl
+                ),
+            )
+            theirs = measure(partial(peer.score, X, lengths), repeat=1)
+            rows.append(
+                row(
+                    "score",
+                    f"hmmlearn ({impl})",
+                    theirs,
+                    ours,
+                    rel(ours["result"], theirs["result"]),
+                )
+            )
 
 
 def bench_fit(n_sentences, rng, rows):
@@ -148,8 +206,9 @@ def bench_fit(n_sentences, rng, rows):
     start = random_model(CategoricalHMM, K, M, rng)
 
     def fit(cls):
-        model = copy_params(start, cls(K, n_features=M, n_iter=5, tol=-np.inf,
-                                       init_params=""))
+        model = copy_params(
+            start, cls(K, n_features=M, n_iter=5, tol=-np.inf, init_params="")
+        )
         return model.fit(X, lengths)
 
     ours = measure(lambda: fit(CategoricalHMM), repeat=1)
@@ -157,27 +216,40 @@ def bench_fit(n_sentences, rng, rows):
     if hmmlearn is not None:
         theirs = measure(lambda: fit(hmmlearn.hmm.CategoricalHMM), repeat=1)
         a, b = ours["result"], theirs["result"]
-        diff = max(np.abs(getattr(a, n) - getattr(b, n)).max()
-                   for n in ("startprob_", "transmat_", "emissionprob_"))
-        rows.append(row("fit", "hmmlearn", theirs, ours,
-                        f"max param diff {diff:.1e}"))
+        diff = max(
+            np.abs(getattr(a, n) - getattr(b, n)).max()
+            for n in ("startprob_", "transmat_", "emissionprob_")
+        )
+        rows.append(row("fit", "hmmlearn", theirs, ours, f"max param diff {diff:.1e}"))
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="multiply every workload's size (default 1)")
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name}", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply every workload's size (default 1)",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", nargs="+", metavar="WORKLOAD",
-                        choices=WORKLOADS, default=list(WORKLOADS),
-                        help=f"run only these of {', '.join(WORKLOADS)}")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="WORKLOAD",
+        choices=WORKLOADS,
+        default=list(WORKLOADS),
+        help=f"run only these of {', '.join(WORKLOADS)}",
+    )
     args = target_option(parser).parse_args(argv)
     rng = np.random.default_rng(args.seed)
     rows = []
     if {"decode", "score"} & set(args.only):
         decode_rows = rows if "decode" in args.only else []
-        X, lengths, model = bench_decode(max(1, int(50_000 * args.scale)),
-                                         rng, decode_rows)
+        X, lengths, model = bench_decode(
+            max(1, int(50_000 * args.scale)), rng, decode_rows
+        )
     if "long" in args.only:
         bench_long(max(2, int(20_000 * args.scale)), rng, rows)
     if "score" in args.only:
@@ -186,8 +258,20 @@ def main(argv=None):
         bench_fit(max(1, int(5_000 * args.scale)), rng, rows)
     print(f"compare_hmm (scale {args.scale}) on {machine()}")
     print("ratio = peer steady time / fastapml steady time\n")
-    print(table(rows, ["workload", "library", "first call", "steady", "ratio",
-                       "peak mem", "parity"]))
+    print(
+        table(
+            rows,
+            [
+                "workload",
+                "library",
+                "first call",
+                "steady",
+                "ratio",
+                "peak mem",
+                "parity",
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

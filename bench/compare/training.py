@@ -1,7 +1,7 @@
-"""Training the digits CNN: fastapml.nn against the same network in PyTorch, one process.
+"""The digits CNN trained by fastapml.nn and by PyTorch, same network, one process.
 
-    python bench/compare_training.py                 # 10 epochs, seed 0
-    python bench/compare_training.py --epochs 3 --repeat 1
+    python -m bench.compare.training                 # 10 epochs, seed 0
+    python -m bench.compare.training --epochs 3 --repeat 1
 
 Both train :func:`fastapml.nn.training.digits_cnn` (Conv(1->16, 3x3, pad
 1)-ReLU-MaxPool(2)-Conv(16->32)-ReLU-MaxPool(2)-Linear(128->10)) on
@@ -17,23 +17,24 @@ Ratio is PyTorch's steady time / fastapml's (> 1: fastapml is faster).
 Parity compares the final test accuracies and the largest difference of
 the trained weights.  The script reports; it asserts nothing.
 """
-import os
-import sys
+
+import argparse
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _compare import (fmt_time, machine, run_for_target,  # noqa: E402
-                      target_option)
+from ._common import fmt_time, machine, run_for_target, target_option
 
 if __name__ == "__main__":
     run_for_target()
 
 import torch  # noqa: E402
 
-from fastapml.nn.training import (digits_cnn, load_digits_split,  # noqa: E402
-                                  train_digits)
+from fastapml.nn.training import (
+    digits_cnn,
+    load_digits_split,  # noqa: E402
+    train_digits,
+)
 
 TORCH_THREADS = 2
 LR, LR_DECAY, BATCH = 2e-2, 0.7, 32
@@ -41,9 +42,16 @@ LR, LR_DECAY, BATCH = 2e-2, 0.7, 32
 
 def torch_twin(model):
     """The PyTorch network with ``model``'s (fastapml) weights."""
-    layers = [torch.nn.Conv2d(1, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-              torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-              torch.nn.Flatten(), torch.nn.Linear(128, 10)]
+    layers = [
+        torch.nn.Conv2d(1, 16, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(16, 32, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(128, 10),
+    ]
     net = torch.nn.Sequential(*layers)
     ours = [p.value for p in model.parameters()]
     with torch.no_grad():
@@ -68,7 +76,7 @@ def train_torch(epochs, seed):
             group["lr"] = LR * LR_DECAY ** (epoch - 1)
         order = torch.from_numpy(rng.permutation(len(X_train)))
         for i in range(0, len(X_train), BATCH):
-            idx = order[i:i + BATCH]
+            idx = order[i : i + BATCH]
             optimizer.zero_grad()
             loss = loss_fn(net(xt[idx]), yt[idx])
             loss.backward()
@@ -81,8 +89,9 @@ def train_torch(epochs, seed):
 
 
 def train_ours(epochs, seed):
-    model, history = train_digits(epochs=epochs, batch_size=BATCH, lr=LR,
-                                  lr_decay=LR_DECAY, random_state=seed)
+    model, history = train_digits(
+        epochs=epochs, batch_size=BATCH, lr=LR, lr_decay=LR_DECAY, random_state=seed
+    )
     return model, history["test_accuracy"]
 
 
@@ -93,8 +102,9 @@ def timed(func, *args):
 
 
 def main(argv=None):
-    import argparse
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name}", description=__doc__.split("\n")[0]
+    )
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--repeat", type=int, default=2, help="timed full runs of each")
@@ -108,24 +118,36 @@ def main(argv=None):
         rows[name] = (first, best, runs[-1][1])
     (_, ours_t, (model, ours_acc)) = rows["fastapml"]
     (_, torch_t, (net, torch_acc)) = rows["pytorch"]
-    weights = max(float(np.abs(p.value - t.detach().numpy()).max())
-                  for p, t in zip(model.parameters(), net.parameters()))
+    weights = max(
+        float(np.abs(p.value - t.detach().numpy()).max())
+        for p, t in zip(model.parameters(), net.parameters())
+    )
     print(f"compare_training on {machine()}")
-    print(f"torch {torch.__version__} ({torch.get_num_threads()} threads); "
-          f"digits CNN, {args.epochs} epochs, batch {BATCH}, Adam lr {LR} "
-          f"x{LR_DECAY}/epoch, seed {args.seed}, float32\n")
-    print(f"{'library':<10} {'first call (1 epoch)':>21} {'steady':>10} "
-          f"{'ratio':>6} {'test accuracy':>14}")
+    print(
+        f"torch {torch.__version__} ({torch.get_num_threads()} threads); "
+        f"digits CNN, {args.epochs} epochs, batch {BATCH}, Adam lr {LR} "
+        f"x{LR_DECAY}/epoch, seed {args.seed}, float32\n"
+    )
+    print(
+        f"{'library':<10} {'first call (1 epoch)':>21} {'steady':>10} "
+        f"{'ratio':>6} {'test accuracy':>14}"
+    )
     for name, (first, best, (_, acc)) in rows.items():
         ratio = torch_t / best
-        print(f"{name:<10} {fmt_time(first):>21} {fmt_time(best):>10} "
-              f"{ratio:>5.2f}x {100 * acc[-1]:>13.2f}%")
-    print(f"\nparity: test accuracy per epoch, fastapml "
-          f"{[round(100 * a, 2) for a in ours_acc]}, pytorch "
-          f"{[round(100 * a, 2) for a in torch_acc]}; largest weight difference "
-          f"after training {weights:.1e}")
-    print("target: training digits for 10 epochs no slower than the same network "
-          "in PyTorch (ratio >= 1.00x)")
+        print(
+            f"{name:<10} {fmt_time(first):>21} {fmt_time(best):>10} "
+            f"{ratio:>5.2f}x {100 * acc[-1]:>13.2f}%"
+        )
+    print(
+        f"\nparity: test accuracy per epoch, fastapml "
+        f"{[round(100 * a, 2) for a in ours_acc]}, pytorch "
+        f"{[round(100 * a, 2) for a in torch_acc]}; largest weight difference "
+        f"after training {weights:.1e}"
+    )
+    print(
+        "target: training digits for 10 epochs no slower than the same network "
+        "in PyTorch (ratio >= 1.00x)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,22 +1,26 @@
-"""asv benchmarks for fastapml.denoise (run: asv run --python=same --quick).
+"""asv suites for fastapml.denoise.
 
 Images are synthetic, from NumPy and SciPy only (scikit-image need not be
 installed): a fixed-seed sum of Gaussian-blurred white-noise fields at four
 scales plus blurred-edged regions, scaled to [0.1, 0.9], cropped to the
 size, with white noise of sigma 25/255.  Every denoise uses the default
-prior; bench/compare_denoise.py runs scikit-image's test images against
-scikit-image's denoisers and BM3D.
+prior; ``python -m bench.compare.denoise`` runs scikit-image's test images
+against scikit-image's denoisers and BM3D.
 """
+
 import warnings
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
 from sklearn.exceptions import ConvergenceWarning
 
-from fastapml.denoise import PatchPrior, default_prior, denoise, psnr
+from fastapml import denoise
+from fastapml.denoise import PatchPrior, default_prior, psnr
 
-from ._first_call import first_call, prepare
+from .common import CACHES, Benchmark, FirstCallBenchmark
 
+# FitPrior's EM stops at max_iter by design; the "did not converge" warnings
+# of the mixture fits say nothing here.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 warnings.filterwarnings("ignore", message=r"(?i).*did not converge")
 
@@ -45,82 +49,82 @@ def _noisy(size, dtype, seed=0):
     return clean, (clean + SIGMA * noise).astype(dtype)
 
 
-class Denoise:
+class Denoise(Benchmark):
     """denoise(noisy, 25/255, method) with the default prior, stride and
     rank_tol, on a size x size synthetic image."""
+
     params = (METHODS, SIZES, DTYPES)
     param_names = ["method", "size", "dtype"]
     timeout = 600
+    timed = ("denoise",)
 
-    def setup(self, method, size, dtype):
+    def make(self, method, size, dtype):
         self.prior = default_prior()
         self.noisy = _noisy(size, dtype)[1]
-        denoise(self.noisy[:32, :32], SIGMA, method, self.prior)   # compile
 
-    def time_denoise(self, method, size, dtype):
-        denoise(self.noisy, SIGMA, method, self.prior)
+    def warm_up(self, method, size, dtype):
+        denoise.denoise(self.noisy[:32, :32], SIGMA, method, self.prior)
+
+    def denoise(self, method, size, dtype):
+        denoise.denoise(self.noisy, SIGMA, method, self.prior)
 
 
-class Quality:
+class Quality(Benchmark):
     """PSNR (dB) of each method on the 256 x 256 synthetic image, float32."""
+
     params = METHODS
     param_names = ["method"]
-    timeout = 300
 
-    def setup(self, method):
+    def make(self, method):
         self.clean, self.noisy = _noisy(256, "float32")
 
     def track_psnr(self, method):
-        return psnr(self.clean, denoise(self.noisy, SIGMA, method))
+        return psnr(self.clean, denoise.denoise(self.noisy, SIGMA, method))
 
     track_psnr.unit = "dB"
 
 
-class FitPrior:
+class FitPrior(Benchmark):
     """PatchPrior.fit: 20,000 8 x 8 patches of four 256 x 256 synthetic
     images, 10 components, 5 EM iterations (tol=0), with GaussianMixture's
     default k-means initialization, which takes most of the time."""
-    timeout = 300
 
-    def setup(self):
+    timed = ("fit",)
+
+    def make(self):
         self.images = [_clean(256, seed) for seed in range(4)]
-        PatchPrior().fit(self.images, n_components=2, max_patches=500,
-                         max_iter=1)                               # compile
 
-    def time_fit(self):
-        PatchPrior().fit(self.images, patch_size=8, n_components=10,
-                         max_patches=20_000, random_state=0, max_iter=5, tol=0)
+    def warm_up(self):
+        PatchPrior().fit(self.images, n_components=2, max_patches=500, max_iter=1)
 
-
-_FIRST_CALL = """
-import time
-start = time.perf_counter()
-import numpy as np
-from fastapml.denoise import denoise
-y = np.random.default_rng(0).random((32, 32)).astype({dtype!r})
-for method in ("epll", "mmse", "gaussian"):
-    denoise(y, 0.1, method)
-print(time.perf_counter() - start)
-"""
+    def fit(self):
+        PatchPrior().fit(
+            self.images,
+            patch_size=8,
+            n_components=10,
+            max_patches=20_000,
+            random_state=0,
+            max_iter=5,
+            tol=0,
+        )
 
 
-class FirstCall:
+class FirstCall(FirstCallBenchmark):
     """Import plus the first denoise with each method (default prior) on a
-    32 x 32 image in a fresh interpreter: 'cold' with an empty
-    NUMBA_CACHE_DIR, so numba compiles every kernel they reach; 'cached'
-    with the usual cache, filled by a previous run, so numba only loads
-    them."""
-    params = (DTYPES, ["cold", "cached"])
+    32 x 32 image in a fresh interpreter, with a cold or the cached numba
+    cache."""
+
+    params = (DTYPES, CACHES)
     param_names = ["dtype", "cache"]
-    timeout = 600
 
-    def setup(self, dtype, cache):
-        prepare(_FIRST_CALL.format(dtype=dtype), cache)
-
-    def track_first_call(self, dtype, cache):
-        return first_call(_FIRST_CALL.format(dtype=dtype), cache)
-
-    track_first_call.unit = "seconds"
+    def snippet(self, dtype):
+        return f"""
+            import numpy as np
+            from fastapml.denoise import denoise
+            y = np.random.default_rng(0).random((32, 32)).astype({dtype!r})
+            for method in ("epll", "mmse", "gaussian"):
+                denoise(y, 0.1, method)
+        """
 
 
 def timeraw_import_denoise():

@@ -1,13 +1,17 @@
-"""asv benchmarks for fastapml.hmm (run: asv run --python=same --quick).
+"""asv suites for fastapml.hmm.
 
-Sizes are chosen so that one call does about 1e9 cell updates for Viterbi;
-the bench/compare_hmm.py script runs the issue's full-size comparisons.
+ViterbiBatch sizes its input as 4e8 / K^2 tokens (at least 200), so that a
+call does the same 4e8 max-plus cell updates (tokens x K^2) at every K but
+the largest, where the 200-token floor applies.  ``python -m
+bench.compare.hmm`` runs full-size comparisons against hmmlearn and librosa.
 """
+
 import numpy as np
 
-from fastapml.hmm import (CategoricalHMM, HMMTagger, forward_backward,
-                          viterbi_batch)
+from fastapml import hmm
 from fastapml.hmm.synthetic import sample_corpus
+
+from .common import Benchmark, speedup
 
 
 def _random_log_model(rng, n_states, dtype):
@@ -16,103 +20,117 @@ def _random_log_model(rng, n_states, dtype):
     return log_trans.astype(dtype), log_start.astype(dtype)
 
 
-class ViterbiBatch:
+class ViterbiBatch(Benchmark):
     """viterbi_batch over dense emissions, K in {45, 500, 2000}."""
+
     params = ([45, 500, 2000], ["float32", "float64"])
     param_names = ["n_states", "dtype"]
+    timed = peak_memory = ("viterbi_batch",)
 
-    def setup(self, n_states, dtype):
+    def make(self, n_states, dtype):
         rng = np.random.default_rng(0)
-        n_tokens = max(200, int(4e8 / n_states ** 2))
+        n_tokens = max(200, int(4e8 / n_states**2))
         sentence = 25 if n_states < 2000 else n_tokens
         self.lengths = np.full(n_tokens // sentence, sentence)
         n = self.lengths.sum()
         self.log_emit = np.log(rng.dirichlet(np.ones(n_states), size=n)).astype(dtype)
         self.log_trans, self.log_start = _random_log_model(rng, n_states, dtype)
-        viterbi_batch(self.log_emit[:1], [1], self.log_trans, self.log_start)
 
-    def time_viterbi_batch(self, n_states, dtype):
-        viterbi_batch(self.log_emit, self.lengths, self.log_trans, self.log_start)
+    def warm_up(self, n_states, dtype):
+        hmm.viterbi_batch(self.log_emit[:1], [1], self.log_trans, self.log_start)
 
-    def peakmem_viterbi_batch(self, n_states, dtype):
-        viterbi_batch(self.log_emit, self.lengths, self.log_trans, self.log_start)
+    def viterbi_batch(self, n_states, dtype):
+        hmm.viterbi_batch(self.log_emit, self.lengths, self.log_trans, self.log_start)
 
 
-class ForwardBackward:
+class ForwardBackward(Benchmark):
     """Posteriors and expected counts, K = 45."""
 
-    def setup(self):
+    timed = ("forward_backward",)
+
+    def make(self):
         rng = np.random.default_rng(0)
         self.lengths = np.full(4000, 25)
         n = self.lengths.sum()
         self.log_emit = np.log(rng.dirichlet(np.ones(45), size=n))
         self.log_trans, self.log_start = _random_log_model(rng, 45, np.float64)
-        forward_backward(self.log_emit[:1], [1], self.log_trans, self.log_start)
 
-    def time_forward_backward(self):
-        forward_backward(self.log_emit, self.lengths, self.log_trans, self.log_start)
+    def warm_up(self):
+        hmm.forward_backward(self.log_emit[:1], [1], self.log_trans, self.log_start)
+
+    def forward_backward(self):
+        hmm.forward_backward(
+            self.log_emit, self.lengths, self.log_trans, self.log_start
+        )
 
 
-class CategoricalDecode:
+class CategoricalDecode(Benchmark):
     """CategoricalHMM.decode on 5,000 sentences, K = 45, 20,000 symbols."""
 
-    def setup(self):
+    timed = ("decode",)
+
+    def make(self):
         rng = np.random.default_rng(0)
         k, m = 45, 20_000
         self.lengths = rng.integers(5, 41, size=5000)
         self.X = rng.integers(0, m, size=(self.lengths.sum(), 1))
-        self.params = {"startprob_": rng.dirichlet(np.ones(k)),
-                       "transmat_": rng.dirichlet(np.ones(k), size=k),
-                       "emissionprob_": rng.dirichlet(np.ones(m), size=k)}
-        self.model = self._model(CategoricalHMM, k, m)
+        self.parameters = {
+            "startprob_": rng.dirichlet(np.ones(k)),
+            "transmat_": rng.dirichlet(np.ones(k), size=k),
+            "emissionprob_": rng.dirichlet(np.ones(m), size=k),
+        }
+        self.model = self._model(hmm.CategoricalHMM, k, m)
+
+    def warm_up(self):
         self.model.decode(self.X[:5], [5])
 
     def _model(self, cls, k, m):
         model = cls(n_components=k, n_features=m)
-        for name, value in self.params.items():
+        for name, value in self.parameters.items():
             setattr(model, name, value)
         return model
 
-    def time_decode(self):
+    def decode(self):
         self.model.decode(self.X, self.lengths)
 
     def track_speedup_vs_hmmlearn(self):
-        """hmmlearn's decode time / fastapml's, same data and parameters."""
+        """hmmlearn's decode time / fastapml's, same data and parameters,
+        one call each."""
         try:
             from hmmlearn.hmm import CategoricalHMM as Peer
         except ImportError:
             raise NotImplementedError("hmmlearn is not installed") from None
-        import time
         peer = self._model(Peer, self.model.n_components, self.model.n_features)
-        times = []
-        for model in (self.model, peer):
-            start = time.perf_counter()
-            model.decode(self.X, self.lengths)
-            times.append(time.perf_counter() - start)
-        return times[1] / times[0]
+        return speedup(
+            lambda: self.model.decode(self.X, self.lengths),
+            lambda: peer.decode(self.X, self.lengths),
+            repeat=1,
+        )
 
     track_speedup_vs_hmmlearn.unit = "x"
 
 
-class Tagger:
+class Tagger(Benchmark):
     """HMMTagger fit / predict on 3,000 sampled sentences (10 tags)."""
+
     params = [1, 2]
     param_names = ["order"]
+    timed = ("fit", "predict")
+    peak_memory = ("fit",)
 
-    def setup(self, order):
+    def make(self, order):
         self.train = sample_corpus(3000, seed=1)
         self.test = sample_corpus(1000, seed=2)
-        self.tagger = HMMTagger(order=order).fit(*self.train)
+        self.tagger = hmm.HMMTagger(order=order).fit(*self.train)
+
+    def warm_up(self, order):
         self.tagger.predict(self.test[0][:2])
 
-    def time_fit(self, order):
-        HMMTagger(order=order).fit(*self.train)
+    def fit(self, order):
+        hmm.HMMTagger(order=order).fit(*self.train)
 
-    def time_predict(self, order):
+    def predict(self, order):
         self.tagger.predict(self.test[0])
-
-    def peakmem_fit(self, order):
-        HMMTagger(order=order).fit(*self.train)
 
     def track_accuracy(self, order):
         return self.tagger.score(*self.test)
