@@ -76,7 +76,11 @@ def check_int_array(x, name, ndim=1):
         raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
-    if arr.dtype == np.uint64 and arr.size and arr.max() > np.iinfo(np.int64).max:
+    if (
+        arr.dtype == np.uint64
+        and arr.size
+        and arr.max() > np.uint64(np.iinfo(np.int64).max)
+    ):
         raise ValueError(f"{name} holds values too large for int64")
     return np.ascontiguousarray(arr, dtype=np.int64)
 

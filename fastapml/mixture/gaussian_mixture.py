@@ -1,5 +1,6 @@
 """GaussianMixture: scikit-learn's estimator, fitted by fastapml's fused EM kernels."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -13,6 +14,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .. import _archive, _dask
 from .._dask import is_dask_array
 from . import _model_file, em
+
+# scikit-learn 1.8 added the array namespace ``xp`` to GaussianMixture's
+# checks and initialization (and its checks need it); 1.7 takes none.
+_SKLEARN_TAKES_XP = (
+    "xp" in inspect.signature(_SklearnGaussianMixture._check_parameters).parameters
+)
 
 
 class GaussianMixture(_SklearnGaussianMixture):
@@ -290,8 +297,17 @@ class GaussianMixture(_SklearnGaussianMixture):
             else pc * pc
         )
 
+    def _check_parameters(self, X, xp=None):
+        if _SKLEARN_TAKES_XP:
+            super()._check_parameters(X, xp=xp)
+        else:
+            super()._check_parameters(X)
+
     def _initialize(self, X, resp, xp=None):
-        super()._initialize(X, resp, xp=xp)
+        if _SKLEARN_TAKES_XP:
+            super()._initialize(X, resp, xp=xp)
+        else:
+            super()._initialize(X, resp)
         if self.precisions_init is not None:
             # scikit-learn leaves covariances_ unset here; derive them
             prec = np.asarray(self.precisions_init, dtype=np.float64)
