@@ -5,11 +5,23 @@ Inputs follow the conventions of :mod:`._kernels` (emission table and
 ``obs`` rows, sequences end to end with ``offsets``).
 """
 
+from collections import namedtuple
+
 import numpy as np
 from numba import prange
 
 from .._numba import jit
 from ._kernels import _first_argmax, _live_scratch, _longest, _sumprod
+
+# numba compiles a namedtuple as a tuple type with field access by name
+Chain = namedtuple("Chain", "trans tiles n_cols start log_trans log_start log_space")
+Scaled = namedtuple("Scaled", "prob shift usable")
+Scaled.__doc__ = """Emissions for the scaled recursion: ``prob[r] = exp(emit[r] -
+shift[r])`` and whether row ``r`` is ``usable`` in probability space."""
+Chain.__doc__ = """A first-order chain as the kernels take it: ``trans`` (K, K)
+probabilities, its column ``tiles`` (see ``_inputs.tiled_rows``) and padded
+width ``n_cols``, ``start`` probabilities, ``log_trans``, ``log_start``, and
+``log_space`` (whether the whole model must run in log space)."""
 
 # --------------------------------------------------------------------------
 # Forward-backward (scaled, probability space, float64)
@@ -176,16 +188,16 @@ def _fb_range(
 ):
     """Forward-backward over sequences first..last-1, adding into ``xi``.
 
-    ``scaled`` = (emit_prob, emit_shift, usable) from
-    ``forward_backward.scaled_emissions``; ``model`` = (trans, tiles, n_cols,
-    start, log_trans, log_start, log_space).  Scaled arithmetic first; log
-    space for the sequences it cannot resolve, or for all of them when
+    ``scaled`` is a :class:`Scaled` (from ``forward_backward.scaled_emissions``)
+    and ``model`` a :class:`Chain`.  Scaled arithmetic first; log space for
+    the sequences it cannot resolve, or for all of them when
     ``log_space`` (a model whose probabilities underflow ``exp``).  Without
     ``backward`` only the log-likelihoods are computed and ``post`` is
     ignored (scratch of one sequence is used).
     """
-    emit_prob, emit_shift, usable = scaled
-    trans, tiles, n_cols, start, log_trans, log_start, log_space = model
+    emit_prob, emit_shift, usable = scaled.prob, scaled.shift, scaled.usable
+    trans, tiles, n_cols, start = model.trans, model.tiles, model.n_cols, model.start
+    log_trans, log_start, log_space = model.log_trans, model.log_start, model.log_space
     n_states = trans.shape[0]
     maxlen = _longest(offsets, first, last)
     alpha = np.empty((maxlen, n_states))

@@ -88,7 +88,9 @@ def run_validated(table, obs, lengths, offsets, log_trans, log_start, posteriors
     )
     trans = np.exp(log_trans)
     tiles, n_cols, _, _ = tiled_rows(trans, n_states, fill=0.0)
-    model = (trans, tiles, n_cols, np.exp(log_start), log_trans, log_start, log_space)
+    model = _kernels.Chain(
+        trans, tiles, n_cols, np.exp(log_start), log_trans, log_start, log_space
+    )
     kernel(
         table,
         scaled_emissions(table),
@@ -105,7 +107,8 @@ def run_validated(table, obs, lengths, offsets, log_trans, log_start, posteriors
 
 
 def scaled_emissions(table):
-    """Each emission row as ``exp(row - max(row))``, its max, and usability.
+    """Each emission row as ``exp(row - max(row))``, its max, and usability,
+    as a :class:`_forward_backward_kernels.Scaled`.
 
     A row is usable by the scaled recursion unless it is all -inf or some
     finite entry lies more than ``-LOG_UNDERFLOW`` below the row's maximum
@@ -119,4 +122,4 @@ def scaled_emissions(table):
     usable &= ~((scaled < _kernels.LOG_UNDERFLOW) & (table > -np.inf)).any(axis=1)
     np.exp(scaled, out=scaled)
     scaled[~(shift > -np.inf)] = 0.0
-    return scaled, shift, usable
+    return _kernels.Scaled(scaled, shift, usable)
