@@ -1,4 +1,5 @@
-"""minimize_equality: the course example, SLSQP parity, failures reported."""
+"""minimize_equality: the worked example (min 3x - 4y on the unit circle),
+SLSQP parity, failures reported."""
 
 import numpy as np
 import pytest
@@ -9,11 +10,11 @@ from scipy.optimize import minimize
 from fastapml.optimize import minimize_equality
 
 
-def course_f(v):
+def circle_f(v):
     return 3 * v[0] - 4 * v[1]
 
 
-def course_g(v):
+def circle_g(v):
     return v[0] ** 2 + v[1] ** 2 - 1
 
 
@@ -26,10 +27,10 @@ ANALYTIC = dict(
 
 @pytest.mark.parametrize("derivatives", ["numerical", "analytic"])
 @pytest.mark.parametrize("x0", [(-0.5, 0.5), (0.1, 0.2), (-2.0, 3.0)])
-def test_course_example(derivatives, x0):
+def test_worked_example_on_the_circle(derivatives, x0):
     """min 3x - 4y on x^2 + y^2 = 1: (-3/5, 4/5), value -5, lam = -5/2."""
     kw = ANALYTIC if derivatives == "analytic" else {}
-    res = minimize_equality(course_f, x0, course_g, **kw)
+    res = minimize_equality(circle_f, x0, circle_g, **kw)
     assert res.success, res.message
     np.testing.assert_allclose(res.x, [-0.6, 0.8], rtol=0, atol=1e-10)
     assert res.fun == pytest.approx(-5, abs=1e-10)
@@ -39,7 +40,7 @@ def test_course_example(derivatives, x0):
 
 def test_maximum_is_not_reported_as_a_minimum():
     # Newton from near (3/5, -4/5) finds the maximum, value +5
-    res = minimize_equality(course_f, [0.7, -0.7], course_g)
+    res = minimize_equality(circle_f, [0.7, -0.7], circle_g)
     assert not res.success
     assert "not a local minimum" in res.message
     np.testing.assert_allclose(res.x, [0.6, -0.8], atol=1e-9)
@@ -133,7 +134,7 @@ def test_unbounded_problem_is_a_singular_kkt_system():
 
 
 def test_non_convergence_is_reported():
-    res = minimize_equality(course_f, [-2.0, 3.0], course_g, max_iter=2)
+    res = minimize_equality(circle_f, [-2.0, 3.0], circle_g, max_iter=2)
     assert not res.success and res.n_iter == 2
     assert "max_iter=2" in res.message
 
@@ -145,7 +146,7 @@ def test_infeasible_constraint_is_reported():
 
 
 def test_bad_input():
-    f, g = course_f, course_g
+    f, g = circle_f, circle_g
     with pytest.raises(ValueError, match="x0 contains NaN"):
         minimize_equality(f, [np.nan, 0.0], g)
     with pytest.raises(ValueError, match="x0 contains -inf"):
