@@ -83,16 +83,3 @@ def test_client_starts_and_closes_a_local_cluster(tmp_path):
     with client() as none:
         assert none is None
     assert dask.compute(from_npy(tmp_path / "x.npy").sum())[0] == 190
-
-
-@pytest.mark.parametrize(
-    "name", ["fastapml.scaleout", "fastapml.cluster.silhouette_dask"]
-)
-def test_docstring_examples(name):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(
-        importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE
-    )
-    assert result.attempted > 0 and result.failed == 0

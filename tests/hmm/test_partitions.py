@@ -3,7 +3,6 @@
 log-probabilities exactly, on the threaded scheduler and on thread and process
 clusters; lazy bags; one decode task per partition; the in-memory errors."""
 
-import doctest
 import pickle
 import subprocess
 import sys
@@ -24,8 +23,6 @@ from fastapml.hmm import (
     viterbi_batch,
     viterbi_partitions,
 )
-from fastapml.hmm import partitions as partitions_module
-from fastapml.hmm import tagger as tagger_module
 from fastapml.hmm.synthetic import sample_corpus
 
 # partition sizes (in sentences) of the split test corpora
@@ -425,9 +422,3 @@ def test_importing_hmm_does_not_import_dask():
         "('dask', 'distributed')]"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-@pytest.mark.parametrize("module", [partitions_module, tagger_module])
-def test_docstring_examples(module):
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

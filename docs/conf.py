@@ -1,0 +1,87 @@
+"""Sphinx configuration of fastapml's documentation.
+
+Build (warnings are errors, no network needed)::
+
+    python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+``-D plot_gallery=0`` skips running the gallery's examples.
+"""
+
+import os
+import sys
+
+import fastapml
+
+# The gallery's examples and the performance pages import from the repository.
+sys.path.insert(0, os.path.abspath(".."))
+
+project = "fastapml"
+author = "the fastapml developers"
+copyright = "2026, the fastapml developers"
+version = release = fastapml.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+
+exclude_patterns = ["_build", "**/results/README.rst"]
+templates_path = ["_templates"]
+default_role = "code"
+nitpicky = False
+
+# API reference: one page per public name, from its numpydoc docstring.
+autosummary_generate = True
+autosummary_imported_members = True
+autodoc_default_options = {"members": False}
+numpydoc_show_class_members = False
+numpydoc_xref_param_type = False
+# numpydoc's validation hook: these checks are enforced on every documented
+# public object (a failure is a warning, and -W makes it an error).
+#   GL08  the object has a docstring
+#   PR01  every parameter is documented      PR02  no unknown parameters
+#   PR04  each parameter has a type           PR07  and a description
+#   RT01  a Returns section where something is returned
+#   SS06  the summary fits on one line
+numpydoc_validation_checks = {"GL08", "PR01", "PR02", "PR04", "PR07", "RT01", "SS06"}
+numpydoc_validation_exclude = {
+    r"\.__init__$",
+    # scikit-learn's and Python's own methods, inherited as they are
+    r"\.(get_params|set_params|get_metadata_routing|set_output)$",
+    r"\.(set_\w+_request)$",
+}
+
+# The gallery: every examples/plot_*.py runs and its figures are kept.
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "abort_on_example_error": True,
+    "matplotlib_animations": False,
+    "remove_config_comments": True,
+    "doc_module": ("fastapml",),
+    "backreferences_dir": "api/generated/backreferences",
+    "reference_url": {"fastapml": None},
+    "min_reported_time": 1,
+    "show_memory": False,
+    "download_all_examples": False,
+}
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"fastapml {release}"
+html_static_path = ["_static"]
+html_css_files = ["fastapml.css"]
+html_theme_options = {
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+    "secondary_sidebar_items": ["page-toc"],
+}
+html_show_sourcelink = False
+html_context = {"default_mode": "light"}
