@@ -8,15 +8,21 @@ that target (see :func:`run_for_target`).
 """
 
 import argparse
+import contextlib
 import ctypes
+import io
 import os
 import platform
 import subprocess
 import sys
+import tempfile
+import textwrap
 import time
 
 #: The repository root: ``python -m bench.compare.<name>`` runs from here.
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+#: Where ``--publish`` writes each script's page of the documentation.
+PAGES = os.path.join(REPO_ROOT, "docs", "performance")
 
 
 def _proc_field(path, field):
@@ -129,9 +135,16 @@ def machine():
 
 
 def target_option(parser):
-    """Add ``--target`` (a key of :data:`fastapml._isa.NAMED_TARGETS`) to
-    ``parser`` and return it."""
+    """Add ``--target`` (a key of :data:`fastapml._isa.NAMED_TARGETS`) and
+    ``--publish`` (see :func:`run_script`) to ``parser`` and return it."""
     from fastapml._isa import NAMED_TARGETS
+
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help=f"also write what is printed, as a page of the documentation, "
+        f"to {os.path.relpath(PAGES, REPO_ROOT)}/",
+    )
 
     parser.add_argument(
         "--target",
@@ -238,3 +251,132 @@ def parser(
         help=f"run only these of {', '.join(workloads)}",
     )
     return target_option(out)
+
+
+class _Tee(io.TextIOBase):
+    """A text stream writing to two others."""
+
+    def __init__(self, *streams):
+        self.streams = streams
+
+    def write(self, text):
+        for stream in self.streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self):
+        for stream in self.streams:
+            stream.flush()
+
+
+def run_script(main):
+    """Run a script's ``main()``; with ``--publish``, also write its docs page.
+
+    The page, ``docs/performance/<name>.rst``, holds the script's
+    description, the command that ran, and everything it printed (whose first
+    line names the date, CPU, ISA and numba target).  Where ``main`` returns
+    its table rows, a figure of fastapml's speed-up over each peer (peer
+    steady time / fastapml steady time, per workload) is drawn beside it,
+    ``docs/performance/<name>.png``.  Both are written whole or not at all.
+    """
+    if "--publish" not in sys.argv[1:]:
+        main()
+        return
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(_Tee(sys.stdout, printed)):
+        rows = main()
+    spec = sys.modules["__main__"].__spec__
+    name = spec.name.rsplit(".", 1)[1]
+    figure = rows and _speedup_figure(rows, os.path.join(PAGES, f"{name}.png"))
+    command = " ".join(["python -m", spec.name, *sys.argv[1:]])
+    page = _page(sys.modules["__main__"].__doc__, command, printed.getvalue(), figure)
+    _write_atomically(os.path.join(PAGES, f"{name}.rst"), page.encode())
+
+
+def _page(doc, command, printed, figure):
+    title, _, description = doc.strip().partition("\n")
+    title = title.rstrip(".")
+    description = textwrap.dedent(description).strip("\n")
+    indent = textwrap.indent
+    lines = [
+        title,
+        "=" * len(title),
+        "",
+        ".. This page is written by the command below; edit the script, not it.",
+        "",
+        "Written by::",
+        "",
+        indent(command, "    "),
+        "",
+    ]
+    if figure:
+        lines += [f".. image:: {os.path.basename(figure)}", "   :alt: speed-up", ""]
+    lines += ["Printed::", "", indent(printed.rstrip(), "    "), ""]
+    lines += ["What it runs::", "", indent(description, "    "), ""]
+    return "\n".join(lines)
+
+
+def _speedup_figure(rows, path):
+    """A bar per (workload, peer) row: the peer's steady time over
+    fastapml's; returns ``path``, or None where no row compares."""
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    bars = [
+        (" ".join(str(r[k]) for k in ("workload", "pass", "dtype", "n") if k in r), r)
+        for r in rows
+        if r.get("library") != "fastapml" and str(r.get("ratio", "")).endswith("x")
+    ]
+    if not bars:
+        return None
+    peers = sorted({r["library"] for _, r in bars})
+    colours = dict(zip(peers, plt.get_cmap("tab10").colors))
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.28 * len(bars)), layout="constrained")
+    y = list(range(len(bars)))[::-1]
+    ratios = [float(r["ratio"].rstrip("x")) for _, r in bars]
+    # Bars grow from 1x: right where fastapml is faster, left where slower.
+    ax.barh(
+        y,
+        [q - 1 for q in ratios],
+        left=1,
+        color=[colours[r["library"]] for _, r in bars],
+    )
+    for yi, q in zip(y, ratios):
+        ax.annotate(
+            f"{q:g}x",
+            (q, yi),
+            xytext=(3 if q >= 1 else -3, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left" if q >= 1 else "right",
+            fontsize=7,
+        )
+    ax.set_yticks(y, [f"{label} vs {r['library']}" for label, r in bars])
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.set_xlim(min(0.8, min(ratios) / 1.6), max(1.25, max(ratios) * 1.6))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("fastapml's speed-up: peer steady time / fastapml steady time")
+    where = machine().split("\n")[0]
+    ax.set_title(textwrap.fill(where, 80), fontsize=7, loc="left")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    _write_atomically(path, buffer.getvalue())
+    return path
+
+
+def _write_atomically(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -26,6 +26,7 @@ from ._common import (
     parser,
     row,
     run_for_target,
+    run_script,
     table,
 )
 
@@ -82,7 +83,7 @@ def main(argv=None):
         )
         for metric in METRICS:
             compare(metric, "float64", X, labels, metric, args.repeat, rows)
-    print(f"compare_cluster (scale {args.scale}) on {machine()}")
+    print(f"bench.compare.cluster (scale {args.scale}) on {machine()}")
     print("ratio = sklearn steady time / fastapml steady time\n")
     print(
         table(
@@ -104,8 +105,9 @@ def main(argv=None):
         print()
         from . import spectral
 
-        spectral.main(["--scale", str(args.scale)])
+        rows += spectral.main(["--scale", str(args.scale)])
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -47,6 +47,7 @@ from ._common import (
     peak_growth,
     row,
     run_for_target,
+    run_script,
     table,
 )
 
@@ -261,7 +262,7 @@ def main(argv=None):
     for r, fn in peaks:
         r["peak mem"] = fmt_mib(peak_growth(fn))
     peaks.clear()
-    print(f"compare_conv (scale {args.scale}) on {machine()}")
+    print(f"bench.compare.conv (scale {args.scale}) on {machine()}")
     print(
         f"torch {torch.__version__} ({torch.get_num_threads()} threads); "
         f"FP32 peak: {how}"
@@ -294,7 +295,8 @@ def main(argv=None):
             f"{100 * s['peak']:.1f} %"
         )
     print(f"\n{TARGETS}")
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -64,6 +64,7 @@ from ._common import (
     peak_growth,
     row,
     run_for_target,
+    run_script,
     table,
 )
 
@@ -239,7 +240,7 @@ def sweep(args, prior):
             }
         )
     print(
-        f"compare_denoise --sweep: epll on {args.sweep} {args.size}x"
+        f"bench.compare.denoise --sweep: epll on {args.sweep} {args.size}x"
         f"{args.size}, {args.dtype[0]}, sigma {255 * args.sigma:g}/255 "
         f"(noisy {psnr(clean, y):.2f} dB) on {machine()}"
     )
@@ -290,7 +291,7 @@ def compare(args, prior):
             rows.append(r)
     base_label = runs[0][0]
     print(
-        f"compare_denoise ({len(args.only)} images, {args.size}x{args.size}, "
+        f"bench.compare.denoise ({len(args.only)} images, {args.size}x{args.size}, "
         f"sigma {255 * args.sigma:g}/255, seed {args.seed}) on {machine()}"
     )
     print(
@@ -383,4 +384,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -38,6 +38,7 @@ from ._common import (
     parser,
     row,
     run_for_target,
+    run_script,
     table,
 )
 
@@ -202,7 +203,7 @@ def main(argv=None):
         if name == "G2" and "predict" in args.only:
             bench_predict(X, init, args.repeat, rows, steady)
         del X
-    print(f"compare_gmm (scale {args.scale}) on {machine()}")
+    print(f"bench.compare.gmm (scale {args.scale}) on {machine()}")
     print(
         f"fits: tol=0, max_iter={MAX_ITER}, same initial parameters; "
         "ratio = sklearn steady time / fastapml steady time\n"
@@ -227,7 +228,8 @@ def main(argv=None):
         t64, t32 = steady[name, "float64"], steady[name, "float32"]
         print(f"  {name:<20} {t32 / t64:.2f}  ({fmt_time(t32)} vs {fmt_time(t64)})")
     print(f"\n{TARGETS}")
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

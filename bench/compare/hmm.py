@@ -29,6 +29,7 @@ from ._common import (
     machine,
     measure,
     run_for_target,
+    run_script,
     table,
     target_option,
 )
@@ -256,7 +257,7 @@ def main(argv=None):
         bench_score(X, lengths, model, rows)
     if "fit" in args.only:
         bench_fit(max(1, int(5_000 * args.scale)), rng, rows)
-    print(f"compare_hmm (scale {args.scale}) on {machine()}")
+    print(f"bench.compare.hmm (scale {args.scale}) on {machine()}")
     print("ratio = peer steady time / fastapml steady time\n")
     print(
         table(
@@ -272,7 +273,8 @@ def main(argv=None):
             ],
         )
     )
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

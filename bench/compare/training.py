@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from ._common import fmt_time, machine, run_for_target, target_option
+from ._common import fmt_time, machine, run_for_target, run_script, target_option
 
 if __name__ == "__main__":
     run_for_target()
@@ -122,7 +122,7 @@ def main(argv=None):
         float(np.abs(p.value - t.detach().numpy()).max())
         for p, t in zip(model.parameters(), net.parameters())
     )
-    print(f"compare_training on {machine()}")
+    print(f"bench.compare.training on {machine()}")
     print(
         f"torch {torch.__version__} ({torch.get_num_threads()} threads); "
         f"digits CNN, {args.epochs} epochs, batch {BATCH}, Adam lr {LR} "
@@ -151,4 +151,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)
