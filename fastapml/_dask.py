@@ -107,12 +107,39 @@ def compute(*collections):
 
 @contextlib.contextmanager
 def client_for(workers=None, scheduler=None):
-    """A ``distributed.Client`` for the command line, closed on exit.
+    """A ``distributed.Client`` for a ``with`` block, closed on exit.
 
-    ``scheduler``: the address of a running scheduler (``dask scheduler``);
-    ``workers``: the number of worker processes of a ``LocalCluster`` started
-    here (one thread each) and shut down on exit; neither: no client (dask's
-    local threaded scheduler).
+    Starts a ``LocalCluster`` of ``workers`` single-threaded worker
+    processes, shut down on exit, or connects to a running scheduler.  The
+    client is dask's default while the block runs, so fastapml's functions
+    that take dask collections run on it.  With neither argument there is
+    no client: dask's local threaded scheduler runs the work.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Number of worker processes of a ``LocalCluster`` started here (one
+        thread each).
+    scheduler : str, optional
+        Address of a running scheduler (``dask scheduler``), such as
+        ``"tcp://10.0.0.1:8786"``; it takes precedence over ``workers``.
+
+    Yields
+    ------
+    distributed.Client or None
+        The client; None when neither argument is given.
+
+    Raises
+    ------
+    ImportError
+        If ``distributed`` is not installed (the ``[dask]`` extra).
+
+    Examples
+    --------
+    >>> from fastapml.scaleout import client
+    >>> with client() as c:  # no arguments: dask's local threaded scheduler
+    ...     print(c)
+    None
     """
     if workers is None and scheduler is None:
         yield None
@@ -121,7 +148,7 @@ def client_for(workers=None, scheduler=None):
         from distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover
         raise ImportError(
-            f"--workers/--scheduler need distributed: {INSTALL_HINT}"
+            f"a dask client (workers or scheduler) needs distributed: {INSTALL_HINT}"
         ) from exc
     if scheduler is not None:
         with Client(scheduler) as client:

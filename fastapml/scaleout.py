@@ -28,7 +28,7 @@ from .mixture._kernels import BLOCK
 # default size of one row chunk of from_npy: each running task maps this much
 # of the file.  Smaller chunks pay dask's per-task latency more often; larger
 # ones can pause a worker whose memory limit is below the file's size (the
-# chunk-size comparison is in the README, "Scale-out").
+# chunk-size reasoning is in docs/design/kernels.rst, the numbers behind defaults).
 CHUNK_BYTES = 64 << 20
 
 

@@ -247,7 +247,8 @@ def warmup(capabilities=None, bar=None):
     Parameters
     ----------
     capabilities : sequence of str, optional
-        Keys of :data:`CAPABILITIES`; all of them when empty or None.
+        Any of "hmm", "mixture", "cluster", "nn" and "denoise" (the keys of
+        ``CAPABILITIES``); all of them when empty or None.
     bar : fastapml._progress.Progress, optional
         Advanced by one per step, its label naming the step.
 
@@ -259,7 +260,12 @@ def warmup(capabilities=None, bar=None):
 
     Examples
     --------
-    >>> seconds, compiled, loaded = warmup(["nn"])["nn"]  # doctest: +SKIP
+    Warm up the convolution kernels only (seconds with a warm cache):
+
+    >>> result = warmup(["nn"])
+    >>> seconds, compiled, loaded = result["nn"]
+    >>> list(result), seconds > 0
+    (['nn'], True)
     """
     result = {}
     with warnings.catch_warnings(), ThreadPoolExecutor(1) as worker:

@@ -110,6 +110,8 @@ def laplacian(W, kind="unnormalized", *, return_diag=False):
         Symmetric, non-negative, finite affinities.  Sparse input stays
         sparse: the result is CSR and nothing n × n is ever dense.
     kind : {"unnormalized", "sym", "rw"}, default="unnormalized"
+        Which Laplacian: D − W, the symmetric normalized or the random-walk
+        normalized form.
     return_diag : bool, default=False
         Also return the vector the rows are scaled by, as scipy does:
         the degrees d for ``"unnormalized"`` and ``"rw"``, √d for ``"sym"``

@@ -14,28 +14,43 @@ __all__ = ["METRICS", "silhouette_samples", "silhouette_score", "simplified_silh
 
 
 def silhouette_samples(X, labels, *, metric="euclidean", **kwds):
-    """Silhouette coefficient of each sample (scikit-learn's signature and result).
+    r"""Silhouette coefficient of each sample (scikit-learn's signature and result).
 
-    s(i) = (b(i) - a(i)) / max(a(i), b(i)), with a(i) the mean distance from i
-    to the other members of its cluster and b(i) the smallest mean distance
-    to another cluster; 0 for members of singleton clusters.
+    :math:`s(i) = (b(i) - a(i)) / \max(a(i), b(i))`, with a(i) the mean
+    distance from i to the other members of its cluster and b(i) the
+    smallest mean distance to another cluster; 0 for members of singleton
+    clusters.  The kernel metrics sum distances cluster by cluster in
+    O(n k) memory (scikit-learn builds chunks of the n x n distance matrix).
 
     Parameters
     ----------
-    X : (n_samples, n_features) array, or (n_samples, n_samples) distances
-        when ``metric="precomputed"``.
-    labels : (n_samples,) array of any label values (2 <= n_labels <= n - 1).
-    metric : str
+    X : array-like of shape (n_samples, n_features), or dask array
+        The samples; or, with ``metric="precomputed"``, an (n_samples,
+        n_samples) distance matrix (NumPy only; symmetric, non-negative,
+        zero diagonal).  A dask array is computed on the dask workers in
+        row-block tiles.
+    labels : array-like of shape (n_samples,)
+        Cluster label of each sample, any values; there must be between 2
+        and n_samples - 1 distinct labels.
+    metric : str, default="euclidean"
         "euclidean" ("l2"), "sqeuclidean", "manhattan" ("cityblock", "l1"),
-        "chebyshev", "cosine" and "precomputed" run in fastapml's kernel, in
-        O(n k) memory; other metrics, sparse X and extra ``kwds`` are passed
-        to scikit-learn (NumPy X only: a dask X takes the kernel metrics).
+        "chebyshev", "cosine" and "precomputed" run in fastapml's kernel;
+        other metrics, sparse X and extra ``kwds`` are passed to
+        scikit-learn (NumPy X only: a dask X takes the kernel metrics except
+        "precomputed").
+    **kwds : dict
+        Keyword arguments of the distance function, passed to scikit-learn's
+        ``silhouette_samples`` (not accepted for a dask X).
 
     Returns
     -------
-    (n_samples,) float64 array; for a dask array X, a lazy dask array with
-    X's row chunks, computed in row-block tiles on the dask workers (see
-    :func:`fastapml.cluster.silhouette_dask.silhouette_samples`).
+    silhouette : ndarray of shape (n_samples,)
+        float64; for a dask X, a lazy dask array with X's row chunks.
+
+    See Also
+    --------
+    silhouette_score : Their mean.
+    simplified_silhouette : A cheaper approximation from centroid distances.
 
     Examples
     --------
@@ -54,9 +69,41 @@ def silhouette_score(
 ):
     """Mean silhouette coefficient (scikit-learn's signature and result).
 
-    With ``sample_size``, the mean over the same random subset scikit-learn
-    draws for that ``random_state``.  A dask array X is scored on the dask
-    workers (see :func:`fastapml.cluster.silhouette_dask.silhouette_score`).
+    The mean over the samples of :func:`silhouette_samples`.  A dask array X
+    is scored on the dask workers, its blocks' sums added in a fixed order,
+    so the result is the same on any cluster.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features), or dask array
+        The samples; or, with ``metric="precomputed"``, an (n_samples,
+        n_samples) distance matrix (NumPy only).
+    labels : array-like of shape (n_samples,)
+        Cluster label of each sample, any values; there must be between 2
+        and n_samples - 1 distinct labels (in the subset, with
+        ``sample_size``).
+    metric : str, default="euclidean"
+        As for :func:`silhouette_samples`.
+    sample_size : int, optional
+        Score only this many samples: the same random subset scikit-learn
+        draws for ``random_state``.  For a dask X only those rows are read.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the subset drawn for ``sample_size``; unused without it.
+    **kwds : dict
+        Keyword arguments of the distance function, as for
+        :func:`silhouette_samples`.
+
+    Returns
+    -------
+    score : float
+        Mean silhouette coefficient, in [-1, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> round(silhouette_score(X, [0, 0, 1, 1]), 3)
+    0.9
     """
     if is_dask_array(X):
         return silhouette_dask.silhouette_score(
@@ -79,9 +126,28 @@ def simplified_silhouette(X, labels, *, metric="euclidean"):
     :func:`silhouette_samples` is out of reach.  It is not the silhouette:
     expect differences of a few hundredths on overlapping clusters.
 
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Dense feature vectors (not sparse, not distances).
+    labels : array-like of shape (n_samples,)
+        Cluster label of each sample; between 2 and n_samples - 1 distinct
+        labels.
+    metric : str, default="euclidean"
+        Any metric of :func:`sklearn.metrics.pairwise_distances` except
+        "precomputed".
+
     Returns
     -------
-    (n_samples,) float64 array
+    silhouette : ndarray of shape (n_samples,)
+        float64 approximate silhouette of each sample.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> simplified_silhouette(X, [0, 0, 1, 1]).round(3)
+    array([0.952, 0.947, 0.947, 0.952])
     """
     X, codes, counts = check_inputs(X, labels, metric)
     if metric == "precomputed" or sp.issparse(X):

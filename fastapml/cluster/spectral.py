@@ -205,7 +205,7 @@ def spectral_embedding(
 
 
 class SpectralClustering(_SklearnSpectralClustering):
-    """Spectral clustering — a drop-in for scikit-learn's, faster and sparse.
+    r"""Spectral clustering — a drop-in for scikit-learn's, faster and sparse.
 
     Same constructor, parameters, ``labels_``, ``affinity_matrix_``,
     ``fit`` and ``fit_predict`` as
@@ -218,10 +218,11 @@ class SpectralClustering(_SklearnSpectralClustering):
 
     What differs:
 
-    - the eigensolve (see :func:`spectral_embedding`): the null space one
-      vector per connected component, exactly; ARPACK on the largest
-      eigenvalues of the deflated normalized adjacency instead of
-      shift-invert (no sparse LU) — 50-100x faster on kNN graphs;
+    - the eigensolve: the null space is taken exactly, one vector per
+      connected component, and ARPACK looks for the largest eigenvalues of
+      the normalized adjacency :math:`D^{-1/2} W D^{-1/2}` with that null
+      space deflated, instead of running in shift-invert mode (no sparse LU
+      factorization); see :doc:`/performance/index` for measured times;
     - a sparse kNN graph is never made dense; dense kernels (``"rbf"`` and
       the other pairwise kernels, callables) are refused above
       ``MAX_DENSE_AFFINITY_SAMPLES`` = 20,000 samples with a ValueError
@@ -236,6 +237,72 @@ class SpectralClustering(_SklearnSpectralClustering):
     With a graph of more connected components than ``n_components`` the
     embedding keeps the largest components (scikit-learn keeps an arbitrary
     ARPACK-chosen subspace); a warning says so.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters.
+    eigen_solver : {"arpack", "lobpcg", "amg"}, optional
+        Eigensolver of the embedding (None: "arpack").  "arpack": Lanczos on
+        the deflated normalized adjacency; "lobpcg": LOBPCG on the deflated
+        Laplacian; "amg": LOBPCG preconditioned by pyamg's multigrid solver.
+        Graphs of up to 1,000 nodes (or asking for a fifth of the nodes'
+        eigenvectors or more) are solved with a dense ``eigh`` whatever the
+        choice.
+    n_components : int, optional
+        Number of eigenvectors of the embedding (None: ``n_clusters``).
+    random_state : int, RandomState instance or None, default=None
+        Seeds ARPACK's start vector (drawn as scikit-learn draws it),
+        LOBPCG's initial block, and the k-means or ``"discretize"``
+        labelling.
+    n_init : int, default=10
+        Number of k-means runs on the embedding (``assign_labels="kmeans"``).
+    gamma : float, default=1.0
+        Kernel coefficient of the "rbf", "poly", "sigmoid", "laplacian" and
+        "chi2" affinities.
+    affinity : str or callable, default="rbf"
+        "nearest_neighbors" (a sparse, symmetrized kNN connectivity graph),
+        "rbf" (:math:`\exp(-\gamma \lVert x - y \rVert^2)`), "precomputed"
+        (X is the affinity matrix), "precomputed_nearest_neighbors" (X holds
+        distances; their kNN graph is the affinity), any kernel name of
+        :func:`sklearn.metrics.pairwise_kernels`, or a callable taking two
+        samples.
+    n_neighbors : int, default=10
+        Neighbours per sample of the kNN graph (the nearest-neighbors
+        affinities).
+    eigen_tol : float or "auto", default="auto"
+        Stopping tolerance of the eigensolver; "auto": 0 (machine precision)
+        for ARPACK, LOBPCG's own default for "lobpcg" and "amg".
+    assign_labels : {"kmeans", "discretize", "cluster_qr"}, default="kmeans"
+        How the embedding's rows are labelled.
+    degree : float, default=3
+        Degree of the "poly" kernel.
+    coef0 : float, default=1
+        Zero coefficient of the "poly" and "sigmoid" kernels.
+    kernel_params : dict, optional
+        Further keyword arguments of a kernel given as a callable (or by
+        name).
+    n_jobs : int, optional
+        Parallel jobs of the kNN search (None: 1, or the joblib context's).
+    verbose : bool, default=False
+        Print the labelling step and k-means' progress.
+
+    Attributes
+    ----------
+    affinity_matrix_ : ndarray or sparse matrix of shape (n_samples, n_samples)
+        The affinity W the embedding was computed from (sparse for the
+        nearest-neighbors affinities).
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of each sample.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names of X, when X is a DataFrame with string column names.
+
+    See Also
+    --------
+    fastapml.cluster.laplacian : The graph Laplacian and its normalized forms.
+    sklearn.cluster.SpectralClustering : The estimator this one subclasses.
 
     Examples
     --------
@@ -255,14 +322,17 @@ class SpectralClustering(_SklearnSpectralClustering):
 
         Parameters
         ----------
-        X : (n_samples, n_features) array-like or sparse matrix, or
-            (n_samples, n_samples) affinities (``affinity="precomputed"``) or
-            distances (``"precomputed_nearest_neighbors"``).
-        y : ignored
+        X : array-like or sparse matrix
+            Samples, of shape (n_samples, n_features); or, of shape
+            (n_samples, n_samples), affinities (``affinity="precomputed"``)
+            or distances (``affinity="precomputed_nearest_neighbors"``).
+        y : None
+            Ignored.
 
         Returns
         -------
-        self
+        self : SpectralClustering
+            The fitted estimator, with ``labels_`` set.
         """
         X = validate_data(
             self,

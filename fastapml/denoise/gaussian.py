@@ -52,12 +52,16 @@ def _positive(value, name, dtype):
 
 
 def gaussian_posterior(y, sigma, sigma_x):
-    """Posterior of x given y for x ~ N(0, σₓ²), y | x ~ N(x, σ²), elementwise.
+    r"""Posterior of x given y for x ~ N(0, σₓ²), y | x ~ N(x, σ²), elementwise.
 
     x | y ~ N(m, v) with
 
-        m = (y/σ²) / (1/σ² + 1/σₓ²) = y σₓ² / (σₓ² + σ²),
-        v = 1 / (1/σ² + 1/σₓ²) = σ² σₓ² / (σ² + σₓ²),
+    .. math::
+
+        m = \frac{y/\sigma^2}{1/\sigma^2 + 1/\sigma_x^2}
+          = \frac{y \sigma_x^2}{\sigma_x^2 + \sigma^2}, \qquad
+        v = \frac{1}{1/\sigma^2 + 1/\sigma_x^2}
+          = \frac{\sigma^2 \sigma_x^2}{\sigma^2 + \sigma_x^2},
 
     computed as m = w y, v = w σ² with the shrinkage w = σₓ² / (σₓ² + σ²).
 
@@ -133,13 +137,20 @@ def _check_h(H, n, dtype):
 def linear_gaussian_mmse(
     y, H, sigma, mu, Sigma, *, return_cov=False, method="auto", tol=1e-10, maxiter=None
 ):
-    """Posterior mean (the MMSE estimate) of x for y = Hx + η, Gaussian x, η.
+    r"""Posterior mean (the MMSE estimate) of x for y = Hx + η, Gaussian x, η.
 
-    With x ~ N(μ, Σ) and η ~ N(0, σ²I) independent,
+    With x ~ N(μ, Σ) and η ~ N(0, σ²I) independent, and
+    :math:`A = H \Sigma H^\top + \sigma^2 I`,
 
-        E[x | y]   = (Σ⁻¹ + HᵀH/σ²)⁻¹ (Σ⁻¹μ + Hᵀy/σ²)
-                   = μ + Σ Hᵀ A⁻¹ (y − Hμ),      A = H Σ Hᵀ + σ²I,
-        Cov[x | y] = (Σ⁻¹ + HᵀH/σ²)⁻¹ = Σ − Σ Hᵀ A⁻¹ H Σ.
+    .. math::
+
+        \mathrm{E}[x \mid y]
+            &= (\Sigma^{-1} + H^\top H/\sigma^2)^{-1}
+               (\Sigma^{-1}\mu + H^\top y/\sigma^2)
+             = \mu + \Sigma H^\top A^{-1} (y - H\mu), \\
+        \mathrm{Cov}[x \mid y]
+            &= (\Sigma^{-1} + H^\top H/\sigma^2)^{-1}
+             = \Sigma - \Sigma H^\top A^{-1} H \Sigma.
 
     The second forms are the ones computed (no inverse is formed).  Uses:
     denoising (``H=None``, the identity), deblurring (H a blur,
@@ -265,6 +276,16 @@ def mask_operator(mask):
     for :func:`linear_gaussian_mmse`); m is its number of True entries.  Hᵀ
     puts observed values back in place, zeros elsewhere.
 
+    Parameters
+    ----------
+    mask : array_like of bool
+        True where the entry is observed.
+
+    Returns
+    -------
+    scipy.sparse.csr_array, shape (m, n)
+        m = ``mask.sum()``, n = ``mask.size``.
+
     Examples
     --------
     >>> import numpy as np
@@ -287,6 +308,18 @@ def convolution_operator(kernel, shape):
     Acts on images of ``shape`` flattened in C order: matvec is
     ``convolve2d(x, kernel, mode="same")``, rmatvec its adjoint, the 'same'
     correlation with ``kernel``.  float32 for a float32 kernel, else float64.
+
+    Parameters
+    ----------
+    kernel : array_like of float, shape (k_h, k_w)
+        The blur kernel.
+    shape : (int, int)
+        Height and width of the images it acts on.
+
+    Returns
+    -------
+    scipy.sparse.linalg.LinearOperator, shape (H W, H W)
+        The convolution on flattened images.
 
     Examples
     --------

@@ -19,8 +19,9 @@ def patch_grid(shape, patch_size, stride=1):
     shape : (int, int)
         Image height and width.
     patch_size : int
-    stride : int
-        At most ``patch_size``.
+        Side p of the p x p patches.
+    stride : int, default 1
+        Step between corners, at most ``patch_size``.
 
     Returns
     -------
@@ -65,15 +66,18 @@ def extract_patches(image, patch_size, stride=1):
     Parameters
     ----------
     image : (H, W) float array
+        The image.
     patch_size : int
-    stride : int
+        Side p of the p x p patches.
+    stride : int, default 1
         Distance between neighbouring patches (the last row and column of
         patches are always included; see :func:`patch_grid`).
 
     Returns
     -------
-    (n_patches, patch_size**2) array, one patch per row in raster order,
-    patches in raster order of their top-left corners.
+    ndarray, shape (n_patches, p*p)
+        One patch per row in raster order, patches in raster order of their
+        top-left corners.
 
     Examples
     --------
@@ -105,13 +109,16 @@ def aggregate_patches(patches, shape, patch_size, stride=1, average=True):
     patches : (n_patches, patch_size**2) float array
         In the order :func:`extract_patches` gives them.
     shape : (int, int)
+        Height and width (H, W) of the image.
     patch_size, stride : int
         As given to :func:`extract_patches`.
-    average : bool
+    average : bool, default True
+        Divide each pixel by the number of patches covering it.
 
     Returns
     -------
-    (H, W) array
+    ndarray, shape (H, W)
+        The image, in the dtype of ``patches``.
 
     Examples
     --------

@@ -37,9 +37,21 @@ class PatchPrior:
     Parameters
     ----------
     weights : (K,) array, optional
+        Mixture weights pi_k, non-negative (normalized to sum to 1).
     means : (K, p*p) array, optional
+        Component means mu_k (their patch mean is removed).
     covariances : (K, p*p, p*p) array, optional
-        A prior given directly (all three or none); :meth:`fit` learns one.
+        Component covariances C_k, symmetric positive semi-definite.  A prior
+        is given directly (all three arrays or none); :meth:`fit` learns one.
+
+    Attributes
+    ----------
+    weights_ : ndarray, shape (K,)
+        Mixture weights, summing to 1.
+    means_ : ndarray, shape (K, p*p)
+        Component means, each of zero mean.
+    covariances_ : ndarray, shape (K, p*p, p*p)
+        Component covariances on the zero-mean subspace.
 
     Examples
     --------
@@ -68,11 +80,13 @@ class PatchPrior:
 
     @property
     def patch_size(self):
+        """Side p of the p x p patches (raises ``ValueError`` before fitting)."""
         self._check_fitted()
         return self.patch_size_
 
     @property
     def n_components(self):
+        """Number K of mixture components (raises ``ValueError`` before fitting)."""
         self._check_fitted()
         return self.weights_.shape[0]
 
@@ -104,24 +118,32 @@ class PatchPrior:
         ----------
         images : sequence of (H, W) arrays
             Grayscale, float in [0, 1] or uint8 (divided by 255).
-        patch_size : int
-        n_components : int
-            1 gives a single Gaussian.
-        max_patches : int
+        patch_size : int, default 8
+            Side p of the p x p patches, >= 2.
+        n_components : int, default 20
+            Mixture components K; 1 gives a single Gaussian.
+        max_patches : int, default 200_000
             Patches drawn uniformly at random (without replacement) from all
             the images' overlapping patches.
-        random_state : int or None
+        random_state : int or None, default 0
             Seeds the patch sample and EM's initialization.
-        max_iter, tol, reg_covar, init_params
-            As :class:`fastapml.mixture.GaussianMixture`
-            (``"k-means++"`` starts much faster than ``"kmeans"`` on
-            hundreds of thousands of patches).
-        verbose : bool
+        max_iter : int, default 100
+            EM iterations at most, as :class:`fastapml.mixture.GaussianMixture`.
+        tol : float, default 1e-3
+            EM's convergence threshold on the lower bound's change.
+        reg_covar : float, default 1e-6
+            Added to the diagonal of every covariance.
+        init_params : {"kmeans", "k-means++", "random", "random_from_data"}, \
+default "kmeans"
+            EM's initialization (``"k-means++"`` starts much faster than
+            ``"kmeans"`` on hundreds of thousands of patches).
+        verbose : bool, default False
             Print the log-likelihood after each EM iteration.
 
         Returns
         -------
-        self
+        PatchPrior
+            ``self``, fitted.
         """
         from ..mixture import GaussianMixture  # imports scikit-learn
 
@@ -170,7 +192,13 @@ class PatchPrior:
         self._spectrum = None
 
     def single_gaussian(self):
-        """The one-Gaussian prior with this mixture's mean and covariance."""
+        """The one-Gaussian prior with this mixture's mean and covariance.
+
+        Returns
+        -------
+        PatchPrior
+            A new prior with K = 1, moment-matched to this mixture.
+        """
         self._check_fitted()
         w, mu, cov = self.weights_, self.means_, self.covariances_
         mean = w @ mu
@@ -178,8 +206,9 @@ class PatchPrior:
         return PatchPrior(np.ones(1), mean[None], (second - np.outer(mean, mean))[None])
 
     def spectrum(self):
-        """Per component: eigenvalues (descending) and eigenvectors of C_k on
-        the zero-mean subspace.
+        """Eigenvalues and eigenvectors of each C_k on the zero-mean subspace.
+
+        Computed once and cached; eigenvalues are in descending order.
 
         Returns
         -------
@@ -198,8 +227,25 @@ class PatchPrior:
         return self._spectrum
 
     def score(self, images, max_patches=100_000, random_state=0):
-        """Mean log-likelihood per patch (nats, zero-mean part only) of
-        patches drawn from ``images`` as in :meth:`fit`."""
+        """Mean log-likelihood per patch of patches drawn from ``images``.
+
+        In nats, of the zero-mean part of each patch only; the patches are
+        drawn as in :meth:`fit`.
+
+        Parameters
+        ----------
+        images : sequence of (H, W) arrays
+            Grayscale, float in [0, 1] or uint8 (divided by 255).
+        max_patches : int, default 100_000
+            Patches drawn uniformly at random (without replacement).
+        random_state : int or None, default 0
+            Seeds the patch sample.
+
+        Returns
+        -------
+        float
+            The mean log-likelihood.
+        """
         self._check_fitted()
         X = sample_patches(images, self.patch_size_, max_patches, random_state)
         X = X - X.mean(axis=1, keepdims=True)
@@ -219,9 +265,16 @@ class PatchPrior:
 
     # ------------------------------------------------------------------
     def save(self, path, dtype=np.float64):
-        """Write the prior to ``path`` (see :mod:`fastapml._archive`: written
-        atomically, no pickle); ``dtype=np.float32`` halves the file (it loads
-        as float64)."""
+        """Write the prior to an ``.npz`` file, atomically and without pickles.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Target file.
+        dtype : numpy dtype, default numpy.float64
+            Storage dtype; ``np.float32`` halves the file (it loads as
+            float64).
+        """
         self._check_fitted()
         arrays = {name: getattr(self, name + "_").astype(dtype) for name in _ARRAYS}
         _archive.write(path, _KIND, arrays)
@@ -229,6 +282,16 @@ class PatchPrior:
     @classmethod
     def load(cls, path):
         """Read a prior written by :meth:`save`, as an instance of ``cls``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file written by :meth:`save`.
+
+        Returns
+        -------
+        PatchPrior
+            The prior, in float64.
 
         Raises
         ------
@@ -274,9 +337,34 @@ class PatchPrior:
 
 
 def sample_patches(images, patch_size, max_patches, random_state=0):
-    """Up to ``max_patches`` patches drawn uniformly without replacement from
-    every overlapping patch of ``images`` (grayscale; uint8 is divided by
-    255), as float32 rows."""
+    """Draw up to ``max_patches`` of the overlapping patches of ``images``.
+
+    Uniformly without replacement from every overlapping patch of every
+    image.
+
+    Parameters
+    ----------
+    images : (H, W) array or sequence of (H, W) arrays
+        Grayscale; float, or uint8 (divided by 255).
+    patch_size : int
+        Side p of the p x p patches.
+    max_patches : int
+        Patches drawn at most (all of them if there are fewer).
+    random_state : None, int or numpy.random.Generator, default 0
+        Seeds the draw.
+
+    Returns
+    -------
+    ndarray of float32, shape (n_patches, p*p)
+        One patch per row, in raster order; rows ordered by image, then by
+        the patch's top-left corner.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sample_patches(np.arange(16.0).reshape(4, 4), 3, 10).shape
+    (4, 9)
+    """
     if isinstance(images, np.ndarray) and images.ndim == 2:
         images = [images]
     checked = []
@@ -323,11 +411,21 @@ def _shipped_prior():
 
 
 def default_prior():
-    """The prior shipped with fastapml: 8 x 8 patches, fitted by
-    ``scripts/train_default_prior.py`` on images that the benchmarks never
-    evaluate on (the script lists them).
+    """The prior shipped with fastapml, for 8 x 8 patches.
 
-    Read once per process; each call returns its own copy (sharing the
-    read-only arrays), so refitting it changes nothing for later calls.
+    Fitted by ``scripts/train_default_prior.py`` on images that the
+    benchmarks never evaluate on (the script lists them).  Read once per
+    process; each call returns its own copy (sharing the read-only arrays),
+    so refitting it changes nothing for later calls.
+
+    Returns
+    -------
+    PatchPrior
+        A fitted prior with ``patch_size`` 8.
+
+    Examples
+    --------
+    >>> default_prior().patch_size
+    8
     """
     return copy.copy(_shipped_prior())

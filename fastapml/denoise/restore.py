@@ -17,7 +17,7 @@ METHODS = ("epll", "mmse", "gaussian")
 # here); tests/test_reference_standalone.py checks that the two agree.
 #
 # patch stride when none is given: every second patch each way quarters the
-# work for a PSNR cost the README's "Measured" section reports
+# work for a PSNR cost that `python -m bench.compare.denoise --sweep` measures
 STRIDE = {"epll": 2, "mmse": 2, "gaussian": 1}
 EPLL_BETAS = (1.0, 4.0, 8.0, 16.0, 32.0)  # times 1/sigma^2
 CHUNK = 256  # patches per BLAS product: big enough for BLAS to pay
@@ -31,6 +31,20 @@ SQRT3 = np.sqrt(3.0)
 
 def psnr(clean, estimate, data_range=1.0):
     """Peak signal-to-noise ratio in dB, ``10 log10(range^2 / MSE)``.
+
+    Parameters
+    ----------
+    clean : array_like
+        The reference image.
+    estimate : array_like
+        The image compared with it, of the same shape.
+    data_range : float, default 1.0
+        The range of pixel values (255 for uint8 images).
+
+    Returns
+    -------
+    float
+        The PSNR; ``inf`` when the images are equal.
 
     Examples
     --------
@@ -204,19 +218,21 @@ def denoise(
         opponent colour space (noise stays white with the same sigma).
         float32 images are computed in float32, others in float64.
     sigma : float > 0
-    method : {"epll", "mmse", "gaussian"}
+        The noise standard deviation, on the image's scale.
+    method : {"epll", "mmse", "gaussian"}, default "epll"
+        The estimator, as described above.
     prior : PatchPrior, optional
         :func:`default_prior` (8 x 8 patches) by default.
     stride : int, optional
         Patch subsampling: use every ``stride``-th patch in each direction
         (plus the last row and column of patches).  By default 2 for
         "epll" and "mmse", 1 for "gaussian"; 1 uses every patch, about 4x
-        the work of 2 (see the README for what it buys).
-    rank_tol : float >= 0
+        the work of 2 (see :doc:`/performance/index` for what it buys).
+    rank_tol : float >= 0, default 0.05
         Eigenvalues below ``rank_tol`` times the patch noise variance are
         replaced by their component's mean tail eigenvalue (Parameswaran et
         al. 2017); 0 keeps every eigenvector (exact).
-    betas : sequence of float
+    betas : sequence of float, default (1, 4, 8, 16, 32)
         EPLL's schedule in units of 1/sigma^2.
     callback : callable, optional
         ``callback(step, n_steps, beta)`` after each EPLL step (per colour
@@ -224,7 +240,8 @@ def denoise(
 
     Returns
     -------
-    The denoised image, same shape (and uint8 if ``image`` was).
+    ndarray
+        The denoised image, of the same shape (and uint8 if ``image`` was).
 
     Examples
     --------

@@ -38,39 +38,64 @@ def _normalize_rows(a):
 class CategoricalHMM(BaseEstimator):
     """Hidden Markov model with categorical emissions.
 
+    A drop-in for ``hmmlearn.hmm.CategoricalHMM``: the same constructor,
+    attributes and methods, and the same answers on the same parameters
+    (random initialization and :meth:`sample` draw the same numbers for the
+    same seed).  It adds :meth:`fit_supervised` (counting from observed state
+    sequences) and :meth:`save` / :meth:`load` (``.npz``, no pickle).
+
+    Observations are integer symbols in ``[0, n_features)``, given as an
+    ``(n_samples, 1)`` array; several sequences are stored end to end and
+    split by ``lengths``, as in hmmlearn.
+
     Parameters
     ----------
-    n_components : int
+    n_components : int, default=1
         Number of hidden states K.
-    startprob_prior, transmat_prior, emissionprob_prior : float or array
+    startprob_prior, transmat_prior, emissionprob_prior : float or array, \
+default=1.0
         Dirichlet prior concentrations; the M-step uses
-        ``max(prior - 1 + expected_counts, 0)``, normalized.
+        ``max(prior - 1 + expected_counts, 0)``, normalized (1.0: maximum
+        likelihood; 2.0: add-one smoothing).
     n_features : int, optional
-        Number of symbols M; inferred from the data (max + 1) when None.
-    algorithm : {"viterbi", "map"}
+        Number of symbols M; inferred from the data (max + 1) when None, and
+        then stored here, as hmmlearn does.
+    algorithm : {"viterbi", "map"}, default="viterbi"
         Decoder used by :meth:`decode` and :meth:`predict`.
-    random_state : int, RandomState or None
-        Seeds the random initialization and :meth:`sample`.
-    n_iter : int
+    random_state : int, RandomState or None, default=None
+        Seeds the random initialization and :meth:`sample`; later fits and
+        samples continue the same random stream, as in hmmlearn (which,
+        unlike fastapml, replaces this parameter by its generator).
+    n_iter : int, default=10
         Maximum number of EM iterations.
-    tol : float
+    tol : float, default=1e-2
         EM stops when the log-likelihood gains less than this.
-    verbose : bool
+    verbose : bool, default=False
         Print each EM iteration's log-likelihood to stderr.
-    params, init_params : str
-        Parameters updated by EM / initialized before it: any of 's'
-        (startprob), 't' (transmat), 'e' (emissionprob).
-    implementation : {"log", "scaling"}
+    params, init_params : str, default="ste"
+        Parameters updated by EM / initialized before it: any of ``"s"``
+        (startprob), ``"t"`` (transmat), ``"e"`` (emissionprob).
+    implementation : {"log", "scaling"}, default="log"
         Accepted for compatibility; fastapml always runs the scaled
-        forward-backward, which gives the log-space results to rounding.
+        forward-backward, which gives the log-space results to rounding
+        (falling back to log space where the scaling would underflow).
 
     Attributes
     ----------
-    startprob_ : array (K,)
-    transmat_ : array (K, K)
-        Rows are the current state, columns the next.
-    emissionprob_ : array (K, M)
+    startprob_ : ndarray of shape (K,)
+        Initial-state probabilities.
+    transmat_ : ndarray of shape (K, K)
+        Transition probabilities; rows are the current state, columns the
+        next.
+    emissionprob_ : ndarray of shape (K, M)
+        ``emissionprob_[k, s]`` is P(symbol s | state k).
     monitor_ : ConvergenceMonitor
+        EM's log-likelihood history and convergence test.
+
+    See Also
+    --------
+    fastapml.hmm.forward_backward : The posteriors behind :meth:`fit`.
+    fastapml.hmm.viterbi_batch : The decoder behind :meth:`decode`.
 
     Examples
     --------
@@ -195,10 +220,26 @@ class CategoricalHMM(BaseEstimator):
     def score_samples(self, X, lengths=None):
         """Log-likelihood of X and the state posteriors.
 
+        Parameters
+        ----------
+        X : array-like of int, shape (n_samples, 1)
+            Symbols in ``[0, n_features)``, sequences end to end.
+        lengths : array-like of int, shape (n_sequences,), optional
+            Length of each sequence, summing to n_samples; None for one
+            sequence.
+
         Returns
         -------
         log_prob : float
-        posteriors : array (n_samples, n_components)
+            ``log p(X)``, summed over the sequences.
+        posteriors : ndarray of shape (n_samples, n_components)
+            ``posteriors[t, k]`` = P(state k at t | X).
+
+        Raises
+        ------
+        ValueError
+            If a sequence has probability zero under the model (its
+            posteriors are undefined).
         """
         self._check_fitted()
         logliks, post, _ = self._posteriors(X, lengths)
@@ -206,16 +247,56 @@ class CategoricalHMM(BaseEstimator):
         return float(logliks.sum()), post
 
     def score(self, X, lengths=None):
-        """Log-likelihood of X under the model (-inf if X is impossible)."""
+        """Log-likelihood of X under the model.
+
+        Parameters
+        ----------
+        X : array-like of int, shape (n_samples, 1)
+            Symbols in ``[0, n_features)``, sequences end to end.
+        lengths : array-like of int, shape (n_sequences,), optional
+            Length of each sequence, summing to n_samples; None for one
+            sequence.
+
+        Returns
+        -------
+        log_prob : float
+            ``log p(X)``, summed over the sequences; ``-inf`` if X is
+            impossible under the model.
+        """
         self._check_fitted()
         return float(self._posteriors(X, lengths, posteriors=False)[0].sum())
 
     def predict_proba(self, X, lengths=None):
-        """State posteriors gamma[t, k] = P(state k at t | X)."""
+        """State posteriors of each sample.
+
+        Parameters
+        ----------
+        X : array-like of int, shape (n_samples, 1)
+            Symbols in ``[0, n_features)``, sequences end to end.
+        lengths : array-like of int, shape (n_sequences,), optional
+            Length of each sequence, summing to n_samples; None for one
+            sequence.
+
+        Returns
+        -------
+        posteriors : ndarray of shape (n_samples, n_components)
+            ``posteriors[t, k]`` = P(state k at t | X).
+        """
         return self.score_samples(X, lengths)[1]
 
     def decode(self, X, lengths=None, algorithm=None):
         """Most likely states for X.
+
+        Parameters
+        ----------
+        X : array-like of int, shape (n_samples, 1)
+            Symbols in ``[0, n_features)``, sequences end to end.
+        lengths : array-like of int, shape (n_sequences,), optional
+            Length of each sequence, summing to n_samples; None for one
+            sequence.
+        algorithm : {"viterbi", "map"}, optional
+            The decoder; default: the ``algorithm`` parameter.  "viterbi":
+            the most likely path; "map": the most likely state of each step.
 
         Returns
         -------
@@ -223,7 +304,8 @@ class CategoricalHMM(BaseEstimator):
             "viterbi": log-probability of the best path, summed over
             sequences; "map": the sum of each step's largest posterior (as
             hmmlearn reports it).
-        state_sequence : int array (n_samples,)
+        state_sequence : ndarray of int, shape (n_samples,)
+            The decoded states, end to end like X.
         """
         self._check_fitted()
         algorithm = self.algorithm if algorithm is None else algorithm
@@ -246,16 +328,42 @@ class CategoricalHMM(BaseEstimator):
         return float(log_probs.sum()), paths
 
     def predict(self, X, lengths=None):
-        """Most likely state per sample (see :meth:`decode`)."""
+        """Most likely state of each sample, decoded as :meth:`decode` does.
+
+        Parameters
+        ----------
+        X : array-like of int, shape (n_samples, 1)
+            Symbols in ``[0, n_features)``, sequences end to end.
+        lengths : array-like of int, shape (n_sequences,), optional
+            Length of each sequence, summing to n_samples; None for one
+            sequence.
+
+        Returns
+        -------
+        state_sequence : ndarray of int, shape (n_samples,)
+            The decoded states, with the ``algorithm`` parameter's decoder.
+        """
         return self.decode(X, lengths)[1]
 
     def sample(self, n_samples=1, random_state=None, currstate=None):
         """Draw symbols and states, with hmmlearn's random-number order.
 
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Length of the sampled sequence.
+        random_state : int, RandomState or None, default=None
+            Seeds this draw; None continues the model's own stream (seeded
+            by the ``random_state`` parameter).
+        currstate : int, optional
+            State of the first sample; drawn from ``startprob_`` when None.
+
         Returns
         -------
-        X : int array (n_samples, 1)
-        state_sequence : int array (n_samples,)
+        X : ndarray of int, shape (n_samples, 1)
+            The symbols.
+        state_sequence : ndarray of int, shape (n_samples,)
+            The hidden states that emitted them.
         """
         self._check_fitted()
         check_scalar(n_samples, "n_samples", numbers.Integral, low=1)
@@ -327,14 +435,23 @@ class CategoricalHMM(BaseEstimator):
     def fit(self, X, lengths=None):
         """Estimate the parameters with Baum-Welch EM.
 
+        The parameters named in ``init_params`` (and any not set yet) are
+        initialized at random; EM then updates those named in ``params``
+        for up to ``n_iter`` iterations, stopping when the log-likelihood
+        gains less than ``tol``.
+
         Parameters
         ----------
-        X : int array (n_samples, 1)
-        lengths : int array (n_sequences,), optional
+        X : array-like of int, shape (n_samples, 1)
+            Symbols in ``[0, n_features)``, sequences end to end.
+        lengths : array-like of int, shape (n_sequences,), optional
+            Length of each sequence, summing to n_samples; None for one
+            sequence.
 
         Returns
         -------
-        self
+        self : CategoricalHMM
+            The fitted model.
         """
         self._check_hyperparameters()
         symbols, lengths, offsets = self._sequences(X, lengths)
@@ -375,14 +492,18 @@ class CategoricalHMM(BaseEstimator):
 
         Parameters
         ----------
-        X : int array (n_samples, 1)
-        states : int array (n_samples,)
-            The state of each sample, in [0, n_components).
-        lengths : int array (n_sequences,), optional
+        X : array-like of int, shape (n_samples, 1)
+            Symbols in ``[0, n_features)``, sequences end to end.
+        states : array-like of int, shape (n_samples,)
+            The state of each sample, in ``[0, n_components)``.
+        lengths : array-like of int, shape (n_sequences,), optional
+            Length of each sequence, summing to n_samples; None for one
+            sequence.
 
         Returns
         -------
-        self
+        self : CategoricalHMM
+            The fitted model.
         """
         self._check_hyperparameters()
         symbols, lengths, offsets = self._sequences(X, lengths)
@@ -453,11 +574,45 @@ class CategoricalHMM(BaseEstimator):
         return (k - 1) + k * (k - 1) + k * (m - 1)
 
     def aic(self, X, lengths=None):
-        """Akaike information criterion: -2 log L + 2 p."""
+        r"""Akaike information criterion of the model on X.
+
+        :math:`\mathrm{AIC} = -2 \log L + 2 p`, with p the number of free
+        parameters, :math:`(K - 1) + K (K - 1) + K (M - 1)`.
+
+        Parameters
+        ----------
+        X : array-like of int, shape (n_samples, 1)
+            Symbols in ``[0, n_features)``, sequences end to end.
+        lengths : array-like of int, shape (n_sequences,), optional
+            Length of each sequence, summing to n_samples; None for one
+            sequence.
+
+        Returns
+        -------
+        aic : float
+            Lower is better.
+        """
         return -2 * self.score(X, lengths) + 2 * self._n_free_parameters()
 
     def bic(self, X, lengths=None):
-        """Bayesian information criterion: -2 log L + p log(n_samples)."""
+        r"""Bayesian information criterion of the model on X.
+
+        :math:`\mathrm{BIC} = -2 \log L + p \log n`, with p the number
+        of free parameters (as in :meth:`aic`) and n the number of samples.
+
+        Parameters
+        ----------
+        X : array-like of int, shape (n_samples, 1)
+            Symbols in ``[0, n_features)``, sequences end to end.
+        lengths : array-like of int, shape (n_sequences,), optional
+            Length of each sequence, summing to n_samples; None for one
+            sequence.
+
+        Returns
+        -------
+        bic : float
+            Lower is better.
+        """
         n = np.asarray(X).shape[0]
         return -2 * self.score(X, lengths) + self._n_free_parameters() * np.log(n)
 
@@ -471,6 +626,11 @@ class CategoricalHMM(BaseEstimator):
         :mod:`fastapml._archive`; hmmlearn would pickle), written to a
         temporary file and renamed into place.  A ``random_state`` that is
         not an integer is not stored (it loads as None).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write, used as given (no suffix is added).
 
         Examples
         --------
@@ -494,11 +654,22 @@ class CategoricalHMM(BaseEstimator):
     def load(cls, path):
         """Read a model written by :meth:`save`, as an instance of ``cls``.
 
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        model : CategoricalHMM
+            The saved model, ready to use.
+
         Raises
         ------
         ValueError
-            (:class:`fastapml._archive.ArchiveError`) naming the file and the
-            problem; also a ``FileNotFoundError`` if ``path`` does not exist.
+            A ``fastapml._archive.ArchiveError`` naming the file and the
+            problem; if ``path`` does not exist, it is also a
+            ``FileNotFoundError``.
         """
         return _archive.read(
             path,

@@ -24,17 +24,30 @@ _MAX_CHUNKS = 64
 
 
 def forward_backward(log_emit, lengths, log_trans, log_start, symbols=None):
-    """Log-likelihoods, posteriors and expected transition counts.
+    r"""Log-likelihoods, posteriors and expected transition counts.
+
+    The forward-backward algorithm on a first-order HMM, for many sequences
+    stored end to end: with the forward variables :math:`\alpha_t(k) =
+    p(x_1, \dots, x_t, s_t = k)` and backward variables :math:`\beta_t(k) =
+    p(x_{t+1}, \dots, x_T \mid s_t = k)`, the posteriors are
+    :math:`\gamma_t(k) = \alpha_t(k) \beta_t(k) / p(x)`.  Computed with
+    per-step scaling in float64 (log space where that would underflow), which
+    gives the log-space recursion's results to rounding.
 
     Parameters
     ----------
     log_emit : array (N, K), or (M, K) with ``symbols``
-        Emission log-probabilities (see :func:`fastapml.hmm.viterbi_batch`).
+        Dense emission log-probabilities per step; or, when ``symbols`` is
+        given, a table ``log_emit[s, k] = log p(symbol s | state k)``, as in
+        :func:`~fastapml.hmm.viterbi_batch`.
     lengths : array of int (n_seq,) or None
+        Sequence lengths, summing to N (None: one sequence).
     log_trans : array (K, K)
         Log transition matrix, rows are sources.
     log_start : array (K,)
+        Log initial-state probabilities.
     symbols : int array (N,) or (N, 1), optional
+        Observed symbol per step, in ``[0, M)``.
 
     Returns
     -------

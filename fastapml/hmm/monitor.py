@@ -12,6 +12,22 @@ _log = logging.getLogger(__name__)
 class ConvergenceMonitor:
     """Track EM's log-likelihood; converged after ``n_iter`` or a gain < ``tol``.
 
+    hmmlearn's ``ConvergenceMonitor`` interface:
+    :class:`~fastapml.hmm.CategoricalHMM` creates one as ``monitor_`` and
+    reports each EM iteration to it; a log-likelihood that falls is logged as
+    a warning.
+
+    Parameters
+    ----------
+    tol : float
+        Convergence threshold: EM stops once an iteration gains less than
+        this.
+    n_iter : int
+        Maximum number of iterations.
+    verbose : bool
+        Print each reported iteration (number, log-likelihood, gain) to
+        stderr.
+
     Attributes
     ----------
     history : deque
@@ -40,7 +56,13 @@ class ConvergenceMonitor:
         self.history.clear()
 
     def report(self, log_prob):
-        """Record one iteration's log-likelihood (and print it if verbose)."""
+        """Record one iteration's log-likelihood (and print it if verbose).
+
+        Parameters
+        ----------
+        log_prob : float
+            The log-likelihood after the iteration.
+        """
         delta = log_prob - self.history[-1] if self.history else np.nan
         if self.verbose:
             print(

@@ -51,7 +51,12 @@ def viterbi_partitions(
         partition's symbols (int, (N_p,)) indexing the shared table.
         Lengths follow :func:`~fastapml.hmm.viterbi_batch` (None: one
         sequence; zero-length sequences allowed).
-    log_trans, log_start, log_end : see :func:`~fastapml.hmm.viterbi`.
+    log_trans : array (K, K)
+        ``log P(state j at t+1 | state i at t)``; rows are sources.
+    log_start : array (K,)
+        Log initial-state probabilities.
+    log_end : array (K,), optional
+        Log probability of stopping in each state (default 0: no end model).
     log_emit : array (M, K), optional
         A shared table ``log_emit[s, k] = log p(symbol s | state k)``.  It is
         shipped once, with the model, whatever the number of partitions: for
@@ -68,8 +73,8 @@ def viterbi_partitions(
     ------
     TypeError, ValueError
         The model and the shared table get ``viterbi_batch``'s checks once,
-        here; each partition gets its checks with ``partitions[i]: `` in
-        front of the message, before any task runs.
+        here; each partition gets its checks, before any task runs, with
+        the message prefixed by ``partitions[i]:``.
 
     Examples
     --------

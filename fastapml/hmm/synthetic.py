@@ -77,11 +77,35 @@ def _lexicon(rng, n_stems):
 def known_hmm(seed=0, n_stems=3000):
     """The generating model: tags, words per tag, start, transition and end.
 
+    Ten coarse part-of-speech tags; closed classes (ADP, DET, PRON, PUNCT)
+    have fixed word lists, open classes words made of random syllable stems
+    and tag-typical endings, with Zipf-distributed frequencies.
+
+    Parameters
+    ----------
+    seed : int, default=0
+        Seeds the random lexicon (the tags and transitions do not depend on
+        it).
+    n_stems : int, default=3000
+        Number of random stems drawn for the open-class words (duplicates
+        merge, so the lexicon can be slightly smaller).
+
     Returns
     -------
-    dict with ``tags`` (tuple), ``words`` (dict tag -> list of str),
-    ``word_probs`` (dict tag -> Zipf probabilities), ``start`` (K,),
-    ``trans`` (K, K) and ``end`` (K,) probabilities.
+    dict
+        ``tags`` (tuple of K str), ``words`` (dict tag -> list of str),
+        ``word_probs`` (dict tag -> Zipf probabilities of those words),
+        ``start`` (K,), ``trans`` (K, K) and ``end`` (K,) probabilities:
+        each row of ``trans`` plus its ``end`` sums to 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = known_hmm(seed=0, n_stems=100)
+    >>> model["tags"][:3], model["trans"].shape
+    (('ADJ', 'ADP', 'ADV'), (10, 10))
+    >>> bool(np.allclose(model["trans"].sum(axis=1) + model["end"], 1))
+    True
     """
     rng = np.random.default_rng(seed)
     k = len(TAGS)
@@ -120,6 +144,7 @@ def sample_corpus(n_sentences, seed=0, model=None, max_len=40):
     Parameters
     ----------
     n_sentences : int
+        Number of sentences to draw.
     seed : int
         Seeds the sampling (the model itself comes from ``model``).
     model : dict, optional
@@ -129,7 +154,10 @@ def sample_corpus(n_sentences, seed=0, model=None, max_len=40):
 
     Returns
     -------
-    sentences, tags : list of list of str
+    sentences : list of list of str
+        The words of each sentence.
+    tags : list of list of str
+        The tag of each word.
 
     Examples
     --------

@@ -42,24 +42,35 @@ _SMOOTHINGS = ("tnt", "add-one")
 
 
 class HMMTagger(BaseEstimator):
-    """Hidden Markov model part-of-speech tagger.
+    r"""Hidden Markov model part-of-speech tagger.
+
+    :meth:`fit` counts tags, tag n-grams and (word, tag) pairs in tagged
+    sentences; :meth:`predict` decodes each sentence, read as
+    ``B x_1 .. x_n B`` (order 1) or ``B B x_1 .. x_n B`` (order 2) with
+    ``B`` a boundary tag, with the exact Viterbi kernels
+    (:func:`~fastapml.hmm.viterbi_batch`, :func:`~fastapml.hmm.viterbi2_batch`).
+    Every transition gets positive probability and every word at least one
+    tag that can emit it, so no sentence has probability zero.  Sentences
+    may also come as a dask bag or as partitions, decoded one dask task per
+    partition.
 
     Parameters
     ----------
-    order : {1, 2}
-        1: bigram model P(t_i | t_{i-1}); 2: trigram model
-        P(t_i | t_{i-2}, t_{i-1}) (TnT).  Order 2 builds (K + 1)^3 arrays for
-        K tags and is refused when that exceeds 2e8 entries.
-    smoothing : {"tnt", "add-one"}
+    order : {1, 2}, default=2
+        1: bigram model :math:`P(t_i \mid t_{i-1})`; 2: trigram model
+        :math:`P(t_i \mid t_{i-2}, t_{i-1})` (TnT).  Order 2 builds
+        :math:`(K + 1)^3` arrays for K tags and is refused when that exceeds
+        2e8 entries.
+    smoothing : {"tnt", "add-one"}, default="tnt"
         "tnt": deleted-interpolation transitions, maximum-likelihood
         emissions for known words, the suffix model for unknown words.
         "add-one": add-one transitions and emissions with one class for all
         unknown words.
-    suffix_length : int >= 0
-        Longest suffix the unknown-word model looks at ("tnt" only).
-    rare_max_count : int >= 1
-        Words seen at most this often train the suffix model ("tnt" only).
-        If no word is that rare, all words do.
+    suffix_length : int, default=10
+        Longest suffix (>= 0) the unknown-word model looks at ("tnt" only).
+    rare_max_count : int, default=10
+        Words seen at most this often (>= 1) train the suffix model ("tnt"
+        only).  If no word is that rare, all words do.
 
     Attributes
     ----------
@@ -130,7 +141,8 @@ class HMMTagger(BaseEstimator):
 
         Returns
         -------
-        self
+        self : HMMTagger
+            The fitted tagger.
         """
         self._check_params()
         words, lengths = flatten_sentences(sentences, "sentences")
@@ -242,10 +254,12 @@ class HMMTagger(BaseEstimator):
         Parameters
         ----------
         words : list of str
+            The words, known or not.
 
         Returns
         -------
-        float64 array (len(words), K)
+        log_emit : ndarray of shape (len(words), K)
+            float64; column k is the tag ``tags_[k]``.
         """
         self._check_fitted()
         return self._log_emission(flatten_sentences([words], "words")[0])
@@ -436,6 +450,7 @@ class HMMTagger(BaseEstimator):
         Parameters
         ----------
         partitions : list of (list of list of str)
+            Each partition is a list of sentences (possibly empty).
 
         Returns
         -------
@@ -457,6 +472,7 @@ class HMMTagger(BaseEstimator):
         Parameters
         ----------
         sentences : list of list of str
+            Tokenized sentences.
         tags : list of list of str
             Gold tags, same shape as ``sentences``.
 
@@ -490,7 +506,20 @@ class HMMTagger(BaseEstimator):
         }
 
     def score(self, sentences, tags):
-        """Token accuracy of :meth:`predict` against gold ``tags``."""
+        """Token accuracy of :meth:`predict` against gold ``tags``.
+
+        Parameters
+        ----------
+        sentences : list of list of str
+            Tokenized sentences.
+        tags : list of list of str
+            Gold tags, same shape as ``sentences``.
+
+        Returns
+        -------
+        accuracy : float
+            The fraction of tokens tagged right (``evaluate(...)["accuracy"]``).
+        """
         return self.evaluate(sentences, tags)["accuracy"]
 
     # ------------------------------------------------------------------
@@ -503,6 +532,11 @@ class HMMTagger(BaseEstimator):
         :mod:`fastapml._archive`), written to a temporary file and renamed
         into place, so ``path`` is the complete old file, the complete new
         one, or absent.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write.
         """
         self._check_fitted()
         _archive.write(
@@ -518,13 +552,23 @@ class HMMTagger(BaseEstimator):
 
         Nothing is unpickled.
 
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        tagger : HMMTagger
+            The saved tagger, ready to use.
+
         Raises
         ------
         ValueError
-            (:class:`fastapml._archive.ArchiveError`) naming the file and the
+            A ``fastapml._archive.ArchiveError`` naming the file and the
             problem: not an ``.npz``, truncated, pickled members, another kind
-            or format version, missing or misshapen arrays; it is also a
-            ``FileNotFoundError`` if ``path`` does not exist.
+            or format version, missing or misshapen arrays.  If ``path`` does
+            not exist, it is also a ``FileNotFoundError``.
         """
         return _archive.read(
             path,

@@ -74,7 +74,12 @@ def viterbi_batch(log_emit, lengths, log_trans, log_start, log_end=None, symbols
     lengths : array of int (n_seq,) or None
         Sequence lengths, summing to N (None: one sequence).  Zero-length
         sequences are allowed (empty path, log-probability 0).
-    log_trans, log_start, log_end : see :func:`viterbi`.
+    log_trans : array (K, K)
+        ``log P(state j at t+1 | state i at t)``; rows are sources.
+    log_start : array (K,)
+        Log initial-state probabilities.
+    log_end : array (K,), optional
+        Log probability of stopping in each state (default 0: no end model).
     symbols : int array (N,) or (N, 1), optional
         Observed symbol per step, in ``[0, M)``.
 
@@ -83,6 +88,22 @@ def viterbi_batch(log_emit, lengths, log_trans, log_start, log_end=None, symbols
     paths : int64 array (N,)
         States, end to end like the input.
     log_probs : float64 array (n_seq,)
+        Log-probability of each sequence's best path and its observations.
+
+    See Also
+    --------
+    viterbi : One sequence.
+    viterbi_partitions : Partitions of sequences, one dask task each.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> start, trans = np.log([0.6, 0.4]), np.log([[0.7, 0.3], [0.4, 0.6]])
+    >>> table = np.log([[0.5, 0.1], [0.4, 0.3], [0.1, 0.6]])  # normal, cold, dizzy
+    >>> paths, log_probs = viterbi_batch(table, [3, 2], trans, start,
+    ...                                  symbols=[0, 1, 2, 2, 0])
+    >>> paths.tolist(), np.round(log_probs, 3).tolist()
+    ([0, 0, 1, 1, 0], [-4.192, -3.037])
     """
     log_trans, log_start, log_end = first_order_model(
         log_trans, log_start, log_end, float_dtype(log_emit, log_trans, log_start)
@@ -156,25 +177,35 @@ def decode_validated(table, obs, lengths, offsets, log_trans, log_start, log_end
 
 
 def viterbi2_batch(log_emit, lengths, log_trans2, symbols=None):
-    """Exact second-order (trigram) Viterbi for many sequences.
+    r"""Exact second-order (trigram) Viterbi for many sequences.
 
     Parameters
     ----------
     log_emit : array (N, K), or (M, K) with ``symbols``
         As in :func:`viterbi_batch`; K real states.
     lengths : array of int (n_seq,) or None
+        Sequence lengths, summing to N (None: one sequence), as in
+        :func:`viterbi_batch`.
     log_trans2 : array (K + 1, K + 1, K + 1)
         ``log_trans2[u, v, w] = log P(w | u, v)``; index K is the sequence
         boundary, so each sequence is scored as ``B B x_1 .. x_T B``:
         ``log_trans2[K, K, w]`` starts, ``log_trans2[u, v, K]`` ends.
-    symbols : int array (N,), optional
+    symbols : int array (N,) or (N, 1), optional
+        Observed symbol per step, in ``[0, M)``, indexing the table
+        ``log_emit``.
 
     Returns
     -------
     paths : int64 array (N,)
+        States, end to end like the input.
     log_probs : float64 array (n_seq,)
-        max over tag paths y of sum_t log P(y_t | y_{t-2}, y_{t-1})
-        + log p(x_t | y_t), including the final boundary transition.
+        :math:`\max_y \sum_t \log P(y_t \mid y_{t-2}, y_{t-1}) + \log
+        p(x_t \mid y_t)` over the state paths y, including the final
+        boundary transition.
+
+    See Also
+    --------
+    viterbi2_partitions : Partitions of sequences, one dask task each.
     """
     log_trans2 = second_order_model(log_trans2, float_dtype(log_emit, log_trans2))
     table, obs = emissions(log_emit, symbols, log_trans2.shape[0] - 1, log_trans2.dtype)

@@ -223,10 +223,40 @@ def covariances_from_moments(nk, scatter, covariance_type, reg_covar):
 
 
 def precisions_cholesky(covariances, covariance_type, dtype=np.float64):
-    """P with P P^T = Sigma^-1 (scikit-learn's ``precisions_cholesky_``).
+    r"""Cholesky factors of the precisions: P with :math:`P P^T = \Sigma^{-1}`.
 
-    Raises scikit-learn's ValueError for a covariance that is not positive
-    definite.
+    scikit-learn's ``precisions_cholesky_`` for given covariances: P is
+    upper triangular (:math:`P = L^{-T}` for the Cholesky factor L of
+    :math:`\Sigma`); for "diag" and "spherical", the inverse square roots of
+    the variances.
+
+    Parameters
+    ----------
+    covariances : array
+        (K, d, d) for "full", (d, d) for "tied", (K, d) for "diag", (K,) for
+        "spherical", as scikit-learn's ``covariances_``.
+    covariance_type : {"full", "tied", "diag", "spherical"}
+        How ``covariances`` is laid out.
+    dtype : dtype, default=np.float64
+        Dtype of the result (the factorization runs in float64).
+
+    Returns
+    -------
+    precisions_cholesky : ndarray
+        Shaped as ``covariances``.
+
+    Raises
+    ------
+    ValueError
+        scikit-learn's message, for a covariance that is not positive
+        definite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> precisions_cholesky(np.array([[[4.0, 0.0], [0.0, 0.25]]]), "full")
+    array([[[0.5, 0. ],
+            [0. , 2. ]]])
     """
     cov = np.asarray(covariances, dtype=np.float64)
     message = ILL_DEFINED
@@ -316,20 +346,35 @@ def _checked(X, weights, means, precisions_cholesky, covariance_type):
 
 
 def log_prob_resp(X, weights, means, precisions_cholesky, covariance_type):
-    """Per-sample log-likelihood log p(x_i) and responsibilities r_ik.
+    r"""Per-sample log-likelihood and responsibilities of a Gaussian mixture.
 
-    r_ik = w_k N(x_i; mu_k, Sigma_k) / sum_j w_j N(x_i; mu_j, Sigma_j).
+    The E-step: :math:`\log p(x_i) = \log \sum_k w_k
+    \mathcal{N}(x_i; \mu_k, \Sigma_k)` and :math:`r_{ik} = w_k
+    \mathcal{N}(x_i; \mu_k, \Sigma_k) / p(x_i)`, in one fused pass over X
+    (no other n x K array is built).
 
     Parameters
     ----------
-    X : (n, d) float array
-    weights : (K,) ; means : (K, d) ; precisions_cholesky : see module doc
+    X : array of shape (n, d)
+        Samples, float32 or float64 (the results take X's dtype).
+    weights : array of shape (K,)
+        Mixture weights, non-negative, summing to 1.
+    means : array of shape (K, d)
+        Component means.
+    precisions_cholesky : array
+        P with :math:`P P^T` the precision matrix, as scikit-learn's
+        ``precisions_cholesky_``: upper triangular (K, d, d) for "full",
+        (d, d) for "tied"; (K, d) for "diag" and (K,) for "spherical", the
+        square roots of the precisions.
     covariance_type : {"full", "tied", "diag", "spherical"}
+        How ``precisions_cholesky`` is laid out.
 
     Returns
     -------
-    log_prob_norm : (n,) array, X's dtype
-    resp : (n, K) array, X's dtype
+    log_prob_norm : ndarray of shape (n,)
+        :math:`\log p(x_i)`, in X's dtype.
+    resp : ndarray of shape (n, K)
+        Responsibilities :math:`r_{ik}`, in X's dtype; rows sum to 1.
 
     Examples
     --------
@@ -345,14 +390,53 @@ def log_prob_resp(X, weights, means, precisions_cholesky, covariance_type):
 
 
 def em_step(X, weights, means, precisions_cholesky, covariance_type, reg_covar):
-    """One fused EM iteration: a single pass over X.
+    r"""One fused EM iteration: a single pass over X.
+
+    The E-step's responsibilities :math:`r_{ik}` (see :func:`log_prob_resp`)
+    feed the M-step's sums as they are computed: :math:`n_k = \sum_i r_{ik}`,
+    :math:`w_k = n_k / n`, :math:`\mu_k = \sum_i r_{ik} x_i / n_k` and
+    :math:`\Sigma_k = \sum_i r_{ik} (x_i - \mu_k)(x_i - \mu_k)^T / n_k +
+    \lambda I` with :math:`\lambda` = ``reg_covar``, as scikit-learn's
+    ``GaussianMixture`` computes them.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Samples, float32 or float64; at least one.
+    weights : array of shape (K,)
+        Current mixture weights, non-negative, summing to 1.
+    means : array of shape (K, d)
+        Current component means.
+    precisions_cholesky : array
+        P with :math:`P P^T` the precision matrix, as scikit-learn's
+        ``precisions_cholesky_``: upper triangular (K, d, d) for "full",
+        (d, d) for "tied"; (K, d) for "diag" and (K,) for "spherical", the
+        square roots of the precisions.
+    covariance_type : {"full", "tied", "diag", "spherical"}
+        How ``precisions_cholesky`` and the new covariances are laid out.
+    reg_covar : float
+        Added to the diagonal of each new covariance.
 
     Returns
     -------
     lower_bound : float
         Mean log-likelihood of X under the *given* parameters.
-    weights, means, covariances : float64 arrays
-        The M-step's parameters (scikit-learn's shapes for ``covariance_type``).
+    weights : ndarray of shape (K,)
+        New weights, float64.
+    means : ndarray of shape (K, d)
+        New means, float64.
+    covariances : ndarray
+        New covariances, float64, in scikit-learn's shape for
+        ``covariance_type``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [9.0], [10.0]])
+    >>> bound, w, mu, cov = em_step(X, [0.5, 0.5], [[0.0], [10.0]], [1.0, 1.0],
+    ...                             "spherical", 1e-6)
+    >>> np.round(w, 3).tolist(), np.round(mu.ravel(), 3).tolist()
+    ([0.5, 0.5], [0.5, 9.5])
     """
     X, model = _checked(X, weights, means, precisions_cholesky, covariance_type)
     if X.shape[0] == 0:

@@ -43,7 +43,90 @@ class GaussianMixture(_SklearnGaussianMixture):
       (each iteration streams every chunk), for data larger than memory; a
       ``numpy.memmap`` can also go straight to ``fit``;
     - :meth:`partial_fit` updates the model from one more batch of samples;
-    - :meth:`save` / :meth:`load` (.npz, no pickle).
+    - :meth:`save` / :meth:`load` (.npz, no pickle);
+    - a dask array X (``fit``, ``fit_predict``, ``predict``,
+      ``predict_proba``, ``score_samples``, ``score``): one dask reduction
+      per EM iteration, the same model on any cluster; the initialization
+      sees all of X up to 200,000 rows, else a random subsample of that
+      many rows drawn with ``random_state``.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Number of mixture components K.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+        Each component's own full covariance matrix; one full matrix shared
+        by all; a diagonal matrix each; a single variance each.
+    tol : float, default=1e-3
+        EM stops when the lower bound (mean log-likelihood) gains less than
+        this.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of every covariance, keeping it positive
+        definite.
+    max_iter : int, default=100
+        Maximum number of EM iterations per initialization.
+    n_init : int, default=1
+        Number of initializations; the fit with the best lower bound is kept.
+    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, \
+default="kmeans"
+        How the weights, means and precisions are initialized (by
+        scikit-learn's code).  In :meth:`fit_chunks` the initialization sees
+        only the first chunk.
+    weights_init : array-like of shape (n_components,), optional
+        Initial weights; drawn by ``init_params`` when None.
+    means_init : array-like of shape (n_components, n_features), optional
+        Initial means; drawn by ``init_params`` when None.
+    precisions_init : array-like, optional
+        Initial precision matrices (inverse covariances), shaped as
+        ``precisions_`` for ``covariance_type``; drawn by ``init_params``
+        when None.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization (and, for a large dask X, its subsample).
+    warm_start : bool, default=False
+        If True, :meth:`fit` starts from the previous fit's parameters
+        (``n_init`` is then 1).
+    verbose : int, default=0
+        scikit-learn's progress messages: 1 prints each initialization and
+        every ``verbose_interval``-th iteration, 2 also the time taken and
+        the lower bound's change.
+    verbose_interval : int, default=10
+        Iterations between two progress messages.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+        Mixture weights.
+    means_ : ndarray of shape (n_components, n_features)
+        Component means.
+    covariances_ : ndarray
+        Covariances: (K, d, d) full, (d, d) tied, (K, d) diag, (K,)
+        spherical.
+    precisions_ : ndarray
+        Inverse covariances, shaped as ``covariances_``.
+    precisions_cholesky_ : ndarray
+        Upper-triangular P with :math:`P P^T` the precision (diag and
+        spherical: square roots of the precisions), shaped as
+        ``covariances_``.
+    converged_ : bool
+        Whether the best initialization converged (always False after
+        :meth:`partial_fit`).
+    n_iter_ : int
+        EM iterations of the best initialization (:meth:`partial_fit`:
+        number of calls).
+    lower_bound_ : float
+        Mean log-likelihood of the training data at the last iteration (with
+        the parameters before its M-step).
+    lower_bounds_ : list of float
+        ``lower_bound_`` after each iteration of the best initialization.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names of X, when X is a DataFrame with string column names.
+
+    See Also
+    --------
+    fastapml.mixture.em_step : One fused EM iteration, as a function.
+    sklearn.mixture.GaussianMixture : The estimator this one subclasses.
 
     Examples
     --------
@@ -63,18 +146,48 @@ class GaussianMixture(_SklearnGaussianMixture):
     def fit(self, X, y=None, *, callback=None):
         """Estimate the parameters with EM (best of ``n_init`` runs).
 
-        ``callback(n_iter, lower_bound, change)``, if given, is called after
-        every iteration.  X may be a dask array (see :mod:`.em_dask`).
-        Returns self.
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or dask array
+            Training data; float32 data gives a float32 model.  A
+            ``numpy.memmap`` is read in place; a dask array is fitted on the
+            current dask scheduler, one reduction per iteration.
+        y : None
+            Ignored.
+        callback : callable, optional
+            Called as ``callback(n_iter, lower_bound, change)`` after every
+            iteration.
+
+        Returns
+        -------
+        self : GaussianMixture
+            The fitted model.
         """
         self._fit(X, callback)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_predict(self, X, y=None, *, callback=None):
-        """Fit as :meth:`fit`, then return the most likely component of each
-        sample under the final parameters (so it equals ``fit(X).predict(X)``;
-        lazily, as a dask array, for a dask X)."""
+        """Fit as :meth:`fit`, then label each sample by its likeliest component.
+
+        The labels are taken under the final parameters, so they equal
+        ``fit(X).predict(X)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or dask array
+            Training data, as for :meth:`fit`.
+        y : None
+            Ignored.
+        callback : callable, optional
+            Called as ``callback(n_iter, lower_bound, change)`` after every
+            iteration.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Component of each sample; for a dask X, a lazy dask array.
+        """
         X, dtype = self._fit(X, callback)
         if is_dask_array(X):
             from . import em_dask
@@ -127,18 +240,35 @@ class GaussianMixture(_SklearnGaussianMixture):
     def fit_chunks(self, chunks, *, callback=None):
         """Exact EM over data given as row chunks, streamed once per iteration.
 
+        The model equals ``fit(np.concatenate(chunks))`` up to rounding,
+        except that the ``init_params`` initializations see only the first
+        chunk (pass ``weights_init``, ``means_init`` and ``precisions_init``
+        to start exactly as an in-memory fit would).
+
         Parameters
         ----------
-        chunks : sequence of (n_i, d) arrays, or a function returning an
-            iterable of them (called once per pass; a generator can be
-            passed as ``lambda: make_generator()``).  Memmaps work.
+        chunks : sequence of arrays, or callable
+            Row chunks of shape (n_i, n_features), e.g. memory maps; or a
+            function returning an iterable of them, called once per pass (a
+            generator can be passed as ``lambda: make_generator()``).  The
+            model is float32 only if every chunk is float32.
         callback : callable, optional
-            ``callback(n_iter, lower_bound, change)`` after every iteration.
+            Called as ``callback(n_iter, lower_bound, change)`` after every
+            iteration.
 
-        The model equals ``fit(np.concatenate(chunks))`` up to rounding,
-        except that the ``kmeans``/``random*`` initializations see only the
-        first chunk (pass ``weights_init``/``means_init``/``precisions_init``
-        to start exactly as an in-memory fit would).  Returns self.
+        Returns
+        -------
+        self : GaussianMixture
+            The fitted model.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> X = np.r_[rng.normal(size=(100, 2)), rng.normal(size=(100, 2)) + 8]
+        >>> gm = GaussianMixture(2, random_state=0).fit_chunks([X[::2], X[1::2]])
+        >>> sorted(np.round(gm.means_[:, 0]).astype(int).tolist())
+        [0, 8]
         """
         self._validate_params()
         if callable(chunks):
@@ -176,7 +306,31 @@ class GaussianMixture(_SklearnGaussianMixture):
         their sizes), then the M-step runs on the total.  The first call
         initializes from X as ``fit`` would; one call on all the data equals
         one EM iteration (``fit`` with ``max_iter=1``).  Exact multi-pass EM
-        over chunks is :meth:`fit_chunks`.  Returns self.
+        over chunks is :meth:`fit_chunks`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The batch.  The first one must have at least two samples and
+            ``n_components``; it sets the model's dtype.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : GaussianMixture
+            The updated model.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> X = np.r_[rng.normal(size=(100, 2)), rng.normal(size=(100, 2)) + 8]
+        >>> gm = GaussianMixture(2, random_state=0)
+        >>> for batch in np.array_split(rng.permutation(X), 4):
+        ...     gm = gm.partial_fit(batch)
+        >>> gm.n_iter_, sorted(np.round(gm.means_[:, 0]).astype(int).tolist())
+        (4, [0, 8])
         """
         first_call = not hasattr(self, "_partial_moments")
         if first_call:
@@ -321,15 +475,39 @@ class GaussianMixture(_SklearnGaussianMixture):
     # Estimates
     # ------------------------------------------------------------------
     def score_samples(self, X):
-        """Log-likelihood log p(x) of each sample, (n_samples,); a lazy dask
-        array for a dask X."""
+        """Log-likelihood log p(x) of each sample under the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or dask array
+            The samples; float32 data stays float32.  A dask array gives a
+            lazy dask array with X's row chunks.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples,)
+            In X's dtype.
+        """
         if is_dask_array(X):
             return self._estimate_dask(X, "log_prob")
         X = self._check_predict_data(X)
         return em.estimate(X, self._model(X.dtype))[0]
 
     def score(self, X, y=None):
-        """Mean log-likelihood of the samples (summed in float64)."""
+        """Mean log-likelihood of the samples (summed in float64).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or dask array
+            The samples; a dask array is computed.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean of :meth:`score_samples`.
+        """
         log_prob = self.score_samples(X)
         if is_dask_array(X):
             (log_prob,) = _dask.compute(log_prob.astype(np.float64).sum())
@@ -337,16 +515,38 @@ class GaussianMixture(_SklearnGaussianMixture):
         return float(np.mean(log_prob, dtype=np.float64))
 
     def predict(self, X):
-        """Most likely component of each sample (ties: the lowest index); a
-        lazy dask array for a dask X."""
+        """Most likely component of each sample (ties: the lowest index).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or dask array
+            The samples; float32 data stays float32.  A dask array gives a
+            lazy dask array with X's row chunks.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Component index of each sample.
+        """
         if is_dask_array(X):
             return self._estimate_dask(X, "labels")
         X = self._check_predict_data(X)
         return em.estimate(X, self._model(X.dtype))[1]
 
     def predict_proba(self, X):
-        """Posterior probability of each component for each sample, (n, K);
-        a lazy dask array for a dask X."""
+        """Posterior probability of each component for each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or dask array
+            The samples; float32 data stays float32.  A dask array gives a
+            lazy dask array with X's row chunks.
+
+        Returns
+        -------
+        resp : ndarray of shape (n_samples, n_components)
+            Responsibilities; each row sums to 1.
+        """
         if is_dask_array(X):
             return self._estimate_dask(X, "resp")
         X = self._check_predict_data(X)
@@ -362,6 +562,11 @@ class GaussianMixture(_SklearnGaussianMixture):
         :mod:`fastapml._archive`), written to a temporary file and renamed
         into place, so ``path`` is the complete old file, the complete new
         one, or absent.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write.
 
         Raises
         ------
@@ -382,13 +587,35 @@ class GaussianMixture(_SklearnGaussianMixture):
         Nothing is unpickled.  Every array is checked against the others
         before it reaches a kernel.
 
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        model : GaussianMixture
+            The saved model, ready to use.
+
         Raises
         ------
         ValueError
-            (:class:`fastapml._archive.ArchiveError`) naming the file and the
+            A ``fastapml._archive.ArchiveError`` naming the file and the
             problem: not an ``.npz``, truncated, pickled members, another kind
-            or format version, missing or misshapen arrays, non-finite values;
-            it is also a ``FileNotFoundError`` if ``path`` does not exist.
+            or format version, missing or misshapen arrays, non-finite
+            values.  If ``path`` does not exist, it is also a
+            ``FileNotFoundError``.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).normal(size=(50, 2))
+        >>> gm = GaussianMixture(2, random_state=0).fit(X)
+        >>> path = os.path.join(tempfile.mkdtemp(), "gmm.npz")
+        >>> gm.save(path)
+        >>> bool((GaussianMixture.load(path).predict(X) == gm.predict(X)).all())
+        True
         """
         return _archive.read(
             path,

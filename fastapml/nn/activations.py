@@ -30,6 +30,16 @@ __all__ = [
 def relu(input):
     """Rectified linear unit, max(x, 0), elementwise.
 
+    Parameters
+    ----------
+    input : array_like of float
+        Any shape.
+
+    Returns
+    -------
+    ndarray
+        Shaped like ``input``.
+
     Examples
     --------
     >>> import numpy as np
@@ -41,7 +51,19 @@ def relu(input):
 
 
 def relu_backward(grad_output, input):
-    """dL/dx = g * [x > 0] (zero at x = 0, as PyTorch).
+    """Gradient of :func:`relu`: dL/dx = g * [x > 0] (zero at x = 0, as PyTorch).
+
+    Parameters
+    ----------
+    grad_output : array_like of float
+        g = dL/d(output), shaped like ``input``.
+    input : array_like of float
+        The forward's input x.
+
+    Returns
+    -------
+    ndarray
+        dL/dx, shaped like ``input``.
 
     Examples
     --------
@@ -57,7 +79,17 @@ def sigmoid(input):
     """Logistic function 1 / (1 + exp(-x)), elementwise, without overflow.
 
     Computed as 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0 with
-    e = exp(-|x|) <= 1.
+    ``e = exp(-|x|) <= 1``.
+
+    Parameters
+    ----------
+    input : array_like of float
+        Any shape.
+
+    Returns
+    -------
+    ndarray
+        Values in [0, 1], shaped like ``input``.
 
     Examples
     --------
@@ -71,7 +103,19 @@ def sigmoid(input):
 
 
 def sigmoid_backward(grad_output, output):
-    """dL/dx = g * s (1 - s), from the forward's output s = sigmoid(x).
+    """Gradient of :func:`sigmoid`: dL/dx = g * s (1 - s), from its output s.
+
+    Parameters
+    ----------
+    grad_output : array_like of float
+        g = dL/d(output).
+    output : array_like of float
+        The forward's output s = sigmoid(x), shaped like ``grad_output``.
+
+    Returns
+    -------
+    ndarray
+        dL/dx.
 
     Examples
     --------
@@ -92,8 +136,14 @@ def log_softmax(x, dim=-1):
     Parameters
     ----------
     x : array_like of float, at least 1-D
+        The inputs (logits).
     dim : int, default -1
         The axis normalized over.
+
+    Returns
+    -------
+    ndarray
+        Shaped like ``x``; its exponentials sum to 1 along ``dim``.
 
     Examples
     --------
@@ -113,8 +163,14 @@ def softmax(x, dim=-1):
     Parameters
     ----------
     x : array_like of float, at least 1-D
+        The inputs (logits).
     dim : int, default -1
         The axis normalized over.
+
+    Returns
+    -------
+    ndarray
+        Shaped like ``x``; non-negative, summing to 1 along ``dim``.
 
     Examples
     --------
@@ -129,7 +185,21 @@ def softmax(x, dim=-1):
 
 
 def softmax_backward(grad_output, output, dim=-1):
-    """dL/dx = s * (g - sum_j g_j s_j), from the forward's output s.
+    """Gradient of :func:`softmax`: dL/dx = s * (g - sum_j g_j s_j).
+
+    Parameters
+    ----------
+    grad_output : array_like of float
+        g = dL/d(output).
+    output : array_like of float
+        The forward's output s, shaped like ``grad_output``.
+    dim : int, default -1
+        The axis the forward normalized over.
+
+    Returns
+    -------
+    ndarray
+        dL/dx.
 
     Examples
     --------
@@ -143,7 +213,21 @@ def softmax_backward(grad_output, output, dim=-1):
 
 
 def log_softmax_backward(grad_output, output, dim=-1):
-    """dL/dx = g - exp(y) * sum_j g_j, from the forward's output y.
+    """Gradient of :func:`log_softmax`: dL/dx = g - exp(y) * sum_j g_j.
+
+    Parameters
+    ----------
+    grad_output : array_like of float
+        g = dL/d(output).
+    output : array_like of float
+        The forward's output y = log_softmax(x), shaped like ``grad_output``.
+    dim : int, default -1
+        The axis the forward normalized over.
+
+    Returns
+    -------
+    ndarray
+        dL/dx.
 
     Examples
     --------

@@ -233,8 +233,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     Parameters
     ----------
     input : array_like of float, shape (N, C_in, H, W)
+        The input batch x.
     weight : array_like of float, shape (C_out, C_in / groups, F_h, F_w)
+        The filters W.
     bias : array_like of float, shape (C_out,), optional
+        One bias per output channel; none by default.
     stride : int or (int, int), default 1
         Step between output positions, >= 1.
     padding : int, (int, int), "same" or "valid", default 0
@@ -325,7 +328,18 @@ def conv2d_backward(
     Parameters
     ----------
     grad_output : array_like of float, shape (N, C_out, H_out, W_out)
-    input, weight, stride, padding, dilation, groups
+        dL/d(output).
+    input : array_like of float, shape (N, C_in, H, W)
+        The forward's input.
+    weight : array_like of float, shape (C_out, C_in / groups, F_h, F_w)
+        The forward's filters.
+    stride : int or (int, int), default 1
+        As given to :func:`conv2d`.
+    padding : int, (int, int), "same" or "valid", default 0
+        As given to :func:`conv2d`.
+    dilation : int or (int, int), default 1
+        As given to :func:`conv2d`.
+    groups : int, default 1
         As given to :func:`conv2d`.
 
     Returns
@@ -549,6 +563,7 @@ def conv2d_parameter_count(in_channels, out_channels, kernel_size, bias=True):
     in_channels, out_channels : int
         >= 1.
     kernel_size : int or (int, int)
+        Filter height and width F.
     bias : bool, default True
         Without bias the count is k·F²c.
 

@@ -27,9 +27,11 @@ def dropout(input, p=0.5, training=True, random_state=None):
     Parameters
     ----------
     input : array_like of float
+        Any shape.
     p : float in [0, 1], default 0.5
         Drop probability.
     training : bool, default True
+        False passes the input through unchanged.
     random_state : None, int or numpy.random.Generator
         Seed or generator for the mask.
 
@@ -66,15 +68,23 @@ def _apply_mask(values, mask, p):
 
 
 def dropout_backward(grad_output, mask, p):
-    """dL/dx = g * mask / (1 - p); g itself for mask None (evaluation).
+    """Gradient of :func:`dropout`: dL/dx = g * mask / (1 - p).
+
+    With ``mask`` None (evaluation) the gradient is g itself.
 
     Parameters
     ----------
     grad_output : array_like of float
+        g = dL/d(output).
     mask : ndarray of bool or None
         The mask :func:`dropout` returned.
     p : float in [0, 1]
         The drop probability given to :func:`dropout`.
+
+    Returns
+    -------
+    ndarray
+        dL/dx, shaped like ``grad_output``.
 
     Examples
     --------

@@ -35,6 +35,17 @@ _FORMAT_VERSION = 1
 class Parameter:
     """A learned array ``value`` and its gradient ``grad`` (same shape, dtype).
 
+    Layers create their parameters; ``backward`` sets ``grad`` and the
+    optimizers of :class:`SGD` and :class:`Adam` update ``value`` in place.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, e.g. ``"weight"`` (:class:`Sequential` prefixes
+        the layer's index: ``"0.weight"``).
+    value : ndarray
+        The initial values, kept (not copied); ``grad`` starts as zeros like it.
+
     Examples
     --------
     >>> import numpy as np
@@ -80,20 +91,51 @@ class Layer:
     training = True
 
     def parameters(self):
-        """Yield this layer's :class:`Parameter` objects (none by default)."""
+        """Iterate over this layer's learned parameters (none by default).
+
+        Returns
+        -------
+        iterator of Parameter
+            Empty for a layer without parameters.
+        """
         return iter(())
 
     def train(self, mode=True):
-        """Set training mode (``eval()`` is ``train(False)``); returns self."""
+        """Set the training mode flag (``eval()`` is ``train(False)``).
+
+        Parameters
+        ----------
+        mode : bool, default True
+            True for training, False for evaluation (Dropout then passes its
+            input through).
+
+        Returns
+        -------
+        Layer
+            ``self``.
+        """
         self.training = _flag(mode, "mode")
         return self
 
     def eval(self):
-        """Evaluation mode (Dropout passes its input through); returns self."""
+        """Switch to evaluation mode, as ``train(False)``.
+
+        Returns
+        -------
+        Layer
+            ``self``.
+        """
         return self.train(False)
 
     def config(self):
-        """Constructor arguments as a JSON-serializable dict."""
+        """Constructor arguments, from which :meth:`Sequential.load` rebuilds it.
+
+        Returns
+        -------
+        dict
+            JSON-serializable keyword arguments (empty for a layer without
+            any).
+        """
         return {}
 
     def _cached(self):
@@ -102,6 +144,18 @@ class Layer:
         return self._cache
 
     def __call__(self, x):
+        """Run :meth:`forward`, so that ``layer(x)`` is ``layer.forward(x)``.
+
+        Parameters
+        ----------
+        x : array_like of float
+            The input batch.
+
+        Returns
+        -------
+        ndarray
+            The layer's output.
+        """
         return self.forward(x)
 
     def __repr__(self):
@@ -110,21 +164,37 @@ class Layer:
 
 
 class Conv2d(Layer):
-    """2-D convolution layer over NCHW input (:func:`fastapml.nn.convolution.conv2d`).
+    """2-D convolution layer over NCHW input (:func:`fastapml.nn.functional.conv2d`).
 
     Weights and bias start U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
     fan_in = in_channels * kernel_h * kernel_w, PyTorch's default.
-    k·(F²c + 1) parameters.
+    k·(F²c + 1) parameters (:func:`fastapml.nn.functional.conv2d_parameter_count`).
 
     Parameters
     ----------
-    in_channels, out_channels : int
+    in_channels : int
+        Input channels c, >= 1.
+    out_channels : int
+        Number of filters k, >= 1.
     kernel_size : int or (int, int)
+        Filter height and width F.
     stride : int or (int, int), default 1
+        Step between output positions, >= 1.
     padding : int or (int, int), default 0
+        Zeros added on both sides of each spatial axis.
     bias : bool, default True
-    random_state : None, int or numpy.random.Generator
+        Whether each filter has a learned bias.
+    random_state : None, int or numpy.random.Generator, default None
+        Seed or generator of the initial weights.
     dtype : float32 or float64, default float32
+        Dtype of the weights and bias.
+
+    Attributes
+    ----------
+    weight : Parameter
+        Shape (out_channels, in_channels, F_h, F_w).
+    bias_ : Parameter or None
+        Shape (out_channels,); None without bias.
 
     Examples
     --------
@@ -166,11 +236,26 @@ class Conv2d(Layer):
         self._cache = None
 
     def parameters(self):
+        """Iterate over the learned parameters: the weight, then the bias.
+
+        Yields
+        ------
+        Parameter
+            ``weight``, then ``bias_`` unless the layer has no bias.
+        """
         yield self.weight
         if self.bias_ is not None:
             yield self.bias_
 
     def config(self):
+        """Constructor arguments, from which :meth:`Sequential.load` rebuilds it.
+
+        Returns
+        -------
+        dict
+            JSON-serializable keyword arguments, without ``random_state`` (the
+            saved parameters replace the initial ones).
+        """
         return {
             "in_channels": self.in_channels,
             "out_channels": self.out_channels,
@@ -182,12 +267,38 @@ class Conv2d(Layer):
         }
 
     def forward(self, x):
+        """Convolve a batch, keeping it for :meth:`backward`.
+
+        Parameters
+        ----------
+        x : array_like of float, shape (N, in_channels, H, W)
+            The input batch.
+
+        Returns
+        -------
+        ndarray, shape (N, out_channels, H_out, W_out)
+            The convolution of ``x`` with the filters, plus the bias.
+        """
         b = None if self.bias_ is None else self.bias_.value
         out = F.conv2d(x, self.weight.value, b, self.stride, self.padding)
         self._cache = x
         return out
 
     def backward(self, grad_output):
+        """Gradient with respect to the input of the last :meth:`forward`.
+
+        Sets (does not add to) ``weight.grad`` and ``bias_.grad``.
+
+        Parameters
+        ----------
+        grad_output : array_like of float, shape (N, out_channels, H_out, W_out)
+            dL/d(output).
+
+        Returns
+        -------
+        ndarray, shape (N, in_channels, H, W)
+            dL/d(input).
+        """
         gx, gw, gb = F.conv2d_backward(
             grad_output, self._cached(), self.weight.value, self.stride, self.padding
         )
@@ -201,6 +312,26 @@ class Linear(Layer):
     """Affine layer y = x W^T + b on (n_samples, in_features) input.
 
     Weight and bias start U(-1/sqrt(in_features), 1/sqrt(in_features)).
+
+    Parameters
+    ----------
+    in_features : int
+        Input features, >= 1.
+    out_features : int
+        Output features, >= 1.
+    bias : bool, default True
+        Whether the layer has a learned bias b.
+    random_state : None, int or numpy.random.Generator, default None
+        Seed or generator of the initial weights.
+    dtype : float32 or float64, default float32
+        Dtype of the weight and bias.
+
+    Attributes
+    ----------
+    weight : Parameter
+        W, shape (out_features, in_features).
+    bias_ : Parameter or None
+        b, shape (out_features,); None without bias.
 
     Examples
     --------
@@ -232,6 +363,13 @@ class Linear(Layer):
     parameters = Conv2d.parameters
 
     def config(self):
+        """Constructor arguments, from which :meth:`Sequential.load` rebuilds it.
+
+        Returns
+        -------
+        dict
+            JSON-serializable keyword arguments, without ``random_state``.
+        """
         return {
             "in_features": self.in_features,
             "out_features": self.out_features,
@@ -240,6 +378,18 @@ class Linear(Layer):
         }
 
     def forward(self, x):
+        """Apply the affine map to a batch, keeping it for :meth:`backward`.
+
+        Parameters
+        ----------
+        x : array_like of float, shape (N, in_features)
+            The input batch.
+
+        Returns
+        -------
+        ndarray, shape (N, out_features)
+            x W^T + b.
+        """
         out = F.linear(
             x, self.weight.value, None if self.bias_ is None else self.bias_.value
         )
@@ -247,6 +397,20 @@ class Linear(Layer):
         return out
 
     def backward(self, grad_output):
+        """Gradient with respect to the input of the last :meth:`forward`.
+
+        Sets (does not add to) ``weight.grad`` and ``bias_.grad``.
+
+        Parameters
+        ----------
+        grad_output : array_like of float, shape (N, out_features)
+            dL/d(output).
+
+        Returns
+        -------
+        ndarray, shape (N, in_features)
+            dL/d(input).
+        """
         gx, gw, gb = F.linear_backward(grad_output, self._cached(), self.weight.value)
         self.weight.grad[...] = gw
         if self.bias_ is not None:
@@ -265,10 +429,34 @@ class ReLU(Layer):
     """
 
     def forward(self, x):
+        """Apply max(x, 0), keeping ``x`` for :meth:`backward`.
+
+        Parameters
+        ----------
+        x : array_like of float
+            The input, any shape.
+
+        Returns
+        -------
+        ndarray
+            Shaped like ``x``.
+        """
         self._cache = x
         return F.relu(x)
 
     def backward(self, grad_output):
+        """Gradient with respect to the input of the last :meth:`forward`.
+
+        Parameters
+        ----------
+        grad_output : array_like of float
+            dL/d(output), shaped like the input.
+
+        Returns
+        -------
+        ndarray
+            dL/d(input): ``grad_output`` where the input was > 0, else 0.
+        """
         return F.relu_backward(grad_output, self._cached())
 
 
@@ -283,15 +471,48 @@ class Sigmoid(Layer):
     """
 
     def forward(self, x):
+        """Apply the logistic function, keeping its output for :meth:`backward`.
+
+        Parameters
+        ----------
+        x : array_like of float
+            The input, any shape.
+
+        Returns
+        -------
+        ndarray
+            s = 1 / (1 + exp(-x)), shaped like ``x``.
+        """
         self._cache = F.sigmoid(x)
         return self._cache
 
     def backward(self, grad_output):
+        """Gradient with respect to the input of the last :meth:`forward`.
+
+        Parameters
+        ----------
+        grad_output : array_like of float
+            dL/d(output), shaped like the input.
+
+        Returns
+        -------
+        ndarray
+            dL/d(input) = grad_output * s (1 - s).
+        """
         return F.sigmoid_backward(grad_output, self._cached())
 
 
 class MaxPool2d(Layer):
-    """2-D max pooling (:func:`fastapml.nn.pooling.max_pool2d`).
+    """2-D max pooling over NCHW input (:func:`fastapml.nn.functional.max_pool2d`).
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+        Window height and width.
+    stride : int or (int, int), optional
+        Step between windows; defaults to ``kernel_size``.
+    padding : int or (int, int), default 0
+        Implicit -inf padding on both sides, at most half the window.
 
     Examples
     --------
@@ -310,6 +531,13 @@ class MaxPool2d(Layer):
         self._cache = None
 
     def config(self):
+        """Constructor arguments, from which :meth:`Sequential.load` rebuilds it.
+
+        Returns
+        -------
+        dict
+            JSON-serializable keyword arguments.
+        """
         return {
             "kernel_size": list(self.kernel_size),
             "stride": list(self.stride),
@@ -317,11 +545,35 @@ class MaxPool2d(Layer):
         }
 
     def forward(self, x):
+        """Pool a batch, keeping the positions of the maxima for :meth:`backward`.
+
+        Parameters
+        ----------
+        x : array_like of float, shape (N, C, H, W)
+            The input batch.
+
+        Returns
+        -------
+        ndarray, shape (N, C, H_out, W_out)
+            The maximum of each window.
+        """
         out, idx = F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
         self._cache = (idx, np.shape(x))
         return out
 
     def backward(self, grad_output):
+        """Gradient with respect to the input of the last :meth:`forward`.
+
+        Parameters
+        ----------
+        grad_output : array_like of float, shape (N, C, H_out, W_out)
+            dL/d(output).
+
+        Returns
+        -------
+        ndarray, shape (N, C, H, W)
+            dL/d(input): each window's gradient at the position of its maximum.
+        """
         idx, shape = self._cached()
         return F.max_pool2d_backward(grad_output, idx, shape)
 
@@ -337,6 +589,18 @@ class Flatten(Layer):
     """
 
     def forward(self, x):
+        """Flatten every axis but the first, keeping the shape for :meth:`backward`.
+
+        Parameters
+        ----------
+        x : array_like, shape (N, ...)
+            The input batch, at least 2-D.
+
+        Returns
+        -------
+        ndarray, shape (N, prod(...))
+            A view of ``x`` where possible.
+        """
         x = np.asarray(x)
         if x.ndim < 2:
             raise ValueError(
@@ -346,11 +610,33 @@ class Flatten(Layer):
         return x.reshape(x.shape[0], -1)
 
     def backward(self, grad_output):
+        """Reshape the gradient back to the input's shape.
+
+        Parameters
+        ----------
+        grad_output : array_like, shape (N, prod(...))
+            dL/d(output).
+
+        Returns
+        -------
+        ndarray, shape (N, ...)
+            dL/d(input), shaped like the input of the last :meth:`forward`.
+        """
         return np.reshape(grad_output, self._cached())
 
 
 class Dropout(Layer):
     """Inverted dropout with drop probability ``p``; identity in eval mode.
+
+    See :func:`fastapml.nn.functional.dropout`.
+
+    Parameters
+    ----------
+    p : float in [0, 1], default 0.5
+        Probability of zeroing each unit; the kept ones are scaled by
+        1/(1 - p).
+    random_state : None, int or numpy.random.Generator, default None
+        Seed or generator of the masks (one generator for every call).
 
     Examples
     --------
@@ -368,14 +654,46 @@ class Dropout(Layer):
         self._cache = None
 
     def config(self):
+        """Constructor arguments, from which :meth:`Sequential.load` rebuilds it.
+
+        Returns
+        -------
+        dict
+            ``{"p": p}`` (the generator is not saved).
+        """
         return {"p": self.p}
 
     def forward(self, x):
+        """Drop units at random in training mode; pass ``x`` through in eval mode.
+
+        Parameters
+        ----------
+        x : array_like of float
+            The input, any shape.
+
+        Returns
+        -------
+        ndarray
+            Shaped like ``x``; the mask is kept for :meth:`backward`.
+        """
         out, mask = F.dropout(x, self.p, self.training, self._rng)
         self._cache = (mask,)
         return out
 
     def backward(self, grad_output):
+        """Gradient with respect to the input of the last :meth:`forward`.
+
+        Parameters
+        ----------
+        grad_output : array_like of float
+            dL/d(output), shaped like the input.
+
+        Returns
+        -------
+        ndarray
+            dL/d(input): ``grad_output * mask / (1 - p)``, or ``grad_output``
+            itself in eval mode.
+        """
         return F.dropout_backward(grad_output, self._cached()[0], self.p)
 
 
@@ -389,6 +707,16 @@ class Sequential(Layer):
     """Layers applied in order; backward runs them in reverse (chain rule).
 
     Parameters are named ``"<index>.<name>"``, e.g. ``"0.weight"``.
+
+    Parameters
+    ----------
+    *layers : Conv2d, Linear, ReLU, Sigmoid, MaxPool2d, Flatten or Dropout
+        The layers, first to last.
+
+    Attributes
+    ----------
+    layers : list
+        The layers, in order.
 
     Examples
     --------
@@ -413,23 +741,70 @@ class Sequential(Layer):
         self.layers = list(layers)
 
     def parameters(self):
+        """Iterate over every layer's parameters, first layer first.
+
+        Each parameter's ``name`` is set to ``"<index>.<name>"`` on the way.
+
+        Yields
+        ------
+        Parameter
+            The parameters, in layer order.
+        """
         for i, layer in enumerate(self.layers):
             for p in layer.parameters():
                 p.name = f"{i}.{p.name.rsplit('.', 1)[-1]}"
                 yield p
 
     def train(self, mode=True):
+        """Set the training mode flag of the network and of every layer.
+
+        Parameters
+        ----------
+        mode : bool, default True
+            True for training, False for evaluation (``eval()``).
+
+        Returns
+        -------
+        Sequential
+            ``self``.
+        """
         super().train(mode)
         for layer in self.layers:
             layer.train(mode)
         return self
 
     def forward(self, x):
+        """Run each layer's :meth:`forward` in order.
+
+        Parameters
+        ----------
+        x : array_like of float
+            The input batch, as the first layer takes it.
+
+        Returns
+        -------
+        ndarray
+            The last layer's output.
+        """
         for layer in self.layers:
             x = layer.forward(x)
         return x
 
     def backward(self, grad_output):
+        """Run each layer's ``backward`` in reverse order (the chain rule).
+
+        Sets the ``grad`` of every parameter.
+
+        Parameters
+        ----------
+        grad_output : array_like of float
+            dL/d(output) of the last :meth:`forward`.
+
+        Returns
+        -------
+        ndarray
+            dL/d(input).
+        """
         for layer in reversed(self.layers):
             grad_output = layer.backward(grad_output)
         return grad_output
@@ -518,6 +893,7 @@ class Sequential(Layer):
         Parameters
         ----------
         path : str or os.PathLike
+            The file written by :meth:`save`.
 
         Returns
         -------

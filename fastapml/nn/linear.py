@@ -12,8 +12,11 @@ def linear(input, weight, bias=None):
     Parameters
     ----------
     input : array_like of shape (n_samples, in_features)
+        The inputs x.
     weight : array_like of shape (out_features, in_features)
+        The weight W.
     bias : array_like of shape (out_features,), optional
+        The bias b; none by default.
 
     Returns
     -------
@@ -45,15 +48,18 @@ def linear(input, weight, bias=None):
 
 
 def linear_backward(grad_output, input, weight):
-    """Gradients of y = x W^T + b.
+    """Gradients of :func:`linear`, y = x W^T + b.
 
     dL/dx = g W,  dL/dW = g^T x,  dL/db = sum_n g[n], with g = dL/dy.
 
     Parameters
     ----------
     grad_output : array_like of shape (n_samples, out_features)
+        g = dL/dy.
     input : array_like of shape (n_samples, in_features)
+        The forward's input x.
     weight : array_like of shape (out_features, in_features)
+        The forward's weight W.
 
     Returns
     -------

@@ -60,8 +60,18 @@ def mse_loss(input, target, reduction="mean"):
 
     Parameters
     ----------
-    input, target : array_like of float, one shape
+    input : array_like of float
+        Predictions x.
+    target : array_like of float
+        Targets y, shaped like ``input``.
     reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-element losses, or the losses themselves.
+
+    Returns
+    -------
+    ndarray
+        A scalar (NumPy float) for "mean" and "sum", else shaped like
+        ``input``.
 
     Examples
     --------
@@ -75,9 +85,28 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def mse_loss_backward(grad_output, input, target, reduction="mean"):
-    """dL/dx = 2 (x - y) g / n ('mean'; no /n for 'sum'; g elementwise for 'none').
+    """Gradient of :func:`mse_loss` with respect to its input.
 
-    The gradient with respect to ``target`` is its negative.
+    dL/dx = 2 (x - y) g / n for "mean" (n elements), without the /n for
+    "sum", with g elementwise for "none".  The gradient with respect to
+    ``target`` is its negative.
+
+    Parameters
+    ----------
+    grad_output : float or array_like of float
+        g = dL/d(loss): a scalar for "mean" and "sum", shaped like ``input``
+        for "none".
+    input : array_like of float
+        Predictions x given to the forward.
+    target : array_like of float
+        Targets y, shaped like ``input``.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        The forward's reduction.
+
+    Returns
+    -------
+    ndarray
+        dL/dx, shaped like ``input``.
 
     Examples
     --------
@@ -112,9 +141,17 @@ def cross_entropy(logits, target, reduction="mean"):
     Parameters
     ----------
     logits : array_like of shape (n_samples, n_classes)
+        Unnormalized log-probabilities z.
     target : array_like of int, shape (n_samples,)
         Classes in [0, n_classes).
     reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-sample losses, or the losses themselves.
+
+    Returns
+    -------
+    ndarray
+        A scalar (NumPy float) for "mean" and "sum", else shape
+        (n_samples,).
 
     Examples
     --------
@@ -129,8 +166,27 @@ def cross_entropy(logits, target, reduction="mean"):
 
 
 def cross_entropy_backward(grad_output, logits, target, reduction="mean"):
-    """dL/dz = (softmax(z) - onehot(t)) g / N ('mean'; no /N for 'sum';
-    row n times g[n] for 'none').
+    """Gradient of :func:`cross_entropy` with respect to the logits.
+
+    dL/dz = (softmax(z) - onehot(t)) g / N for "mean", without the /N for
+    "sum", row n times g[n] for "none".
+
+    Parameters
+    ----------
+    grad_output : float or array_like of float
+        g = dL/d(loss): a scalar for "mean" and "sum", shape (n_samples,) for
+        "none".
+    logits : array_like of shape (n_samples, n_classes)
+        The forward's logits z.
+    target : array_like of int, shape (n_samples,)
+        The forward's classes t.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        The forward's reduction.
+
+    Returns
+    -------
+    ndarray, shape (n_samples, n_classes)
+        dL/dz.
 
     Examples
     --------

@@ -50,7 +50,9 @@ class SGD(_Optimizer):
     parameters : iterable of Parameter
         Objects with ndarray ``.value`` and ``.grad``, e.g. ``net.parameters()``.
     lr : float > 0
+        Learning rate.
     momentum : float in [0, 1), default 0
+        Momentum coefficient mu.
     nesterov : bool, default False
         Requires momentum > 0.
 
@@ -97,9 +99,13 @@ class Adam(_Optimizer):
     Parameters
     ----------
     parameters : iterable of Parameter
+        Objects with ndarray ``.value`` and ``.grad``, e.g. ``net.parameters()``.
     lr : float > 0, default 1e-3
+        Learning rate.
     betas : (float, float) in [0, 1), default (0.9, 0.999)
+        Decay rates b1 and b2 of the moving averages of g and g^2.
     eps : float > 0, default 1e-8
+        Added to the denominator.
 
     Examples
     --------

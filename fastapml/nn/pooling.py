@@ -63,7 +63,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
     Parameters
     ----------
     input : array_like of shape (N, C, H, W)
+        The input batch (-inf allowed).
     kernel_size : int or (int, int)
+        Window height and width k.
     stride : int or (int, int), optional
         Defaults to ``kernel_size``.
     padding : int or (int, int), default 0
@@ -115,6 +117,7 @@ def max_pool2d_backward(grad_output, indices, input_shape):
     Parameters
     ----------
     grad_output : array_like of shape (N, C, Ho, Wo)
+        dL/d(output).
     indices : array_like of int, shape (N, C, Ho, Wo)
         From :func:`max_pool2d`.
     input_shape : tuple of 4 ints

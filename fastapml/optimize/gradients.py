@@ -14,16 +14,18 @@ import numpy as np
 from .._validation import check_float_array, check_scalar
 
 GradCheck = namedtuple("GradCheck", "error index analytic numerical")
-GradCheck.__doc__ = """Result of :func:`check_grad`.
+GradCheck.__doc__ = """Result of :func:`check_grad`, a named tuple.
 
-Attributes
+Parameters
 ----------
 error : float
     The worst relative error over the components.
 index : tuple of int
     Where it occurs (usable as ``analytic[index]``).
-analytic, numerical : ndarray
-    The two gradients, shaped like ``x``.
+analytic : ndarray
+    The analytic gradient, shaped like ``x``.
+numerical : ndarray
+    The numerical gradient, shaped like ``x``.
 """
 
 
@@ -142,11 +144,16 @@ def numerical_gradient(f, x):
 
 
 def check_grad(f, grad, x, floor=None):
-    """Compare an analytic gradient with the numerical one.
+    r"""Compare an analytic gradient with the numerical one.
 
-    The error of component i is |a_i - n_i| / max(|a_i|, |n_i|, floor), with a
-    = ``grad(x)`` and n = :func:`numerical_gradient`: relative for components
-    larger than ``floor``, absolute below it.  Expect about eps^(2/3) (1e-10
+    The error of component i is
+
+    .. math::
+
+        e_i = \frac{|a_i - n_i|}{\max(|a_i|, |n_i|, \mathrm{floor})}
+
+    with a = ``grad(x)`` and n = :func:`numerical_gradient`: relative for
+    components larger than ``floor``, absolute below it.  Expect about eps^(2/3) (1e-10
     in float64, 1e-4 in float32) for a correct gradient of a well-scaled
     function; an error near 1 means that component is wrong.
 

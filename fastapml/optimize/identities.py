@@ -33,6 +33,7 @@ def linear_jacobian(A):
     Parameters
     ----------
     A : array_like of shape (m, n)
+        The matrix of the linear map.
 
     Returns
     -------
@@ -56,8 +57,11 @@ def bilinear_gradients(y, A, x):
     Parameters
     ----------
     y : array_like of shape (m,)
+        The left vector.
     A : array_like of shape (m, n)
+        The matrix.
     x : array_like of shape (n,)
+        The right vector.
 
     Returns
     -------
@@ -87,7 +91,9 @@ def quadratic_gradient(A, x):
     Parameters
     ----------
     A : array_like of shape (n, n)
+        The matrix, not necessarily symmetric.
     x : array_like of shape (n,)
+        The point.
 
     Returns
     -------

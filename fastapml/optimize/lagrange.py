@@ -161,17 +161,21 @@ def _curvature_problem(problem, x, lam, J):
 def minimize_equality(
     f, x0, constraints, grad=None, jac=None, hess=None, tol=1e-10, max_iter=100
 ):
-    """Minimize f(x) subject to g(x) = 0 by Newton's method on the KKT system.
+    r"""Minimize f(x) subject to g(x) = 0 by Newton's method on the KKT system.
 
     With the Lagrangian L(x, lam) = f(x) - lam^T g(x), a constrained
     minimum satisfies grad L = 0, that is grad f(x) = J(x)^T lam and
     g(x) = 0.  Each iteration solves the Newton system
 
-        [[H, -J^T], [-J, 0]] [dx, dlam] = -[grad f - J^T lam, -g]
+    .. math::
+
+        \begin{bmatrix} H & -J^\top \\ -J & 0 \end{bmatrix}
+        \begin{bmatrix} \Delta x \\ \Delta\lambda \end{bmatrix}
+        = -\begin{bmatrix} \nabla f - J^\top \lambda \\ -g \end{bmatrix}
 
     (H the Hessian of L in x, J the Jacobian of g) and backtracks along
-    (dx, dlam) until the merit |grad L|^2 drops (Armijo).  The multipliers
-    start at the least-squares solution of J(x0)^T lam = grad f(x0).
+    (dx, dlam) until the merit :math:`\|\nabla L\|^2` drops (Armijo).  The
+    multipliers start at the least-squares solution of J(x0)^T lam = grad f(x0).
     Derivatives not given are taken by central differences (see
     :func:`numerical_gradient`); the Hessian of L by differences of its
     gradient.  Newton's method finds the KKT point nearest x0; one that is
@@ -195,7 +199,7 @@ def minimize_equality(
         ``hess(x, lam)`` returns the Hessian of L in x,
         hess f - sum_i lam_i hess g_i, shape (n, n).
     tol : float, default 1e-10
-        Converged when |grad L| <= tol max(1, |grad f|).
+        Converged when :math:`\|\nabla L\| \le \mathrm{tol} \max(1, \|\nabla f\|)`.
     max_iter : int, default 100
         Newton iterations at most.
 
@@ -204,8 +208,8 @@ def minimize_equality(
     OptimizeResult
         ``x`` (float64), ``multipliers`` (lam, shape (m,)), ``fun`` (f(x)),
         ``success``, ``message``, ``n_iter`` (Newton steps taken) and
-        ``kkt_norm`` (|grad L| at x).  ``success`` is False, with the reason
-        in ``message``, when the KKT system is singular, the line search
+        ``kkt_norm`` (:math:`\|\nabla L\|` at x).  ``success`` is False, with the
+        reason in ``message``, when the KKT system is singular, the line search
         stalls, ``max_iter`` runs out, or the point found is not a local
         minimum.  When the line search stalls within sqrt(tol) of
         convergence (the accuracy of numerical derivatives), ``success`` is

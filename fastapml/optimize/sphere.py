@@ -28,7 +28,7 @@ def _extreme(A, smallest):
 
 
 def min_on_sphere(A):
-    """The minimum of ||Ax||^2 subject to ||x|| = 1.
+    r"""The minimum of :math:`\|Ax\|^2` subject to :math:`\|x\| = 1`.
 
     The minimizer is the right singular vector of A for its smallest
     singular value s_min (the eigenvector of A^T A for its smallest
@@ -48,7 +48,7 @@ def min_on_sphere(A):
         positive (the minimizer is unique only up to sign, and up to a
         rotation when s_min is repeated).
     value : float
-        ||Ax||^2 = s_min^2.
+        :math:`\|Ax\|^2 = s_{min}^2`.
 
     Examples
     --------
@@ -60,11 +60,26 @@ def min_on_sphere(A):
 
 
 def max_on_sphere(A):
-    """The maximum of ||Ax||^2 subject to ||x|| = 1.
+    r"""The maximum of :math:`\|Ax\|^2` subject to :math:`\|x\| = 1`.
 
     The maximizer is the right singular vector of A for its largest
     singular value s_max, and the maximum is s_max^2 (the squared spectral
-    norm of A).  Parameters and returns as :func:`min_on_sphere`.
+    norm of A).
+
+    Parameters
+    ----------
+    A : array_like of shape (m, n)
+        Finite, non-empty; float32 stays float32, anything else becomes
+        float64.
+
+    Returns
+    -------
+    x : ndarray of shape (n,)
+        A unit vector, signed so that its largest-magnitude entry is
+        positive (the maximizer is unique only up to sign, and up to a
+        rotation when s_max is repeated).
+    value : float
+        :math:`\|Ax\|^2 = s_{max}^2`.
 
     Examples
     --------

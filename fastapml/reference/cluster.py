@@ -4,8 +4,23 @@ import numpy as np
 
 
 def pairwise(X, metric, Y=None):
-    """The distances between the rows of X and those of Y (X itself when Y is
-    None: the n x n matrix) for the kernel's metrics."""
+    """The distances between the rows of X and those of Y.
+
+    Parameters
+    ----------
+    X : array_like of shape (m, d)
+        The first samples.
+    metric : str
+        "euclidean" ("l2"), "sqeuclidean", "manhattan" ("cityblock", "l1"),
+        "chebyshev" or "cosine": the metrics of the fast kernels.
+    Y : array_like of shape (n, d), optional
+        The second samples; X itself by default.
+
+    Returns
+    -------
+    ndarray of float64, shape (m, n)
+        D[i, j] = d(X[i], Y[j]).
+    """
     X = np.asarray(X, dtype=np.float64)
     Z = X if Y is None else np.asarray(Y, dtype=np.float64)
     diff = X[:, None, :] - Z[None, :, :]
@@ -33,16 +48,33 @@ def _unit_rows(X):
 
 
 def cross_cluster_sums(X, labels_X, Y, labels_Y, n_clusters, metric):
-    """The distance sums between two different sets of samples (one cross
-    tile of the dask silhouette): X (m, d), Y (n, d), D[i, j] = d(X[i], Y[j]),
+    """Per-cluster distance sums between two different sets of samples.
 
-    X_sums[i, k] = sum of D[i, j] over the j with labels_Y[j] == k,
-    Y_sums[j, k] = sum of D[i, j] over the i with labels_X[i] == k.
+    One cross tile of the dask silhouette, with D[i, j] = d(X[i], Y[j]):
+    ``X_sums[i, k]`` sums D[i, j] over the j with ``labels_Y[j] == k``, and
+    ``Y_sums[j, k]`` sums D[i, j] over the i with ``labels_X[i] == k``.
+
+    Parameters
+    ----------
+    X : array_like of shape (m, d)
+        The first samples.
+    labels_X : array_like of int, shape (m,)
+        Their clusters, in [0, n_clusters).
+    Y : array_like of shape (n, d)
+        The second samples.
+    labels_Y : array_like of int, shape (n,)
+        Their clusters, in [0, n_clusters).
+    n_clusters : int
+        Number of clusters.
+    metric : str
+        A metric of :func:`pairwise`.
 
     Returns
     -------
-    X_sums : (len(X), n_clusters) float64
-    Y_sums : (len(Y), n_clusters) float64
+    X_sums : ndarray of float64, shape (m, n_clusters)
+        Distance sums from each row of X to each cluster of Y.
+    Y_sums : ndarray of float64, shape (n, n_clusters)
+        Distance sums from each row of Y to each cluster of X.
     """
     D = pairwise(X, metric, Y)
     clusters = np.arange(n_clusters)
@@ -52,9 +84,25 @@ def cross_cluster_sums(X, labels_X, Y, labels_Y, n_clusters, metric):
 
 
 def silhouette_samples(X, labels, *, metric="euclidean"):
-    """s(i) = (b - a) / max(a, b): a = mean distance to the other members of
-    i's cluster, b = smallest mean distance to another cluster; 0 for
-    singletons.  ``metric="precomputed"`` takes X as the distance matrix."""
+    """Silhouette of each sample, s(i) = (b - a) / max(a, b).
+
+    a is the mean distance to the other members of i's cluster, b the
+    smallest mean distance to another cluster; s(i) is 0 for singletons.
+
+    Parameters
+    ----------
+    X : array_like of shape (n, d), or (n, n) for "precomputed"
+        The samples, or their distance matrix.
+    labels : array_like of shape (n,)
+        Cluster labels (any values; at least two clusters).
+    metric : str, default "euclidean"
+        A metric of :func:`pairwise`, or "precomputed".
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+        The silhouettes, in [-1, 1].
+    """
     D = (
         np.asarray(X, dtype=np.float64)
         if metric == "precomputed"

@@ -86,12 +86,14 @@ def patch_grid(shape, patch_size, stride=1):
     Parameters
     ----------
     shape : (int, int)
+        Image height and width.
     patch_size, stride : int
         ``1 <= stride <= patch_size``.
 
     Returns
     -------
     rows, cols : int64 arrays
+        The corners' rows and columns.
     """
     p, s = int(patch_size), int(stride)
     if not 1 <= s <= p:
@@ -116,7 +118,22 @@ def _corners(shape, patch_size, stride):
 
 
 def extract_patches(image, patch_size, stride=1):
-    """The patches of ``image``, one flattened patch per row."""
+    """The patches of ``image``, one flattened patch per row.
+
+    Parameters
+    ----------
+    image : (H, W) array
+        The image.
+    patch_size : int
+        Side p of the p x p patches.
+    stride : int, default 1
+        Step between patches, as :func:`patch_grid`.
+
+    Returns
+    -------
+    ndarray, shape (n_patches, p*p)
+        Patches in raster order of their top-left corners.
+    """
     p = patch_size
     return np.array(
         [
@@ -127,7 +144,26 @@ def extract_patches(image, patch_size, stride=1):
 
 
 def aggregate_patches(patches, shape, patch_size, stride=1, average=True):
-    """``sum_i P_i^T z_i``, divided by ``sum_i P_i^T P_i`` when ``average``."""
+    """``sum_i P_i^T z_i``, divided by ``sum_i P_i^T P_i`` when ``average``.
+
+    Parameters
+    ----------
+    patches : (n_patches, p*p) array
+        In the order :func:`extract_patches` gives them.
+    shape : (int, int)
+        Height and width of the image.
+    patch_size : int
+        Side p of the patches.
+    stride : int, default 1
+        As given to :func:`extract_patches`.
+    average : bool, default True
+        Divide each pixel by the number of patches covering it.
+
+    Returns
+    -------
+    ndarray, shape ``shape``
+        The image, in the dtype of ``patches``.
+    """
     p = patch_size
     total, count = np.zeros(shape), np.zeros(shape)
     for z, (r, c) in zip(patches, _corners(shape, p, stride)):
@@ -146,9 +182,15 @@ def zero_mean_basis(d):
     Math. Monthly 72, 1965): column k - 1 is (1, ..., 1, -k, 0, ..., 0) /
     sqrt(k (k + 1)) with k ones, for k = 1 .. d - 1.
 
+    Parameters
+    ----------
+    d : int
+        Vector length, >= 2.
+
     Returns
     -------
-    (d, d - 1) array
+    ndarray, shape (d, d - 1)
+        Orthonormal columns, each orthogonal to the constant vector.
     """
     basis = np.zeros((d, d - 1))
     for k in range(1, d):
@@ -164,6 +206,7 @@ def spectrum(covariances):
     Parameters
     ----------
     covariances : (K, d, d) array
+        Covariances of zero-mean patches.
 
     Returns
     -------
@@ -190,6 +233,15 @@ def zero_mean_prior(weights, means, covariances):
     each covariance its row and column means (x -> x - mean(x) applied to
     both sides), then is made exactly symmetric.
 
+    Parameters
+    ----------
+    weights : (K,) array
+        Mixture weights, non-negative.
+    means : (K, d) array
+        Component means.
+    covariances : (K, d, d) array
+        Component covariances.
+
     Returns
     -------
     types.SimpleNamespace
@@ -215,6 +267,17 @@ def single_gaussian(prior):
     """The one Gaussian with the mixture's mean and covariance.
 
     mu = sum_k w_k mu_k and C = sum_k w_k (C_k + mu_k mu_k^T) - mu mu^T.
+
+    Parameters
+    ----------
+    prior : object
+        A prior: ``weights_`` (K,), ``means_`` (K, d) and ``covariances_``
+        (K, d, d), e.g. from :func:`load_prior`.
+
+    Returns
+    -------
+    types.SimpleNamespace
+        A one-component prior, as :func:`zero_mean_prior`.
     """
     w, mu, cov = prior.weights_, prior.means_, prior.covariances_
     mean = sum(w[k] * mu[k] for k in range(len(w)))
@@ -231,6 +294,11 @@ def load_prior(path):
     header and the arrays ``weights``, ``means`` and ``covariances``; they are
     made zero-mean by :func:`zero_mean_prior`, as ``PatchPrior`` does.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The prior file.
+
     Returns
     -------
     types.SimpleNamespace
@@ -245,8 +313,15 @@ def load_prior(path):
 
 
 def default_prior():
-    """The prior shipped with fastapml, ``fastapml/data/denoise_prior.npz``,
-    read by :func:`load_prior`."""
+    """The prior shipped with fastapml, read by :func:`load_prior`.
+
+    The file is ``fastapml/data/denoise_prior.npz``.
+
+    Returns
+    -------
+    types.SimpleNamespace
+        As :func:`zero_mean_prior`.
+    """
     path = resources.files("fastapml") / "data" / DEFAULT_PRIOR
     with resources.as_file(path) as file:
         return load_prior(file)
@@ -280,6 +355,30 @@ def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0):
     z_i is the Wiener estimate under the most likely component or, with
     ``soft``, the posterior mean under the mixture; each patch keeps its own
     mean, which the prior does not model.
+
+    Parameters
+    ----------
+    image : (H, W) array
+        The noisy image.
+    prior : object
+        A prior: ``weights_`` (K,), ``means_`` (K, d) and ``covariances_``
+        (K, d, d), e.g. from :func:`load_prior`.
+    s2 : float
+        The patch noise variance.
+    soft : bool
+        Posterior mean under the mixture (True) or the most likely
+        component's Wiener estimate (False).
+    stride : int, default 1
+        Step between patches, as :func:`patch_grid`.
+    rank_tol : float, default 0.0
+        Eigenvalues below ``rank_tol * s2`` are replaced by their mean.
+
+    Returns
+    -------
+    acc : ndarray, shape (H, W)
+        ``sum_i P_i^T z_i``.
+    count : ndarray, shape (H, W)
+        ``sum_i P_i^T P_i``, the number of patches over each pixel.
     """
     p = _patch_size(prior)
     d = p * p
@@ -344,8 +443,35 @@ def denoise(
     rank_tol=RANK_TOL,
     betas=EPLL_BETAS,
 ):
-    """Same call and result as :func:`fastapml.denoise.denoise` (no checks,
-    no callback).  ``prior=None`` is :func:`default_prior`."""
+    """Remove white Gaussian noise, as :func:`fastapml.denoise.denoise`.
+
+    Same call and result, without argument checks or callback.
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, 3) array
+        Float with ``sigma`` on its scale, or uint8 with ``sigma`` on the
+        0-255 scale.
+    sigma : float
+        The noise standard deviation.
+    method : {"epll", "mmse", "gaussian"}, default "epll"
+        The estimator.
+    prior : object, optional
+        A prior as :func:`load_prior` returns; :func:`default_prior` by
+        default.
+    stride : int, optional
+        Step between patches; ``STRIDE[method]`` by default.
+    rank_tol : float, default RANK_TOL
+        Eigenvalues below ``rank_tol`` times the patch noise variance are
+        replaced by their component's mean tail eigenvalue.
+    betas : sequence of float, default EPLL_BETAS
+        EPLL's schedule in units of 1/sigma^2.
+
+    Returns
+    -------
+    ndarray
+        The denoised image, of the same shape (uint8 if ``image`` was).
+    """
     if prior is None:
         prior = default_prior()
     if method == "gaussian":

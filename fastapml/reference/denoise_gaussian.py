@@ -9,8 +9,25 @@ import numpy as np
 
 
 def gaussian_posterior(y, sigma, sigma_x):
-    """x ~ N(0, σₓ²), y | x ~ N(x, σ²) ⇒ x | y ~ N(m, v) with
-    v = 1 / (1/σ² + 1/σₓ²) and m = v y / σ²."""
+    """Posterior of x given y for x ~ N(0, σₓ²), y | x ~ N(x, σ²), elementwise.
+
+    x | y ~ N(m, v) with v = 1 / (1/σ² + 1/σₓ²) and m = v y / σ².
+
+    Parameters
+    ----------
+    y : array_like
+        Observations.
+    sigma : float or array_like
+        Noise standard deviation(s), broadcast against y.
+    sigma_x : float or array_like
+        Prior standard deviation(s), broadcast against y.
+
+    Returns
+    -------
+    mean, variance : ndarray
+        Posterior means and variances, of the broadcast shape; float32 when
+        y is float32, else float64.
+    """
     dtype = np.float32 if np.asarray(y).dtype == np.float32 else np.float64
     y, sigma, sigma_x = (np.asarray(a, dtype=dtype) for a in (y, sigma, sigma_x))
     var = 1 / (1 / sigma**2 + 1 / sigma_x**2)
@@ -21,13 +38,40 @@ def gaussian_posterior(y, sigma, sigma_x):
 def linear_gaussian_mmse(
     y, H, sigma, mu, Sigma, *, return_cov=False, method="auto", tol=1e-10, maxiter=None
 ):
-    """y = Hx + η, x ~ N(μ, Σ), η ~ N(0, σ²I) ⇒
-    E[x | y] = (Σ⁻¹ + HᵀH/σ²)⁻¹ (Σ⁻¹μ + Hᵀy/σ²),
-    Cov[x | y] = (Σ⁻¹ + HᵀH/σ²)⁻¹.
+    """Posterior mean of x for y = Hx + η, from the information form.
 
-    ``H=None`` is the identity; a LinearOperator or sparse H is made dense.
-    ``method``, ``tol`` and ``maxiter`` are accepted for the same signature
-    and ignored.
+    With x ~ N(μ, Σ) and η ~ N(0, σ²I):
+    E[x | y] = (Σ⁻¹ + HᵀH/σ²)⁻¹ (Σ⁻¹μ + Hᵀy/σ²) and
+    Cov[x | y] = (Σ⁻¹ + HᵀH/σ²)⁻¹, with explicit inverses.
+
+    Parameters
+    ----------
+    y : array_like, shape (m,)
+        Observations.
+    H : None, array_like of shape (m, n), sparse matrix or LinearOperator
+        Forward operator; ``None`` is the identity, and an operator or
+        sparse H is made dense.
+    sigma : float
+        Noise standard deviation.
+    mu : float or array_like of shape (n,)
+        Prior mean.
+    Sigma : array_like, shape (n, n)
+        Prior covariance.
+    return_cov : bool, default False
+        Also return the posterior covariance.
+    method : str, default "auto"
+        Accepted for the fast function's signature and ignored.
+    tol : float, default 1e-10
+        Accepted for the fast function's signature and ignored.
+    maxiter : int, optional
+        Accepted for the fast function's signature and ignored.
+
+    Returns
+    -------
+    mean : ndarray, shape (n,)
+        E[x | y]; float32 when y and Sigma are float32, else float64.
+    cov : ndarray, shape (n, n)
+        Cov[x | y], only with ``return_cov=True``.
     """
     dtype = (
         np.float32

@@ -16,10 +16,37 @@ def _rows(log_emit, lengths, symbols):
 
 
 def viterbi(log_emit, log_trans, log_start, log_end=None):
-    """First-order Viterbi for one sequence: (path, log_prob).
+    """First-order Viterbi for one sequence, as :func:`fastapml.hmm.viterbi`.
 
     delta[t, j] = max_i (delta[t-1, i] + log_trans[i, j]) + log_emit[t, j];
     ties go to the lowest index (``np.argmax`` returns the first maximum).
+
+    Parameters
+    ----------
+    log_emit : array (T, K)
+        ``log p(observation t | state k)``.
+    log_trans : array (K, K)
+        ``log P(state j at t+1 | state i at t)``; rows are sources.
+    log_start : array (K,)
+        Log initial-state probabilities.
+    log_end : array (K,), optional
+        Log probability of stopping in each state (default 0: no end model).
+
+    Returns
+    -------
+    path : int64 array (T,)
+        The most likely state path.
+    log_prob : float
+        Log-probability of the path and the observations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> start, trans = np.log([0.6, 0.4]), np.log([[0.7, 0.3], [0.4, 0.6]])
+    >>> emit = np.log([[0.5, 0.1], [0.4, 0.3], [0.1, 0.6]])
+    >>> path, logp = viterbi(emit, trans, start)
+    >>> path.tolist(), round(float(np.exp(logp)), 5)
+    ([0, 0, 1], 0.01512)
     """
     log_emit = np.asarray(log_emit)
     dtype = np.result_type(log_emit, log_trans, log_start)
@@ -42,7 +69,33 @@ def viterbi(log_emit, log_trans, log_start, log_end=None):
 
 
 def viterbi_batch(log_emit, lengths, log_trans, log_start, log_end=None, symbols=None):
-    """:func:`viterbi` on each sequence stored end to end."""
+    """:func:`viterbi` on each sequence stored end to end.
+
+    As :func:`fastapml.hmm.viterbi_batch`.
+
+    Parameters
+    ----------
+    log_emit : array (N, K), or (M, K) with ``symbols``
+        Emission log-probabilities per step; or, when ``symbols`` is given,
+        a table ``log_emit[s, k] = log p(symbol s | state k)``.
+    lengths : array of int (n_seq,) or None
+        Sequence lengths, summing to N (None: one sequence).
+    log_trans : array (K, K)
+        Log transition matrix, rows are sources.
+    log_start : array (K,)
+        Log initial-state probabilities.
+    log_end : array (K,), optional
+        Log probability of stopping in each state (default 0: no end model).
+    symbols : int array (N,) or (N, 1), optional
+        Observed symbol per step, in ``[0, M)``.
+
+    Returns
+    -------
+    paths : int64 array (N,)
+        The sequences' paths, end to end.
+    log_probs : float64 array (n_seq,)
+        Log-probability of each path and its observations.
+    """
     results = [
         viterbi(e, log_trans, log_start, log_end)
         for e in _rows(log_emit, lengths, symbols)
@@ -80,7 +133,31 @@ def viterbi2(log_emit, log_trans2):
 
 
 def viterbi2_batch(log_emit, lengths, log_trans2, symbols=None):
-    """:func:`viterbi2` on each sequence stored end to end."""
+    """Second-order Viterbi on each sequence stored end to end.
+
+    As :func:`fastapml.hmm.viterbi2_batch`: states depend on the two before.
+
+    Parameters
+    ----------
+    log_emit : array (N, K), or (M, K) with ``symbols``
+        Emission log-probabilities per step; or, when ``symbols`` is given,
+        a table ``log_emit[s, k] = log p(symbol s | state k)``.
+    lengths : array of int (n_seq,) or None
+        Sequence lengths, summing to N (None: one sequence).
+    log_trans2 : array (K + 1, K + 1, K + 1)
+        ``log_trans2[u, v, w] = log P(w | u, v)``; index K is the sequence
+        boundary: ``log_trans2[K, K, w]`` starts, ``log_trans2[u, v, K]``
+        ends.
+    symbols : int array (N,) or (N, 1), optional
+        Observed symbol per step, in ``[0, M)``.
+
+    Returns
+    -------
+    paths : int64 array (N,)
+        The sequences' paths, end to end.
+    log_probs : float64 array (n_seq,)
+        Log-probability of each path and its observations.
+    """
     results = [viterbi2(e, log_trans2) for e in _rows(log_emit, lengths, symbols)]
     paths = np.concatenate([p for p, _ in results] + [np.zeros(0, np.int64)])
     return paths, np.array([lp for _, lp in results], dtype=np.float64)
@@ -94,11 +171,31 @@ def _logsumexp(a, axis):
 
 
 def forward_backward(log_emit, lengths, log_trans, log_start, symbols=None):
-    """Log-space forward-backward.
+    """Log-space forward-backward, as :func:`fastapml.hmm.forward_backward`.
 
-    Returns ``(log_likelihoods, posteriors, xi_sum)``: one log-likelihood per
-    sequence, gamma[t, k] = P(state k at t | x), and the expected transition
-    counts sum_t P(i at t, j at t+1 | x) summed over sequences.
+    Parameters
+    ----------
+    log_emit : array (N, K), or (M, K) with ``symbols``
+        Emission log-probabilities per step; or, when ``symbols`` is given,
+        a table ``log_emit[s, k] = log p(symbol s | state k)``.
+    lengths : array of int (n_seq,) or None
+        Sequence lengths, summing to N (None: one sequence).
+    log_trans : array (K, K)
+        Log transition matrix, rows are sources.
+    log_start : array (K,)
+        Log initial-state probabilities.
+    symbols : int array (N,) or (N, 1), optional
+        Observed symbol per step, in ``[0, M)``.
+
+    Returns
+    -------
+    log_likelihoods : float64 array (n_seq,)
+        log p(x) per sequence.
+    posteriors : float64 array (N, K)
+        gamma[t, k] = P(state k at t | x).
+    xi_sum : float64 array (K, K)
+        The expected transition counts sum_t P(i at t, j at t+1 | x), summed
+        over sequences.
     """
     log_trans = np.asarray(log_trans, dtype=np.float64)
     n_states = log_trans.shape[0]
@@ -133,7 +230,30 @@ def forward_backward(log_emit, lengths, log_trans, log_start, symbols=None):
 def sample_chain(
     startprob, transmat, emissionprob, n_samples, random_state, currstate=None
 ):
-    """Sample (symbols, states) exactly as hmmlearn's CategoricalHMM.sample."""
+    """Sample (symbols, states) exactly as hmmlearn's ``CategoricalHMM.sample``.
+
+    Parameters
+    ----------
+    startprob : array (K,)
+        Initial-state probabilities.
+    transmat : array (K, K)
+        Transition probabilities, rows are sources.
+    emissionprob : array (K, M)
+        Symbol probabilities of each state.
+    n_samples : int
+        Length of the sampled sequence.
+    random_state : numpy.random.RandomState
+        Source of the uniforms, drawn in hmmlearn's order.
+    currstate : int, optional
+        State of the first sample; drawn from ``startprob`` when None.
+
+    Returns
+    -------
+    symbols : int64 array (n_samples,)
+        The symbols.
+    states : int64 array (n_samples,)
+        The hidden states that emitted them.
+    """
     start_cdf = np.cumsum(startprob)
     trans_cdf = np.cumsum(transmat, axis=1)
     emit_cdf = np.cumsum(emissionprob, axis=1)

@@ -24,11 +24,24 @@ def estimate_log_prob(X, means, precisions_cholesky, covariance_type):
     """log N(x_i; mu_k, Sigma_k) for every sample and component, in float64.
 
     With Sigma_k^-1 = P_k P_k^T this is
-    -d/2 log(2 pi) + log|det P_k| - |P_k^T (x - mu_k)|^2 / 2.
+    ``-d/2 log(2 pi) + log|det P_k| - |P_k^T (x - mu_k)|^2 / 2``.
+
+    Parameters
+    ----------
+    X : array (n, d)
+        The samples.
+    means : array (K, d)
+        Component means.
+    precisions_cholesky : array
+        P with P P^T the precision, in scikit-learn's layout for
+        ``covariance_type`` (see the module's description).
+    covariance_type : {"full", "tied", "diag", "spherical"}
+        The covariance model.
 
     Returns
     -------
-    (n, K) float64 array
+    ndarray of float64, shape (n, K)
+        The log-densities.
     """
     X = np.asarray(X, dtype=np.float64)
     n_components, n_features = np.shape(means)
@@ -48,10 +61,26 @@ def log_prob_resp(X, weights, means, precisions_cholesky, covariance_type):
 
     r_ik = w_k N(x_i; mu_k, Sigma_k) / sum_j w_j N(x_i; mu_j, Sigma_j).
 
+    Parameters
+    ----------
+    X : array (n, d)
+        The samples.
+    weights : array (K,)
+        Mixture weights.
+    means : array (K, d)
+        Component means.
+    precisions_cholesky : array
+        P with P P^T the precision, in scikit-learn's layout for
+        ``covariance_type`` (see the module's description).
+    covariance_type : {"full", "tied", "diag", "spherical"}
+        The covariance model.
+
     Returns
     -------
-    log_prob_norm : (n,) array
-    resp : (n, K) array
+    log_prob_norm : ndarray, shape (n,)
+        log p(x_i).
+    resp : ndarray, shape (n, K)
+        The responsibilities r_ik.
     """
     with np.errstate(divide="ignore"):
         weighted = estimate_log_prob(
@@ -63,14 +92,34 @@ def log_prob_resp(X, weights, means, precisions_cholesky, covariance_type):
 
 
 def m_step(X, resp, reg_covar, covariance_type):
-    """Weights, means and covariances maximizing the expected log-likelihood,
-    computed in float64 (``eps`` below is that of X's dtype).
+    """The M-step: weights, means and covariances from responsibilities.
 
-    n_k = sum_i r_ik (+ 10 eps, as scikit-learn), w_k = n_k / sum_j n_j,
-    mu_k = sum_i r_ik x_i / n_k and
+    They maximize the expected log-likelihood, computed in float64 (``eps``
+    below is that of X's dtype): n_k = sum_i r_ik (+ 10 eps, as
+    scikit-learn), w_k = n_k / sum_j n_j, mu_k = sum_i r_ik x_i / n_k and
     Sigma_k = sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T / n_k + reg_covar I
     (tied: pooled over k; diag: its diagonal; spherical: the mean of the
     diagonal).
+
+    Parameters
+    ----------
+    X : array (n, d)
+        The samples.
+    resp : array (n, K)
+        Responsibilities r_ik.
+    reg_covar : float
+        Added to the diagonal of every covariance.
+    covariance_type : {"full", "tied", "diag", "spherical"}
+        The covariance model.
+
+    Returns
+    -------
+    weights : ndarray, shape (K,)
+        w_k.
+    means : ndarray, shape (K, d)
+        mu_k.
+    covariances : ndarray
+        (K, d, d) full, (d, d) tied, (K, d) diag or (K,) spherical.
     """
     eps = np.finfo(np.asarray(X).dtype).eps
     X = np.asarray(X, dtype=np.float64)
@@ -93,8 +142,23 @@ def m_step(X, resp, reg_covar, covariance_type):
 
 
 def precisions_cholesky(covariances, covariance_type):
-    """P with P P^T = Sigma^-1: the transposed inverse of Sigma's Cholesky factor
-    (full, tied), or 1 / sqrt(Sigma) elementwise (diag, spherical)."""
+    """P with P P^T = Sigma^-1, in scikit-learn's layout.
+
+    The transposed inverse of Sigma's Cholesky factor (full, tied), or
+    1 / sqrt(Sigma) elementwise (diag, spherical).
+
+    Parameters
+    ----------
+    covariances : array
+        (K, d, d) full, (d, d) tied, (K, d) diag or (K,) spherical.
+    covariance_type : {"full", "tied", "diag", "spherical"}
+        The covariance model.
+
+    Returns
+    -------
+    ndarray
+        Shaped like ``covariances``.
+    """
     cov = np.asarray(covariances)
     if covariance_type in ("diag", "spherical"):
         return 1.0 / np.sqrt(cov)
@@ -106,6 +170,22 @@ def precisions_cholesky(covariances, covariance_type):
 
 def em_step(X, weights, means, precisions_cholesky, covariance_type, reg_covar):
     """One EM iteration from the given parameters.
+
+    Parameters
+    ----------
+    X : array (n, d)
+        The samples.
+    weights : array (K,)
+        Mixture weights.
+    means : array (K, d)
+        Component means.
+    precisions_cholesky : array
+        P with P P^T the precision, in scikit-learn's layout for
+        ``covariance_type`` (see the module's description).
+    covariance_type : {"full", "tied", "diag", "spherical"}
+        The covariance model.
+    reg_covar : float
+        Added to the diagonal of every covariance.
 
     Returns
     -------

@@ -37,16 +37,26 @@ def conv_geometry(input_shape, weight_shape, stride, padding, dilation, groups):
     Parameters
     ----------
     input_shape : (N, C_in, H, W)
+        Shape of the input.
     weight_shape : (C_out, C_in / groups, F_h, F_w)
-    stride, dilation : int or (int, int)
+        Shape of the weights.
+    stride : int or (int, int)
+        Step between output positions, >= 1.
     padding : int, (int, int), "same" or "valid"
+        Zeros on both sides of each axis, or a rule.
+    dilation : int or (int, int)
+        Spacing between kernel taps, >= 1.
     groups : int
+        Number of channel groups; divides C_in and C_out.
 
     Returns
     -------
     pads : (top, bottom, left, right)
+        Zeros added on each side.
     geom : (s_h, s_w, d_h, d_w)
+        Strides and dilations.
     out_hw : (H_out, W_out)
+        Output height and width.
     """
     _, c_in, h, w = input_shape
     c_out, c_group, kh, kw = weight_shape
@@ -105,6 +115,36 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
     out[n, o, i, j] = b[o] + sum_{c,y,x} W[o, c, y, x] x_p[n, g c_g + c, i s + y d,
     j s + x d], with x_p the padded input and g the group of output channel o.
+
+    Parameters
+    ----------
+    input : array (N, C_in, H, W)
+        The input batch.
+    weight : array (C_out, C_in / groups, F_h, F_w)
+        The filters.
+    bias : array (C_out,), optional
+        One bias per output channel.
+    stride : int or (int, int), default 1
+        As :func:`conv_geometry`.
+    padding : int, (int, int), "same" or "valid", default 0
+        As :func:`conv_geometry`.
+    dilation : int or (int, int), default 1
+        As :func:`conv_geometry`.
+    groups : int, default 1
+        As :func:`conv_geometry`.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out)
+        The convolution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> conv2d(x, np.ones((1, 1, 2, 2)), stride=2)[0, 0]
+    array([[10., 18.],
+           [42., 50.]])
     """
     cols, _, _ = _columns(input, weight, stride, padding, dilation, groups)
     w = np.asarray(weight).reshape((groups, -1) + np.shape(weight)[1:])
@@ -125,7 +165,34 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv2d_backward(
     grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1
 ):
-    """(grad_input, grad_weight, grad_bias) of :func:`conv2d` by col2im."""
+    """Gradients of :func:`conv2d` with respect to input, weight and bias, by col2im.
+
+    Parameters
+    ----------
+    grad_output : array (N, C_out, H_out, W_out)
+        dL/d(output).
+    input : array (N, C_in, H, W)
+        The forward's input.
+    weight : array (C_out, C_in / groups, F_h, F_w)
+        The forward's filters.
+    stride : int or (int, int), default 1
+        As :func:`conv_geometry`.
+    padding : int, (int, int), "same" or "valid", default 0
+        As :func:`conv_geometry`.
+    dilation : int or (int, int), default 1
+        As :func:`conv_geometry`.
+    groups : int, default 1
+        As :func:`conv_geometry`.
+
+    Returns
+    -------
+    grad_input : ndarray, shape (N, C_in, H, W)
+        dL/d(input).
+    grad_weight : ndarray, shape (C_out, C_in / groups, F_h, F_w)
+        dL/d(weight).
+    grad_bias : ndarray, shape (C_out,)
+        dL/d(bias).
+    """
     x, weight = np.asarray(input), np.asarray(weight)
     cols, pads, (sh, sw, dh, dw) = _columns(
         x, weight, stride, padding, dilation, groups

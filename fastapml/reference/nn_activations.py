@@ -14,8 +14,33 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
 
     Pads with -inf, then takes each window's first maximum in row-major
     order; indices are flat positions h * W + w in the unpadded plane.
-    Arguments as ``fastapml.nn.pooling.max_pool2d`` (ints or pairs,
+    Arguments as :func:`fastapml.nn.functional.max_pool2d` (ints or pairs,
     already valid).
+
+    Parameters
+    ----------
+    input : array (N, C, H, W)
+        The input batch.
+    kernel_size : int or (int, int)
+        Window height and width.
+    stride : int or (int, int), optional
+        Step between windows; defaults to ``kernel_size``.
+    padding : int or (int, int), default 0
+        Implicit -inf padding on both sides.
+
+    Returns
+    -------
+    output : ndarray, shape (N, C, H_out, W_out)
+        The maximum of each window.
+    indices : ndarray of int64, shape (N, C, H_out, W_out)
+        Flat index h * W + w of each maximum within its (H, W) plane.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out, idx = max_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2)
+    >>> out[0, 0].tolist(), idx[0, 0].tolist()
+    ([[5.0, 7.0], [13.0, 15.0]], [[5, 7], [13, 15]])
     """
     kh, kw = np.broadcast_to(kernel_size, 2)
     sh, sw = (kh, kw) if stride is None else np.broadcast_to(stride, 2)
@@ -42,7 +67,22 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
 
 
 def max_pool2d_backward(grad_output, indices, input_shape):
-    """Scatter-add each output gradient to its argmax, with ``np.add.at``."""
+    """Scatter-add each output gradient to its argmax, with ``np.add.at``.
+
+    Parameters
+    ----------
+    grad_output : array (N, C, H_out, W_out)
+        dL/d(output).
+    indices : ndarray of int, shape (N, C, H_out, W_out)
+        From :func:`max_pool2d`.
+    input_shape : (N, C, H, W)
+        Shape of the forward's input.
+
+    Returns
+    -------
+    ndarray, shape ``input_shape``
+        dL/d(input).
+    """
     N, C, H, W = input_shape
     grad = np.zeros((N, C, H * W), dtype=np.asarray(grad_output).dtype)
     n, c = np.indices(indices.shape[:2])

@@ -16,11 +16,13 @@ def laplacian(W, kind="unnormalized"):
     ----------
     W : (n, n) array
         Symmetric non-negative affinities; the diagonal is ignored.
-    kind : {"unnormalized", "sym", "rw"}
+    kind : {"unnormalized", "sym", "rw"}, default "unnormalized"
+        Which Laplacian.
 
     Returns
     -------
     L : (n, n) float64 array
+        The Laplacian; rows of isolated nodes are zero.
 
     Examples
     --------
@@ -46,9 +48,21 @@ def spectral_embedding(W, n_components):
     """The ``n_components`` smallest eigenpairs of I − D^{-1/2} W D^{-1/2}.
 
     The diagonal of the operator is 1 for every node (scikit-learn's
-    convention, so an isolated node has eigenvalue 1).  Returns the
-    eigenvalues (ascending) and the embedding u = D^{-1/2} x of each
-    eigenvector x as columns, (n, n_components).
+    convention, so an isolated node has eigenvalue 1).
+
+    Parameters
+    ----------
+    W : (n, n) array
+        Symmetric non-negative affinities; the diagonal is ignored.
+    n_components : int
+        Number of eigenpairs.
+
+    Returns
+    -------
+    values : ndarray, shape (n_components,)
+        The eigenvalues, ascending.
+    maps : ndarray, shape (n, n_components)
+        The embedding u = D^{-1/2} x of each eigenvector x, as columns.
 
     Examples
     --------
