@@ -11,6 +11,8 @@ import os
 import re
 import sys
 
+from sphinx_gallery.sorting import ExplicitOrder
+
 import fastapml
 
 # The gallery's examples and the performance pages import from the repository.
@@ -50,10 +52,26 @@ numpydoc_xref_param_type = False
 numpydoc_validation_checks = {"GL08", "PR01", "PR02", "PR04", "PR07", "RT01", "SS06"}
 numpydoc_validation_exclude = {r"\.__init__$"}
 
-# The gallery: every examples/plot_*.py runs and its figures are kept.
+# The gallery: every examples/<topic>/plot_*.py runs and its figures are kept;
+# topics in the user guide's order.
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
+    "subsection_order": ExplicitOrder(
+        [
+            f"../examples/{topic}"
+            for topic in (
+                "hmm",
+                "mixture",
+                "cluster",
+                "nn",
+                "denoise",
+                "calculus",
+                "dask",
+            )
+        ]
+    ),
+    "within_subsection_order": "FileNameSortKey",
     "filename_pattern": r"/plot_",
     "abort_on_example_error": True,
     "matplotlib_animations": False,
