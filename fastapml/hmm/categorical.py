@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _archive
 from .._validation import check_probabilities, check_scalar, check_symbols
 from . import _categorical_file, _kernels
+from ._estimation import normalize_rows, posterior_mode, symbol_indicator
 from ._inputs import sequence_offsets
 from .forward_backward import run_validated as _forward_backward
 from .monitor import ConvergenceMonitor
@@ -26,13 +27,6 @@ _PARAM_CODES = "ste"
 def _log(p):
     with np.errstate(divide="ignore"):
         return np.log(p)
-
-
-def _normalize_rows(a):
-    """Divide each row by its sum; rows summing to zero stay zero (as hmmlearn)."""
-    sums = a.sum(axis=-1, keepdims=True)
-    sums[sums == 0] = 1
-    return a / sums
 
 
 class CategoricalHMM(BaseEstimator):
@@ -426,7 +420,7 @@ default=1.0
         # keeps that one.
         rs = self._generator()
         if self._needs_init("e", "emissionprob_"):
-            self.emissionprob_ = _normalize_rows(rs.rand(k, self.n_features))
+            self.emissionprob_ = normalize_rows(rs.rand(k, self.n_features))
         self._rng, self._rng_source = rs, self.random_state
 
     def _needs_init(self, code, name):
@@ -461,7 +455,7 @@ default=1.0
             self.monitor_, self.tol, self.n_iter, self.verbose
         )
         self.monitor_._reset()
-        one_hot = _symbol_indicator(symbols, self.n_features)
+        one_hot = symbol_indicator(symbols, self.n_features)
         for _ in range(self.n_iter):
             logliks, post, xi = _forward_backward(
                 self._log_emission_table(),
@@ -547,12 +541,7 @@ default=1.0
         """
 
         def update(counts, prior, current=None):
-            new = np.maximum(prior - 1 + counts, 0.0)
-            if current is not None:
-                new = np.where(current == 0, 0.0, new)
-            if supervised:
-                new = np.where(new.sum(axis=-1, keepdims=True) == 0, 1.0, new)
-            return _normalize_rows(new)
+            return posterior_mode(counts, prior, current, supervised)
 
         if "s" in self.params:
             self.startprob_ = update(
@@ -686,16 +675,6 @@ def _raise_if_impossible(logliks):
             f"sequence {bad[0]} has probability zero under the model "
             f"({bad.size} such sequence(s)); posteriors are undefined"
         )
-
-
-def _symbol_indicator(symbols, n_features):
-    """Sparse (n_features, n_samples) indicator: row s marks where symbol s occurs."""
-    from scipy import sparse
-
-    n = symbols.size
-    return sparse.csr_matrix(
-        (np.ones(n), (symbols, np.arange(n))), shape=(n_features, n)
-    )
 
 
 def _matching_monitor(monitor, tol, n_iter, verbose):

@@ -21,9 +21,9 @@ __getattr__, __dir__, __all__ = attach(
             "MaxPool2d",
             "Parameter",
             "ReLU",
-            "Sequential",
             "Sigmoid",
         ],
+        "sequential": ["Sequential"],
         "optim": ["Adam", "SGD"],
     },
 )

@@ -1,4 +1,4 @@
-"""Optimizers updating :class:`fastapml.nn.layers.Parameter` values in place.
+"""Optimizers updating :class:`fastapml.nn.Parameter` values in place.
 
 Both follow ``torch.optim`` step for step (same weights from the same
 gradients); the docstrings give each update rule.
@@ -59,7 +59,7 @@ class SGD(_Optimizer):
     Examples
     --------
     >>> import numpy as np
-    >>> from fastapml.nn.layers import Parameter
+    >>> from fastapml.nn import Parameter
     >>> p = Parameter("w", np.array([1.0]))
     >>> p.grad[:] = 2.0
     >>> SGD([p], lr=0.1, momentum=0.9).step()
@@ -110,7 +110,7 @@ class Adam(_Optimizer):
     Examples
     --------
     >>> import numpy as np
-    >>> from fastapml.nn.layers import Parameter
+    >>> from fastapml.nn import Parameter
     >>> p = Parameter("w", np.array([1.0]))
     >>> p.grad[:] = 5.0
     >>> Adam([p], lr=0.1).step()

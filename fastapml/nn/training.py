@@ -7,8 +7,9 @@ import numpy as np
 
 from .._validation import check_scalar
 from . import functional as F
-from .layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
+from .layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU
 from .optim import Adam
+from .sequential import Sequential
 
 __all__ = ["digits_cnn", "load_digits_split", "train_digits", "accuracy"]
 
@@ -105,7 +106,7 @@ def accuracy(model, X, y, batch_size=512):
     Examples
     --------
     >>> import numpy as np
-    >>> from fastapml.nn.layers import Linear, Sequential
+    >>> from fastapml.nn import Linear, Sequential
     >>> model = Sequential(Linear(2, 2, random_state=0))
     >>> accuracy(model, np.eye(2, dtype=np.float32), np.array([0, 1])) in (0, 0.5, 1)
     True

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from fastapml._archive import ArchiveError, MissingArchiveError
-from fastapml.nn.layers import (
+from fastapml.nn import (
     Conv2d,
     Dropout,
     Flatten,

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from fastapml.nn.layers import Parameter
+from fastapml.nn import Parameter
 from fastapml.nn.optim import SGD, Adam
 
 
