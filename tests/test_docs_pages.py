@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
-GENERATED = ("_build", "api/generated", "auto_examples")
+GENERATED = ("_build", "api/generated", "auto_examples", "sg_execution_times")
 PAGES = sorted(
     p.relative_to(DOCS).as_posix()
     for p in DOCS.rglob("*.rst")
