@@ -78,7 +78,6 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "doc_module": ("fastapml",),
     "backreferences_dir": "api/generated/backreferences",
-    "reference_url": {"fastapml": None},
     "min_reported_time": 1,
     "show_memory": False,
     "download_all_examples": False,
