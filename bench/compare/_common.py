@@ -304,15 +304,31 @@ def _page(doc, command, printed, figure):
         "",
         ".. This page is written by the command below; edit the script, not it.",
         "",
-        "Written by::",
+        "Written by:",
+        "",
+        ".. code-block:: bash",
         "",
         indent(command, "    "),
         "",
     ]
     if figure:
         lines += [f".. image:: {os.path.basename(figure)}", "   :alt: speed-up", ""]
-    lines += ["Printed::", "", indent(printed.rstrip(), "    "), ""]
-    lines += ["What it runs::", "", indent(description, "    "), ""]
+    lines += [
+        "Printed:",
+        "",
+        ".. code-block:: text",
+        "",
+        indent(printed.rstrip(), "    "),
+        "",
+    ]
+    lines += [
+        "What it runs:",
+        "",
+        ".. code-block:: text",
+        "",
+        indent(description, "    "),
+        "",
+    ]
     return "\n".join(lines)
 
 
