@@ -15,7 +15,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 
@@ -387,12 +386,7 @@ def _speedup_figure(rows, path):
 
 
 def _write_atomically(path, data):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    from fastapml._files import replaced_atomically
+
+    with replaced_atomically(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
