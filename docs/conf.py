@@ -13,10 +13,10 @@ import sys
 
 from sphinx_gallery.sorting import ExplicitOrder
 
-import fastapml
-
-# The gallery's examples and the performance pages import from the repository.
+# autodoc and the gallery import this checkout's fastapml, installed or not.
 sys.path.insert(0, os.path.abspath(".."))
+
+import fastapml  # noqa: E402
 
 project = "fastapml"
 author = "the fastapml developers"
@@ -32,10 +32,9 @@ extensions = [
     "sphinx_gallery.gen_gallery",
 ]
 
-exclude_patterns = ["_build", "**/results/README.rst"]
+exclude_patterns = ["_build"]
 templates_path = ["_templates"]
 default_role = "code"
-nitpicky = False
 
 # API reference: one page per public name, from its numpydoc docstring.
 autosummary_generate = True
