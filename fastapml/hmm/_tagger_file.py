@@ -1,6 +1,11 @@
 """The model file of :class:`~fastapml.hmm.HMMTagger` (see
-:mod:`fastapml._archive`): parameters, tag set, vocabulary, counts, log
-transitions and, for TnT, the interpolation weights and suffix tries.
+:mod:`fastapml._archive`): parameters, tag set, vocabulary, the counts of
+tags, (word, tag) pairs and tag n-grams and, for TnT, the suffix tries.
+
+Transitions are stored as the n-gram counts they are estimated from, not as
+log-probabilities: a sparse trigram model's tables are O(K^2) while its
+counts are O(trigrams seen).  Loading re-estimates them with the code that
+fitting uses.  Version 1 files (dense log tables) predate this.
 
 This module knows the estimator's attributes but not its class: the
 estimator imports it, and :func:`from_archive` builds the class it is given.
@@ -9,55 +14,56 @@ estimator imports it, and :func:`from_archive` builds the class it is given.
 import numpy as np
 
 from .suffix import SuffixTrie, csr_from_arrays
+from .unknown import SHAPES
 
 KIND = "fastapml.hmm.HMMTagger"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+PARAMS = {
+    "order": "iu",
+    "smoothing": "U",
+    "suffix_length": "iu",
+    "rare_max_count": "iu",
+    "decoder": "U",
+    "candidate_mass": "f",
+    "max_candidates": "iu",
+}
 
 
 def to_arrays(model):
     """The arrays that describe a fitted tagger."""
-    arrays = {
-        "order": np.array(model.order),
-        "smoothing": np.array(model.smoothing),
-        "suffix_length": np.array(model.suffix_length),
-        "rare_max_count": np.array(model.rare_max_count),
-        "tags": model.tags_,
-        "words": np.array(list(model.vocabulary_), dtype=np.str_),
-        "tag_counts": model.tag_counts_,
-        "emission_data": model.emission_counts_.data,
-        "emission_indices": model.emission_counts_.indices,
-        "emission_indptr": model.emission_counts_.indptr,
-    }
-    if model.order == 2:
-        arrays["log_trans2"] = model.log_trans2_
-    else:
-        arrays.update(
-            log_start=model.log_start_,
-            log_trans=model.log_trans_,
-            log_end=model.log_end_,
-        )
+    arrays = {name: np.array(getattr(model, name)) for name in PARAMS}
+    arrays.update(
+        beam=np.array(np.nan if model.beam is None else model.beam),
+        tags=model.tags_,
+        words=np.array(list(model.vocabulary_), dtype=np.str_),
+        tag_counts=model.tag_counts_,
+        emission_data=model.emission_counts_.data,
+        emission_indices=model.emission_counts_.indices,
+        emission_indptr=model.emission_counts_.indptr,
+        ngram_keys=model.ngram_keys_,
+        ngram_counts=model.ngram_counts_,
+    )
     if model.smoothing == "tnt":
-        arrays.update(lambdas=model.lambdas_, theta=np.array(model.theta_))
-        arrays.update(model.suffix_lower_.to_arrays("suffix_lower_"))
-        arrays.update(model.suffix_upper_.to_arrays("suffix_upper_"))
+        for shape in SHAPES:
+            trie = getattr(model, f"suffix_{shape}_")
+            arrays.update(trie.to_arrays(f"suffix_{shape}_"))
     return arrays
 
 
 def from_archive(cls, archive):
     """A fitted ``cls`` from a model file's arrays (an
     :class:`fastapml._archive.Archive`); ValueError if they disagree."""
-    model = cls(
-        order=archive.scalar("order", "iu"),
-        smoothing=archive.scalar("smoothing", "U"),
-        suffix_length=archive.scalar("suffix_length", "iu"),
-        rare_max_count=archive.scalar("rare_max_count", "iu"),
-    )
+    params = {name: archive.scalar(name, kinds) for name, kinds in PARAMS.items()}
+    beam = float(archive.scalar("beam", "f"))
+    model = cls(**params, beam=None if np.isnan(beam) else beam)
     model._check_params()
     tags = archive.array("tags", kinds="U", ndim=1)
     words = archive.array("words", kinds="U", ndim=1)
     n_tags = tags.size
     if n_tags == 0:
         raise ValueError("tags must not be empty")
+    if np.any(tags[1:] <= tags[:-1]):
+        raise ValueError("tags must be sorted and distinct")
     tag_counts = archive.array("tag_counts", kinds="iu", shape=(n_tags,))
     if tag_counts.min() < 1:
         raise ValueError(f"tag_counts must be {n_tags} positive integers")
@@ -67,28 +73,20 @@ def from_archive(cls, archive):
         raise ValueError("words holds duplicates")
     model.tag_counts_ = tag_counts.astype(np.int64)
     model.emission_counts_ = csr_from_arrays(archive, "emission_", (words.size, n_tags))
+    keys = archive.array("ngram_keys", kinds="iu", ndim=1).astype(np.int64)
+    counts = archive.array("ngram_counts", kinds="iu", shape=keys.shape).astype(
+        np.int64
+    )
     k1 = n_tags + 1
-    if model.order == 2:
-        trans = {"log_trans2": (k1, k1, k1)}
-    else:
-        trans = {
-            "log_start": (n_tags,),
-            "log_trans": (n_tags, n_tags),
-            "log_end": (n_tags,),
-        }
-    for key, shape in trans.items():
-        arr = np.ascontiguousarray(
-            archive.array(key, kinds="f", shape=shape), dtype=np.float64
-        )
-        if np.isnan(arr).any() or np.isposinf(arr).any():
-            raise ValueError(f"{key} holds NaN or +inf")
-        setattr(model, key + "_", arr)
+    if keys.size == 0 or keys[0] < 0 or keys[-1] >= k1 ** (model.order + 1):
+        raise ValueError(f"ngram_keys must be codes in [0, {k1 ** (model.order + 1)})")
+    if np.any(keys[1:] <= keys[:-1]) or counts.min() < 1:
+        raise ValueError("ngram_keys must ascend and ngram_counts be positive")
+    model.ngram_keys_, model.ngram_counts_ = keys, counts
+    model._resolve_decoder(n_tags)
     if model.smoothing == "tnt":
-        model.lambdas_ = archive.array("lambdas", kinds="f", ndim=1).astype(np.float64)
-        model.theta_ = float(archive.scalar("theta", "f"))
-        model.suffix_lower_ = SuffixTrie.from_arrays(archive, "suffix_lower_", n_tags)
-        model.suffix_upper_ = SuffixTrie.from_arrays(archive, "suffix_upper_", n_tags)
-    else:
-        model.lambdas_ = model.theta_ = None
-        model.suffix_lower_ = model.suffix_upper_ = None
+        for shape in SHAPES:
+            trie = SuffixTrie.from_arrays(archive, f"suffix_{shape}_", n_tags)
+            setattr(model, f"suffix_{shape}_", trie)
+    model._estimate(refit_suffixes=False)
     return model

@@ -2,21 +2,26 @@
 
 The model reads each sentence as ``B x_1 .. x_n B`` (first order) or
 ``B B x_1 .. x_n B`` (second order), where ``B`` is a boundary tag, and
-decodes with the exact Viterbi kernels of :mod:`fastapml.hmm.viterbi`.
+decodes with the exact Viterbi kernels of :mod:`fastapml.hmm.viterbi` or,
+for big tag sets, over a lattice of candidate tags
+(:mod:`fastapml.hmm.lattice`).
 
-Two estimators are offered:
+Three estimators are offered:
 
 * ``smoothing="tnt"`` (Brants 2000): transitions interpolate the unigram,
   bigram (and trigram) relative frequencies with weights found by deleted
   interpolation; known words emit by maximum likelihood, ``P(w | t) =
-  n(w, t) / n(t)``; unknown words get a tag distribution from their suffix
-  (:mod:`fastapml.hmm.suffix`), inverted with Bayes' rule.
+  n(w, t) / n(t)``; unknown words get a tag distribution from the suffix
+  model of their shape (:mod:`fastapml.hmm.unknown`), inverted with Bayes'
+  rule.
 * ``smoothing="add-one"``: Laplace-smoothed transitions and emissions, all
   unknown words sharing one unseen-word class (the textbook baseline).
+* ``smoothing="mle"``: the course's unsmoothed relative frequencies; unseen
+  events have probability 0.
 
-Either way no unseen word or unseen tag transition can give a sentence
-probability zero: every transition has positive probability and every word
-has at least one tag with positive emission probability.
+Under the first two no unseen word or transition gives a sentence
+probability zero.  Under "mle" a sentence the model cannot generate gets
+log-probability ``-inf`` and each word its most likely tag on its own.
 """
 
 import numbers
@@ -31,14 +36,22 @@ from .. import _archive
 from .._dask import is_dask_bag
 from .._validation import check_scalar
 from . import _tagger_file, tnt
-from ._inputs import check_same_lengths, flatten_sentences
+from ._inputs import check_same_lengths, flatten_sentences, sequence_offsets
+from .lattice import decode_lattice
 from .partitions import decode_sentence_bag, decode_sentence_partitions
-from .suffix import SuffixTrie
+from .trigram import TrigramTable
+from .unknown import SHAPES, fit_suffix_tries, top_candidates, unknown_tag_probs
 from .viterbi import viterbi2_batch, viterbi_batch
 
-# (K + 1) ** 3 entries above this make a second-order model too big to build.
+# (K + 1) ** 3 entries above this make a dense second-order table too big.
 MAX_TRIGRAM_ENTRIES = 200_000_000
-_SMOOTHINGS = ("tnt", "add-one")
+# decoder="auto" decodes a second-order model densely up to this many
+# (K + 1) ** 3 entries and over the candidate lattice beyond (see
+# docs/design/kernels.rst for the measurement behind it).
+DENSE_MAX_ENTRIES = 300_000
+_DECODERS = ("auto", "dense", "lattice")
+# Unknown words whose tag distributions are computed at once (K floats each).
+_UNKNOWN_BATCH = 1024
 
 
 class HMMTagger(BaseEstimator):
@@ -48,29 +61,45 @@ class HMMTagger(BaseEstimator):
     sentences; :meth:`predict` decodes each sentence, read as
     ``B x_1 .. x_n B`` (order 1) or ``B B x_1 .. x_n B`` (order 2) with
     ``B`` a boundary tag, with the exact Viterbi kernels
-    (:func:`~fastapml.hmm.viterbi_batch`, :func:`~fastapml.hmm.viterbi2_batch`).
-    Every transition gets positive probability and every word at least one
-    tag that can emit it, so no sentence has probability zero.  Sentences
-    may also come as a dask bag or as partitions, decoded one dask task per
+    (:func:`~fastapml.hmm.viterbi_batch`, :func:`~fastapml.hmm.viterbi2_batch`)
+    or, for a big tag set, the second-order Viterbi over a lattice of
+    candidate tags (:func:`~fastapml.hmm.viterbi2_lattice`).  Sentences may
+    also come as a dask bag or as partitions, decoded one dask task per
     partition.
 
     Parameters
     ----------
     order : {1, 2}, default=2
         1: bigram model :math:`P(t_i \mid t_{i-1})`; 2: trigram model
-        :math:`P(t_i \mid t_{i-2}, t_{i-1})` (TnT).  Order 2 builds
-        :math:`(K + 1)^3` arrays for K tags and is refused when that exceeds
-        2e8 entries.
-    smoothing : {"tnt", "add-one"}, default="tnt"
+        :math:`P(t_i \mid t_{i-2}, t_{i-1})` (TnT), whose trigrams are
+        stored sparsely (:class:`~fastapml.hmm.TrigramTable`), so any tag
+        set fits.
+    smoothing : {"tnt", "add-one", "mle"}, default="tnt"
         "tnt": deleted-interpolation transitions, maximum-likelihood
         emissions for known words, the suffix model for unknown words.
         "add-one": add-one transitions and emissions with one class for all
-        unknown words.
+        unknown words.  "mle": relative frequencies, nothing smoothed.
     suffix_length : int, default=10
         Longest suffix (>= 0) the unknown-word model looks at ("tnt" only).
     rare_max_count : int, default=10
         Words seen at most this often (>= 1) train the suffix model ("tnt"
         only).  If no word is that rare, all words do.
+    decoder : {"auto", "dense", "lattice"}, default="auto"
+        Order 2 only.  "dense": exact Viterbi over all :math:`(K + 1)^3`
+        transitions (refused beyond 2e8 entries).  "lattice": exact Viterbi
+        over each word's candidate tags: the tags seen with a known word, the
+        most probable tags of an unknown one (``candidate_mass``,
+        ``max_candidates``).  "auto": dense while :math:`(K + 1)^3` is at
+        most 3e5 (K <= 65), else the lattice.
+    candidate_mass : float, default=0.999
+        An unknown word's candidates are its most probable tags, best first,
+        until they hold this share (in (0, 1]) of its probability.
+    max_candidates : int, default=64
+        At most this many (>= 1) candidates for an unknown word.
+    beam : float or None, default=None
+        Lattice decoder only: drop, at each word, the tag pairs scoring more
+        than ``beam`` (>= 0) below its best pair (TnT's beam; faster,
+        no longer exact).  None: exact.
 
     Attributes
     ----------
@@ -82,18 +111,25 @@ class HMMTagger(BaseEstimator):
         Training tokens per tag.
     emission_counts_ : scipy.sparse.csr_matrix (n_words, K)
         Training tokens per (word, tag).
+    ngram_keys_, ngram_counts_ : int64 arrays (n_types,)
+        The tag n-grams seen (:func:`fastapml.hmm.tnt.ngram_counts`, codes
+        over K + 1 tags, index K the boundary) and their counts.
+    decoder_ : {"dense", "lattice"}
+        The decoder in use.
     log_start_, log_trans_, log_end_ : arrays (K,), (K, K), (K,)
         Order 1: log P(t | B), log P(t' | t), log P(B | t).
+    trigram_ : TrigramTable
+        Order 2: ``log P(w | u, v)`` over K + 1 tags, index K is B.
     log_trans2_ : array (K + 1, K + 1, K + 1)
-        Order 2: ``log_trans2_[u, v, w] = log P(w | u, v)``, index K is B.
+        Order 2 with the dense decoder: ``trigram_.dense()``.
     lambdas_ : float array (order + 1,) or None
-        Interpolation weights, lowest order first ("tnt"; None for
-        "add-one").
+        Interpolation weights, lowest order first ("tnt"; None otherwise).
     theta_ : float or None
         Successive-abstraction weight of the suffix model: the standard
         deviation of the tags' relative frequencies ("tnt").
-    suffix_lower_, suffix_upper_ : SuffixTrie or None
-        Suffix models for words not starting / starting with a capital.
+    suffix_lower_, suffix_upper_, suffix_number_, suffix_punct_ : SuffixTrie or None
+        Suffix models of unknown words by shape
+        (:func:`fastapml.hmm.unknown.word_shape`; "tnt").
 
     Examples
     --------
@@ -105,23 +141,47 @@ class HMMTagger(BaseEstimator):
     [['DET', 'NOUN', 'VERB']]
     """
 
-    def __init__(self, order=2, smoothing="tnt", suffix_length=10, rare_max_count=10):
+    def __init__(
+        self,
+        order=2,
+        smoothing="tnt",
+        suffix_length=10,
+        rare_max_count=10,
+        decoder="auto",
+        candidate_mass=0.999,
+        max_candidates=64,
+        beam=None,
+    ):
         self.order = order
         self.smoothing = smoothing
         self.suffix_length = suffix_length
         self.rare_max_count = rare_max_count
+        self.decoder = decoder
+        self.candidate_mass = candidate_mass
+        self.max_candidates = max_candidates
+        self.beam = beam
 
     # ------------------------------------------------------------------
     # validation
     # ------------------------------------------------------------------
     def _check_params(self):
         check_scalar(self.order, "order", numbers.Integral, low=1, high=2)
-        if self.smoothing not in _SMOOTHINGS:
-            raise ValueError(
-                f"smoothing must be one of {_SMOOTHINGS}, got {self.smoothing!r}"
-            )
+        for name, value, allowed in (
+            ("smoothing", self.smoothing, tnt.SMOOTHINGS),
+            ("decoder", self.decoder, _DECODERS),
+        ):
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
         check_scalar(self.suffix_length, "suffix_length", numbers.Integral, low=0)
         check_scalar(self.rare_max_count, "rare_max_count", numbers.Integral, low=1)
+        check_scalar(
+            self.candidate_mass, "candidate_mass", numbers.Real, low=0.0, high=1.0
+        )
+        if not self.candidate_mass > 0:
+            raise ValueError(f"candidate_mass must be > 0, got {self.candidate_mass!r}")
+        check_scalar(self.max_candidates, "max_candidates", numbers.Integral, low=1)
+        if self.beam is not None:
+            check_scalar(self.beam, "beam", numbers.Real, low=0.0)
 
     def _check_fitted(self):
         check_is_fitted(self, ["tags_", "vocabulary_", "emission_counts_"])
@@ -164,81 +224,84 @@ class HMMTagger(BaseEstimator):
         rank[by_name] = np.arange(by_name.size)
         tag_ids = rank[first_ids]
         tag_names = tag_names[by_name]
-        n_tags = tag_names.size
-        if self.order == 2 and (n_tags + 1) ** 3 > MAX_TRIGRAM_ENTRIES:
-            raise ValueError(
-                f"order=2 with {n_tags} tags needs (K + 1)^3 = "
-                f"{(n_tags + 1) ** 3:.3g} transition entries (limit "
-                f"{MAX_TRIGRAM_ENTRIES:.0e}); use order=1 for a tag set this big"
-            )
+        self._resolve_decoder(tag_names.size)
         vocabulary = {}
         word_ids = np.fromiter(
             (vocabulary.setdefault(w, len(vocabulary)) for w in words),
             dtype=np.int64,
             count=len(words),
         )
-        n_words = len(vocabulary)
         emission = sp.csr_matrix(
-            (np.ones(word_ids.size), (word_ids, tag_ids)), shape=(n_words, n_tags)
+            (np.ones(word_ids.size), (word_ids, tag_ids)),
+            shape=(len(vocabulary), tag_names.size),
         )
         emission.sum_duplicates()
         self.tags_ = tag_names
         self.vocabulary_ = vocabulary
-        self.tag_counts_ = np.bincount(tag_ids, minlength=n_tags)
+        self.tag_counts_ = np.bincount(tag_ids, minlength=tag_names.size)
         self.emission_counts_ = emission
-
-        lengths = lengths[lengths > 0]
-        counts = tnt.transition_counts(tag_ids, lengths, n_tags, self.order)
-        if self.smoothing == "tnt":
-            self.lambdas_ = tnt.deleted_interpolation(counts)
-            probs = tnt.interpolated_transitions(counts, self.lambdas_)
-            self._fit_suffix_model(list(vocabulary))
-        else:
-            self.lambdas_ = None
-            self.theta_ = None
-            self.suffix_lower_ = self.suffix_upper_ = None
-            context = counts.sum(axis=-1, keepdims=True)
-            probs = (counts + 1.0) / (context + counts.shape[-1])
-        self._set_transitions(np.log(probs))
+        self.ngram_keys_, self.ngram_counts_ = tnt.ngram_counts(
+            tag_ids, lengths[lengths > 0], tag_names.size, self.order
+        )
+        self._estimate()
         return self
 
-    def _fit_suffix_model(self, words):
-        """Build the capitalized / other suffix tries from the rare words."""
-        freq = self.tag_counts_ / self.tag_counts_.sum()
-        self.theta_ = float(np.std(freq, ddof=1)) if freq.size > 1 else 0.0
-        word_freq = np.asarray(self.emission_counts_.sum(axis=1)).ravel()
-        rare = word_freq <= self.rare_max_count
-        if not rare.any():
-            rare[:] = True
-        upper = np.fromiter(
-            (w[:1].isupper() for w in words), dtype=bool, count=len(words)
-        )
-        tries = {}
-        for name, mask in (("lower", rare & ~upper), ("upper", rare & upper)):
-            rows = np.flatnonzero(mask)
-            tries[name] = SuffixTrie.build(
-                [words[i] for i in rows],
-                self.emission_counts_[rows],
+    def _resolve_decoder(self, n_tags):
+        """Set ``decoder_`` for K tags; refuse a dense table too big to build."""
+        entries = (n_tags + 1) ** 3
+        if self.order == 1:
+            self.decoder_ = "dense"
+        elif self.decoder == "auto":
+            self.decoder_ = "dense" if entries <= DENSE_MAX_ENTRIES else "lattice"
+        elif self.decoder == "dense" and entries > MAX_TRIGRAM_ENTRIES:
+            raise ValueError(
+                f"decoder='dense' with {n_tags} tags needs (K + 1)^3 = "
+                f"{entries:.3g} transition entries (limit "
+                f"{MAX_TRIGRAM_ENTRIES:.0e}); use decoder='lattice' or 'auto'"
+            )
+        else:
+            self.decoder_ = self.decoder
+
+    def _estimate(self, refit_suffixes=True):
+        """Transitions (and unless told not to, the unknown-word model) from
+        the counts; :meth:`fit` and :meth:`load` both use it."""
+        n_tags = self.tags_.size
+        keys, counts = self.ngram_keys_, self.ngram_counts_
+        self.lambdas_ = self.theta_ = None
+        if refit_suffixes:
+            for shape in SHAPES:
+                setattr(self, f"suffix_{shape}_", None)
+        if self.smoothing == "tnt":
+            self.lambdas_ = tnt.deleted_interpolation(keys, counts, n_tags, self.order)
+            freq = self.tag_counts_ / self.tag_counts_.sum()
+            self.theta_ = float(np.std(freq, ddof=1)) if freq.size > 1 else 0.0
+        if self.smoothing == "tnt" and refit_suffixes:
+            tries = fit_suffix_tries(
+                list(self.vocabulary_),
+                self.emission_counts_,
+                self.rare_max_count,
                 self.suffix_length,
             )
-        # A class without rare words borrows the other class's model.
-        if tries["lower"].empty:
-            tries["lower"] = tries["upper"]
-        if tries["upper"].empty:
-            tries["upper"] = tries["lower"]
-        self.suffix_lower_, self.suffix_upper_ = tries["lower"], tries["upper"]
-
-    def _set_transitions(self, log_probs):
-        """Store (K+1)-tag log transitions in the kernels' layout."""
-        for name in ("log_start_", "log_trans_", "log_end_", "log_trans2_"):
+            for shape, trie in tries.items():
+                setattr(self, f"suffix_{shape}_", trie)
+        for name in ("log_start_", "log_trans_", "log_end_", "trigram_", "log_trans2_"):
             self.__dict__.pop(name, None)
-        if log_probs.ndim == 3:
-            self.log_trans2_ = np.ascontiguousarray(log_probs)
-        else:
-            k = log_probs.shape[0] - 1
-            self.log_start_ = log_probs[k, :k].copy()
-            self.log_trans_ = np.ascontiguousarray(log_probs[:k, :k])
-            self.log_end_ = log_probs[:k, k].copy()
+        if self.order == 2:
+            self.trigram_ = TrigramTable.from_counts(
+                keys, counts, n_tags, self.smoothing, self.lambdas_
+            )
+            if self.decoder_ == "dense":
+                self.log_trans2_ = self.trigram_.dense()
+            return
+        with np.errstate(divide="ignore"):
+            log_probs = np.log(
+                tnt.first_order_transitions(
+                    keys, counts, n_tags, self.smoothing, self.lambdas_
+                )
+            )
+        self.log_start_ = log_probs[n_tags, :n_tags].copy()
+        self.log_trans_ = np.ascontiguousarray(log_probs[:n_tags, :n_tags])
+        self.log_end_ = log_probs[:n_tags, n_tags].copy()
 
     # ------------------------------------------------------------------
     # inference
@@ -247,9 +310,10 @@ class HMMTagger(BaseEstimator):
         """Emission log-probabilities of words, one row per word.
 
         Known words: log P(w | t) (``-inf`` for a tag never seen with the word
-        under "tnt").  Unknown words under "tnt": log(P(t | suffix) / P(t)),
-        i.e. log P(w | t) up to a constant per word, which does not change
-        any decision; under "add-one": the unseen-word class.
+        under "tnt" and "mle").  Unknown words under "tnt": log(P(t | suffix)
+        / P(t)), i.e. log P(w | t) up to a constant per word, which does not
+        change any decision; under "add-one": the unseen-word class; under
+        "mle": ``-inf``.
 
         Parameters
         ----------
@@ -265,43 +329,141 @@ class HMMTagger(BaseEstimator):
         return self._log_emission(flatten_sentences([words], "words")[0])
 
     def _log_emission(self, words):
-        known = np.fromiter(
+        rows = self._word_rows(words)
+        table = np.empty((len(words), self.tags_.size))
+        known = rows >= 0
+        counts = self.emission_counts_[rows[known]].toarray()
+        table[known] = self._known_log_emission(counts, np.arange(self.tags_.size))
+        unknown = [words[i] for i in np.flatnonzero(~known)]
+        table[~known] = self._unknown_log_emission(self._unknown_probs(unknown))
+        return table
+
+    def _word_rows(self, words):
+        """Row of each word in ``emission_counts_``, -1 if unknown."""
+        return np.fromiter(
             (self.vocabulary_.get(w, -1) for w in words),
             dtype=np.int64,
             count=len(words),
         )
-        table = np.empty((len(words), self.tags_.size))
-        is_known = known >= 0
-        table[is_known] = self._known_log_emission(known[is_known])
-        unknown = np.flatnonzero(~is_known)
-        table[unknown] = self._unknown_log_emission([words[i] for i in unknown])
-        return table
 
-    def _known_log_emission(self, rows):
-        counts = self.emission_counts_[rows].toarray()
+    def _known_log_emission(self, counts, tags):
+        """log P(w | t) from the counts n(w, t) of the tags ``tags``."""
+        tag_counts = self.tag_counts_[tags]
         with np.errstate(divide="ignore"):
-            if self.smoothing == "tnt":
-                return np.log(counts) - np.log(self.tag_counts_)
-            n_types = self.emission_counts_.shape[0] + 1  # + unknown class
-            return np.log(counts + 1.0) - np.log(self.tag_counts_ + n_types)
+            if self.smoothing == "add-one":
+                n_types = self.emission_counts_.shape[0] + 1  # + unknown class
+                return np.log(counts + 1.0) - np.log(tag_counts + n_types)
+            return np.log(counts) - np.log(tag_counts)
 
-    def _unknown_log_emission(self, words):
-        n_tags = self.tags_.size
-        if self.smoothing != "tnt":
-            n_types = self.emission_counts_.shape[0] + 1
-            row = -np.log(self.tag_counts_ + n_types)
-            return np.tile(row, (len(words), 1))
-        probs = np.empty((len(words), n_tags))
-        upper = np.fromiter(
-            (w[:1].isupper() for w in words), dtype=bool, count=len(words)
-        )
-        for trie, mask in ((self.suffix_upper_, upper), (self.suffix_lower_, ~upper)):
-            rows = np.flatnonzero(mask)
-            if rows.size:
-                probs[rows] = trie.tag_probs([words[i] for i in rows], self.theta_)
+    def _unknown_probs(self, words):
+        """P(t | w) of unknown words: the suffix model ("tnt"), the unseen
+        class inverted with Bayes' rule ("add-one"), zero ("mle")."""
+        if self.smoothing == "tnt":
+            tries = {s: getattr(self, f"suffix_{s}_") for s in SHAPES}
+            return unknown_tag_probs(tries, self.theta_, words)
+        if self.smoothing == "add-one":
+            post = self.tag_counts_ / (self.tag_counts_ + self._n_types())
+            return np.tile(post / post.sum(), (len(words), 1))
+        return np.zeros((len(words), self.tags_.size))
+
+    def _n_types(self):
+        """Known word types plus the unknown class (add-one's V)."""
+        return self.emission_counts_.shape[0] + 1
+
+    def _unknown_log_emission(self, probs):
+        """The emission log-probabilities behind :meth:`_unknown_probs`."""
+        if self.smoothing == "add-one":
+            row = -np.log(self.tag_counts_ + self._n_types())
+            return np.tile(row, (probs.shape[0], 1))
+        if self.smoothing == "mle":
+            return np.full(probs.shape, -np.inf)
         prior = self.tag_counts_ / self.tag_counts_.sum()
         with np.errstate(divide="ignore"):
             return np.log(probs) - np.log(prior)
+
+    def candidate_lattice(self, words):
+        """Each word's candidate tags and their emission log-probabilities.
+
+        A known word's candidates are the tags it was seen with; an unknown
+        word's are its most probable tags, best first, until they hold
+        ``candidate_mass`` of its probability, at most ``max_candidates``.
+        These are the states the lattice decoder considers.
+
+        Parameters
+        ----------
+        words : list of str
+            The words, known or not.
+
+        Returns
+        -------
+        cand_ptr : int64 array (len(words) + 1,)
+            Word i's candidates are entries ``cand_ptr[i]:cand_ptr[i + 1]``.
+        cand_tag : int64 array (cand_ptr[-1],)
+            Tag ids (indexing ``tags_``), ascending per word.
+        cand_emit : float64 array (cand_ptr[-1],)
+            Their emission log-probabilities, as in :meth:`log_emission`.
+
+        Examples
+        --------
+        >>> tagger = HMMTagger().fit([["a", "run", "runs"], ["run"]],
+        ...                          [["DET", "NOUN", "VERB"], ["VERB"]])
+        >>> ptr, tag, _ = tagger.candidate_lattice(["run", "a"])
+        >>> [tagger.tags_[tag[i:j]].tolist() for i, j in zip(ptr[:-1], ptr[1:])]
+        [['NOUN', 'VERB'], ['DET']]
+        """
+        self._check_fitted()
+        return self._candidates(flatten_sentences([words], "words")[0])
+
+    def _candidates(self, words):
+        rows = self._word_rows(words)
+        known = rows >= 0
+        seen = self.emission_counts_[rows[known]]
+        seen.sort_indices()
+        groups = [
+            (
+                np.diff(seen.indptr),
+                seen.indices.astype(np.int64),
+                self._known_log_emission(seen.data, seen.indices),
+            )
+        ]
+        unknown = [words[i] for i in np.flatnonzero(~known)]
+        for i in range(0, len(unknown), _UNKNOWN_BATCH):
+            probs = self._unknown_probs(unknown[i : i + _UNKNOWN_BATCH])
+            counts, tags = top_candidates(
+                probs, self.candidate_mass, self.max_candidates
+            )
+            owner = np.repeat(np.arange(counts.size), counts)
+            values = self._unknown_log_emission(probs)[owner, tags]
+            groups.append((counts, tags, values))
+        # entries of word i: its group's run, moved to the word's place
+        group_counts = [g[0] for g in groups]
+        counts = np.empty(len(words), dtype=np.int64)
+        counts[known] = group_counts[0]
+        counts[~known] = np.concatenate(group_counts[1:] + [np.zeros(0, np.int64)])
+        flat = np.concatenate(group_counts)
+        starts = np.cumsum(flat) - flat
+        run = np.empty(len(words), dtype=np.int64)
+        run[known] = starts[: known.sum()]
+        run[~known] = starts[known.sum() :]
+        cand_ptr = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum(counts, out=cand_ptr[1:])
+        take = np.repeat(run - cand_ptr[:-1], counts) + np.arange(cand_ptr[-1])
+        tags = np.concatenate([g[1] for g in groups])[take]
+        values = np.concatenate([g[2] for g in groups])[take]
+        return cand_ptr, tags, values
+
+    def _own_best_tags(self, words):
+        """Each word's most likely tag on its own: argmax P(t | w)."""
+        rows = self._word_rows(words)
+        known = rows >= 0
+        best = np.empty(len(words), dtype=np.int64)
+        best[known] = np.asarray(
+            self.emission_counts_[rows[known]].argmax(axis=1)
+        ).ravel()
+        probs = self._unknown_probs([words[i] for i in np.flatnonzero(~known)])
+        probs[probs.sum(axis=1) == 0] = self.tag_counts_
+        best[~known] = probs.argmax(axis=1)
+        return best
 
     def decode(self, sentences):
         """Most likely tag sequences and their log-probabilities.
@@ -319,7 +481,9 @@ class HMMTagger(BaseEstimator):
         log_probs : float64 array (n_sentences,)
             Joint log-probability of each sentence and its tags, including
             the boundary transitions (for unknown words under "tnt", up to
-            the per-word constant of :meth:`log_emission`).  Always finite.
+            the per-word constant of :meth:`log_emission`).  Finite except
+            under "mle", where a sentence the model cannot generate gets
+            ``-inf`` and each word its most likely tag on its own.
         tags : list of list of str
             For a bag, instead of the two: a lazy ``dask.bag.Bag`` with the
             same partitions and one ``(log_prob, tags)`` pair (a float and a
@@ -395,12 +559,20 @@ class HMMTagger(BaseEstimator):
             dtype=np.int64,
             count=len(words),
         )
-        table = self._log_emission(list(local))
-        if self.order == 2:
+        types = list(local)
+        if self.order == 2 and self.decoder_ == "lattice":
+            _, offsets = sequence_offsets(lengths, symbols.size)
+            beam = np.inf if self.beam is None else float(self.beam)
+            paths, log_probs = decode_lattice(
+                symbols, offsets, *self._candidates(types), self.trigram_, beam
+            )
+        elif self.order == 2:
+            table = self._log_emission(types)
             paths, log_probs = viterbi2_batch(
                 table, lengths, self.log_trans2_, symbols=symbols
             )
         else:
+            table = self._log_emission(types)
             paths, log_probs = viterbi_batch(
                 table,
                 lengths,
@@ -409,6 +581,9 @@ class HMMTagger(BaseEstimator):
                 self.log_end_,
                 symbols=symbols,
             )
+        impossible = np.repeat(log_probs == -np.inf, lengths)
+        if impossible.any():
+            paths[impossible] = self._own_best_tags(types)[symbols[impossible]]
         flat = self.tags_[paths].tolist()
         bounds = np.concatenate(([0], np.cumsum(lengths))).tolist()
         return log_probs, [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]

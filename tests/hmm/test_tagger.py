@@ -119,6 +119,10 @@ def test_fit_learns_counts(first_order_data):
     assert model.emission_counts_[row, col] == n
     # trigram distributions are normalized over the K tags plus the boundary
     np.testing.assert_allclose(np.exp(model.log_trans2_).sum(axis=2), 1.0)
+    # ... and only the empty sentence B B -> B is impossible
+    k = model.tags_.size
+    assert model.log_trans2_[k, k, k] == -np.inf
+    model.log_trans2_[k, k, k] = 0.0
     assert np.isfinite(model.log_trans2_).all()
 
 
@@ -143,7 +147,12 @@ def test_deleted_interpolation_bigram_by_hand():
     x, y = 0, 1
     # P(Y | X) = l1 P(Y) + l2 f(X,Y) / f(X)
     assert np.exp(model.log_trans_[x, y]) == pytest.approx(l1 * 3 / 9 + l2 * 2 / 3)
-    assert np.exp(model.log_start_[y]) == pytest.approx(l1 * 3 / 9 + l2 * 1 / 3)
+    # the start row is conditioned on a non-empty sentence: P(# | #) = l1 3/9
+    # (the empty sentence) is dropped and the rest renormalized
+    assert np.exp(model.log_start_[y]) == pytest.approx(
+        (l1 * 3 / 9 + l2 * 1 / 3) / (1 - l1 * 3 / 9)
+    )
+    assert np.exp(model.log_start_).sum() == pytest.approx(1.0)
     # X is never followed by the boundary: only the unigram term remains
     assert np.exp(model.log_end_[x]) == pytest.approx(l1 * 3 / 9)
 
@@ -179,7 +188,9 @@ def test_add_one_by_hand():
     # n(X -> Y) = 2, n(X -> .) = 3, K + 1 = 3 outcomes
     assert np.exp(model.log_trans_[x, y]) == pytest.approx(3 / 6)
     assert np.exp(model.log_end_[x]) == pytest.approx(1 / 6)
-    assert np.exp(model.log_start_[x]) == pytest.approx(3 / 6)
+    # n(# -> X) = 2 of n(#) = 3 starts, over the K = 2 real tags
+    assert np.exp(model.log_start_[x]) == pytest.approx(3 / 5)
+    assert np.exp(model.log_start_).sum() == pytest.approx(1.0)
     # emissions: V = 3 known words + the unknown class; n(X) = 3, n(a, X) = 2
     emit = np.exp(model.log_emission(["a", "b", "zzz", "qqq"]))
     np.testing.assert_allclose(emit[0], [3 / 7, 1 / 7])
@@ -225,8 +236,14 @@ def test_unseen_words_and_transitions_never_zero_a_sentence(order, smoothing):
     if smoothing == "tnt":  # known words can only take their seen tag
         assert tags[0] == ["A", "A", "A"] and tags[1] == ["B"]
         assert tags[3][:2] == ["B", "B"] and tags[3][3:] == ["A", "A"]
-    trans = model.log_trans2_ if order == 2 else model.log_trans_
-    assert np.isfinite(trans).all()
+    if order == 1:
+        assert np.isfinite(model.log_trans_).all()
+    else:  # every trigram but the empty sentence B B -> B
+        trans = model.log_trans2_.copy()
+        k = model.tags_.size
+        assert trans[k, k, k] == -np.inf
+        trans[k, k, k] = 0.0
+        assert np.isfinite(trans).all()
 
 
 # ----------------------------------------------------------------------
@@ -340,13 +357,17 @@ def test_big_tagset_is_stored_sparsely():
     assert np.isfinite(log_probs).all() and tags[0][1] == y[0][0]
 
 
-def test_order2_refuses_huge_tagsets():
-    n_tags = 590  # 591**3 > 2e8
-    x = [[f"w{i}"] for i in range(n_tags)]
-    y = [[f"T{i}"] for i in range(n_tags)]
-    with pytest.raises(ValueError, match="order=1"):
-        HMMTagger(order=2).fit(x, y)
-    HMMTagger(order=1).fit(x, y)
+def test_huge_tagsets_decode_over_the_lattice():
+    n_tags = 590  # 591**3 > 2e8: too big for a dense table
+    x = [[f"w{i}", f"w{(i + 1) % n_tags}"] for i in range(n_tags)]
+    y = [[f"T{i}", f"T{(i + 1) % n_tags}"] for i in range(n_tags)]
+    with pytest.raises(ValueError, match="decoder='lattice'"):
+        HMMTagger(order=2, decoder="dense").fit(x, y)
+    model = HMMTagger().fit(x, y)
+    assert model.decoder_ == "lattice" and not hasattr(model, "log_trans2_")
+    assert model.trigram_.nbytes < 24 * 591**2  # three (K + 1)^2 tables + trigrams
+    assert model.predict(x[:50]) == y[:50]
+    assert HMMTagger(order=1).fit(x, y).predict(x[:50]) == y[:50]
 
 
 # ----------------------------------------------------------------------
@@ -461,8 +482,8 @@ def test_load_rejects_bad_files(tmp_path):
     with np.load(good) as archive:
         arrays = dict(archive)
     partial = tmp_path / "partial.npz"
-    np.savez(partial, **{k: v for k, v in arrays.items() if k != "log_trans2"})
-    with pytest.raises(ValueError, match="missing array 'log_trans2'$"):
+    np.savez(partial, **{k: v for k, v in arrays.items() if k != "ngram_keys"})
+    with pytest.raises(ValueError, match="missing array 'ngram_keys'$"):
         HMMTagger.load(partial)
     future = tmp_path / "future.npz"
     np.savez(future, **{**arrays, "format_version": np.array(99)})
@@ -473,9 +494,22 @@ def test_load_rejects_bad_files(tmp_path):
     with pytest.raises(ValueError, match="not a saved HMMTagger"):
         HMMTagger.load(foreign)
     wrong_shape = tmp_path / "shape.npz"
-    np.savez(wrong_shape, **{**arrays, "log_trans2": np.zeros((2, 2, 2))})
-    with pytest.raises(ValueError, match="array .log_trans2. must have shape"):
+    np.savez(wrong_shape, **{**arrays, "ngram_counts": np.ones(2, dtype=np.int64)})
+    with pytest.raises(ValueError, match="array .ngram_counts. must have shape"):
         HMMTagger.load(wrong_shape)
+    for name, value, match in [
+        ("ngram_keys", arrays["ngram_keys"][::-1], "ascend"),
+        ("ngram_keys", arrays["ngram_keys"] + 10**6, "codes in"),
+        ("ngram_counts", 0 * arrays["ngram_counts"], "positive"),
+        ("ngram_keys", arrays["ngram_keys"][1:], "ngram_counts"),
+        ("tags", arrays["tags"][::-1], "sorted"),
+        ("decoder", np.array("fast"), "decoder"),
+        ("candidate_mass", np.array(1.5), "candidate_mass"),
+    ]:
+        bad = tmp_path / f"bad_{name}.npz"
+        np.savez(bad, **{**arrays, name: value})
+        with pytest.raises(ValueError, match=match):
+            HMMTagger.load(bad)
     corrupt = tmp_path / "corrupt.npz"
     np.savez(corrupt, **{**arrays, "emission_indices": arrays["emission_indices"] + 50})
     with pytest.raises(ValueError, match="emission_"):
