@@ -35,12 +35,12 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _archive
 from .._dask import is_dask_bag
 from .._validation import check_scalar
-from . import _tagger_file, tnt
+from . import _emissions, _tagger_file, tnt
 from ._inputs import check_same_lengths, flatten_sentences, sequence_offsets
 from .lattice import decode_lattice
 from .partitions import decode_sentence_bag, decode_sentence_partitions
 from .trigram import TrigramTable
-from .unknown import SHAPES, fit_suffix_tries, top_candidates, unknown_tag_probs
+from .unknown import SHAPES, fit_suffix_tries
 from .viterbi import viterbi2_batch, viterbi_batch
 
 # (K + 1) ** 3 entries above this make a dense second-order table too big.
@@ -48,10 +48,8 @@ MAX_TRIGRAM_ENTRIES = 200_000_000
 # decoder="auto" decodes a second-order model densely up to this many
 # (K + 1) ** 3 entries and over the candidate lattice beyond (see
 # docs/design/kernels.rst for the measurement behind it).
-DENSE_MAX_ENTRIES = 300_000
+DENSE_MAX_ENTRIES = 1_000
 _DECODERS = ("auto", "dense", "lattice")
-# Unknown words whose tag distributions are computed at once (K floats each).
-_UNKNOWN_BATCH = 1024
 
 
 class HMMTagger(BaseEstimator):
@@ -83,14 +81,16 @@ class HMMTagger(BaseEstimator):
         Longest suffix (>= 0) the unknown-word model looks at ("tnt" only).
     rare_max_count : int, default=10
         Words seen at most this often (>= 1) train the suffix model ("tnt"
-        only).  If no word is that rare, all words do.
+        only); a word shape without rare words (numbers, punctuation,
+        capitalized, other) trains on all its words.
     decoder : {"auto", "dense", "lattice"}, default="auto"
         Order 2 only.  "dense": exact Viterbi over all :math:`(K + 1)^3`
         transitions (refused beyond 2e8 entries).  "lattice": exact Viterbi
         over each word's candidate tags: the tags seen with a known word, the
         most probable tags of an unknown one (``candidate_mass``,
         ``max_candidates``).  "auto": dense while :math:`(K + 1)^3` is at
-        most 3e5 (K <= 65), else the lattice.
+        most 1,000 (K <= 9), else the lattice, which is faster from there
+        on (the numbers are in the design notes).
     candidate_mass : float, default=0.999
         An unknown word's candidates are its most probable tags, best first,
         until they hold this share (in (0, 1]) of its probability.
@@ -326,60 +326,7 @@ class HMMTagger(BaseEstimator):
             float64; column k is the tag ``tags_[k]``.
         """
         self._check_fitted()
-        return self._log_emission(flatten_sentences([words], "words")[0])
-
-    def _log_emission(self, words):
-        rows = self._word_rows(words)
-        table = np.empty((len(words), self.tags_.size))
-        known = rows >= 0
-        counts = self.emission_counts_[rows[known]].toarray()
-        table[known] = self._known_log_emission(counts, np.arange(self.tags_.size))
-        unknown = [words[i] for i in np.flatnonzero(~known)]
-        table[~known] = self._unknown_log_emission(self._unknown_probs(unknown))
-        return table
-
-    def _word_rows(self, words):
-        """Row of each word in ``emission_counts_``, -1 if unknown."""
-        return np.fromiter(
-            (self.vocabulary_.get(w, -1) for w in words),
-            dtype=np.int64,
-            count=len(words),
-        )
-
-    def _known_log_emission(self, counts, tags):
-        """log P(w | t) from the counts n(w, t) of the tags ``tags``."""
-        tag_counts = self.tag_counts_[tags]
-        with np.errstate(divide="ignore"):
-            if self.smoothing == "add-one":
-                n_types = self.emission_counts_.shape[0] + 1  # + unknown class
-                return np.log(counts + 1.0) - np.log(tag_counts + n_types)
-            return np.log(counts) - np.log(tag_counts)
-
-    def _unknown_probs(self, words):
-        """P(t | w) of unknown words: the suffix model ("tnt"), the unseen
-        class inverted with Bayes' rule ("add-one"), zero ("mle")."""
-        if self.smoothing == "tnt":
-            tries = {s: getattr(self, f"suffix_{s}_") for s in SHAPES}
-            return unknown_tag_probs(tries, self.theta_, words)
-        if self.smoothing == "add-one":
-            post = self.tag_counts_ / (self.tag_counts_ + self._n_types())
-            return np.tile(post / post.sum(), (len(words), 1))
-        return np.zeros((len(words), self.tags_.size))
-
-    def _n_types(self):
-        """Known word types plus the unknown class (add-one's V)."""
-        return self.emission_counts_.shape[0] + 1
-
-    def _unknown_log_emission(self, probs):
-        """The emission log-probabilities behind :meth:`_unknown_probs`."""
-        if self.smoothing == "add-one":
-            row = -np.log(self.tag_counts_ + self._n_types())
-            return np.tile(row, (probs.shape[0], 1))
-        if self.smoothing == "mle":
-            return np.full(probs.shape, -np.inf)
-        prior = self.tag_counts_ / self.tag_counts_.sum()
-        with np.errstate(divide="ignore"):
-            return np.log(probs) - np.log(prior)
+        return _emissions.log_emission(self, flatten_sentences([words], "words")[0])
 
     def candidate_lattice(self, words):
         """Each word's candidate tags and their emission log-probabilities.
@@ -412,58 +359,7 @@ class HMMTagger(BaseEstimator):
         [['NOUN', 'VERB'], ['DET']]
         """
         self._check_fitted()
-        return self._candidates(flatten_sentences([words], "words")[0])
-
-    def _candidates(self, words):
-        rows = self._word_rows(words)
-        known = rows >= 0
-        seen = self.emission_counts_[rows[known]]
-        seen.sort_indices()
-        groups = [
-            (
-                np.diff(seen.indptr),
-                seen.indices.astype(np.int64),
-                self._known_log_emission(seen.data, seen.indices),
-            )
-        ]
-        unknown = [words[i] for i in np.flatnonzero(~known)]
-        for i in range(0, len(unknown), _UNKNOWN_BATCH):
-            probs = self._unknown_probs(unknown[i : i + _UNKNOWN_BATCH])
-            counts, tags = top_candidates(
-                probs, self.candidate_mass, self.max_candidates
-            )
-            owner = np.repeat(np.arange(counts.size), counts)
-            values = self._unknown_log_emission(probs)[owner, tags]
-            groups.append((counts, tags, values))
-        # entries of word i: its group's run, moved to the word's place
-        group_counts = [g[0] for g in groups]
-        counts = np.empty(len(words), dtype=np.int64)
-        counts[known] = group_counts[0]
-        counts[~known] = np.concatenate(group_counts[1:] + [np.zeros(0, np.int64)])
-        flat = np.concatenate(group_counts)
-        starts = np.cumsum(flat) - flat
-        run = np.empty(len(words), dtype=np.int64)
-        run[known] = starts[: known.sum()]
-        run[~known] = starts[known.sum() :]
-        cand_ptr = np.zeros(len(words) + 1, dtype=np.int64)
-        np.cumsum(counts, out=cand_ptr[1:])
-        take = np.repeat(run - cand_ptr[:-1], counts) + np.arange(cand_ptr[-1])
-        tags = np.concatenate([g[1] for g in groups])[take]
-        values = np.concatenate([g[2] for g in groups])[take]
-        return cand_ptr, tags, values
-
-    def _own_best_tags(self, words):
-        """Each word's most likely tag on its own: argmax P(t | w)."""
-        rows = self._word_rows(words)
-        known = rows >= 0
-        best = np.empty(len(words), dtype=np.int64)
-        best[known] = np.asarray(
-            self.emission_counts_[rows[known]].argmax(axis=1)
-        ).ravel()
-        probs = self._unknown_probs([words[i] for i in np.flatnonzero(~known)])
-        probs[probs.sum(axis=1) == 0] = self.tag_counts_
-        best[~known] = probs.argmax(axis=1)
-        return best
+        return _emissions.candidates(self, flatten_sentences([words], "words")[0])
 
     def decode(self, sentences):
         """Most likely tag sequences and their log-probabilities.
@@ -564,15 +460,19 @@ class HMMTagger(BaseEstimator):
             _, offsets = sequence_offsets(lengths, symbols.size)
             beam = np.inf if self.beam is None else float(self.beam)
             paths, log_probs = decode_lattice(
-                symbols, offsets, *self._candidates(types), self.trigram_, beam
+                symbols,
+                offsets,
+                *_emissions.candidates(self, types),
+                self.trigram_,
+                beam,
             )
         elif self.order == 2:
-            table = self._log_emission(types)
+            table = _emissions.log_emission(self, types)
             paths, log_probs = viterbi2_batch(
                 table, lengths, self.log_trans2_, symbols=symbols
             )
         else:
-            table = self._log_emission(types)
+            table = _emissions.log_emission(self, types)
             paths, log_probs = viterbi_batch(
                 table,
                 lengths,
@@ -583,7 +483,9 @@ class HMMTagger(BaseEstimator):
             )
         impossible = np.repeat(log_probs == -np.inf, lengths)
         if impossible.any():
-            paths[impossible] = self._own_best_tags(types)[symbols[impossible]]
+            paths[impossible] = _emissions.own_best_tags(self, types)[
+                symbols[impossible]
+            ]
         flat = self.tags_[paths].tolist()
         bounds = np.concatenate(([0], np.cumsum(lengths))).tolist()
         return log_probs, [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]

@@ -56,8 +56,8 @@ def fit_suffix_tries(words, emission_counts, rare_max_count, suffix_length):
     emission_counts : scipy.sparse.csr_matrix (n_words, K)
         Training tokens per (word, tag).
     rare_max_count : int
-        Words seen at most this often train the tries; if no word is that
-        rare, all words do.
+        Words seen at most this often train the tries; a class without such
+        rare words trains on all its words (a comma is never rare).
     suffix_length : int
         Longest suffix stored.
 
@@ -65,16 +65,15 @@ def fit_suffix_tries(words, emission_counts, rare_max_count, suffix_length):
     -------
     dict
         Shape -> :class:`~fastapml.hmm.suffix.SuffixTrie`; a class without
-        rare words shares the trie of another (``_BORROW``).
+        any word shares the trie of another (``_BORROW``).
     """
     freq = np.asarray(emission_counts.sum(axis=1)).ravel()
     rare = freq <= rare_max_count
-    if not rare.any():
-        rare[:] = True
     shapes = np.array([word_shape(w) for w in words], dtype=np.str_)
     tries = {}
     for shape in SHAPES:
-        rows = np.flatnonzero(rare & (shapes == shape))
+        members = shapes == shape
+        rows = np.flatnonzero((rare & members) if (rare & members).any() else members)
         tries[shape] = SuffixTrie.build(
             [words[i] for i in rows], emission_counts[rows], suffix_length
         )
@@ -82,7 +81,7 @@ def fit_suffix_tries(words, emission_counts, rare_max_count, suffix_length):
         if tries[shape].empty:
             fallback = tries[_BORROW[shape]]
             tries[shape] = fallback if not fallback.empty else tries["lower"]
-    if tries["lower"].empty:  # only the first two can both be empty
+    if tries["lower"].empty:  # then "upper" is empty too
         tries["lower"] = tries["upper"] = next(t for t in tries.values() if not t.empty)
     return tries
 
