@@ -219,10 +219,15 @@ def test_tag_train_eval_predict_round_trip(treebank, tmp_path, capsys, monkeypat
         assert result["unknown_accuracy"] == want["unknown_accuracy"]
     assert result["n_known"] + result["n_unknown"] == result["n_tokens"]
     assert result["seconds"] >= 0 and result["tokens_per_s"] > 0
+    # plain UPOS tags: the UPOS part is the whole tag; order 1 decodes densely
+    assert result["upos_accuracy"] == result["accuracy"]
+    assert result["candidates_mean"] is None and result["candidates_p99"] is None
 
     # the report for people still runs
     assert cli.main(["tag", "eval", str(model), str(root / "test.conllu")]) == 0
-    assert "accuracy:" in capsys.readouterr().out
+    report = capsys.readouterr().out
+    assert "accuracy:" in report
+    assert "UPOS part" not in report and "candidates" not in report
 
     lines = [" ".join(s) for s in test[0][:5]]
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
@@ -282,6 +287,216 @@ def test_tag_errors_exit_2_with_one_line(treebank, tmp_path, capsys):
     assert "truncated.npz" in error_line(
         capsys, ["tag", "eval", str(truncated), sample]
     )
+
+
+MORPH_FEATS = tuple(
+    f"Case={case}|Gender={gender}|Number={number}"
+    for case in ("Nom", "Acc", "Dat", "Gen")
+    for gender in ("Fem", "Masc")
+    for number in ("Sing", "Plur")
+)
+
+
+def morph_corpus(n_sentences, seed):
+    """Sentences DET ADJ NOUN VERB [DET NOUN], case, gender and number
+    agreeing in each noun phrase: UPOS|FEATS tags, 3 x 16 feature
+    combinations plus plain VERB.  Words carry their case and gender, not
+    always their number."""
+    rng = np.random.default_rng(seed)
+    sentences, upos, feats = [], [], []
+    for _ in range(n_sentences):
+        words, u, f = [], [], []
+        for phrase in range(1 + int(rng.integers(0, 2))):
+            k = int(rng.integers(0, len(MORPH_FEATS)))
+            case, gender, number = MORPH_FEATS[k].split("|")
+            stem = case[5:] + gender[7:] + (number[7:] if k % 3 else "")
+            for pos in ("DET", "ADJ", "NOUN") if phrase == 0 else ("DET", "NOUN"):
+                words.append(f"{pos.lower()}{rng.integers(0, 6)}{stem}")
+                u.append(pos)
+                f.append(MORPH_FEATS[k])
+            if phrase == 0:
+                words.append(f"verb{rng.integers(0, 20)}")
+                u.append("VERB")
+                f.append("_")
+        sentences.append(words)
+        upos.append(u)
+        feats.append(f)
+    return sentences, upos, feats
+
+
+def write_conllu_feats(path, sentences, upos, feats):
+    with open(path, "w", encoding="utf-8") as f:
+        for words, us, fs in zip(sentences, upos, feats):
+            for i, (w, u, ft) in enumerate(zip(words, us, fs), 1):
+                f.write(f"{i}\t{w}\t_\t{u}\t_\t{ft}\t0\t_\t_\t_\n")
+            f.write("\n")
+
+
+def joined_tags(upos, feats):
+    return [
+        [u if f == "_" else f"{u}|{f}" for u, f in zip(us, fs)]
+        for us, fs in zip(upos, feats)
+    ]
+
+
+@pytest.fixture(scope="module")
+def morph_treebank(tmp_path_factory):
+    root = tmp_path_factory.mktemp("morph")
+    train, test = morph_corpus(300, seed=1), morph_corpus(60, seed=2)
+    write_conllu_feats(root / "train.conllu", *train)
+    # test words unseen in training: other stems and numbers
+    test[0][0][:3] = ["detzz", "adjqq", "nounxx"]
+    write_conllu_feats(root / "test.conllu", *test)
+    return root, train, test
+
+
+def test_tag_train_upos_feats_default_order(morph_treebank, tmp_path, capsys):
+    root, train, _ = morph_treebank
+    model = tmp_path / "m.npz"
+    argv = ["tag", "train", str(root / "train.conllu"), "-o", str(model)]
+    result = run_json(capsys, [*argv, "--tagset", "upos+feats"])
+    assert model.exists()
+    tagger = HMMTagger.load(model)
+    assert result["n_tags"] == len(tagger.tags_) > 30
+    assert any("|" in t for t in tagger.tags_)
+    assert result["n_words"] == len(tagger.vocabulary_)
+    assert result["n_sentences"] == len(train[0])
+    assert result["n_tokens"] == sum(map(len, train[0]))
+    assert result["order"] == 2 == tagger.order
+    assert result["smoothing"] == "tnt"
+    assert result["decoder"] == "lattice" == tagger.decoder_  # auto, > 9 tags
+    assert result["fit_seconds"] >= 0 and result["model"] == str(model)
+
+    assert cli.main([*argv, "--tagset", "upos+feats"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("trained order-2 tnt tagger (lattice decoder) on ")
+    assert f"on {result['n_tags']} tags" in out
+
+
+@pytest.mark.parametrize("decoder", ["lattice", "dense"])
+def test_tag_upos_feats_with_each_decoder(morph_treebank, tmp_path, capsys, decoder):
+    root, train, test = morph_treebank
+    model = tmp_path / "m.npz"
+    train_argv = ["tag", "train", str(root / "train.conllu"), "-o", str(model)]
+    flags = ["--tagset", "upos+feats", "--decoder", decoder]
+    assert run_json(capsys, [*train_argv, *flags])["decoder"] == decoder
+    assert HMMTagger.load(model).decoder_ == decoder
+
+    eval_argv = ["tag", "eval", str(model), str(root / "test.conllu")]
+    result = run_json(capsys, [*eval_argv, "--tagset", "upos+feats"])
+    want = HMMTagger(decoder=decoder).fit(train[0], joined_tags(*train[1:]))
+    want = want.evaluate(test[0], joined_tags(*test[1:]))
+    assert result["accuracy"] == want["accuracy"]
+    assert result["n_unknown"] == want["n_unknown"] >= 3
+    assert 0 < result["accuracy"] <= result["upos_accuracy"] <= 1
+    if decoder == "lattice":
+        # known words: the tags seen with them; a few unknown ones: more
+        assert result["candidates_mean"] >= 1 and result["candidates_p99"] >= 1
+        assert isinstance(result["candidates_p99"], int)
+    else:
+        assert result["candidates_mean"] is None and result["candidates_p99"] is None
+
+    assert cli.main([*eval_argv, "--tagset", "upos+feats"]) == 0
+    out = capsys.readouterr().out
+    upos = f"{100 * result['upos_accuracy']:.2f}%"
+    assert f"UPOS part:         {upos}" in out.splitlines()
+    assert ("candidates per token: mean " in out) == (decoder == "lattice")
+
+
+def test_tag_mle_smoothing_reports_numbers(morph_treebank, tmp_path, capsys):
+    root, _, test = morph_treebank
+    model = tmp_path / "m.npz"
+    argv = ["tag", "train", str(root / "train.conllu"), "-o", str(model)]
+    result = run_json(capsys, [*argv, "--tagset", "upos+feats", "--smoothing", "mle"])
+    assert result["smoothing"] == "mle"
+    assert (
+        cli.main(
+            [
+                "tag",
+                "eval",
+                str(model),
+                str(root / "test.conllu"),
+                "--tagset",
+                "upos+feats",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    text = capsys.readouterr().out
+    assert "NaN" not in text and "Infinity" not in text
+    result = json.loads(text)
+    assert result["n_unknown"] >= 3
+    for key in ("accuracy", "known_accuracy", "unknown_accuracy", "upos_accuracy"):
+        assert isinstance(result[key], float) and 0 <= result[key] <= 1, key
+    # unknown words in an impossible sentence get their most frequent tag:
+    # under "mle" no tag is more likely, so the most frequent tag overall
+    tagger = HMMTagger.load(model)
+    top = tagger.tags_[np.argmax(tagger.tag_counts_)]
+    assert tagger.predict([["nounxx"]]) == [[top]]
+
+
+def test_tag_eval_gold_tags_the_model_never_saw(morph_treebank, tmp_path, capsys):
+    root, train, _ = morph_treebank
+    model = tmp_path / "m.npz"
+    HMMTagger().fit(train[0], joined_tags(*train[1:])).save(model)
+    odd = tmp_path / "odd.conllu"
+    # one known tag, then three the model never saw
+    feats = "Case=Nom|Gender=Fem|Number=Sing"
+    write_conllu_feats(
+        odd,
+        [["det1NomFemSing", "adj2NomFemSing", "noun3NomFemSing", "verb4"]],
+        [["DET", "ADJ", "INTJ", "X"]],
+        [[feats, "Foo=Bar", "_", "_"]],
+    )
+    argv = ["tag", "eval", str(model), str(odd), "--tagset", "upos+feats", "--json"]
+    assert cli.main(argv) == 0
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert result["n_tokens"] == 4
+    assert result["accuracy"] <= 0.25  # the three count as errors
+    assert result["accuracy"] <= result["upos_accuracy"] <= 0.5
+    assert "3 of 4 gold tags are not in the model's tag set" in err
+
+    # a model with UPOS|FEATS tags evaluated on plain UPOS: a warning, no crash
+    assert cli.main(["tag", "eval", str(model), str(root / "test.conllu")]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "--tagset upos+feats" in err
+
+
+@pytest.mark.parametrize(
+    "flags, name",
+    [
+        (["--candidate-mass", "0"], "--candidate-mass"),
+        (["--candidate-mass", "1.5"], "--candidate-mass"),
+        (["--candidate-mass", "nan"], "--candidate-mass"),
+        (["--max-candidates", "0"], "--max-candidates"),
+        (["--beam", "-1"], "--beam"),
+    ],
+)
+def test_tag_train_bad_lattice_options_exit_2(
+    morph_treebank, tmp_path, capsys, flags, name
+):
+    root, _, _ = morph_treebank
+    model = tmp_path / "m.npz"
+    argv = ["tag", "train", str(root / "train.conllu"), "-o", str(model), *flags]
+    line = error_line(capsys, argv)  # refused before the treebank is read
+    assert name in line and "Traceback" not in line
+    assert not model.exists()
+
+
+def test_tag_train_bad_choices_are_usage_errors(morph_treebank, tmp_path, capsys):
+    root, _, _ = morph_treebank
+    argv = ["tag", "train", str(root / "train.conllu"), "-o", str(tmp_path / "m")]
+    for flags in (
+        ["--smoothing", "witten-bell"],
+        ["--decoder", "beam"],
+        ["--max-candidates", "many"],
+    ):
+        with pytest.raises(SystemExit) as exc:
+            cli.main([*argv, *flags])
+        assert exc.value.code == 2
+        assert flags[0] in capsys.readouterr().err
 
 
 def test_sample_corpus_is_reproducible_and_uses_the_model():

@@ -7,10 +7,17 @@ import time
 import numpy as np
 
 from .._progress import Progress
-from ._common import add_json_option, print_json, rate
+from ._common import add_json_option, print_json, rate, warn
 
 BATCH = 2000  # sentences tagged per kernel call in eval / predict
 TAGSETS = ("upos", "xpos", "upos+feats")
+TAGSET_HELP = (
+    "the tag of each word: the UPOS field, the XPOS field, or UPOS and FEATS "
+    "joined by '|' (e.g. NOUN|Number=Sing: a large morphological tag set)"
+)
+# eval warns when more than this share of gold tokens have tags the model
+# never saw: most likely a --tagset other than the training one
+UNSEEN_TAGS_WARN = 0.5
 
 
 def add_parser(subparsers):
@@ -22,20 +29,79 @@ def add_parser(subparsers):
     p.add_argument("train", help="training treebank (.conllu)")
     p.add_argument("-o", "--output", required=True, help="model file (.npz)")
     p.add_argument("--order", type=int, choices=(1, 2), default=2)
-    p.add_argument("--smoothing", choices=("tnt", "add-one"), default="tnt")
-    p.add_argument("--tagset", choices=TAGSETS, default="upos")
+    p.add_argument(
+        "--smoothing",
+        choices=("tnt", "add-one", "mle"),
+        default="tnt",
+        help="tnt: interpolated transitions and a suffix model for unknown "
+        "words; add-one: Laplace smoothing; mle: unsmoothed relative "
+        "frequencies (default: %(default)s)",
+    )
+    p.add_argument(
+        "--tagset",
+        choices=TAGSETS,
+        default="upos",
+        help=TAGSET_HELP + "; 'tag eval' must be given the same (default: %(default)s)",
+    )
+    p.add_argument(
+        "--decoder",
+        choices=("auto", "dense", "lattice"),
+        default="auto",
+        help="order 2: dense Viterbi over all (K+1)^3 transitions, or Viterbi "
+        "over each word's candidate tags (the lattice; for big tag sets); auto "
+        "picks the lattice beyond 9 tags (default: %(default)s)",
+    )
+    p.add_argument(
+        "--candidate-mass",
+        type=float,
+        default=0.999,
+        metavar="P",
+        help="lattice decoder: an unknown word's candidates are its most "
+        "probable tags until they hold this share, in (0, 1], of its "
+        "probability (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-candidates",
+        type=int,
+        default=64,
+        metavar="N",
+        help="lattice decoder: at most N (>= 1) candidate tags for an unknown "
+        "word (default: %(default)s)",
+    )
+    p.add_argument(
+        "--beam",
+        type=float,
+        default=None,
+        metavar="B",
+        help="lattice decoder: drop tag pairs scoring more than B (>= 0, log "
+        "units) below the best at each word; faster, no longer exact "
+        "(default: none, exact)",
+    )
+    add_json_option(
+        p,
+        "n_sentences, n_tokens, n_tags, n_words, order, smoothing, decoder (the "
+        "one in use: dense or lattice), fit_seconds, model",
+    )
     p.set_defaults(func=train)
 
     p = sub.add_parser("eval", help="accuracy on a CoNLL-U file")
     p.add_argument("model", help="model file written by 'tag train'")
     p.add_argument("test", help="test treebank (.conllu)")
     p.add_argument(
-        "--tagset", choices=TAGSETS, default="upos", help="must match training"
+        "--tagset",
+        choices=TAGSETS,
+        default="upos",
+        help=TAGSET_HELP + "; must match the --tagset the model was trained "
+        "with (gold tags the model never saw count as errors) (default: "
+        "%(default)s)",
     )
     add_json_option(
         p,
         "accuracy, known_accuracy, unknown_accuracy (fractions; null without "
-        "such tokens), n_tokens, n_known, n_unknown, seconds, tokens_per_s",
+        "such tokens), upos_accuracy (comparing only the part of each tag "
+        "before the first '|'; null for --tagset xpos), n_tokens, n_known, "
+        "n_unknown, candidates_mean, candidates_p99 (candidate tags per token "
+        "of the lattice decoder; null for the dense one), seconds, tokens_per_s",
     )
     p.set_defaults(func=evaluate)
 
@@ -51,10 +117,33 @@ def add_parser(subparsers):
     p.set_defaults(func=predict)
 
 
+def _check_train_options(args):
+    """Refuse bad numeric options before the treebank is read."""
+    if not 0 < args.candidate_mass <= 1:  # also NaN
+        raise ValueError(
+            f"--candidate-mass must be in (0, 1], got {args.candidate_mass}"
+        )
+    if args.max_candidates < 1:
+        raise ValueError(
+            f"--max-candidates must be at least 1, got {args.max_candidates}"
+        )
+    if args.beam is not None and not 0 <= args.beam < np.inf:
+        raise ValueError(f"--beam must be a finite number >= 0, got {args.beam}")
+
+
 def train(args):
     """``tag train``: fit an HMMTagger to a treebank and save it."""
     from ..hmm import HMMTagger, read_conllu
 
+    _check_train_options(args)
+    tagger = HMMTagger(
+        order=args.order,
+        smoothing=args.smoothing,
+        decoder=args.decoder,
+        candidate_mass=args.candidate_mass,
+        max_candidates=args.max_candidates,
+        beam=args.beam,
+    )
     start = time.perf_counter()
     sentences, tags = read_conllu(args.train, tagset=args.tagset)
     read_s = time.perf_counter() - start
@@ -65,14 +154,35 @@ def train(args):
         file=sys.stderr,
     )
     start = time.perf_counter()
-    tagger = HMMTagger(order=args.order, smoothing=args.smoothing)
     tagger.fit(sentences, tags)
     fit_s = time.perf_counter() - start
+    if args.order == 1 and args.decoder == "lattice":
+        warn("--decoder lattice needs --order 2; the order-1 model decodes densely")
+    elif args.beam is not None and tagger.decoder_ != "lattice":
+        warn(
+            f"--beam applies to the lattice decoder only; the {tagger.decoder_} "
+            "decoder ignores it"
+        )
     tagger.save(args.output)
+    if args.json:
+        print_json(
+            {
+                "n_sentences": len(sentences),
+                "n_tokens": n_tokens,
+                "n_tags": len(tagger.tags_),
+                "n_words": len(tagger.vocabulary_),
+                "order": args.order,
+                "smoothing": args.smoothing,
+                "decoder": tagger.decoder_,
+                "fit_seconds": fit_s,
+                "model": args.output,
+            }
+        )
+        return 0
     print(
-        f"trained order-{args.order} {args.smoothing} tagger on "
-        f"{len(tagger.tags_)} tags, {len(tagger.vocabulary_)} word types in "
-        f"{fit_s:.2f} s; saved {args.output}"
+        f"trained order-{args.order} {args.smoothing} tagger ({tagger.decoder_} "
+        f"decoder) on {len(tagger.tags_)} tags, {len(tagger.vocabulary_)} word "
+        f"types in {fit_s:.2f} s; saved {args.output}"
     )
     return 0
 
@@ -86,6 +196,43 @@ def _tag_in_batches(tagger, sentences, label):
             out.extend(tagger.predict(batch))
             bar.update(len(batch))
     return out
+
+
+def _upos_part(tag):
+    """The part of a tag before its first ``"|"`` (the UPOS of an
+    ``upos+feats`` tag; the tag itself otherwise)."""
+    return tag.partition("|")[0]
+
+
+def _candidate_counts(tagger, sentences):
+    """Candidate tags of each token in the lattice decoder, or None when the
+    tagger decodes densely."""
+    if tagger.decoder_ != "lattice":
+        return None
+    types = {}
+    symbols = np.fromiter(
+        (types.setdefault(w, len(types)) for s in sentences for w in s), np.int64
+    )
+    cand_ptr, _, _ = tagger.candidate_lattice(list(types))
+    return np.diff(cand_ptr)[symbols]  # a word's candidates do not depend on context
+
+
+def _warn_on_tagset_mismatch(tagger, gold, tagset):
+    """Warn when the gold tags look like another tag set than the model's."""
+    model_tags = set(tagger.tags_.tolist())
+    n_unseen = sum(g not in model_tags for g in gold)
+    if tagset == "upos" and any("|" in t for t in model_tags):
+        # a UPOS field never holds "|": the model has UPOS|FEATS tags
+        warn(
+            "the model's tags hold features (UPOS|FEATS): it was trained with "
+            "--tagset upos+feats; give 'tag eval' the same"
+        )
+    elif n_unseen > UNSEEN_TAGS_WARN * len(gold):
+        warn(
+            f"{n_unseen} of {len(gold)} gold tags are not in the model's tag "
+            f"set (they count as errors); was it trained with a --tagset other "
+            f"than {tagset}?"
+        )
 
 
 def evaluate(args):
@@ -102,17 +249,31 @@ def evaluate(args):
     flat_gold = [t for s in gold for t in s]
     known = np.array([w in tagger.vocabulary_ for s in sentences for w in s], bool)
     correct = np.array([p == g for p, g in zip(flat_pred, flat_gold)], bool)
+    upos_correct = np.array(
+        [_upos_part(p) == _upos_part(g) for p, g in zip(flat_pred, flat_gold)], bool
+    )
+    _warn_on_tagset_mismatch(tagger, flat_gold, args.tagset)
+    counts = _candidate_counts(tagger, sentences)
 
-    def mean(mask):  # as HMMTagger.evaluate: NaN where there are no such tokens
-        return float(correct[mask].mean()) if mask.any() else float("nan")
+    def mean(mask, hits=correct):  # as HMMTagger.evaluate: NaN without tokens
+        return float(hits[mask].mean()) if mask.any() else float("nan")
 
+    everything = np.ones_like(known)
+    has_counts = counts is not None and counts.size > 0
     result = {
-        "accuracy": mean(np.ones_like(known)),
+        "accuracy": mean(everything),
         "known_accuracy": mean(known),
         "unknown_accuracy": mean(~known),
+        "upos_accuracy": (
+            float("nan") if args.tagset == "xpos" else mean(everything, upos_correct)
+        ),
         "n_tokens": int(correct.size),
         "n_known": int(known.sum()),
         "n_unknown": int((~known).sum()),
+        "candidates_mean": float(counts.mean()) if has_counts else None,
+        "candidates_p99": (
+            int(np.percentile(counts, 99, method="higher")) if has_counts else None
+        ),
         "seconds": seconds,
         "tokens_per_s": correct.size / seconds if seconds > 0 else float("inf"),
     }
@@ -125,6 +286,8 @@ def evaluate(args):
 
     print(f"tokens:            {result['n_tokens']}")
     print(f"accuracy:          {pct(result['accuracy'])}")
+    if args.tagset != "xpos" and any("|" in g for g in flat_gold):
+        print(f"UPOS part:         {pct(result['upos_accuracy'])}")
     print(
         f"known words:       {pct(result['known_accuracy'])} "
         f"({result['n_known']} tokens)"
@@ -133,6 +296,11 @@ def evaluate(args):
         f"unknown words:     {pct(result['unknown_accuracy'])} "
         f"({result['n_unknown']} tokens)"
     )
+    if has_counts:
+        print(
+            f"candidates per token: mean {result['candidates_mean']:.1f}, 99th "
+            f"percentile {result['candidates_p99']}"
+        )
     print(f"speed:             {rate(correct.size, seconds)} tokens/s")
     return 0
 

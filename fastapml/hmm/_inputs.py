@@ -102,17 +102,16 @@ def first_order_model(log_trans, log_start, log_end, dtype=None):
     return log_trans, log_start, log_end
 
 
-def second_order_model(log_trans2, dtype=None):
-    """Validate log_trans2 of shape (K + 1, K + 1, K + 1), K >= 1."""
+def second_order_model(log_trans2, dtype=None, name="log_trans2"):
+    """Validate log_trans2 of shape (K + 1, K + 1, K + 1), K >= 1 (``name``
+    is the argument's name in the errors)."""
     if dtype is None:
         dtype = float_dtype(log_trans2)
-    log_trans2 = check_float_array(
-        log_trans2, "log_trans2", 3, dtype=dtype, allow_neg_inf=True
-    )
+    log_trans2 = check_float_array(log_trans2, name, 3, dtype=dtype, allow_neg_inf=True)
     n = log_trans2.shape[0]
     if n < 2 or log_trans2.shape != (n, n, n):
         raise ValueError(
-            "log_trans2 must have shape (K + 1, K + 1, K + 1) with "
+            f"{name} must have shape (K + 1, K + 1, K + 1) with "
             f"K >= 1 real states, got {log_trans2.shape}"
         )
     return log_trans2

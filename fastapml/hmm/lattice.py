@@ -52,7 +52,7 @@ def viterbi2_lattice(log_emit, lengths, transitions, symbols=None, beam=None):
         ``log_emit``.
     beam : float, optional
         Drop pairs scoring more than ``beam`` below the best pair of their
-        step (>= 0; default None: exact).
+        step (>= 0; default None or ``inf``: exact).
 
     Returns
     -------
@@ -85,7 +85,9 @@ def viterbi2_lattice(log_emit, lengths, transitions, symbols=None, beam=None):
         dtype = float_dtype(
             transitions, log_emit.data if sp.issparse(log_emit) else log_emit
         )
-        table = TrigramTable.from_dense(second_order_model(transitions, dtype))
+        table = TrigramTable.from_dense(
+            second_order_model(transitions, dtype, name="transitions")
+        )
     n_states = table.n_states - 1
     cand_ptr, cand_tag, cand_emit = candidate_lattice(log_emit, n_states, dtype)
     n_rows = cand_ptr.size - 1
@@ -99,7 +101,7 @@ def viterbi2_lattice(log_emit, lengths, transitions, symbols=None, beam=None):
     if beam is None:
         beam = np.inf
     else:
-        check_scalar(beam, "beam", numbers.Real, low=0.0)
+        check_scalar(beam, "beam", numbers.Real, low=0.0, finite=False)
     return decode_lattice(
         obs, offsets, cand_ptr, cand_tag, cand_emit, table, float(beam)
     )
@@ -120,7 +122,9 @@ def candidate_lattice(log_emit, n_states, dtype):
                 f"got shape {log_emit.shape}"
             )
         csr = sp.csr_matrix(log_emit)
-        csr.sum_duplicates()  # also sorts the indices of each row
+        if not csr.has_canonical_format:  # never sort the caller's arrays
+            csr = csr.copy()
+            csr.sum_duplicates()
         data = check_float_array(
             csr.data, "log_emit", 1, dtype=dtype, allow_neg_inf=True
         )

@@ -86,11 +86,12 @@ class HMMTagger(BaseEstimator):
     decoder : {"auto", "dense", "lattice"}, default="auto"
         Order 2 only.  "dense": exact Viterbi over all :math:`(K + 1)^3`
         transitions (refused beyond 2e8 entries).  "lattice": exact Viterbi
-        over each word's candidate tags: the tags seen with a known word, the
-        most probable tags of an unknown one (``candidate_mass``,
-        ``max_candidates``).  "auto": dense while :math:`(K + 1)^3` is at
-        most 1,000 (K <= 9), else the lattice, which is faster from there
-        on (the numbers are in the design notes).
+        over each word's candidate tags: the tags seen with a known word (the
+        only ones its emission allows under "tnt" and "mle"; under "add-one"
+        the others are left out), the most probable tags of an unknown one
+        (``candidate_mass``, ``max_candidates``).  "auto": dense while
+        :math:`(K + 1)^3` is at most 1,000 (K <= 9), else the lattice, which
+        is faster from there on (the numbers are in the design notes).
     candidate_mass : float, default=0.999
         An unknown word's candidates are its most probable tags, best first,
         until they hold this share (in (0, 1]) of its probability.
@@ -395,7 +396,7 @@ class HMMTagger(BaseEstimator):
         >>> bag = db.from_sequence([["a", "dog"], ["dog", "runs"]], npartitions=2)
         >>> [(round(log_prob, 2), tags) for log_prob, tags in
         ...  tagger.decode(bag).compute(scheduler="threads")]
-        [(-3.02, ['DET', 'NOUN']), (-3.02, ['NOUN', 'VERB'])]
+        [(-2.89, ['DET', 'NOUN']), (-2.89, ['NOUN', 'VERB'])]
         """
         self._check_fitted()
         if is_dask_bag(sentences):

@@ -61,6 +61,7 @@ class TrigramTable:
 
     @property
     def dtype(self):
+        """The floating-point type of the log-probabilities."""
         return self.log_prob.dtype
 
     @property

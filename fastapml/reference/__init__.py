@@ -8,7 +8,14 @@ the constants written in both places agree.
 """
 
 from . import cluster, denoise, mixture, nn, nn_activations, spectral
-from .hmm import forward_backward, sample_chain, viterbi, viterbi2_batch, viterbi_batch
+from .hmm import (
+    forward_backward,
+    sample_chain,
+    viterbi,
+    viterbi2_batch,
+    viterbi2_lattice,
+    viterbi_batch,
+)
 
 __all__ = [
     "cluster",
@@ -21,5 +28,6 @@ __all__ = [
     "spectral",
     "viterbi",
     "viterbi2_batch",
+    "viterbi2_lattice",
     "viterbi_batch",
 ]

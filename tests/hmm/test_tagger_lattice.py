@@ -4,11 +4,10 @@ unsmoothed MLE, word shapes, candidates, beam, files."""
 import numba
 import numpy as np
 import pytest
+from test_tagger import HAND_TAGS, HAND_WORDS, first_order_hmm, sample_corpus
 
 from fastapml.hmm import HMMTagger
 from fastapml.hmm.unknown import top_candidates, word_shape
-
-from test_tagger import HAND_TAGS, HAND_WORDS, first_order_hmm, sample_corpus
 
 
 def morph_corpus(rng, n_sent, n_pos=6, n_feats=40, n_words=400):
