@@ -364,7 +364,7 @@ def test_tag_train_upos_feats_default_order(morph_treebank, tmp_path, capsys):
     assert result["n_tokens"] == sum(map(len, train[0]))
     assert result["order"] == 2 == tagger.order
     assert result["smoothing"] == "tnt"
-    assert result["decoder"] == "lattice" == tagger.decoder_  # auto, > 9 tags
+    assert result["decoder"] == "lattice" == tagger.decoder_  # auto, > 3 tags
     assert result["fit_seconds"] >= 0 and result["model"] == str(model)
 
     assert cli.main([*argv, "--tagset", "upos+feats"]) == 0

@@ -5,7 +5,7 @@ UPOS+FEATS: hundreds to thousands of morphological tags) trains on the
 train split, tags the test split, and prints a row for
 
 * ``order 2``: ``HMMTagger()`` -- TnT's trigram model (Brants 2000), decoded
-  over the candidate lattice beyond 9 tags (the default ``decoder="auto"``);
+  over the candidate lattice beyond 3 tags (the default ``decoder="auto"``);
 * ``order 1``: ``HMMTagger(order=1)`` -- TnT's smoothing, bigram, dense;
 * ``add-one``: ``HMMTagger(order=1, smoothing="add-one")`` -- the textbook
   bigram baseline;

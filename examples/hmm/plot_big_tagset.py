@@ -53,17 +53,23 @@ print(
     f"(a dense one: {8 * (tagger.tags_.size + 1) ** 3 / 2**20:.0f} MiB)"
 )
 
+
 # %%
 # The lattice of one sentence
 # ---------------------------
 # :meth:`~fastapml.hmm.HMMTagger.candidate_lattice` gives each word's
 # candidates: the tags seen with a known word, the most probable tags of an
 # unknown one.  The decoder scores pairs of neighbouring candidates only.
-sentence = test[3]
+# The sentence shown is the short test sentence with the most candidates.
+def n_candidates(words):
+    return tagger.candidate_lattice(words)[0][-1]
+
+
+sentence = max((s for s in test if len(s) <= 8), key=n_candidates)
 ptr, cand, emit = tagger.candidate_lattice(sentence)
 best = tagger.predict([sentence])[0]
 
-fig, ax = plt.subplots(figsize=(9, 4.2))
+fig, ax = plt.subplots(figsize=(10, 4.5))
 for i, word in enumerate(sentence):
     names = tagger.tags_[cand[ptr[i] : ptr[i + 1]]]
     for j, name in enumerate(names):

@@ -49,7 +49,7 @@ def add_parser(subparsers):
         default="auto",
         help="order 2: dense Viterbi over all (K+1)^3 transitions, or Viterbi "
         "over each word's candidate tags (the lattice; for big tag sets); auto "
-        "picks the lattice beyond 9 tags (default: %(default)s)",
+        "picks the lattice beyond 3 tags (default: %(default)s)",
     )
     p.add_argument(
         "--candidate-mass",

@@ -48,7 +48,7 @@ MAX_TRIGRAM_ENTRIES = 200_000_000
 # decoder="auto" decodes a second-order model densely up to this many
 # (K + 1) ** 3 entries and over the candidate lattice beyond (see
 # docs/design/kernels.rst for the measurement behind it).
-DENSE_MAX_ENTRIES = 1_000
+DENSE_MAX_ENTRIES = 64
 _DECODERS = ("auto", "dense", "lattice")
 
 
@@ -90,7 +90,7 @@ class HMMTagger(BaseEstimator):
         only ones its emission allows under "tnt" and "mle"; under "add-one"
         the others are left out), the most probable tags of an unknown one
         (``candidate_mass``, ``max_candidates``).  "auto": dense while
-        :math:`(K + 1)^3` is at most 1,000 (K <= 9), else the lattice, which
+        :math:`(K + 1)^3` is at most 64 (K <= 3), else the lattice, which
         is faster from there on (the numbers are in the design notes).
     candidate_mass : float, default=0.999
         An unknown word's candidates are its most probable tags, best first,

@@ -8,7 +8,7 @@ tag set of thousands of tags costs memory for the trigrams seen, not for all
 :class:`fastapml.hmm.trigram.TrigramTable`; the suffix model for unknown
 words is :mod:`fastapml.hmm.suffix`.
 
-Every sentence is read as ``B [B] t_1 .. t_n B`` with ``B`` = index K, the
+Every sentence is read as ``B [B] t_1 … t_n B`` with ``B`` = index K, the
 boundary.  Sentences are never empty, so ``B`` never follows the sentence
 start: the start distribution gives it no mass (:func:`drop_empty_sentence`).
 """
@@ -22,7 +22,7 @@ SMOOTHINGS = ("tnt", "add-one", "mle")
 
 
 def ngram_counts(tag_ids, lengths, n_tags, order):
-    """The tag n-grams of ``B [B] t_1 .. t_n B`` that occur, with their counts.
+    """The tag n-grams of ``B [B] t_1 … t_n B`` that occur, with their counts.
 
     Parameters
     ----------
@@ -182,6 +182,13 @@ def drop_empty_sentence(start_row, boundary):
     becomes 0 and the rest is divided by their sum, in place.  Under
     add-one this turns ``(c + 1) / (n + K + 1)`` into the add-one estimate
     over the K real tags, ``(c + 1) / (n + K)``.
+
+    Parameters
+    ----------
+    start_row : float array (K + 1,)
+        ``P(t | B)`` (first order) or ``P(t | B, B)`` (second order).
+    boundary : int
+        The index of B, K.
     """
     start_row[boundary] = 0.0
     start_row /= start_row.sum()

@@ -70,7 +70,14 @@ class TrigramTable:
         return sum(a.nbytes for a in self.arrays())
 
     def arrays(self):
-        """The arrays in the kernels' argument order."""
+        """The arrays in the kernels' argument order.
+
+        Returns
+        -------
+        tuple of arrays
+            ``history_row, indptr, next_tag, log_prob, seen_bias, log_seen,
+            log_unseen``.
+        """
         return (
             self.history_row,
             self.indptr,
@@ -82,7 +89,18 @@ class TrigramTable:
         )
 
     def astype(self, dtype):
-        """The table with its log-probabilities in ``dtype``."""
+        """The table with its log-probabilities in another float type.
+
+        Parameters
+        ----------
+        dtype : numpy dtype
+            float32 or float64.
+
+        Returns
+        -------
+        TrigramTable
+            Sharing the integer arrays with this one.
+        """
         return TrigramTable(
             self.history_row,
             self.indptr,

@@ -224,8 +224,7 @@ def _lattice_one(steps, log_trans2, beam):
 
 
 def viterbi2_lattice(log_emit, lengths, log_trans2, symbols=None, beam=None):
-    r"""Second-order Viterbi over candidate states, as
-    :func:`fastapml.hmm.viterbi2_lattice`.
+    r"""Second-order Viterbi over candidate states (as ``fastapml.hmm``'s).
 
     Step t may only take the states of its candidate list :math:`C_t`
     (ascending), and with index K the boundary, :math:`C_{-2} = C_{-1} =
