@@ -98,15 +98,17 @@ def turkish(tagset):
 TREEBANKS = {"he": hebrew_htb, "tr": turkish}
 
 
-def synthetic(n_tokens=10**6, n_tags=5000, seed=0):
-    """Sentences of 12 tokens; each tag drifts from the previous one."""
+def synthetic(n_tokens=10**6, n_tags=5000, n_test=20_000, seed=0):
+    """Train and test sentences of 12 tokens; each tag drifts from the
+    previous one and each word type carries about three tags."""
     rng = np.random.default_rng(seed)
-    tags = np.cumsum(rng.integers(-20, 21, size=n_tokens)) % n_tags
-    words = (tags * 7 + rng.integers(0, 3, size=n_tokens)) % 60_000
-    n = n_tokens // 12
-    x = [[f"w{w}" for w in words[i * 12 : (i + 1) * 12]] for i in range(n)]
-    y = [[f"T{t}" for t in tags[i * 12 : (i + 1) * 12]] for i in range(n)]
-    return x, y
+    n = n_tokens + n_test
+    tags = np.cumsum(rng.integers(-20, 21, size=n)) % n_tags
+    words = (tags * 7 + rng.integers(0, 3, size=n)) % (n_tags * 3 // 2)
+    x = [[f"w{w}" for w in words[i : i + 12]] for i in range(0, n - 11, 12)]
+    y = [[f"T{t}" for t in tags[i : i + 12]] for i in range(0, n - 11, 12)]
+    cut = n_tokens // 12
+    return (x[:cut], y[:cut]), (x[cut:], y[cut:])
 
 
 def peak_fit_mib(params, x, y):
@@ -237,14 +239,13 @@ def main(argv=None):
                 f"{n_unknown / n_test:.1%}; order 2 - order 1: {100 * gap:+.2f} points"
             )
     if not args.no_synthetic:
-        x, y = synthetic()
-        r = run_model(
-            dict(order=2), (x, y), (x[:2000], y[:2000]), x[:20000], args.repeat
-        )
+        train, test = synthetic()
+        r = run_model(dict(order=2), train, test, test[0], args.repeat)
         print(format_row("syn", "5000 tags", "order 2", r))
         print(
-            f"#    synthetic: {sum(map(len, x))} tokens, {r['n_tags']} tags, "
-            f"decoder {r['decoder']}"
+            f"#    synthetic: {sum(map(len, train[0]))} training tokens, "
+            f"{r['n_tags']} tags, decoder {r['decoder']}; tokens/s over the "
+            f"{sum(map(len, test[0]))} test tokens"
         )
 
 
