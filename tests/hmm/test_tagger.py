@@ -118,12 +118,13 @@ def test_fit_learns_counts(first_order_data):
     n = sum(w == x[0][0] and t == y[0][0] for s, ts in zip(x, y) for w, t in zip(s, ts))
     assert model.emission_counts_[row, col] == n
     # trigram distributions are normalized over the K tags plus the boundary
-    np.testing.assert_allclose(np.exp(model.log_trans2_).sum(axis=2), 1.0)
+    trans = model.trigram_.dense()
+    np.testing.assert_allclose(np.exp(trans).sum(axis=2), 1.0)
     # ... and only the empty sentence B B -> B is impossible
     k = model.tags_.size
-    assert model.log_trans2_[k, k, k] == -np.inf
-    model.log_trans2_[k, k, k] = 0.0
-    assert np.isfinite(model.log_trans2_).all()
+    assert trans[k, k, k] == -np.inf
+    trans[k, k, k] = 0.0
+    assert np.isfinite(trans).all()
 
 
 # ----------------------------------------------------------------------
@@ -239,7 +240,7 @@ def test_unseen_words_and_transitions_never_zero_a_sentence(order, smoothing):
     if order == 1:
         assert np.isfinite(model.log_trans_).all()
     else:  # every trigram but the empty sentence B B -> B
-        trans = model.log_trans2_.copy()
+        trans = model.trigram_.dense()
         k = model.tags_.size
         assert trans[k, k, k] == -np.inf
         trans[k, k, k] = 0.0
@@ -581,8 +582,8 @@ def test_fit_is_repeatable_and_refit_replaces_arrays(first_order_data):
     (x, y), (x_test, _), _ = first_order_data
     a = HMMTagger().fit(x, y)
     b = HMMTagger().fit(x, y)
-    np.testing.assert_array_equal(a.log_trans2_, b.log_trans2_)
+    np.testing.assert_array_equal(a.trigram_.dense(), b.trigram_.dense())
     assert a.predict(x_test) == b.predict(x_test)
     # refitting with another order replaces the transition arrays
     a.set_params(order=1).fit(x, y)
-    assert not hasattr(a, "log_trans2_") and a.log_trans_.shape == (6, 6)
+    assert not hasattr(a, "trigram_") and a.log_trans_.shape == (6, 6)
