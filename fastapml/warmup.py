@@ -70,14 +70,15 @@ def _log_model(rng, n_states, n_symbols, dtype):
 
 def _hmm(dtype):
     """Viterbi (first order: uint8 and uint16 backpointers, one sequence on
-    many states and batches; second order), forward-backward, CategoricalHMM
-    and HMMTagger."""
+    many states and batches; second order, dense and over a lattice),
+    forward-backward, CategoricalHMM and HMMTagger."""
     from .hmm import (
         CategoricalHMM,
         HMMTagger,
         forward_backward,
         viterbi,
         viterbi2_batch,
+        viterbi2_lattice,
         viterbi_batch,
     )
 
@@ -90,6 +91,7 @@ def _hmm(dtype):
     table, log_trans, log_start = _log_model(rng, 3, 5, dtype)
     log_trans2 = np.log(rng.dirichlet(np.ones(4), (4, 4))).astype(dtype)
     viterbi2_batch(table, [4, 3], log_trans2, symbols=symbols)
+    viterbi2_lattice(table, [4, 3], log_trans2, symbols=symbols)
     if dtype != np.float64:
         return
     forward_backward(table, [4, 3], log_trans, log_start, symbols=symbols)
