@@ -40,8 +40,7 @@ def known_log_emission(model, counts, tags):
     tag_counts = model.tag_counts_[tags]
     with np.errstate(divide="ignore"):
         if model.smoothing == "add-one":
-            n_types = model.emission_counts_.shape[0] + 1  # + unknown class
-            return np.log(counts + 1.0) - np.log(tag_counts + n_types)
+            return np.log(counts + 1.0) - np.log(tag_counts + n_types(model))
         return np.log(counts) - np.log(tag_counts)
 
 
@@ -63,7 +62,7 @@ def n_types(model):
 
 
 def unknown_log_emission(model, probs):
-    """The emission log-probabilities behind :meth:`_unknown_probs`."""
+    """The emission log-probabilities behind :func:`unknown_probs`."""
     if model.smoothing == "add-one":
         row = -np.log(model.tag_counts_ + n_types(model))
         return np.tile(row, (probs.shape[0], 1))

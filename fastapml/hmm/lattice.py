@@ -76,15 +76,12 @@ def viterbi2_lattice(log_emit, lengths, transitions, symbols=None, beam=None):
     >>> bool((paths == dense_paths).all() and (log_probs == dense_log_probs).all())
     True
     """
+    values = log_emit.data if sp.issparse(log_emit) else log_emit
     if isinstance(transitions, TrigramTable):
-        dtype = float_dtype(
-            transitions.log_prob, log_emit.data if sp.issparse(log_emit) else log_emit
-        )
+        dtype = float_dtype(transitions.log_prob, values)
         table = transitions if transitions.dtype == dtype else transitions.astype(dtype)
     else:
-        dtype = float_dtype(
-            transitions, log_emit.data if sp.issparse(log_emit) else log_emit
-        )
+        dtype = float_dtype(transitions, values)
         table = TrigramTable.from_dense(
             second_order_model(transitions, dtype, name="transitions")
         )
