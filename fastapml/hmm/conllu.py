@@ -33,8 +33,9 @@ def iter_conllu(source, tagset="upos"):
         The FORM of each word (multiword tokens and empty nodes skipped).
     tags : list of str
     metadata : dict
-        The sentence's ``# key = value`` comments (``# key`` alone gives
-        ``""``).
+        The ``# key = value`` comments of the sentence's own block (``# key``
+        alone gives ``""``); a block of comments alone belongs to no
+        sentence.
 
     Raises
     ------
@@ -114,11 +115,10 @@ def _parse(lines, name, tagset):
                 f"{name}, line {n_line}: lines must be str, got {type(line).__name__}"
             )
         line = line.rstrip("\r\n")
-        if not line.strip():
+        if not line.strip():  # a blank line ends the block, comments and all
             if words:
                 yield words, tags, meta
-                meta = {}
-            words, tags = [], []
+            words, tags, meta = [], [], {}
             continue
         if line[0] == "#":
             key, _, value = line[1:].partition("=")

@@ -109,7 +109,8 @@ def test_blank_lines_and_comment_only_blocks():
     ]
     sentences, tags, meta = read_conllu(lines, return_metadata=True)
     assert sentences == [["a"], ["b"]] and tags == [["X"], ["Y"]]
-    assert meta == [{"only a comment": ""}, {}]
+    # a block of comments alone belongs to no sentence, not to the next one
+    assert meta == [{}, {}]
     assert read_conllu([]) == ([], [])
 
 
