@@ -2,11 +2,14 @@
 the public functions, which hand dask arrays to :mod:`.silhouette_dask` and
 everything else to :mod:`._silhouette_sums`."""
 
+import numbers
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics.pairwise import pairwise_distances
 
 from .._dask import is_dask_array
+from .._validation import check_scalar
 from . import silhouette_dask
 from ._silhouette_sums import METRICS, check_inputs, samples_in_memory, score_in_memory
 
@@ -85,8 +88,9 @@ def silhouette_score(
     metric : str, default="euclidean"
         As for :func:`silhouette_samples`.
     sample_size : int, optional
-        Score only this many samples: the same random subset scikit-learn
-        draws for ``random_state``.  For a dask X only those rows are read.
+        Score only this many samples (>= 1; more than n_samples means all):
+        the same random subset scikit-learn draws for ``random_state``.  For
+        a dask X only those rows are read.
     random_state : int, RandomState instance or None, default=None
         Seeds the subset drawn for ``sample_size``; unused without it.
     **kwds : dict
@@ -105,6 +109,8 @@ def silhouette_score(
     >>> round(silhouette_score(X, [0, 0, 1, 1]), 3)
     0.9
     """
+    if sample_size is not None:
+        check_scalar(sample_size, "sample_size", numbers.Integral, low=1)
     if is_dask_array(X):
         return silhouette_dask.silhouette_score(
             X,

@@ -191,8 +191,13 @@ default=1.0
     # ------------------------------------------------------------------
     # inference
     # ------------------------------------------------------------------
-    def _sequences(self, X, lengths):
+    def _sequences(self, X, lengths, fitting=False):
         symbols = self._symbols(X)
+        if fitting and symbols.size == 0:  # as hmmlearn (scikit-learn's check_array)
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={np.shape(X)}) while a "
+                "minimum of 1 is required."
+            )
         return (symbols, *sequence_offsets(lengths, symbols.size))
 
     def _log_emission_table(self):
@@ -448,7 +453,7 @@ default=1.0
             The fitted model.
         """
         self._check_hyperparameters()
-        symbols, lengths, offsets = self._sequences(X, lengths)
+        symbols, lengths, offsets = self._sequences(X, lengths, fitting=True)
         self._init(symbols)
         self._check()
         self.monitor_ = _matching_monitor(
@@ -500,7 +505,7 @@ default=1.0
             The fitted model.
         """
         self._check_hyperparameters()
-        symbols, lengths, offsets = self._sequences(X, lengths)
+        symbols, lengths, offsets = self._sequences(X, lengths, fitting=True)
         k = self.n_components
         states = check_symbols(states, "states", k)
         if states.size != symbols.size:

@@ -1,5 +1,6 @@
 """Silhouette: the kernel against the NumPy reference and scikit-learn."""
 
+import dask.array as da
 import numba
 import numpy as np
 import pytest
@@ -144,6 +145,19 @@ def test_score_with_sample_size_uses_sklearns_subset():
         )
         < 1e-12
     )
+
+
+@pytest.mark.parametrize(
+    "sample_size, error", [(-5, ValueError), (0, ValueError), (2.5, TypeError)]
+)
+def test_bad_sample_size_is_refused_as_sklearn_does(sample_size, error):
+    X, labels = blobs(np.random.default_rng(0), 40, 2, 2)
+    with pytest.raises(error, match="sample_size"):
+        silhouette_score(X, labels, sample_size=sample_size)
+    with pytest.raises(error):
+        skm.silhouette_score(X, labels, sample_size=sample_size)
+    with pytest.raises(error, match="sample_size"):
+        silhouette_score(da.from_array(X, chunks=10), labels, sample_size=sample_size)
 
 
 def test_other_metrics_and_sparse_are_delegated():

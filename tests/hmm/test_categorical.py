@@ -516,6 +516,16 @@ def test_bad_X(fitted, X, error, match):
         CategoricalHMM(2, n_features=3).fit_supervised(X, np.zeros(len(X), dtype=int))
 
 
+def test_fit_refuses_empty_data_as_hmmlearn():
+    empty = np.zeros((0, 1), dtype=int)
+    with pytest.raises(ValueError, match="0 sample"):
+        CategoricalHMM(2, n_features=3).fit(empty)
+    with pytest.raises(ValueError, match="0 sample"):
+        CategoricalHMM(2, n_features=3).fit_supervised(empty, np.zeros(0, int))
+    with pytest.raises(ValueError, match="0 sample"):
+        PeerHMM(n_components=2, n_features=3).fit(empty)
+
+
 def test_bad_lengths(fitted):
     X = np.array([[0], [1], [2]])
     with pytest.raises(ValueError, match="sums to"):
