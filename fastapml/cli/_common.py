@@ -1,4 +1,5 @@
-"""Helpers every command shares: rates, warnings, JSON output and figures."""
+"""Helpers every command shares: rates, warnings, JSON output, figures and
+the check of the files a command reads and writes."""
 
 import json
 import math
@@ -85,3 +86,51 @@ def save_figure(fig, path):
     with replaced_atomically(path, "." + ext) as tmp:
         with open(tmp, "wb") as f:
             fig.savefig(f, format=ext, dpi=120)
+
+
+def _same_file(a, b):
+    """True when paths a and b name one file: the same resolved path (symlinks
+    followed), or, when both exist, the same device and inode (hard links)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+def check_paths(args):
+    """Refuse, before any work, outputs that would destroy an input or each other.
+
+    A command declares ``input_paths`` and ``output_paths`` with
+    ``set_defaults``: pairs ``(label, dest)`` of its arguments.  An output
+    that names an input or another output (symlinks and hard links
+    resolved), an output that is a directory, or one whose directory does not
+    exist raises ``ValueError`` naming both.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+    """
+
+    def given(pairs):
+        paths = ((label, getattr(args, dest, None)) for label, dest in pairs)
+        return [(label, os.fspath(p)) for label, p in paths if p not in (None, "-")]
+
+    inputs = given(getattr(args, "input_paths", ()))
+    outputs = given(getattr(args, "output_paths", ()))
+    for i, (label, path) in enumerate(outputs):
+        for other_label, other in inputs + outputs[:i]:
+            if _same_file(path, other):
+                kind = "input" if (other_label, other) in inputs else "output"
+                raise ValueError(
+                    f"{label} {path} is the same file as the {kind} {other_label} "
+                    f"{other}: it would be overwritten; choose another path"
+                )
+        if os.path.isdir(path):
+            raise ValueError(f"{label} {path} is a directory, not a file")
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise ValueError(f"{label} {path}: the directory {parent} does not exist")

@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from . import cluster, cnn, demo, denoise, gmm, tag, warmup
+from ._common import check_paths
 
 # in the order ``fastapml --help`` lists them
 COMMANDS = (demo, tag, gmm, cluster, cnn, denoise, warmup)
@@ -41,12 +42,15 @@ def main(argv=None):
     -------
     int
         The exit status: 0, or 2 after a ``ValueError`` or ``OSError``, whose
-        message is printed as one ``fastapml: error:`` line on stderr.  Usage
+        message is printed as one ``fastapml: error:`` line on stderr.  An
+        output path naming one of the command's inputs or outputs is refused
+        before any work (:func:`._common.check_paths`).  Usage
         errors exit 2 through ``argparse`` (``SystemExit``); any other
         exception is a bug and propagates with its traceback.
     """
     args = build_parser().parse_args(argv)
     try:
+        check_paths(args)
         return args.func(args)
     except USER_ERRORS as err:
         print(f"fastapml: error: {_one_line(err)}", file=sys.stderr)

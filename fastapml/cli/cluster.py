@@ -74,7 +74,11 @@ def add_parser(subparsers):
         "min}, every cluster; mean and min null for a cluster the sample "
         "missed), negative_fraction, seconds, dask, output, plot",
     )
-    p.set_defaults(func=silhouette)
+    p.set_defaults(
+        func=silhouette,
+        input_paths=(("DATA", "data"), ("LABELS", "labels")),
+        output_paths=(("-o", "output"), ("--plot", "plot")),
+    )
 
     p = subparsers.add_parser(
         "spectral", help="spectral clustering of a 2-D .npy array; writes the labels"
@@ -115,7 +119,11 @@ def add_parser(subparsers):
         f"above {SPECTRAL_SCORE_N} samples or with fewer than 2 clusters), "
         "seconds, output",
     )
-    p.set_defaults(func=spectral)
+    p.set_defaults(
+        func=spectral,
+        input_paths=(("DATA", "data"),),
+        output_paths=(("-o", "output"),),
+    )
 
 
 # ----------------------------------------------------------------------

@@ -29,7 +29,7 @@ def add_parser(subparsers):
         "epochs, batch_size, seed, loss, train_accuracy, test_accuracy, "
         "samples_per_s (lists, one value per epoch), seconds, output",
     )
-    p.set_defaults(func=train)
+    p.set_defaults(func=train, output_paths=(("-o", "output"),))
 
 
 def _train(epochs, batch_size, seed):

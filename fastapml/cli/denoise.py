@@ -78,7 +78,15 @@ def add_parser(subparsers):
         "and psnr_denoised (dB against --reference or the --demo clean image; "
         "null without one), input, reference, demo, output",
     )
-    p.set_defaults(func=run)
+    p.set_defaults(
+        func=run,
+        input_paths=(
+            ("INPUT", "input"),
+            ("--prior", "prior"),
+            ("--reference", "reference"),
+        ),
+        output_paths=(("-o", "output"),),
+    )
 
 
 def demo_image():

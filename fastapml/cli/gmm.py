@@ -78,7 +78,11 @@ def add_parser(subparsers):
         "list per initialization), seconds (the fit), dask (null, "
         '{"workers": N} or {"scheduler": ADDRESS}), output, plot',
     )
-    p.set_defaults(func=fit)
+    p.set_defaults(
+        func=fit,
+        input_paths=(("DATA", "data"),),
+        output_paths=(("-o", "output"), ("--plot", "plot")),
+    )
 
     p = sub.add_parser(
         "predict", help="component labels (and probabilities) for a .npy array"
@@ -95,7 +99,11 @@ def add_parser(subparsers):
         p,
         "n_samples, component_sizes (one count per component), seconds, output, proba",
     )
-    p.set_defaults(func=predict)
+    p.set_defaults(
+        func=predict,
+        input_paths=(("MODEL", "model"), ("DATA", "data")),
+        output_paths=(("-o", "output"), ("--proba", "proba")),
+    )
 
 
 def fit(args):

@@ -82,7 +82,9 @@ def add_parser(subparsers):
         "n_sentences, n_tokens, n_tags, n_words, order, smoothing, decoder (the "
         "one in use: dense or lattice), fit_seconds, model",
     )
-    p.set_defaults(func=train)
+    p.set_defaults(
+        func=train, input_paths=(("TRAIN", "train"),), output_paths=(("-o", "output"),)
+    )
 
     p = sub.add_parser("eval", help="accuracy on a CoNLL-U file")
     p.add_argument("model", help="model file written by 'tag train'")
