@@ -464,6 +464,23 @@ def test_tag_eval_gold_tags_the_model_never_saw(morph_treebank, tmp_path, capsys
     assert "warning" in err and "--tagset upos+feats" in err
 
 
+def test_tag_eval_refuses_another_tagset_than_the_models(
+    morph_treebank, tmp_path, capsys
+):
+    root, _, _ = morph_treebank
+    model = tmp_path / "m.npz"
+    train = ["tag", "train", str(root / "train.conllu"), "-o", str(model)]
+    assert cli.main([*train, "--tagset", "upos+feats"]) == 0
+    capsys.readouterr()
+    assert HMMTagger.load(model).tagset_ == "upos+feats"
+    test = str(root / "test.conllu")
+    message = error_line(capsys, ["tag", "eval", str(model), test, "--tagset", "upos"])
+    assert "--tagset upos+feats" in message
+    # without --tagset, eval uses the model's
+    result = run_json(capsys, ["tag", "eval", str(model), test])
+    assert result["upos_accuracy"] >= result["accuracy"] > 0.5
+
+
 @pytest.mark.parametrize(
     "flags, name",
     [

@@ -92,10 +92,10 @@ def add_parser(subparsers):
     p.add_argument(
         "--tagset",
         choices=TAGSETS,
-        default="upos",
-        help=TAGSET_HELP + "; must match the --tagset the model was trained "
-        "with (gold tags the model never saw count as errors) (default: "
-        "%(default)s)",
+        default=None,
+        help=TAGSET_HELP + "; default: the tag set the model was trained on "
+        "(saved in the model by 'tag train'; upos for older models); another "
+        "one is refused",
     )
     add_json_option(
         p,
@@ -157,6 +157,7 @@ def train(args):
     )
     start = time.perf_counter()
     tagger.fit(sentences, tags)
+    tagger.tagset_ = args.tagset  # saved with the model; 'tag eval' checks it
     fit_s = time.perf_counter() - start
     if args.order == 1 and args.decoder == "lattice":
         warn("--decoder lattice needs --order 2; the order-1 model decodes densely")
@@ -242,6 +243,14 @@ def evaluate(args):
     from ..hmm import HMMTagger, read_conllu
 
     tagger = HMMTagger.load(args.model)
+    trained_on = getattr(tagger, "tagset_", None)
+    if args.tagset is None:
+        args.tagset = trained_on or "upos"
+    elif trained_on is not None and args.tagset != trained_on:
+        raise ValueError(
+            f"{args.model} was trained with --tagset {trained_on}; evaluating it "
+            f"on --tagset {args.tagset} would compare different tags"
+        )
     sentences, gold = read_conllu(args.test, tagset=args.tagset)
     tagger.predict(sentences[:1])  # compile or load the kernels before timing
     start = time.perf_counter()

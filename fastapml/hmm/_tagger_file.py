@@ -47,6 +47,8 @@ def to_arrays(model):
         for shape in SHAPES:
             trie = getattr(model, f"suffix_{shape}_")
             arrays.update(trie.to_arrays(f"suffix_{shape}_"))
+    if getattr(model, "tagset_", None) is not None:
+        arrays["tagset"] = np.array(model.tagset_)
     return arrays
 
 
@@ -89,4 +91,6 @@ def from_archive(cls, archive):
             trie = SuffixTrie.from_arrays(archive, f"suffix_{shape}_", n_tags)
             setattr(model, f"suffix_{shape}_", trie)
     model._estimate(refit_suffixes=False)
+    if "tagset" in archive:
+        model.tagset_ = archive.scalar("tagset", "U")
     return model

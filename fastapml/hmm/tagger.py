@@ -131,6 +131,10 @@ class HMMTagger(BaseEstimator):
     suffix_lower_, suffix_upper_, suffix_number_, suffix_punct_ : SuffixTrie or None
         Suffix models of unknown words by shape
         (:func:`fastapml.hmm.unknown.word_shape`; "tnt").
+    tagset_ : str, optional
+        The CoNLL-U tag set of the training data ("upos", "xpos",
+        "upos+feats"), when known: ``fastapml tag train`` sets it, the model
+        file keeps it, and ``tag eval`` refuses another.
 
     Examples
     --------
