@@ -303,10 +303,13 @@ default="kmeans"
 
         Incremental EM: the batch's statistics are taken under the current
         parameters and merged with those of every earlier batch (weighted by
-        their sizes), then the M-step runs on the total.  The first call
-        initializes from X as ``fit`` would; one call on all the data equals
-        one EM iteration (``fit`` with ``max_iter=1``).  Exact multi-pass EM
-        over chunks is :meth:`fit_chunks`.
+        their sizes), then the M-step runs on the total.  The first call on
+        an unfitted model initializes from X as ``fit`` would; one call on
+        all the data equals one EM iteration (``fit`` with ``max_iter=1``).
+        On a model fitted by :meth:`fit` or :meth:`fit_chunks`, or loaded,
+        the first call continues from its parameters (its E-step uses them;
+        the batches from then on make up the statistics).  Exact multi-pass
+        EM over chunks is :meth:`fit_chunks`.
 
         Parameters
         ----------
@@ -333,14 +336,16 @@ default="kmeans"
         (4, [0, 8])
         """
         first_call = not hasattr(self, "_partial_moments")
-        if first_call:
+        if first_call and not hasattr(self, "means_"):
             self._validate_params()
             X = self._check_fit_data(X)
             self._check_parameters(X, xp=get_namespace(X)[0])
             self._initialize_parameters(X, check_random_state(self.random_state))
             self.n_iter_, self.lower_bounds_ = 0, []
-        else:
+        else:  # continue from the current parameters (fitted, loaded or set)
             X = self._check_predict_data(X)
+            self.n_iter_ = getattr(self, "n_iter_", 0)
+            self.lower_bounds_ = list(getattr(self, "lower_bounds_", []))
         model = self._model(X.dtype)
         stats = em.statistics(X, model)
         batch = em.moments(stats, model, self.covariance_type, np.finfo(X.dtype).eps)

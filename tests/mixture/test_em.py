@@ -219,6 +219,29 @@ def test_partial_fit_stream_improves_likelihood():
     assert not gm.converged_
 
 
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_partial_fit_after_fit_continues_from_the_fitted_model(covariance_type):
+    rng = np.random.default_rng(3)
+    X = sample_data(rng, 3000, 2, 3)
+    gm = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(X)
+    fitted_score, fitted_means, n_iter = gm.score(X), gm.means_.copy(), gm.n_iter_
+    batch = X[rng.permutation(len(X))[:1000]]
+    # one E-step under the fitted parameters, as em_step on the batch
+    want = em_step(
+        batch,
+        gm.weights_,
+        gm.means_,
+        gm.precisions_cholesky_,
+        covariance_type=covariance_type,
+        reg_covar=gm.reg_covar,
+    )
+    gm.partial_fit(batch)
+    assert gm.n_iter_ == n_iter + 1
+    np.testing.assert_allclose(gm.means_, want[2], rtol=1e-10)
+    assert abs(gm.score(X) - fitted_score) < 0.05  # not re-initialized
+    assert np.abs(gm.means_ - fitted_means).max() < 0.5
+
+
 @pytest.mark.parametrize(
     "bad, match",
     [
