@@ -23,6 +23,8 @@ EPLL_BETAS = (1.0, 4.0, 8.0, 16.0, 32.0)  # times 1/sigma^2
 CHUNK = 256  # patches per BLAS product: big enough for BLAS to pay
 # an orthonormal colour transform (luminance and two opponent channels):
 # white noise stays white with the same sigma in each channel
+# Integer image types, read as fractions of their largest value.
+INTEGER_IMAGES = (np.dtype(np.uint8), np.dtype(np.uint16))
 OPPONENT = np.array([[1, 1, 1], [1, 0, -1], [1, -2, 1]], dtype=np.float64) / np.sqrt(
     [[3.0], [2.0], [6.0]]
 )
@@ -212,8 +214,9 @@ def denoise(
     Parameters
     ----------
     image : (H, W) or (H, W, 3) array
-        Float in [0, 1] with ``sigma`` on that scale, or uint8 with
-        ``sigma`` on the 0-255 scale (the result is then uint8 too).
+        Float in [0, 1] with ``sigma`` on that scale, or uint8 (uint16)
+        with ``sigma`` on the 0-255 (0-65535) scale; the result then has
+        the image's integer dtype too.
         Colour images are denoised channel by channel in an orthonormal
         opponent colour space (noise stays white with the same sigma).
         float32 images are computed in float32, others in float64.
@@ -241,7 +244,8 @@ def denoise(
     Returns
     -------
     ndarray
-        The denoised image, of the same shape (and uint8 if ``image`` was).
+        The denoised image, of the same shape (and uint8 or uint16 if
+        ``image`` was).
 
     Examples
     --------
@@ -256,7 +260,8 @@ def denoise(
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     arr = np.asarray(image)
-    is_uint8 = arr.dtype == np.uint8
+    # uint8 and uint16 images: computed in float32 on [0, 1], returned as given
+    scale = float(np.iinfo(arr.dtype).max) if arr.dtype in INTEGER_IMAGES else None
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] != 3):
         raise ValueError(
             f"image must be (H, W) grayscale or (H, W, 3) colour, got shape {arr.shape}"
@@ -280,8 +285,8 @@ def denoise(
         raise ValueError(
             f"the prior's patch size {p} does not fit an image of shape {arr.shape}"
         )
-    if is_uint8:
-        y, sigma = arr.astype(np.float32) / 255.0, sigma / 255.0
+    if scale is not None:
+        y, sigma = arr.astype(np.float32) / np.float32(scale), sigma / scale
     else:
         y = check_float_array(arr, "image", arr.ndim)
     dtype = y.dtype
@@ -309,6 +314,6 @@ def denoise(
             ]
         )
         out = np.einsum("ji,jhw->hwi", OPPONENT.astype(dtype), out) * SQRT3
-    if is_uint8:
-        return np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
+    if scale is not None:
+        return np.clip(np.rint(out * scale), 0, scale).astype(arr.dtype)
     return out.astype(dtype, copy=False)

@@ -450,8 +450,8 @@ def denoise(
     Parameters
     ----------
     image : (H, W) or (H, W, 3) array
-        Float with ``sigma`` on its scale, or uint8 with ``sigma`` on the
-        0-255 scale.
+        Float with ``sigma`` on its scale, or uint8 (uint16) with ``sigma``
+        on the 0-255 (0-65535) scale.
     sigma : float
         The noise standard deviation.
     method : {"epll", "mmse", "gaussian"}, default "epll"
@@ -470,7 +470,8 @@ def denoise(
     Returns
     -------
     ndarray
-        The denoised image, of the same shape (uint8 if ``image`` was).
+        The denoised image, of the same shape (uint8 or uint16 if ``image``
+        was).
     """
     if prior is None:
         prior = default_prior()
@@ -478,9 +479,10 @@ def denoise(
         prior = single_gaussian(prior)
     stride = STRIDE[method] if stride is None else stride
     image = np.asarray(image)
-    is_uint8 = image.dtype == np.uint8
-    y = image / 255.0 if is_uint8 else image.astype(np.float64)
-    sigma = sigma / 255.0 if is_uint8 else sigma
+    integer = image.dtype in (np.uint8, np.uint16)
+    top = float(np.iinfo(image.dtype).max) if integer else 1.0
+    y = image / top if integer else image.astype(np.float64)
+    sigma = sigma / top
     if y.ndim == 2:
         out = _channel(y, sigma, method, prior, stride, rank_tol, betas)
     else:
@@ -495,6 +497,6 @@ def denoise(
             ]
         )
         out = np.einsum("ji,jhw->hwi", OPPONENT, out) * scale
-    if is_uint8:
-        return np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
+    if integer:
+        return np.clip(np.rint(out * top), 0, top).astype(image.dtype)
     return out.astype(image.dtype if image.dtype.kind == "f" else np.float64)

@@ -89,6 +89,11 @@ def test_colour_and_uint8_match_reference(small_prior, images):
     assert out.dtype == np.uint8 and out.shape == y8.shape
     expected = reference.denoise.denoise(y8, SIGMA * 255, "epll", small_prior, stride=2)
     assert np.abs(out.astype(int) - expected).max() <= 1  # rounding ties
+    y16 = np.rint(y * 65535).astype(np.uint16)  # keeps its dtype too
+    out = denoise(y16, SIGMA * 65535, "mmse", small_prior)
+    assert out.dtype == np.uint16 and out.shape == y16.shape
+    expected = reference.denoise.denoise(y16, SIGMA * 65535, "mmse", small_prior)
+    assert np.abs(out.astype(int) - expected).max() <= 2  # float32 vs float64
 
 
 def test_one_component_mmse_is_the_gaussian_formula(small_prior, noisy):
