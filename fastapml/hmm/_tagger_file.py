@@ -84,6 +84,13 @@ def from_archive(cls, archive):
         raise ValueError(f"ngram_keys must be codes in [0, {k1 ** (model.order + 1)})")
     if np.any(keys[1:] <= keys[:-1]) or counts.min() < 1:
         raise ValueError("ngram_keys must ascend and ngram_counts be positive")
+    column_sums = np.asarray(model.emission_counts_.sum(axis=0)).ravel()
+    if not np.array_equal(column_sums, model.tag_counts_):
+        raise ValueError("tag_counts must be the column sums of the emission counts")
+    # every token is the last tag of exactly one n-gram
+    last = np.bincount(keys % k1, weights=counts, minlength=k1)[:n_tags]
+    if not np.array_equal(last, model.tag_counts_):
+        raise ValueError("ngram_counts disagree with tag_counts")
     model.ngram_keys_, model.ngram_counts_ = keys, counts
     model._resolve_decoder(n_tags)
     if model.smoothing == "tnt":

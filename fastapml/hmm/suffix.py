@@ -165,8 +165,15 @@ class SuffixTrie:
             raise ValueError(
                 f"{prefix}root must have shape ({n_tags},), got {root.shape}"
             )
+        if suffixes.size > 1 and not (suffixes[1:] > suffixes[:-1]).all():
+            raise ValueError(f"{prefix}suffixes must be sorted and distinct")
+        if not np.isfinite(root).all() or (root < 0).any():
+            raise ValueError(f"{prefix}root must hold non-negative counts")
+        max_len = int(arrays[f"{prefix}max_len"])
+        if max_len < 0:
+            raise ValueError(f"{prefix}max_len must be >= 0, got {max_len}")
         counts = csr_from_arrays(arrays, prefix, (suffixes.size, n_tags))
-        return cls(suffixes, counts, root, int(arrays[f"{prefix}max_len"]))
+        return cls(suffixes, counts, root, max_len)
 
 
 def csr_from_arrays(arrays, prefix, shape):

@@ -506,6 +506,13 @@ def test_load_rejects_bad_files(tmp_path):
         ("tags", arrays["tags"][::-1], "sorted"),
         ("decoder", np.array("fast"), "decoder"),
         ("candidate_mass", np.array(1.5), "candidate_mass"),
+        ("suffix_length", np.array(-1), "suffix_length"),
+        ("tag_counts", arrays["tag_counts"] + 1, "column sums"),
+        ("ngram_counts", arrays["ngram_counts"] + 1, "disagree with tag_counts"),
+        ("suffix_lower_suffixes", arrays["suffix_lower_suffixes"][::-1], "sorted"),
+        ("suffix_lower_max_len", np.array(-3), "max_len"),
+        ("suffix_lower_root", -arrays["suffix_lower_root"] - 1, "non-negative"),
+        ("emission_data", -arrays["emission_data"], "negative"),
     ]:
         bad = tmp_path / f"bad_{name}.npz"
         np.savez(bad, **{**arrays, name: value})
