@@ -52,6 +52,28 @@ _FITTED = _MODEL_ARRAYS + (
 _PARTIAL = ("partial_fit_nk", "partial_fit_means", "partial_fit_scatter")
 
 
+def _check_precisions(fitted, cov_type, dtype):
+    """The precisions must be those of the covariances (a stale or crafted
+    file can hold any numbers): P P^T = Sigma^-1 within rounding."""
+    from .em import precisions_cholesky  # the package imports this module
+
+    expected = precisions_cholesky(fitted["covariances_"], cov_type)
+    rtol = 1e-3 if dtype == np.float32 else 1e-6
+    atol = rtol * np.abs(expected).max()
+    if not np.allclose(fitted["precisions_cholesky_"], expected, rtol=rtol, atol=atol):
+        raise ValueError("precisions_cholesky_ disagree with covariances_")
+    chol = fitted["precisions_cholesky_"].astype(np.float64)
+    if cov_type == "full":
+        precisions = chol @ chol.transpose(0, 2, 1)
+    elif cov_type == "tied":
+        precisions = chol @ chol.T
+    else:
+        precisions = chol**2
+    atol = rtol * np.abs(precisions).max()
+    if not np.allclose(fitted["precisions_"], precisions, rtol=rtol, atol=atol):
+        raise ValueError("precisions_ disagree with precisions_cholesky_")
+
+
 def to_arrays(model):
     """The arrays that describe a fitted GaussianMixture, checked to load back.
 
@@ -204,6 +226,7 @@ def _checked(arrays):
     fitted["weights_"] = weights
     for key in ("covariances_", "precisions_", "precisions_cholesky_"):
         fitted[key] = _float_array(arrays, key, cov_shape, dtype, positive)
+    _check_precisions(fitted, cov_type, dtype)
 
     n_iter = _scalar(arrays, "n_iter_", "iu")
     if n_iter < 0:

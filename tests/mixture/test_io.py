@@ -280,6 +280,16 @@ def _mutations():
             set_("n_features_in_", np.array(5)),
             "means_ must have shape",
         ),
+        "precisions of other covariances": (
+            lambda a: a.__setitem__(
+                "precisions_cholesky_", a["precisions_cholesky_"] * 3
+            ),
+            "precisions_cholesky_ disagree with covariances_",
+        ),
+        "precisions of another factor": (
+            lambda a: a.__setitem__("precisions_", a["precisions_"] * 2),
+            "precisions_ disagree",
+        ),
         "tol is text": (set_("param_tol", np.array("small")), "tol"),
         "extra array": (set_("surprise", np.zeros(2)), "unexpected arrays"),
     }
@@ -295,6 +305,24 @@ def test_inconsistent_archive_is_rejected(fitted, tmp_path, name):
     with pytest.raises(ValueError, match=message) as info:
         GaussianMixture.load(bad)
     assert str(info.value).startswith(str(bad))
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_consistent_precisions_load_for_every_covariance_type(
+    fitted, tmp_path, covariance_type, dtype
+):
+    model = fitted(covariance_type, dtype)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    np.testing.assert_array_equal(
+        GaussianMixture.load(path).precisions_cholesky_, model.precisions_cholesky_
+    )
+    arrays = saved_arrays(model, path)
+    arrays["covariances_"] = arrays["covariances_"] * 4  # stale precisions
+    np.savez(tmp_path / "stale.npz", **arrays)
+    with pytest.raises(ValueError, match="disagree"):
+        GaussianMixture.load(tmp_path / "stale.npz")
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
