@@ -23,6 +23,9 @@ EPLL_BETAS = (1.0, 4.0, 8.0, 16.0, 32.0)  # times 1/sigma^2
 CHUNK = 256  # patches per BLAS product: big enough for BLAS to pay
 # an orthonormal colour transform (luminance and two opponent channels):
 # white noise stays white with the same sigma in each channel
+# sigma on the [0, 1] scale: beyond these the precisions 1 / sigma^2 over-
+# or underflow in float32 (the results are the identity and the prior mean).
+SIGMA_RANGE = (1e-8, 1e8)
 # Integer image types, read as fractions of their largest value.
 INTEGER_IMAGES = (np.dtype(np.uint8), np.dtype(np.uint16))
 OPPONENT = np.array([[1, 1, 1], [1, 0, -1], [1, -2, 1]], dtype=np.float64) / np.sqrt(
@@ -221,7 +224,8 @@ def denoise(
         opponent colour space (noise stays white with the same sigma).
         float32 images are computed in float32, others in float64.
     sigma : float > 0
-        The noise standard deviation, on the image's scale.
+        The noise standard deviation, on the image's scale: between 1e-8 and
+        1e8 on [0, 1] (times 255 or 65535 for integer images).
     method : {"epll", "mmse", "gaussian"}, default "epll"
         The estimator, as described above.
     prior : PatchPrior, optional
@@ -267,6 +271,13 @@ def denoise(
             f"image must be (H, W) grayscale or (H, W, 3) colour, got shape {arr.shape}"
         )
     sigma = check_scalar(sigma, "sigma", numbers.Real, low=0, low_inclusive=False)
+    top = float(np.iinfo(arr.dtype).max) if scale is not None else 1.0
+    if not SIGMA_RANGE[0] <= sigma / top <= SIGMA_RANGE[1]:
+        raise ValueError(
+            f"sigma must be between {SIGMA_RANGE[0] * top:g} and "
+            f"{SIGMA_RANGE[1] * top:g} for a {arr.dtype} image (outside, the "
+            f"estimates over- or underflow), got {sigma:g}"
+        )
     stride = check_scalar(
         STRIDE[method] if stride is None else stride, "stride", numbers.Integral, low=1
     )

@@ -165,6 +165,13 @@ def test_callback_sees_every_epll_step(small_prior, noisy):
         ({"sigma": 0.0}, ValueError, "sigma must be > 0"),
         ({"sigma": -0.1}, ValueError, "sigma must be > 0"),
         ({"sigma": float("nan")}, ValueError, "sigma must be finite"),
+        ({"sigma": 1e200}, ValueError, "sigma must be between 1e-08 and 1e\\+08"),
+        ({"sigma": 1e-160}, ValueError, "sigma must be between"),
+        (
+            {"image": np.zeros((20, 20), np.uint8), "sigma": 1e-200},
+            ValueError,
+            "between 2.55e-06 and 2.55e\\+10 for a uint8 image",
+        ),
         ({"method": "bm3d"}, ValueError, "method must be one of"),
         ({"image": np.zeros(20)}, ValueError, "image must be"),
         ({"image": np.zeros((20, 20, 2))}, ValueError, "image must be"),
@@ -186,6 +193,16 @@ def test_bad_input_is_named(small_prior, kwargs, error, match):
     } | kwargs
     with pytest.raises(error, match=match):
         denoise(args.pop("image"), args.pop("sigma"), **args)
+
+
+@pytest.mark.parametrize("sigma", [1e-8, 1e8])
+@pytest.mark.parametrize("method", ["epll", "mmse", "gaussian"])
+def test_extreme_sigmas_in_range_give_finite_images(small_prior, sigma, method):
+    y = np.random.default_rng(0).random((16, 16)).astype(np.float32)
+    out = denoise(y, sigma, method, small_prior)
+    assert out.dtype == np.float32 and np.isfinite(out).all()
+    if sigma < 1:  # no noise: the image itself
+        np.testing.assert_allclose(out, y, atol=1e-5)
 
 
 def test_default_prior_is_an_8x8_mixture():
