@@ -170,9 +170,10 @@ def cluster_distance_sums(X, labels, counts, metric):
     parallel = parallel_allowed() and n_threads() > 1
     if metric == "precomputed":
         sums = np.zeros((X.shape[0], counts.shape[0]))
-        D = np.ascontiguousarray(X)
-        if D.dtype.kind != "f":
-            D = D.astype(np.float64)
+        # native float32 stays float32; any other type (integers, float16,
+        # big-endian) becomes native float64
+        single = X.dtype.kind == "f" and X.dtype.itemsize == 4
+        D = np.ascontiguousarray(X, dtype=np.float32 if single else np.float64)
         run = (
             _kernels.precomputed_sums_parallel
             if parallel

@@ -147,6 +147,16 @@ def test_score_with_sample_size_uses_sklearns_subset():
     )
 
 
+@pytest.mark.parametrize("dtype", [">f8", ">f4", "float16", "int64", "<f4"])
+def test_precomputed_distances_of_any_numeric_type(dtype):
+    rng = np.random.default_rng(1)
+    X, labels = blobs(rng, 60, 2, 3)
+    D = (skm.pairwise_distances(X) * (100 if dtype == "int64" else 1)).astype(dtype)
+    want = skm.silhouette_samples(D, labels, metric="precomputed")
+    got = silhouette_samples(D, labels, metric="precomputed")
+    np.testing.assert_allclose(got, want, atol=1e-5 if "4" in dtype else 1e-12)
+
+
 @pytest.mark.parametrize(
     "sample_size, error", [(-5, ValueError), (0, ValueError), (2.5, TypeError)]
 )
