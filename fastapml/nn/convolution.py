@@ -91,6 +91,10 @@ def _geometry(input_shape, weight_shape, stride, padding, dilation, groups):
     span_h = _span(h + pads[0] + pads[1], kh, stride[0], dilation[0], "height")
     span_w = _span(w + pads[2] + pads[3], kw, stride[1], dilation[1], "width")
     out_hw = (span_h // stride[0] + 1, span_w // stride[1] + 1)
+    # An axis with one output position does not depend on its stride; with
+    # stride 1 there, a stride far beyond the input costs nothing (the stride
+    # phases would be O(stride^2) buffers).  Otherwise stride <= span.
+    stride = tuple(1 if o == 1 else s for o, s in zip(out_hw, stride))
     return pads, stride + dilation, out_hw
 
 

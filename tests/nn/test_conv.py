@@ -87,6 +87,8 @@ def test_matches_reference(dtype, problem):
         dict(padding="valid", groups=2),
         dict(stride=4),  # stride larger than kernel
         dict(padding=5),  # padding larger than input
+        dict(stride=(20_000, 3)),  # one output row: the stride costs nothing
+        dict(stride=(2, 10**6), padding=1),
     ],
 )
 @pytest.mark.parametrize("kernel", [(1, 1), (2, 2), (3, 3)])
