@@ -50,7 +50,7 @@ def error_line(capsys, argv, *, alone=True):
 
 
 def no_temporaries(root):
-    return not [f for f in os.listdir(root) if f.startswith(".tmp-")]
+    return not [f for f in os.listdir(root) if "fastapml-partial" in f]
 
 
 # ----------------------------------------------------------------------
