@@ -28,6 +28,9 @@ from ._files import replaced_atomically
 # repeated in fastapml/reference/denoise.py, which reads prior files itself
 # (tests/test_reference_standalone.py checks that the two agree)
 HEADER = ("format_kind", "format_version")
+#: Decompression limits of :func:`read_arrays` (see ``_check_inflation``).
+MAX_INFLATION = 100
+SMALL_MEMBER_BYTES = 64 * 2**20
 
 # what numpy and zipfile raise on files that are not (complete) archives
 _READ_ERRORS = (
@@ -86,6 +89,21 @@ def write(path, kind, arrays, *, version=1):
             np.savez(f, **members)
 
 
+def _check_inflation(zip_file, name):
+    """Refuse members that would inflate far beyond the file (a zip bomb)
+    before any is read: fastapml writes its files uncompressed, so a member
+    may expand to at most ``MAX_INFLATION`` times its stored size, or to
+    ``SMALL_MEMBER_BYTES`` whatever its ratio."""
+    for info in zip_file.infolist():
+        if info.file_size > SMALL_MEMBER_BYTES and info.file_size > MAX_INFLATION * max(
+            info.compress_size, 1
+        ):
+            raise ArchiveError(
+                f"{name}: member {info.filename!r} would inflate from "
+                f"{info.compress_size:,} to {info.file_size:,} bytes; refused"
+            )
+
+
 def read_arrays(path, what):
     """Every array of the ``.npz`` archive at ``path`` (no header expected).
 
@@ -119,6 +137,7 @@ def read_arrays(path, what):
             f"{name} is not a {what}: it holds one array, not an .npz archive"
         )
     with archive:
+        _check_inflation(archive.zip, name)
         try:
             return {key: archive[key] for key in archive.files}
         except _READ_ERRORS as err:

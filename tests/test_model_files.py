@@ -152,3 +152,17 @@ def test_write_refuses_object_arrays(tmp_path):
     with pytest.raises(TypeError, match="'bad' has object dtype"):
         _archive.write(tmp_path / "m.npz", "k", {"bad": np.array([None])})
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_a_zip_bomb_is_refused_before_it_inflates(saved, tmp_path):
+    cls, _, arrays, _, _ = saved
+    bomb = tmp_path / "bomb.npz"
+    # 100 MB of zeros compress to about 100 KB
+    np.savez_compressed(bomb, **arrays, padding=np.zeros(100 * 2**20, np.uint8))
+    assert bomb.stat().st_size < 2**20
+    with pytest.raises(ArchiveError, match="bomb.npz: member 'padding.npy' would"):
+        cls.load(bomb)
+    # a compressed file of ordinary ratios still reads
+    small = tmp_path / "compressed.npz"
+    np.savez_compressed(small, **arrays)
+    assert type(cls.load(small)) is cls
