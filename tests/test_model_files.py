@@ -166,3 +166,24 @@ def test_a_zip_bomb_is_refused_before_it_inflates(saved, tmp_path):
     small = tmp_path / "compressed.npz"
     np.savez_compressed(small, **arrays)
     assert type(cls.load(small)) is cls
+
+
+def test_a_network_file_cannot_declare_more_weights_than_it_holds(tmp_path):
+    import json
+
+    path = tmp_path / "net.npz"
+    _net().save(path)
+    with np.load(path) as archive:
+        arrays = dict(archive)
+    specs = [json.loads(s) for s in arrays["architecture"]]
+    specs[0]["config"]["in_features"] = 10**9  # 4 GB of float32 weights
+    bloated = _rewritten(
+        tmp_path, arrays, architecture=np.array([json.dumps(s) for s in specs])
+    )
+    with pytest.raises(ArchiveError, match="declares 4,000,000,014 parameter values"):
+        Sequential.load(bloated)
+    nested = _rewritten(
+        tmp_path, arrays, architecture=np.array(["[" * 10**5 + "]" * 10**5])
+    )
+    with pytest.raises(ArchiveError, match=r"architecture\[0\] is not a valid layer"):
+        Sequential.load(nested)

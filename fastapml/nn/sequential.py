@@ -232,17 +232,56 @@ class Sequential(Layer):
         )
 
 
+def _declared_elements(spec):
+    """The number of parameter values a layer spec would allocate, computed
+    without building the layer (TypeError/KeyError/ValueError if malformed)."""
+    kind, config = spec["type"], spec["config"]
+    if kind not in _LAYERS or not isinstance(config, dict):
+        raise ValueError(f"unknown layer type {kind!r}")
+    if kind == "Linear":
+        n_in, n_out = config["in_features"], config["out_features"]
+        kernel = (1, 1)
+    elif kind == "Conv2d":
+        n_in, n_out = config["in_channels"], config["out_channels"]
+        kernel = config["kernel_size"]
+        kernel = (kernel, kernel) if isinstance(kernel, int) else tuple(kernel)
+    else:
+        return 0
+    sizes = (n_in, n_out, *kernel)
+    if len(sizes) != 4 or not all(type(v) is int and v >= 1 for v in sizes):
+        raise ValueError(f"{kind} sizes must be positive integers, got {sizes}")
+    bias = n_out if config.get("bias", True) else 0
+    return n_out * n_in * kernel[0] * kernel[1] + bias
+
+
 def _from_archive(cls, archive):
     """The network (a ``cls``) in an :class:`fastapml._archive.Archive`:
     architecture, then every parameter checked for shape, dtype and
     finiteness."""
     arch = archive.array("architecture", kinds="U", ndim=1)
-    layers = []
+    errors = (json.JSONDecodeError, KeyError, TypeError, ValueError, RecursionError)
+    specs, declared = [], 0
     for i, text in enumerate(arch):
         try:
-            spec = json.loads(str(text))
+            specs.append(json.loads(str(text)))
+            declared += _declared_elements(specs[-1])
+        except errors as err:
+            raise ValueError(
+                f"architecture[{i}] is not a valid layer: {err!r}"
+            ) from None
+    # checked before any layer allocates its parameters: a small file must
+    # not declare gigabytes of weights
+    stored = sum(archive[k].size for k in archive if k.startswith("param:"))
+    if declared > max(4 * stored, 2**20):  # small mismatches: named below
+        raise ValueError(
+            f"the architecture declares {declared:,} parameter values but the "
+            f"file holds {stored:,}"
+        )
+    layers = []
+    for i, spec in enumerate(specs):
+        try:
             layers.append(_LAYERS[spec["type"]](**spec["config"]))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+        except errors as err:
             raise ValueError(
                 f"architecture[{i}] is not a valid layer: {err!r}"
             ) from None
