@@ -127,6 +127,19 @@ def read_arrays(path, what):
     """
     name = os.fspath(path)
     try:
+        with open(path, "rb") as f:
+            magic = f.read(6)
+    except FileNotFoundError:
+        raise MissingArchiveError(f"{name}: no such file (expected a {what})") from None
+    except OSError as err:
+        raise ArchiveError(f"{name} cannot be read as a {what}: {err}") from None
+    if not magic.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
+        shown = "it is empty" if not magic else f"it starts with {magic!r}"
+        raise ArchiveError(
+            f"{name} is not a {what}: not an .npz archive ({shown}; an .npz "
+            "starts with b'PK\\x03\\x04')"
+        )
+    try:
         archive = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise MissingArchiveError(f"{name}: no such file (expected a {what})") from None

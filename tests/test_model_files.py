@@ -187,3 +187,14 @@ def test_a_network_file_cannot_declare_more_weights_than_it_holds(tmp_path):
     )
     with pytest.raises(ArchiveError, match=r"architecture\[0\] is not a valid layer"):
         Sequential.load(nested)
+
+
+@pytest.mark.parametrize("content", [b"", b"hello world\n", b"\x80\x04pickle"])
+def test_a_file_that_is_no_archive_says_so(saved, tmp_path, content):
+    cls = saved[0]
+    path = tmp_path / "notes.npz"
+    path.write_bytes(content)
+    with pytest.raises(
+        ArchiveError, match="notes.npz is not a saved .*not an .npz archive"
+    ):
+        cls.load(path)

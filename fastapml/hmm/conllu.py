@@ -42,8 +42,9 @@ def iter_conllu(source, tagset="upos"):
     ValueError
         On a bad ``tagset``, or a line that is not ten tab-separated fields or
         whose ID is not an integer, a range ``a-b`` or a decimal ``a.b``, or
-        whose word IDs do not count 1, 2, 3, ... within a sentence; the
-        message names the file and the line number.
+        whose word IDs do not count 1, 2, 3, ... within a sentence, or a
+        file that is not UTF-8 text; the message names the file and the line
+        number.
 
     Examples
     --------
@@ -106,10 +107,30 @@ def read_conllu(source, tagset="upos", return_metadata=False):
     return sentences, tags
 
 
+def _numbered(lines, name):
+    """``(number, line)`` pairs; a file that is not UTF-8 is a ValueError
+    naming it and where decoding failed (files are decoded in blocks, so at
+    or after that line)."""
+    lines = iter(lines)
+    n_line = 0
+    while True:
+        try:
+            line = next(lines)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as err:
+            raise ValueError(
+                f"{name}, at or after line {n_line + 1}: not UTF-8 text "
+                f"({err.reason}, byte {err.object[err.start : err.start + 1]!r})"
+            ) from None
+        n_line += 1
+        yield n_line, line
+
+
 def _parse(lines, name, tagset):
     words, tags, meta = [], [], {}
     n_line = 0
-    for n_line, line in enumerate(chain(lines, ("",)), start=1):
+    for n_line, line in _numbered(chain(lines, ("",)), name):
         if not isinstance(line, str):
             raise TypeError(
                 f"{name}, line {n_line}: lines must be str, got {type(line).__name__}"

@@ -166,3 +166,12 @@ def test_feeds_the_tagger():
     sentences, tags = read_conllu(SAMPLE, "upos+feats")
     model = HMMTagger(order=1).fit(sentences, tags)
     assert model.predict(sentences[2:]) == tags[2:]
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "binary.conllu"
+    path.write_bytes(GOOD.encode() + b"\n\n1\t\xff\xfe\tx\tX\tx\t_\t0\troot\t_\t_\n")
+    with pytest.raises(
+        ValueError, match="binary.conllu, at or after line 1: not UTF-8"
+    ):
+        read_conllu(path)
