@@ -187,6 +187,11 @@ def test_without_a_reference_json_psnrs_are_null(gray, tmp_path, capsys):
         (["palette.png", "--sigma", "25"], "palette.png is a P image"),
         (["noisy.png", "--sigma", "25", "--stride", "0"], "--stride must be >= 1"),
         (["noisy.png", "--sigma", "25", "--demo"], "--demo denoises the embedded"),
+        (
+            ["huge.png", "--sigma", "25"],
+            "huge.png is 6000 x 6000 pixels (36 megapixels)",
+        ),
+        (["noisy.png", "--sigma", "1e300"], "sigma must be between"),
     ],
 )
 def test_errors_exit_2_with_a_message(
@@ -199,6 +204,8 @@ def test_errors_exit_2_with_a_message(
     write("rgb.png", clean, "RGB")
     write("palette.png", clean, "P")
     (tmp_path / "text.png").write_text("not an image")
+    if "huge.png" in args:  # 36 megapixels, a few kilobytes
+        Image.new("L", (6000, 6000)).save("huge.png")
     assert cli.main(["denoise", *args, "-o", "out.png", "--json"]) == 2
     out, err = capsys.readouterr()
     assert out == ""

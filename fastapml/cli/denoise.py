@@ -4,6 +4,7 @@ embedded demo image, and the denoising part of ``fastapml demo``."""
 import os
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -99,6 +100,11 @@ def demo_image():
         return read_arrays(path, "demo image")["image"]
 
 
+# Largest image the command reads: denoising needs about 60 bytes a pixel,
+# so this is about 2 GiB of working memory.
+MAX_PIXELS = 32 * 2**20
+
+
 def add_noise(clean, sigma, seed):
     """``clean`` plus N(0, sigma^2) noise, rounded and clipped to uint8."""
     noise = np.random.default_rng(seed).normal(0.0, sigma, clean.shape)
@@ -111,7 +117,17 @@ def _read_image(path):
     from PIL import Image
 
     try:
-        with Image.open(path) as img:
+        with warnings.catch_warnings():  # our own limit follows, with a message
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(path)  # reads the header only
+        with img:
+            width, height = img.size
+            if width * height > MAX_PIXELS:
+                raise ValueError(
+                    f"{path} is {width} x {height} pixels ({width * height / 1e6:.0f} "
+                    f"megapixels); denoise reads up to {MAX_PIXELS / 1e6:.1f} "
+                    "megapixels (it needs about 60 bytes a pixel): crop or tile it"
+                )
             img.load()
             mode = img.mode
             if mode in ("LA", "RGBA"):
