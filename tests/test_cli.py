@@ -683,6 +683,14 @@ def test_gmm_errors_exit_2(gmm_files, capsys):
     archive = root / "a.npz"
     np.savez(archive, x=gmm_data())
     assert ".npz archive" in fit_error(archive)
+    truncated = root / "cut.npy"
+    truncated.write_bytes(data.read_bytes()[:300])
+    assert "cut.npy is truncated: its header declares shape" in fit_error(truncated)
+    text = root / "text.npy"
+    text.write_text("1 2 3\n")
+    assert "text.npy is not a .npy array file (it starts with b'1 2 3" in fit_error(
+        text
+    )
     assert "n_components" in fit_error(data, k="1000", alone=False)
     assert not model.exists()
 

@@ -9,8 +9,40 @@ from .._files import replaced_atomically
 FINITE_ROWS = 1 << 16  # rows checked for NaN/inf at a time
 
 
+def _check_size(path):
+    """A ``.npy`` file must start as one and hold the bytes its header
+    declares (numpy would say "pickled data" for a text file and "mmap
+    length" for a truncated one)."""
+    import os
+
+    with open(path, "rb") as f:
+        head = f.read(6)
+        if head.startswith(b"PK"):
+            return  # an .npz: open_npy says so
+        if head != b"\x93NUMPY":
+            shown = "it is empty" if not head else f"it starts with {head!r}"
+            raise ValueError(f"{path} is not a .npy array file ({shown})")
+        f.seek(0)
+        readers = {
+            (1, 0): np.lib.format.read_array_header_1_0,
+            (2, 0): np.lib.format.read_array_header_2_0,
+        }
+        try:
+            shape, _, dtype = readers[np.lib.format.read_magic(f)](f)
+        except (KeyError, ValueError, OSError, EOFError):
+            return  # not a .npy we check: np.load says what it is
+        expected = f.tell() + int(np.prod(shape, dtype=object)) * dtype.itemsize
+    actual = os.path.getsize(path)
+    if dtype.kind != "O" and actual < expected:
+        raise ValueError(
+            f"{path} is truncated: its header declares shape {shape} {dtype} "
+            f"({expected:,} bytes) but the file has {actual:,} bytes"
+        )
+
+
 def open_npy(path):
     """One array saved with ``numpy.save``, memory-mapped (not read into memory)."""
+    _check_size(path)
     try:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except (FileNotFoundError, IsADirectoryError, PermissionError):
