@@ -303,13 +303,10 @@ default="kmeans"
 
         Incremental EM: the batch's statistics are taken under the current
         parameters and merged with those of every earlier batch (weighted by
-        their sizes), then the M-step runs on the total.  The first call on
-        an unfitted model initializes from X as ``fit`` would; one call on
-        all the data equals one EM iteration (``fit`` with ``max_iter=1``).
-        On a model fitted by :meth:`fit` or :meth:`fit_chunks`, or loaded,
-        the first call continues from its parameters (its E-step uses them;
-        the batches from then on make up the statistics).  Exact multi-pass
-        EM over chunks is :meth:`fit_chunks`.
+        their sizes), then the M-step runs on the total.  The first call
+        initializes from X as ``fit`` would, or on a fitted or loaded model
+        continues from its parameters; one call on all the data equals one
+        EM iteration.  Exact multi-pass EM over chunks is :meth:`fit_chunks`.
 
         Parameters
         ----------
@@ -344,7 +341,6 @@ default="kmeans"
             self.n_iter_, self.lower_bounds_ = 0, []
         else:  # continue from the current parameters (fitted, loaded or set)
             X = self._check_predict_data(X)
-            self.n_iter_ = getattr(self, "n_iter_", 0)
             self.lower_bounds_ = list(getattr(self, "lower_bounds_", []))
         model = self._model(X.dtype)
         stats = em.statistics(X, model)
@@ -358,7 +354,7 @@ default="kmeans"
         self._partial_moments = total
         self.lower_bound_ = stats[0] / X.shape[0]
         self.lower_bounds_.append(self.lower_bound_)
-        self.n_iter_ += 1
+        self.n_iter_ = getattr(self, "n_iter_", 0) + 1
         self.converged_ = False
         return self
 

@@ -91,11 +91,15 @@ def _geometry(input_shape, weight_shape, stride, padding, dilation, groups):
     span_h = _span(h + pads[0] + pads[1], kh, stride[0], dilation[0], "height")
     span_w = _span(w + pads[2] + pads[3], kw, stride[1], dilation[1], "width")
     out_hw = (span_h // stride[0] + 1, span_w // stride[1] + 1)
-    # An axis with one output position does not depend on its stride; with
-    # stride 1 there, a stride far beyond the input costs nothing (the stride
-    # phases would be O(stride^2) buffers).  Otherwise stride <= span.
-    stride = tuple(1 if o == 1 else s for o, s in zip(out_hw, stride))
     return pads, stride + dilation, out_hw
+
+
+def _kernel_geometry(geom, out_hw):
+    """``geom`` with stride 1 on an axis of one output position: there the
+    stride changes nothing, and a stride far beyond the input would cost
+    O(stride^2) phase buffers.  (Otherwise the stride is at most the span.)"""
+    sh, sw, dh, dw = geom
+    return (1 if out_hw[0] == 1 else sh, 1 if out_hw[1] == 1 else sw, dh, dw)
 
 
 def _use_parallel(n_tasks, work):
@@ -273,6 +277,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     pads, geom, (ho, wo) = _geometry(
         x.shape, w.shape, stride, padding, dilation, groups
     )
+    geom = _kernel_geometry(geom, (ho, wo))
     if bias is None:
         b = np.zeros(w.shape[0], dtype=dtype)
     else:
@@ -371,6 +376,7 @@ def conv2d_backward(
     pads, geom, (ho, wo) = _geometry(
         x.shape, w.shape, stride, padding, dilation, groups
     )
+    geom = _kernel_geometry(geom, (ho, wo))
     go = check_shape(
         check_float_array(grad_output, "grad_output", 4, dtype=dtype),
         "grad_output",
