@@ -11,6 +11,7 @@ from sklearn import metrics as _sk_metrics
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state, check_X_y
 
+from .._memory import check_memory
 from .._numba import n_threads, parallel_allowed
 from . import _kernels
 
@@ -212,6 +213,12 @@ def samples_in_memory(X, labels, metric, kwds):
     X, codes, counts = check_inputs(X, labels, metric)
     if sp.issparse(X) or kwds or (metric != "precomputed" and metric not in METRICS):
         return _sk_metrics.silhouette_samples(X, codes, metric=metric, **kwds)
+    n, k = X.shape[0], counts.shape[0]
+    # the (n, k) sums and their quotients, and the samples sorted by cluster
+    check_memory(
+        48 * n * k + (0 if metric == "precomputed" else 16 * X.size),
+        f"the silhouette of {n:,} samples in {k:,} clusters",
+    )
     return silhouette_from_sums(
         cluster_distance_sums(X, codes, counts, metric), codes, counts
     )

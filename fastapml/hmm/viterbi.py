@@ -8,6 +8,7 @@ state index; -inf entries are legal everywhere.
 
 import numpy as np
 
+from .._memory import check_memory
 from .._numba import n_threads, parallel_allowed
 from .._validation import float_dtype
 from . import _kernels
@@ -119,11 +120,18 @@ def decode_validated(table, obs, lengths, offsets, log_trans, log_start, log_end
     For estimators whose parameters are validated once (CategoricalHMM).
     """
     n_states = log_trans.shape[0]
+    proto = backpointer_proto(n_states)
+    threads = n_threads() if parallel_allowed() else 1
+    longest = int(lengths.max(initial=0))
+    # back-pointers: one (T, K) table per thread for its longest sequence
+    check_memory(
+        longest * n_states * proto.itemsize * threads + 16 * obs.size,
+        f"Viterbi over {lengths.size:,} sequences (the longest {longest:,} "
+        f"steps) and {n_states:,} states",
+    )
     paths = np.zeros(obs.size, dtype=np.int64)
     log_probs = np.zeros(lengths.size, dtype=np.float64)
-    proto = backpointer_proto(n_states)
     tiles, n_cols, row_hi, row_lo = tiled_rows(log_trans, n_states)
-    threads = n_threads() if parallel_allowed() else 1
     if lengths.size < threads and n_states >= WIDE_MIN_STATES:
         for s in range(lengths.size):
             a, b = offsets[s], offsets[s + 1]
@@ -216,9 +224,16 @@ def viterbi2_batch(log_emit, lengths, log_trans2, symbols=None):
 def decode2_validated(table, obs, lengths, offsets, log_trans2):
     """:func:`viterbi2_batch` on inputs that already passed its checks."""
     n_states = log_trans2.shape[0] - 1
+    proto = backpointer_proto(n_states + 1)
+    threads = n_threads() if parallel_allowed() else 1
+    longest = int(lengths.max(initial=0))
+    check_memory(
+        longest * (n_states + 1) * n_states * proto.itemsize * threads + 16 * obs.size,
+        f"second-order Viterbi over {lengths.size:,} sequences (the longest "
+        f"{longest:,} steps) and {n_states:,} states",
+    )
     paths = np.zeros(obs.size, dtype=np.int64)
     log_probs = np.zeros(lengths.size, dtype=np.float64)
-    proto = backpointer_proto(n_states + 1)
     # by_prev[v, u, w] = log P(w | u, v): for a fixed previous tag v, a
     # first-order (u -> w) matrix the shared max-plus loop can relax.
     by_prev, n_cols, row_hi, row_lo = tiled_rows(

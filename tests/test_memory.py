@@ -1,0 +1,47 @@
+"""Work that cannot fit in memory is refused up front, with its size named,
+not left to fail with a MemoryError (or a SystemError from a parallel loop)."""
+
+import numpy as np
+import pytest
+
+from fastapml import _memory
+from fastapml.cluster import silhouette_samples, silhouette_score
+from fastapml.hmm import viterbi2_batch, viterbi_batch
+
+
+@pytest.fixture
+def little_memory(monkeypatch):
+    monkeypatch.setattr(_memory, "available_bytes", lambda: 10_000)
+
+
+def test_available_bytes_is_known_here():
+    available = _memory.available_bytes()
+    assert available is None or available > 0
+
+
+def test_silhouette_too_big_for_memory(little_memory):
+    X = np.random.default_rng(0).normal(size=(300, 2))
+    labels = np.arange(300) % 5
+    with pytest.raises(ValueError, match=r"silhouette of 300 samples in 5 clusters"):
+        silhouette_samples(X, labels)
+    with pytest.raises(ValueError, match=r"needs about 0 MiB of memory, and 0 MiB"):
+        silhouette_score(X, labels)
+
+
+def test_viterbi_back_pointers_too_big_for_memory(little_memory):
+    rng = np.random.default_rng(0)
+    k = 40
+    trans = np.log(rng.dirichlet(np.ones(k), size=k))
+    emit = np.log(rng.dirichlet(np.ones(k), size=500))
+    with pytest.raises(ValueError, match=r"Viterbi over 1 sequences \(the longest 500"):
+        viterbi_batch(emit, None, trans, np.full(k, -np.log(k)))
+    trans2 = np.log(rng.dirichlet(np.ones(k + 1), size=(k + 1, k + 1)))
+    with pytest.raises(ValueError, match="second-order Viterbi"):
+        viterbi2_batch(emit, None, trans2)
+
+
+def test_ordinary_sizes_pass(monkeypatch):
+    X = np.random.default_rng(0).normal(size=(50, 2))
+    assert -1 <= silhouette_score(X, np.arange(50) % 2) <= 1
+    monkeypatch.setattr(_memory, "available_bytes", lambda: None)  # unknown: no check
+    assert -1 <= silhouette_score(X, np.arange(50) % 2) <= 1
