@@ -125,6 +125,8 @@ def _lattice_one(
     blk,
     best,
     arg,
+    boundary,
+    start,
 ):
     """Second-order Viterbi over the lattice of one sequence; returns its
     log-probability (``-inf`` if no path has positive probability; the path
@@ -134,8 +136,6 @@ def _lattice_one(
         return 0.0
     b = log_seen.shape[0] - 1
     _block_offsets(obs, cand_ptr, blk)
-    boundary = np.full(1, b, dtype=cand_tag.dtype)
-    start = np.zeros(1, dtype=delta.dtype)  # the score of B B, in delta's type
     for t in range(n):
         cw = cand_ptr[obs[t]]
         n_w = cand_ptr[obs[t] + 1] - cw
@@ -257,6 +257,10 @@ def _lattice_range(
     bp = np.empty(size, dtype=np.int32)
     best = np.empty(width, dtype=cand_emit.dtype)
     arg = np.empty(width, dtype=np.int32)
+    # the candidates of the steps before the first ({B}) and the score of
+    # B B, in the dtypes of cand_tag and delta
+    boundary = np.full(1, log_seen.shape[0] - 1, dtype=cand_tag.dtype)
+    start = np.zeros(1, dtype=delta.dtype)
     for s in range(first, last):
         a, z = offsets[s], offsets[s + 1]
         log_probs[s] = _lattice_one(
@@ -278,6 +282,8 @@ def _lattice_range(
             blk,
             best,
             arg,
+            boundary,
+            start,
         )
 
 
