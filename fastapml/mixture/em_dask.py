@@ -8,6 +8,11 @@ so a fit is the same on any cluster and in every run, and equals the in-memory
 fit to rounding.  The n x K responsibilities never exist.  Estimates
 (``predict``, ``predict_proba``, ``score_samples``) are lazy ``map_blocks``.
 
+On a ``distributed.Client``, an X whose graph carries its data (a
+``from_array`` of a NumPy array) is persisted on the workers while the fit
+runs, when it takes at most half of their memory limits, and released after
+it (:func:`fastapml._dask.persisted_for`); a larger one gets a warning.
+
 Initialization runs scikit-learn's ``init_params`` on the rows of X when it
 has at most ``INIT_SAMPLES`` rows (so it equals the in-memory fit's), and
 otherwise on a uniform random subsample of that many rows drawn with the

@@ -215,26 +215,25 @@ default="kmeans"
         if X.shape[0] < 2:
             raise ValueError(f"n_samples={X.shape[0]} should be >= 2")
         self._check_n_samples(X.shape[0])
-        given = (
-            self.weights_init is not None
-            and self.means_init is not None
-            and self.precisions_init is not None
-        )
-        sample = em_dask.initialization_sample(
-            X,
-            dtype,
-            self.random_state,
-            n_components=self.n_components if given else None,
-        )
-        self.n_features_in_ = X.shape[1]
-        self._check_parameters(sample, xp=np)
+        inits = (self.weights_init, self.means_init, self.precisions_init)
+        given = all(init is not None for init in inits)
+        # data in X's graph: persisted on the cluster while the fit runs
+        with _dask.persisted_for(X, "GaussianMixture.fit") as data:
+            sample = em_dask.initialization_sample(
+                data,
+                dtype,
+                self.random_state,
+                n_components=self.n_components if given else None,
+            )
+            self.n_features_in_ = X.shape[1]
+            self._check_parameters(sample, xp=np)
 
-        def iteration():
-            model = self._model(dtype)
-            stats = em_dask.statistics(X, model, dtype)
-            return self._m_step(stats, model, X.shape[0], dtype)
+            def iteration():
+                model = self._model(dtype)
+                stats = em_dask.statistics(data, model, dtype)
+                return self._m_step(stats, model, X.shape[0], dtype)
 
-        self._run_em(iteration, sample, callback)
+            self._run_em(iteration, sample, callback)
         return X, dtype
 
     def fit_chunks(self, chunks, *, callback=None):
