@@ -42,6 +42,10 @@ class Progress:
             self.stream.flush()
             self._shown = True
 
+    def fraction(self, done):
+        """Show ``done`` (0 to 1) of the total as done."""
+        self.update(int(done * self.total) - self.done)
+
     def __enter__(self):
         return self
 

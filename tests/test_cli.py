@@ -117,13 +117,13 @@ def test_bad_input_and_io_errors_are_one_line_exit_2(monkeypatch, capsys, proble
     assert line in ("fastapml: error: bad value", f"fastapml: error: {problem}")
 
 
-def test_keyboard_interrupt_propagates(monkeypatch):
+def test_keyboard_interrupt_exits_130(monkeypatch, capsys):
     def interrupted(args):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(gmm_cli, "fit", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        cli.main(["gmm", "fit", "x.npy", "-k", "2", "-o", "m.npz"])
+    assert cli.main(["gmm", "fit", "x.npy", "-k", "2", "-o", "m.npz"]) == 130
+    assert capsys.readouterr().err == "fastapml: interrupted\n"
 
 
 def test_usage_errors_exit_2_through_argparse(capsys):

@@ -13,6 +13,9 @@ COMMANDS = (demo, tag, gmm, cluster, cnn, denoise, warmup)
 #: validation (including fastapml._archive.ArchiveError) and I/O.
 USER_ERRORS = (ValueError, OSError)
 
+#: The exit status after Ctrl-C: 128 + SIGINT, as shells report it.
+INTERRUPTED = 130
+
 
 def build_parser():
     """The ``argparse`` parser of every command; each sets ``func``."""
@@ -45,8 +48,11 @@ def main(argv=None):
         message is printed as one ``fastapml: error:`` line on stderr.  An
         output path naming one of the command's inputs or outputs is refused
         before any work (:func:`._common.check_paths`).  Usage
-        errors exit 2 through ``argparse`` (``SystemExit``); any other
-        exception is a bug and propagates with its traceback.
+        errors exit 2 through ``argparse`` (``SystemExit``).  Ctrl-C
+        (``KeyboardInterrupt``) prints ``fastapml: interrupted`` and returns
+        130, the shell's status for SIGINT; outputs are written whole or not
+        at all, so none is left behind.  Any other exception is a bug and
+        propagates with its traceback.
     """
     args = build_parser().parse_args(argv)
     try:
@@ -55,3 +61,6 @@ def main(argv=None):
     except USER_ERRORS as err:
         print(f"fastapml: error: {_one_line(err)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("fastapml: interrupted", file=sys.stderr)
+        return INTERRUPTED

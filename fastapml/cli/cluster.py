@@ -7,6 +7,8 @@ import warnings
 
 import numpy as np
 
+from .._chunks import reporting
+from .._progress import Progress
 from ._common import (
     add_json_option,
     check_plot_path,
@@ -16,7 +18,7 @@ from ._common import (
     warn,
 )
 from ._dask_options import add_dask_options, engine
-from ._npy import load_finite_matrix, open_npy, save_npy
+from ._npy import load_finite_matrix, read_npy, save_npy
 
 SILHOUETTE_WARN_N = 100_000  # the exact silhouette is O(n^2) work beyond this
 SPECTRAL_SCORE_N = 20_000  # spectral reports the silhouette up to this n
@@ -131,7 +133,7 @@ def add_parser(subparsers):
 # ----------------------------------------------------------------------
 def _open_labels(path, n, data_path):
     """A 1-D ``.npy`` array of ``n`` integer, string or finite float labels."""
-    labels = open_npy(path)
+    labels = read_npy(path)
     if labels.dtype.kind not in "biufUS":
         raise ValueError(
             f"{path}: expected integer or string labels, got dtype {labels.dtype}"
@@ -266,7 +268,8 @@ def silhouette(args):
         if dask is not None:
             values = _dask_silhouette(X, codes, args, rows)
         else:
-            values = silhouette_samples(X, codes, metric=args.metric)
+            with Progress(100, "silhouette", "%") as bar, reporting(bar.fraction):
+                values = silhouette_samples(X, codes, metric=args.metric)
         seconds = time.perf_counter() - start
     print_warnings(caught)
     mean = float(np.mean(values))

@@ -18,7 +18,7 @@ from ._common import (
     save_figure,
 )
 from ._dask_options import add_dask_options, engine
-from ._npy import atomic_npy, check_finite, check_finite_rows, open_matrix
+from ._npy import atomic_npy, check_finite, load_finite_matrix, open_matrix
 
 COVARIANCES = ("full", "tied", "diag", "spherical")
 INITS = ("kmeans", "k-means++", "random", "random_from_data")
@@ -112,8 +112,7 @@ def fit(args):
 
     if args.plot:
         check_plot_path(args.plot)
-    X = open_matrix(args.data)
-    n, d = X.shape
+    n, d = open_matrix(args.data).shape
     client, where, dask = engine(args)
     if dask is not None:
         # the workers read and check their own row blocks of the file
@@ -123,7 +122,7 @@ def fit(args):
         if args.float32:
             X = X.astype(np.float32)
     else:
-        check_finite_rows(X, args.data)
+        X = load_finite_matrix(args.data)
         if args.float32:
             X = np.asarray(X, dtype=np.float32)
     model = GaussianMixture(
@@ -262,7 +261,7 @@ def predict(args):
             )
         bar = stack.enter_context(Progress(n, "predicting", unit="samples"))
         for i in range(0, n, rows):
-            block = np.asarray(X[i : i + rows])
+            block = X.rows(i, min(i + rows, n))
             check_finite(block, args.data, i)
             labels[i : i + rows] = model.predict(block)
             if proba is not None:

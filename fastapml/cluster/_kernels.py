@@ -89,14 +89,17 @@ def _group(
 
 
 @jit
-def _groups(X, Xt, bounds, metric, groups, task, n_tasks, sums, columns, cross):
-    """Groups task, task + n_tasks, ... (rows ``groups[g]``: first, count,
-    cluster), with the column-side sums of the task in ``columns``; ``cross``:
-    X and Xt hold different samples (see :func:`_group`)."""
+def _groups(X, Xt, bounds, metric, groups, span, task, n_tasks, sums, columns, cross):
+    """The groups g of ``span`` (start, stop) with g % n_tasks == task, in
+    order (rows ``groups[g]``: first, count, cluster), with the column-side
+    sums of the task in ``columns``; ``cross``: X and Xt hold different
+    samples (see :func:`_group`).  Consecutive spans add exactly what one
+    span over all the groups adds."""
     row_sums = np.empty(TILE_ROWS, dtype=X.dtype)
     col_sums = np.empty(TILE_VECTORS * VECTOR_BYTES // X.itemsize, dtype=X.dtype)
     rows = np.empty(TILE_ROWS, dtype=np.int64)
-    for g in range(task, groups.shape[0], n_tasks):
+    start = span[0] + (task - span[0]) % n_tasks
+    for g in range(start, span[1], n_tasks):
         first, n_rows = groups[g, 0], groups[g, 1]
         if cross:
             first_column, side_from = 0, 0
@@ -121,9 +124,10 @@ def _groups(X, Xt, bounds, metric, groups, task, n_tasks, sums, columns, cross):
 
 
 @jit(parallel=True)
-def cluster_distance_sums_parallel(X, Xt, bounds, metric, groups, sums, columns):
+def cluster_distance_sums_parallel(X, Xt, bounds, metric, groups, span, sums, columns):
     """sums[i, k] = sum of the distances from row i of X (sorted by cluster)
-    to the columns of cluster k of Xt (``bounds[k]:bounds[k + 1]``).
+    to the columns of cluster k of Xt (``bounds[k]:bounds[k + 1]``), for the
+    rows of the groups ``span[0]:span[1]``.
 
     Each pair is computed once: group g adds its rows' sums directly and the
     other side of its pairs into ``columns[task]`` (n_tasks, K, n), task =
@@ -138,6 +142,7 @@ def cluster_distance_sums_parallel(X, Xt, bounds, metric, groups, sums, columns)
             bounds,
             metric,
             groups,
+            span,
             task,
             columns.shape[0],
             sums,
@@ -147,7 +152,7 @@ def cluster_distance_sums_parallel(X, Xt, bounds, metric, groups, sums, columns)
 
 
 @jit
-def cluster_distance_sums(X, Xt, bounds, metric, groups, sums, columns):
+def cluster_distance_sums(X, Xt, bounds, metric, groups, span, sums, columns):
     """Serial twin of :func:`cluster_distance_sums_parallel` (same tasks, same sums)."""
     for task in range(columns.shape[0]):
         _groups(
@@ -156,6 +161,7 @@ def cluster_distance_sums(X, Xt, bounds, metric, groups, sums, columns):
             bounds,
             metric,
             groups,
+            span,
             task,
             columns.shape[0],
             sums,
@@ -174,7 +180,8 @@ def cross_distance_sums(X, Xt, bounds, metric, groups, sums, columns):
     of cluster k of d(i, j) and columns[c, j] += sum over the rows i of
     cluster c of d(i, j), for every cluster (``columns`` is (K, n)).
     """
-    _groups(X, Xt, bounds, metric, groups, 0, 1, sums, columns, True)
+    span = np.array([0, groups.shape[0]], dtype=np.int64)
+    _groups(X, Xt, bounds, metric, groups, span, 0, 1, sums, columns, True)
 
 
 @jit
@@ -193,14 +200,15 @@ def _precomputed_row(D, labels, i, sums):
 
 
 @jit(parallel=True)
-def precomputed_sums_parallel(D, labels, sums):
-    """sums[i, k] += sum of D[i, j] over the j with labels[j] == k."""
-    for i in prange(D.shape[0]):
+def precomputed_sums_parallel(D, labels, start, stop, sums):
+    """sums[i, k] += sum of D[i, j] over the j with labels[j] == k, for the
+    rows i in start:stop."""
+    for i in prange(start, stop):
         _precomputed_row(D, labels, i, sums)
 
 
 @jit
-def precomputed_sums(D, labels, sums):
+def precomputed_sums(D, labels, start, stop, sums):
     """Serial twin of :func:`precomputed_sums_parallel`."""
-    for i in range(D.shape[0]):
+    for i in range(start, stop):
         _precomputed_row(D, labels, i, sums)

@@ -11,6 +11,7 @@ from sklearn import metrics as _sk_metrics
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state, check_X_y
 
+from .. import _chunks
 from .._memory import check_memory
 from .._numba import n_threads, parallel_allowed
 from . import _kernels
@@ -148,15 +149,24 @@ def within_sums(samples, parallel):
         if parallel
         else _kernels.cluster_distance_sums
     )
-    run(
-        samples.rows,
-        samples.columns,
-        samples.bounds,
-        samples.metric,
-        samples.groups,
-        sums,
-        column_sums,
-    )
+    groups = samples.groups
+    n_features = samples.rows.shape[1]
+
+    def call(start, stop):
+        span = np.array([start, stop], dtype=np.int64)
+        run(
+            samples.rows,
+            samples.columns,
+            samples.bounds,
+            samples.metric,
+            groups,
+            span,
+            sums,
+            column_sums,
+        )
+
+    # group g pairs its rows with the columns from its first row on
+    _chunks.run(call, _chunks.spans(groups[:, 1] * (n - groups[:, 0]) * n_features))
     _kernels.add_columns(sums, column_sums)
     if samples.zero_rows is not None:
         # the kernel's 1 - <u, u> is 1 for a zero row; its distance to
@@ -180,7 +190,10 @@ def cluster_distance_sums(X, labels, counts, metric):
             if parallel
             else _kernels.precomputed_sums
         )
-        run(D, labels, sums)
+        _chunks.run(
+            lambda start, stop: run(D, labels, start, stop, sums),
+            _chunks.even_spans(D.shape[0], D.shape[1]),
+        )
         return sums
     samples = sort_by_cluster(X, labels, counts.shape[0], METRICS[metric])
     sums = np.empty((X.shape[0], counts.shape[0]))

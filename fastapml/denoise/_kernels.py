@@ -201,18 +201,21 @@ def _task_estimates(
     means,
     soft,
     chunk,
+    start,
+    stop,
     task,
     n_tasks,
     out,
 ):
-    """Chunks ``task, task + n_tasks, ...`` of the grid's patches."""
-    n = out.shape[0]
+    """Chunks ``task, task + n_tasks, ...`` of the grid's patches from
+    ``start`` (a multiple of ``chunk``) to ``stop``."""
+    n = stop
     patches = np.empty((chunk, p * p), dtype=out.dtype)
     dc = np.empty(chunk, dtype=out.dtype)
     proj = np.empty((chunk, project.shape[1]), dtype=out.dtype)
     mixed = np.empty((chunk, p * p), dtype=out.dtype)
     scores = np.empty(const.shape[0], dtype=np.float64)
-    for first in range(task * chunk, n, n_tasks * chunk):
+    for first in range(start + task * chunk, n, n_tasks * chunk):
         size = min(chunk, n - first)
         if size < chunk:  # the last chunk: np.dot wants whole arrays
             patches, proj, mixed = patches[:size], proj[:size], mixed[:size]
@@ -261,11 +264,13 @@ def estimate_patches_parallel(
     means,
     soft,
     chunk,
+    start,
+    stop,
     n_tasks,
     out,
 ):
-    """Every grid patch's estimate under the mixture, plus the patch's mean,
-    into ``out``.
+    """The estimate of grid patches ``start:stop`` under the mixture, plus
+    each patch's mean, into ``out``.
 
     Per chunk of ``chunk`` patches: extract them with their means removed,
     project them with one matrix product (``np.dot``, BLAS; the caller
@@ -300,6 +305,8 @@ def estimate_patches_parallel(
             means,
             soft,
             chunk,
+            start,
+            stop,
             np.int64(t),
             n_tasks,
             out,
@@ -325,6 +332,8 @@ def estimate_patches(
     means,
     soft,
     chunk,
+    start,
+    stop,
     n_tasks,
     out,
 ):
@@ -347,6 +356,8 @@ def estimate_patches(
         means,
         soft,
         chunk,
+        start,
+        stop,
         0,
         1,
         out,

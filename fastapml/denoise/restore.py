@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from .. import _chunks
 from .._numba import n_threads, parallel_allowed
 from .._validation import check_float_array, check_scalar
 from . import _kernels
@@ -138,7 +139,10 @@ def patch_estimates(image, prior, s2, rows, cols, *, soft, rank_tol, out):
     )
     # each kernel thread makes its own BLAS calls: BLAS's own threads
     # would only compete with them for the cores
-    with threadpool_limits(1, user_api="blas"):
+    chunk = min(CHUNK, out.shape[0])
+    n_tasks = n_threads() if parallel else 1
+
+    def call(start, stop):
         kernel(
             image,
             rows,
@@ -147,10 +151,19 @@ def patch_estimates(image, prior, s2, rows, cols, *, soft, rank_tol, out):
             tables.project,
             *tables.args(),
             soft,
-            min(CHUNK, out.shape[0]),
-            n_threads() if parallel else 1,
+            chunk,
+            start,
+            stop,
+            n_tasks,
             out,
         )
+
+    # per patch: its projection, and (mmse) the products of every component;
+    # spans of whole chunks, so every chunk is the same as in one call
+    cost = p * p * tables.project.shape[1] * (2 if soft else 1)
+    step = chunk * max(1, _chunks.CALL_WORK // (cost * chunk))
+    with threadpool_limits(1, user_api="blas"):
+        _chunks.run(call, _chunks.even_spans(out.shape[0], 1, budget=step))
     acc = np.zeros(image.shape, dtype=np.float64)
     _kernels.accumulate(acc, rows, cols, p, out)
     return acc
