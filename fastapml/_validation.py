@@ -169,3 +169,51 @@ def check_int_pair(value, name, low):
     if len(pair) != 2:
         raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
     return tuple(int(check_scalar(v, name, numbers.Integral, low=low)) for v in pair)
+
+
+def check_magnitude(x, name, power, terms):
+    """Refuse finite ``x`` whose arithmetic would overflow its dtype.
+
+    Sums of ``terms`` terms of size up to ``(2 max|x|) ** power`` (squared
+    differences summed over features and samples, for instance) must stay
+    below the dtype's largest finite value; otherwise the result would be
+    inf or NaN, or an error would blame "NaN or infinity" on finite data.
+
+    Parameters
+    ----------
+    x : ndarray of float
+        The data, already checked finite.
+    name : str
+        The argument, for the message.
+    power : int
+        1 for sums of values, 2 for sums of squares.
+    terms : int
+        How many such terms one sum may hold.
+
+    Returns
+    -------
+    ndarray
+        ``x``, unchanged.
+
+    Examples
+    --------
+    >>> check_magnitude(np.array([1e200, 1.0]), "X", 2, 10)
+    Traceback (most recent call last):
+    ...
+    ValueError: X holds values up to 1e+200 in magnitude: sums of 10 of their \
+squares overflow float64 (largest finite 1.8e+308); rescale X, e.g. divide it \
+by 1e+200
+    """
+    if x.size == 0 or x.dtype.kind != "f":
+        return x
+    top = float(max(-x.min(), x.max()))
+    info = np.finfo(x.dtype)
+    limit = (float(info.max) / max(terms, 1)) ** (1 / power) / 2
+    if top > limit:
+        what = "squares" if power == 2 else "values"
+        raise ValueError(
+            f"{name} holds values up to {top:.3g} in magnitude: sums of {terms:,} "
+            f"of their {what} overflow {x.dtype} (largest finite "
+            f"{float(info.max):.2g}); rescale {name}, e.g. divide it by {top:.3g}"
+        )
+    return x

@@ -6,7 +6,9 @@ import pytest
 
 from fastapml import _memory
 from fastapml.cluster import silhouette_samples, silhouette_score
+from fastapml.denoise import denoise
 from fastapml.hmm import viterbi2_batch, viterbi_batch
+from fastapml.nn.functional import conv2d, conv2d_backward
 
 
 @pytest.fixture
@@ -38,6 +40,25 @@ def test_viterbi_back_pointers_too_big_for_memory(little_memory):
     trans2 = np.log(rng.dirichlet(np.ones(k + 1), size=(k + 1, k + 1)))
     with pytest.raises(ValueError, match="second-order Viterbi"):
         viterbi2_batch(emit, None, trans2)
+
+
+def test_conv2d_buffers_too_big_for_memory(little_memory):
+    x, w = np.zeros((2, 3, 30, 30)), np.zeros((4, 3, 3, 3))
+    with pytest.raises(ValueError, match=r"conv2d of input \(2, 3, 30, 30\) to"):
+        conv2d(x, w, padding=1)
+    with pytest.raises(ValueError, match=r"output \(2, 4, 30, 30\) needs about"):
+        conv2d_backward(np.zeros((2, 4, 30, 30)), x, w, padding=1)
+
+
+def test_huge_padding_is_refused_before_allocating():
+    """Padding 10^6 of an 8 x 8 input asks for TiBs: a ValueError, at once."""
+    with pytest.raises(ValueError, match="needs about .* GiB of memory"):
+        conv2d(np.zeros((1, 1, 8, 8)), np.ones((1, 1, 3, 3)), padding=10**6)
+
+
+def test_denoise_patches_too_big_for_memory(little_memory):
+    with pytest.raises(ValueError, match="denoising an image of 40 x 50 pixels"):
+        denoise(np.zeros((40, 50)), 0.1, method="gaussian")
 
 
 def test_ordinary_sizes_pass(monkeypatch):

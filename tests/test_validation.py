@@ -10,6 +10,7 @@ from fastapml._validation import (
     check_float_array,
     check_int_array,
     check_lengths,
+    check_magnitude,
     check_probabilities,
     check_scalar,
     check_shape,
@@ -315,3 +316,32 @@ def test_check_scalar_rejects(x, kw, error, match):
         check_scalar(x, "alpha", **kw)
     with pytest.raises(error, match="alpha"):
         check_scalar(x, "alpha", **kw)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_check_magnitude(dtype):
+    big = np.sqrt(np.finfo(dtype).max)
+    x = np.array([1.0, -big], dtype=dtype)
+    with pytest.raises(
+        ValueError, match=f"X holds values up to .* overflow {dtype.__name__}"
+    ):
+        check_magnitude(x, "X", 2, 2)
+    assert check_magnitude(x / 100, "X", 2, 2) is not None
+    assert check_magnitude(x, "X", 1, 2) is not None  # sums of values fit
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_overflowing_data_is_named_not_called_nan(dtype):
+    from fastapml.cluster import silhouette_score
+    from fastapml.mixture import GaussianMixture
+
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(60, 2)) * np.sqrt(np.finfo(dtype).max)).astype(dtype)
+    labels = np.arange(60) % 3
+    with pytest.raises(ValueError, match="X holds values up to .* rescale X"):
+        GaussianMixture(2).fit(X)
+    with pytest.raises(ValueError, match="X holds values up to .* rescale X"):
+        silhouette_score(X, labels)
+    fitted = GaussianMixture(2, random_state=0).fit(X / np.sqrt(np.finfo(dtype).max))
+    with pytest.raises(ValueError, match="X holds values up to"):
+        fitted.predict(X)

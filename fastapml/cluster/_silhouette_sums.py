@@ -14,6 +14,7 @@ from sklearn.utils import check_random_state, check_X_y
 from .. import _chunks
 from .._memory import check_memory
 from .._numba import n_threads, parallel_allowed
+from .._validation import check_magnitude
 from . import _kernels
 
 # metric name (scikit-learn's spellings) -> kernel code
@@ -55,6 +56,11 @@ def check_inputs(X, labels, metric):
         elif np.any(diagonal != 0):
             raise ValueError(message)
     labels, counts = encode_labels(labels, X.shape[0])
+    if not sp.issparse(X):
+        # the distance sums: of squared differences over features (values
+        # for a precomputed matrix), then of distances over samples
+        square = metric != "precomputed"
+        check_magnitude(X, "X", 2 if square else 1, X.size if square else X.shape[1])
     return X, labels, counts
 
 

@@ -6,6 +6,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .. import _chunks
+from .._memory import check_memory
 from .._numba import n_threads, parallel_allowed
 from .._validation import check_float_array, check_scalar
 from . import _kernels
@@ -172,6 +173,12 @@ def patch_estimates(image, prior, s2, rows, cols, *, soft, rank_tol, out):
 def _denoise_channel(y, sigma, method, prior, stride, rank_tol, betas, callback):
     p = prior.patch_size
     rows, cols = patch_grid(y.shape, p, stride)
+    # the estimates of every patch, and a few float64 images (counts, sums)
+    check_memory(
+        rows.size * cols.size * p * p * y.itemsize + 4 * 8 * y.size,
+        f"denoising an image of {y.shape[0]} x {y.shape[1]} pixels with "
+        f"{p} x {p} patches at stride {stride}",
+    )
     count = _kernels.counts(y.shape, rows, cols, p)  # sum_i P_i^T P_i
     out = np.empty((rows.size * cols.size, p * p), dtype=y.dtype)
     s2 = sigma * sigma

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import _archive, _dask
 from .._dask import is_dask_array
+from .._validation import check_magnitude
 from . import _model_file, em
 
 # scikit-learn 1.8 added the array namespace ``xp`` to GaussianMixture's
@@ -654,12 +655,12 @@ default="kmeans"
     def _check_fit_data(self, X):
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         self._check_n_samples(X.shape[0])
-        return np.ascontiguousarray(X)
+        return check_magnitude(np.ascontiguousarray(X), "X", 2, X.size)
 
     def _check_predict_data(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return np.ascontiguousarray(X)
+        return check_magnitude(np.ascontiguousarray(X), "X", 2, X.shape[1])
 
     @staticmethod
     def _survey(source):

@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from .._memory import check_memory
 from .._numba import n_threads, parallel_allowed
 from .._simd import VECTOR_BYTES
 from .._validation import (
@@ -100,6 +101,18 @@ def _kernel_geometry(geom, out_hw):
     O(stride^2) phase buffers.  (Otherwise the stride is at most the span.)"""
     sh, sw, dh, dw = geom
     return (1 if out_hw[0] == 1 else sh, 1 if out_hw[1] == 1 else sw, dh, dw)
+
+
+def _check_buffers(x, pads, out_shape, itemsize, copies):
+    """Refuse a convolution whose buffers cannot fit: ``copies`` arrays of
+    the padded input's size (its stride phases, their gradient) and one of
+    the output's, of ``itemsize`` bytes per element."""
+    n, c, h, w = x.shape
+    padded = n * c * (h + pads[0] + pads[1]) * (w + pads[2] + pads[3])
+    check_memory(
+        itemsize * (copies * padded + int(np.prod(out_shape, dtype=np.int64))),
+        f"conv2d of input {x.shape} to output {tuple(out_shape)}",
+    )
 
 
 def _use_parallel(n_tasks, work):
@@ -284,7 +297,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         b = check_shape(
             check_float_array(bias, "bias", 1, dtype=dtype), "bias", (w.shape[0],)
         )
-    out = np.empty((x.shape[0], w.shape[0], ho, wo), dtype=dtype)
+    out_shape = (x.shape[0], w.shape[0], ho, wo)
+    _check_buffers(x, pads, out_shape, x.itemsize, 1)
+    out = np.empty(out_shape, dtype=dtype)
     parallel = _use_parallel(out.shape[0] * out.shape[2], out.size * w[0].size)
     phases, (hq, wq) = _phases(x, pads, geom[:2], parallel)
     phase, offset = _taps(w.shape, geom, wq)
@@ -382,6 +397,9 @@ def conv2d_backward(
         "grad_output",
         (x.shape[0], w.shape[0], ho, wo),
     )
+    # the phases, the input gradient's phases and the input gradient; the
+    # widened output gradient
+    _check_buffers(x, pads, go.shape, x.itemsize, 3)
     parallel = _use_parallel(x.shape[0] * ho, go.size * w[0].size)
     pixels, phase_shape = _phases(x, pads, geom[:2], parallel, pixel_major=True)
     phase, offset = _taps(w.shape, geom, phase_shape[1])
