@@ -18,6 +18,11 @@ once per connected component — but those eigenvectors are known exactly
 operator: ARPACK only looks for the remaining ``n_components − c``
 eigenvectors of A − 2 U Uᵀ, where U's columns span the components.  A sparse
 kNN graph stays sparse throughout.
+
+A near-isolated node (degree at most ``NEAR_ISOLATED_RTOL`` times the
+largest) would be embedded at u_i = x_i / √d_i, rounding error over a vanishing
+√d_i; it is placed by the Nyström extension instead, and a warning names
+how many there are (issue 19).
 """
 
 import importlib
@@ -48,6 +53,99 @@ is built: 20,000² float64 values are 3.2 GB.  Above it, use
 DENSE_EIGH_SAMPLES = 1_000
 """Graphs up to this many nodes are solved with a dense ``eigh``."""
 
+NEAR_ISOLATED_RTOL = 1e-8
+"""A node whose degree is at most this fraction of the largest degree is
+*near-isolated*.  Its embedding u_i = x_i / √d_i divides the eigensolver's
+rounding error in x_i (about 1e-16) by √d_i: 3e-6 for an rbf affinity's
+outlier of degree 1e-21, 1e4 for one of degree 1e-40, far more than any
+other row.  Its row is instead the Nyström extension (the eigen-equation
+u_i = Σ_j W_ij u_j / (λ d_i) over the other nodes), which equals the exact
+u_i up to the weight it shares with other near-isolated nodes.  At the
+threshold the eigensolver's u_i is still accurate to about 1e-12 of the
+embedding's scale, so the two agree there."""
+
+ROW_BLOCK = 256
+"""Rows of a dense affinity read at a time by the component search and the
+extension (256 rows of a 20,000-node graph: 41 MB)."""
+
+
+def _dense_rows(W, rows):
+    """``(start, W[rows[start:start + ROW_BLOCK]])`` over ``rows``, in order."""
+    for start in range(0, len(rows), ROW_BLOCK):
+        yield start, W[rows[start : start + ROW_BLOCK]]
+
+
+def _connected_components(affinity):
+    """``(n_components, labels)`` of the graph of the non-zero entries of W.
+
+    scipy's ``connected_components`` reads a dense matrix through
+    ``np.ma.masked_values``, which drops every entry within 1e-8 of 0: an
+    rbf affinity's node whose affinities are all below 1e-8 became a
+    component of its own, its indicator e_i embedded at 1 / √d_i (issue
+    19).  A sparse graph goes to scipy with its explicit zeros left out; a
+    dense one is searched breadth-first, ``ROW_BLOCK`` rows at a time, with
+    no n × n temporary.  Components are numbered by their lowest node, as
+    scipy numbers them.
+    """
+    if sp.issparse(affinity):
+        return connected_components(affinity != 0, directed=False)
+    n = affinity.shape[0]
+    labels = np.full(n, -1, dtype=np.intp)
+    n_total = 0
+    for seed in range(n):
+        if labels[seed] >= 0:
+            continue
+        labels[seed] = n_total
+        frontier = np.array([seed])
+        while frontier.size:
+            reached = np.zeros(n, dtype=bool)
+            for _, block in _dense_rows(affinity, frontier):
+                reached |= (block != 0).any(axis=0)
+            frontier = np.flatnonzero(reached & (labels < 0))
+            labels[frontier] = n_total
+        n_total += 1
+    return n_total, labels
+
+
+def _near_isolated(degree):
+    """Mask of the nodes of degree at most ``NEAR_ISOLATED_RTOL`` times the largest.
+
+    Isolated nodes, of degree 0, are included.
+    """
+    return degree <= NEAR_ISOLATED_RTOL * degree.max()
+
+
+def _extend_near_isolated(affinity, maps, values, faint):
+    """The Nyström extension of ``maps`` to the ``faint`` nodes.
+
+    Each column u of ``maps`` solves W u = λ D u, so
+    u_i = Σ_j W_ij u_j / (λ d_i).  For a faint node the sum runs over the
+    other nodes only and is normalized by their weight: u_i is the
+    W-weighted mean of its well-connected neighbours' rows, divided by λ
+    (``values``, 1 for a component's column).  A faint node with no such
+    neighbour embeds at 0, as an isolated node does.
+
+    Returns
+    -------
+    rows : (n_faint, n_components) ndarray
+        The new rows of the faint nodes, in node order.
+    """
+    inner = np.flatnonzero(faint)
+    held = (~faint).astype(np.float64)
+    sources = maps * held[:, None]
+    total = np.empty((len(inner), maps.shape[1]))
+    weight = np.empty(len(inner))
+    if sp.issparse(affinity):
+        block = affinity[inner]
+        total[:], weight[:] = block @ sources, block @ held
+    else:
+        for start, block in _dense_rows(affinity, inner):
+            stop = start + len(block)
+            total[start:stop], weight[start:stop] = block @ sources, block @ held
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rows = total / (weight[:, None] * values[None, :])
+    return np.where(np.isfinite(rows), rows, 0.0)
+
 
 def _component_basis(affinity, degree):
     """Orthonormal basis of A's eigenvalue-1 eigenspace, one column per component.
@@ -68,7 +166,7 @@ def _component_basis(affinity, degree):
     n_total : int
         Number of connected components, isolated nodes included.
     """
-    n_total, component = connected_components(affinity, directed=False)
+    n_total, component = _connected_components(affinity)
     volume = np.bincount(component, weights=degree, minlength=n_total)
     size = np.bincount(component, minlength=n_total)
     nontrivial = np.flatnonzero(volume > 0)
@@ -88,7 +186,8 @@ def _top_eigenvectors(A, basis, n_vectors, eigen_solver, random_state, eigen_tol
 
     The operator is B = A − 2 U Uᵀ: U's directions move from eigenvalue 1 to
     −1, the bottom of A's spectrum, and every other eigenpair of A is one of
-    B.  Returns the eigenvectors as columns, largest eigenvalue first.
+    B.  Returns the eigenvalues, largest first, and the eigenvectors as
+    columns.
     """
     n = A.shape[0]
 
@@ -97,8 +196,8 @@ def _top_eigenvectors(A, basis, n_vectors, eigen_solver, random_state, eigen_tol
 
     if n <= DENSE_EIGH_SAMPLES or n_vectors + 1 >= n // 5:
         dense = A.toarray() if sp.issparse(A) else np.array(A)
-        _, vectors = np.linalg.eigh(dense - 2 * (basis @ basis.T).toarray())
-        return vectors[:, ::-1][:, :n_vectors]
+        values, vectors = np.linalg.eigh(dense - 2 * (basis @ basis.T).toarray())
+        return values[::-1][:n_vectors], vectors[:, ::-1][:, :n_vectors]
     B = LinearOperator((n, n), matvec=matmat, matmat=matmat, dtype=np.float64)
     if eigen_solver == "arpack":
         tol = 0 if eigen_tol == "auto" else eigen_tol
@@ -122,9 +221,9 @@ def _top_eigenvectors(A, basis, n_vectors, eigen_solver, random_state, eigen_tol
             dtype=np.float64,
         )
         values, vectors = lobpcg(IB, X, M=M, tol=tol, largest=False, maxiter=2000)
-        values = -values
+        values = 1 - values  # eigenvalues of B
     order = np.argsort(-values, kind="stable")[:n_vectors]
-    return vectors[:, order]
+    return values[order], vectors[:, order]
 
 
 def spectral_embedding(
@@ -146,6 +245,13 @@ def spectral_embedding(
     comes from ``eigen_solver`` on the largest eigenvalues of
     A = D^{-1/2} W D^{-1/2} with that null space deflated.
 
+    Near-isolated nodes (degree at most ``NEAR_ISOLATED_RTOL`` times the
+    largest, but not 0) are embedded by the Nyström extension
+    u_i = Σ_j W_ij u_j / (λ Σ_j W_ij), j over the other nodes, rather than
+    by x_i / √d_i, which would divide the eigensolver's rounding error by a
+    vanishing √d_i; a UserWarning names how many nodes are isolated or
+    near-isolated.
+
     Parameters
     ----------
     affinity : (n, n) ndarray or sparse matrix
@@ -162,6 +268,13 @@ def spectral_embedding(
     Returns
     -------
     maps : (n, n_components) ndarray
+
+    Warns
+    -----
+    UserWarning
+        When the graph has more connected components than
+        ``n_components``, and when some nodes are isolated or near-isolated
+        (the number is given).
 
     Examples
     --------
@@ -192,16 +305,32 @@ def spectral_embedding(
             "more neighbours.",
             stacklevel=3,
         )
+    near = _near_isolated(degree)
+    count = int(near.sum())
+    if count:
+        warnings.warn(
+            f"The graph is near-disconnected: {count} of its {n} nodes "
+            f"{'is' if count == 1 else 'are'} isolated or near-isolated (degree "
+            f"at most {NEAR_ISOLATED_RTOL:g} times the largest), and spectral "
+            "embedding may not work as expected. Near-isolated nodes are placed "
+            "by their neighbours (Nyström extension), isolated ones at 0. "
+            "Consider a smaller gamma or more neighbours.",
+            stacklevel=3,
+        )
     n_null = min(basis.shape[1], n_components)
     maps = basis[:, :n_null].toarray()
+    values = np.ones(n_components)
     if n_null < n_components:
-        rest = _top_eigenvectors(
+        values[n_null:], rest = _top_eigenvectors(
             A, basis, n_components - n_null, eigen_solver, random_state, eigen_tol, v0
         )
         maps = np.hstack([maps, rest])
     sqrt_degree = np.sqrt(np.where(degree > 0, degree, 1))
-    embedding = np.ascontiguousarray((maps / sqrt_degree[:, None]).T)
-    return _deterministic_vector_sign_flip(embedding).T
+    maps /= sqrt_degree[:, None]
+    faint = near & (degree > 0)
+    if faint.any():
+        maps[faint] = _extend_near_isolated(affinity, maps, values, faint)
+    return _deterministic_vector_sign_flip(np.ascontiguousarray(maps.T)).T
 
 
 class SpectralClustering(_SklearnSpectralClustering):
@@ -232,7 +361,12 @@ class SpectralClustering(_SklearnSpectralClustering):
       that is not square, not symmetric or negative anywhere (also for any
       kernel that yields negative values, e.g. ``"linear"``);
     - ``eigen_solver="amg"`` without pyamg raises ImportError (scikit-learn:
-      ValueError).
+      ValueError);
+    - a near-isolated node (degree at most ``NEAR_ISOLATED_RTOL`` = 1e-8
+      times the largest, e.g. an outlier of an rbf affinity with a large
+      ``gamma``) is embedded by the Nyström extension, next to its
+      neighbours, with a warning that counts such nodes; scikit-learn
+      divides the eigensolver's rounding error by its √degree.
 
     With a graph of more connected components than ``n_components`` the
     embedding keeps the largest components (scikit-learn keeps an arbitrary

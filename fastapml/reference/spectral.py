@@ -8,6 +8,11 @@ and O(n³) time.
 
 import numpy as np
 
+NEAR_ISOLATED_RTOL = 1e-8
+"""Nodes of degree at most this fraction of the largest (and not 0) are
+near-isolated and placed by the Nyström extension (as in
+:mod:`fastapml.cluster.spectral`)."""
+
 
 def laplacian(W, kind="unnormalized"):
     """L = D − W, I − D^{-1/2} W D^{-1/2} (``"sym"``) or I − D^{-1} W (``"rw"``).
@@ -48,7 +53,12 @@ def spectral_embedding(W, n_components):
     """The ``n_components`` smallest eigenpairs of I − D^{-1/2} W D^{-1/2}.
 
     The diagonal of the operator is 1 for every node (scikit-learn's
-    convention, so an isolated node has eigenvalue 1).
+    convention, so an isolated node has eigenvalue 1).  The row of a
+    near-isolated node i (0 < d_i ≤ ``NEAR_ISOLATED_RTOL`` · max d) is the
+    Nyström extension u_i = Σ_j W_ij u_j / ((1 − value) Σ_j W_ij), j over
+    the nodes that are not near-isolated (0 without such a neighbour): the
+    eigen-equation W u = (1 − value) D u solved for u_i, without dividing
+    the eigensolver's rounding error by √d_i.
 
     Parameters
     ----------
@@ -76,4 +86,13 @@ def spectral_embedding(W, n_components):
     s = np.where(d > 0, np.sqrt(d), 1.0)
     operator = np.eye(len(W)) - W / s[:, None] / s[None, :]
     values, vectors = np.linalg.eigh(operator)
-    return values[:n_components], vectors[:, :n_components] / s[:, None]
+    values, maps = values[:n_components], vectors[:, :n_components] / s[:, None]
+    faint = (d > 0) & (d <= NEAR_ISOLATED_RTOL * d.max())
+    if faint.any():
+        held = np.where(faint, 0.0, 1.0)
+        total = W[faint] @ (held[:, None] * maps)
+        weight = (W[faint] @ held)[:, None] * (1 - values)
+        maps[faint] = np.divide(
+            total, weight, out=np.zeros_like(total), where=weight != 0
+        )
+    return values, maps

@@ -156,7 +156,10 @@ def test_more_components_than_clusters_warns_and_keeps_largest():
 def test_isolated_point_gets_its_own_zero_row():
     W = np.zeros((7, 7))
     W[:3, :3] = W[3:6, 3:6] = 1
-    with pytest.warns(UserWarning, match="3 connected components"):
+    with (
+        pytest.warns(UserWarning, match="3 connected components"),
+        pytest.warns(UserWarning, match="1 of its 7 nodes is isolated"),
+    ):
         maps = spectral_embedding(
             check_affinity(W), 2, random_state=np.random.RandomState(0)
         )
