@@ -6,6 +6,7 @@ correctly, and on NaN staying NaN.  ``afn`` (approximate exp/log) is left out
 too, so results match the NumPy references to rounding.
 """
 
+import os
 import threading
 
 import numba
@@ -29,6 +30,29 @@ def jit(func=None, *, parallel=False):
         error_model="numpy",
     )
     return decorator if func is None else decorator(func)
+
+
+def _prefer_fork_safe_layer():
+    """Have numba start a fork-safe threading layer, unless the user chose one.
+
+    numba starts its threads at the first parallel kernel, in the layer that
+    ``numba.config.THREADING_LAYER`` names.  By default it takes tbb, else
+    OpenMP, else workqueue; on Linux that OpenMP is GNU's, after which a
+    forked child (``multiprocessing``'s default start method there) is
+    killed, and a ``Pool.map`` never returns.  ``"forksafe"`` takes tbb where
+    the ``tbb`` package is installed, else OpenMP where it is not GNU's
+    (macOS, Windows), else workqueue.  ``NUMBA_THREADING_LAYER`` in the
+    environment, or a layer set in ``numba.config`` before fastapml is
+    imported, still decides.  See :doc:`/design/threading`.
+    """
+    if (
+        "NUMBA_THREADING_LAYER" not in os.environ
+        and numba.config.THREADING_LAYER == "default"
+    ):
+        numba.config.THREADING_LAYER = "forksafe"
+
+
+_prefer_fork_safe_layer()
 
 
 def parallel_allowed():
