@@ -91,7 +91,7 @@ def main():
         times[layer] = json.loads(done.stdout.strip().splitlines()[-1])
     base = times.get("omp")
     rows = []
-    for layer, result in times.items():
+    for result in times.values():
         for name in args.only:
             m = result[name]
             ratio = "" if base is None else f"{m['time'] / base[name]['time']:.2f}x"
