@@ -1,6 +1,7 @@
 """``fastapml tag train|eval|predict``: HMM part-of-speech tagging, and the
 tagging part of ``fastapml demo``."""
 
+import re
 import sys
 import time
 
@@ -119,25 +120,11 @@ def add_parser(subparsers):
     p.set_defaults(func=predict)
 
 
-def _check_train_options(args):
-    """Refuse bad numeric options before the treebank is read."""
-    if not 0 < args.candidate_mass <= 1:  # also NaN
-        raise ValueError(
-            f"--candidate-mass must be in (0, 1], got {args.candidate_mass}"
-        )
-    if args.max_candidates < 1:
-        raise ValueError(
-            f"--max-candidates must be at least 1, got {args.max_candidates}"
-        )
-    if args.beam is not None and not 0 <= args.beam < np.inf:
-        raise ValueError(f"--beam must be a finite number >= 0, got {args.beam}")
+def _tagger(args):
+    """The HMMTagger of ``tag train``'s options, checked before the treebank
+    is read; a bad value's message names its option."""
+    from ..hmm import HMMTagger
 
-
-def train(args):
-    """``tag train``: fit an HMMTagger to a treebank and save it."""
-    from ..hmm import HMMTagger, read_conllu
-
-    _check_train_options(args)
     tagger = HMMTagger(
         order=args.order,
         smoothing=args.smoothing,
@@ -146,6 +133,23 @@ def train(args):
         max_candidates=args.max_candidates,
         beam=args.beam,
     )
+    try:
+        tagger._check_params()
+    except (TypeError, ValueError) as err:
+        option = re.sub(
+            r"\b(candidate_mass|max_candidates|beam)\b",
+            lambda m: "--" + m.group(1).replace("_", "-"),
+            str(err),
+        )
+        raise ValueError(option) from None
+    return tagger
+
+
+def train(args):
+    """``tag train``: fit an HMMTagger to a treebank and save it."""
+    from ..hmm import read_conllu
+
+    tagger = _tagger(args)
     start = time.perf_counter()
     sentences, tags = read_conllu(args.train, tagset=args.tagset)
     read_s = time.perf_counter() - start
