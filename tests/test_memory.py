@@ -61,6 +61,14 @@ def test_denoise_patches_too_big_for_memory(little_memory):
         denoise(np.zeros((40, 50)), 0.1, method="gaussian")
 
 
+def test_dense_eigendecomposition_too_big_for_memory(little_memory):
+    from fastapml.cluster.spectral import spectral_embedding
+
+    W = np.ones((60, 60)) - np.eye(60)
+    with pytest.raises(ValueError, match="dense eigendecomposition of 60 nodes"):
+        spectral_embedding(W, n_components=2)
+
+
 def test_ordinary_sizes_pass(monkeypatch):
     X = np.random.default_rng(0).normal(size=(50, 2))
     assert -1 <= silhouette_score(X, np.arange(50) % 2) <= 1

@@ -43,6 +43,7 @@ from sklearn.utils.extmath import _deterministic_vector_sign_flip
 from sklearn.utils.validation import validate_data
 from threadpoolctl import threadpool_limits
 
+from .._memory import check_memory
 from .laplacian import check_affinity, normalized_adjacency
 
 MAX_DENSE_AFFINITY_SAMPLES = 20_000
@@ -195,6 +196,8 @@ def _top_eigenvectors(A, basis, n_vectors, eigen_solver, random_state, eigen_tol
         return A @ X - 2 * basis @ (basis.T @ X)
 
     if n <= DENSE_EIGH_SAMPLES or n_vectors + 1 >= n // 5:
+        # the matrix, its deflated copy and eigh's eigenvectors
+        check_memory(24 * n * n, f"a dense eigendecomposition of {n:,} nodes")
         dense = A.toarray() if sp.issparse(A) else np.array(A)
         values, vectors = np.linalg.eigh(dense - 2 * (basis @ basis.T).toarray())
         return values[::-1][:n_vectors], vectors[:, ::-1][:, :n_vectors]
