@@ -24,10 +24,14 @@ one cluster per size, shared by every input).  Steady is the best of
 --repeat calls after a first call; the first call on a fresh cluster also
 pays the workers' load of the numba cache.  Speed-up is the 1-worker steady
 time over the 2-worker one.  Parity is the largest relative difference of
-the means from the in-memory fit's.  The script reports; it asserts nothing.
+the means from the in-memory fit's.  The ceiling line first measures what
+2 processes can gain on this machine at all.  The script reports; it asserts
+nothing.
 """
 
 import os
+import subprocess
+import sys
 import tempfile
 import warnings
 
@@ -101,6 +105,37 @@ def time_fits(X, path, chunks, inits, iterations, repeat):
     return out
 
 
+CEILING_SCRIPT = """
+import time, numpy as np
+from fastapml.mixture import em, GaussianMixture
+X = np.random.default_rng(0).normal(size=(100_000, 16))
+model = GaussianMixture(8, max_iter=1, random_state=0).fit(X[:5000])._model(X.dtype)
+em.statistics(X[:100], model)
+start = time.perf_counter()
+for _ in range(10):
+    em.statistics(X, model)
+print(time.perf_counter() - start)
+"""
+
+
+def two_process_ceiling():
+    """How much more work 2 processes do than 1 on this machine: the same
+    serial E-step loop alone, then in 2 processes at once (time alone / mean
+    time together x 2).  On 2 idle physical cores, about 2."""
+
+    def run(copies):
+        env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+        command = [sys.executable, "-c", CEILING_SCRIPT]
+        procs = [
+            subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+            for _ in range(copies)
+        ]
+        return [float(p.communicate()[0].split()[-1]) for p in procs]
+
+    alone = run(1)[0]
+    return 2 * alone / float(np.mean(run(2)))
+
+
 def main(argv=None):
     options = parser(__doc__, COVARIANCE_TYPES, prog=f"python -m {__spec__.name}")
     options.add_argument(
@@ -131,6 +166,10 @@ def main(argv=None):
             c: fitter(lambda: X, c, init, args.iterations)()
             for c, init in inits.items()
         }
+    print(
+        f"ceiling: 2 processes do {two_process_ceiling():.2f}x the work of 1 on "
+        "this machine (the same serial E-step loop, alone and 2 at once)"
+    )
     rows = []
     for covariance_type in args.only:
         for name in INPUTS:
