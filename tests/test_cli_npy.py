@@ -73,3 +73,14 @@ def test_gmm_fit_survives_its_input_truncated(tmp_path):
     os.truncate(path, 1000)
     err = proc.communicate(timeout=600)[1]
     assert proc.returncode in (0, 2), (proc.returncode, err)
+
+
+def test_overflowing_data_are_named_by_their_file(tmp_path, capsys):
+    from fastapml import cli
+
+    path = str(tmp_path / "huge.npy")
+    np.save(path, np.random.default_rng(0).normal(size=(50, 2)) * 1e200)
+    assert cli.main(["gmm", "fit", path, "-k", "2", "-o", str(tmp_path / "m.npz")]) == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith(f"fastapml: error: {path}: X holds values up to")
+    assert not (tmp_path / "m.npz").exists()

@@ -332,7 +332,7 @@ def test_check_magnitude(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_overflowing_data_is_named_not_called_nan(dtype):
-    from fastapml.cluster import silhouette_score
+    from fastapml.cluster import SpectralClustering, silhouette_score
     from fastapml.mixture import GaussianMixture
 
     rng = np.random.default_rng(0)
@@ -342,6 +342,9 @@ def test_overflowing_data_is_named_not_called_nan(dtype):
         GaussianMixture(2).fit(X)
     with pytest.raises(ValueError, match="X holds values up to .* rescale X"):
         silhouette_score(X, labels)
+    if dtype == np.float64:  # scikit-learn's kernels compute in float64
+        with pytest.raises(ValueError, match="X holds values up to"):
+            SpectralClustering(2).fit(X)
     fitted = GaussianMixture(2, random_state=0).fit(X / np.sqrt(np.finfo(dtype).max))
     with pytest.raises(ValueError, match="X holds values up to"):
         fitted.predict(X)

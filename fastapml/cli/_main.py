@@ -28,8 +28,13 @@ def build_parser():
     return parser
 
 
-def _one_line(err):
+def _one_line(err, args):
+    """The error as one line; a library message about ``X`` (the data
+    matrix) names the file the command read it from."""
     text = " ".join(line.strip() for line in str(err).splitlines() if line.strip())
+    data = getattr(args, "data", None)
+    if data is not None and text.startswith("X "):
+        text = f"{data}: {text}"
     return text or type(err).__name__
 
 
@@ -59,7 +64,7 @@ def main(argv=None):
         check_paths(args)
         return args.func(args)
     except USER_ERRORS as err:
-        print(f"fastapml: error: {_one_line(err)}", file=sys.stderr)
+        print(f"fastapml: error: {_one_line(err, args)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("fastapml: interrupted", file=sys.stderr)

@@ -44,6 +44,7 @@ from sklearn.utils.validation import validate_data
 from threadpoolctl import threadpool_limits
 
 from .._memory import check_memory
+from .._validation import check_magnitude
 from .laplacian import check_affinity, normalized_adjacency
 
 MAX_DENSE_AFFINITY_SAMPLES = 20_000
@@ -544,6 +545,10 @@ class SpectralClustering(_SklearnSpectralClustering):
             )
         if self.affinity == "precomputed":
             return X
+        named = isinstance(self.affinity, str)
+        if named and not self.affinity.startswith("precomputed") and not sp.issparse(X):
+            # squared distances (or dot products) summed over the features
+            check_magnitude(X, "X", 2, X.shape[1])
         if self.affinity in ("nearest_neighbors", "precomputed_nearest_neighbors"):
             if self.affinity == "nearest_neighbors":
                 connectivity = kneighbors_graph(
