@@ -45,6 +45,10 @@ def replaced_atomically(path, suffix=""):
     """
     path = os.fspath(path)
     folder, name = os.path.split(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"cannot write {path}: the directory {folder} does not exist"
+        )
     name = name[:_NAME_CHARS]  # room for the rest within a 255-byte file name
     _remove_stale(folder, name)
     tmp = os.path.join(

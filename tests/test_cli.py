@@ -942,3 +942,36 @@ def test_cnn_train_reports_accuracy_and_saves(tmp_path, capsys):
 
 def test_cnn_train_bad_epochs_exit_2(capsys):
     assert "--epochs" in error_line(capsys, ["cnn", "train", "--epochs", "0"])
+
+
+def test_inputs_that_say_nothing_are_named(treebank, tmp_path, capsys):
+    """An empty treebank, text that is not UTF-8, an image smaller than a
+    patch and a negative size: one error line naming the file or option,
+    nothing printed or written before it."""
+    root, _, _ = treebank
+    empty = tmp_path / "empty.conllu"
+    empty.write_text("")
+    line = error_line(capsys, ["tag", "train", str(empty), "-o", str(tmp_path / "m")])
+    assert str(empty) in line and "no tokens" in line
+    model = tmp_path / "m.npz"
+    assert cli.main(["tag", "train", str(root / "train.conllu"), "-o", str(model)]) == 0
+    capsys.readouterr()
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("ok\ncaf\xe9 noir\n".encode("latin-1"))
+    line = error_line(capsys, ["tag", "predict", str(model), str(latin)])
+    assert f"{latin}: line 2 is not UTF-8 text" in line
+    tiny = tmp_path / "tiny.png"
+    from PIL import Image
+
+    Image.fromarray(np.zeros((3, 3), np.uint8)).save(tiny)
+    argv = ["denoise", str(tiny), "--sigma", "25", "-o", str(tmp_path / "o.png")]
+    assert str(tiny) in error_line(capsys, argv)
+    assert "--sentences must be at least" in error_line(
+        capsys, ["demo", "--sentences", "-5"]
+    )
+    assert sorted(os.listdir(tmp_path)) == [
+        "empty.conllu",
+        "latin.txt",
+        "m.npz",
+        "tiny.png",
+    ]

@@ -64,3 +64,10 @@ def test_long_target_names_fit(tmp_path):
         with open(tmp, "w") as f:
             f.write("ok")
     assert target.read_text() == "ok"
+
+
+def test_a_missing_directory_is_named_not_the_temporary_file(tmp_path):
+    target = tmp_path / "missing" / "model.npz"
+    with pytest.raises(FileNotFoundError, match="cannot write .*model.npz: the dir"):
+        with replaced_atomically(target):
+            pass

@@ -416,13 +416,14 @@ def spectral(args):
         labels = np.asarray(model.fit_predict(X), dtype=np.int64)
     seconds = time.perf_counter() - start
     print_warnings(caught)
-    save_npy(args.output, labels)
     sizes = np.bincount(labels, minlength=args.clusters)
     score, score_s = float("nan"), 0.0
     if n <= SPECTRAL_SCORE_N and 2 <= np.count_nonzero(sizes) <= n - 1:
         start = time.perf_counter()
-        score = float(silhouette_score(X, labels))
+        # in float64, as the clustering itself computed
+        score = float(silhouette_score(np.asarray(X, dtype=np.float64), labels))
         score_s = time.perf_counter() - start
+    save_npy(args.output, labels)  # only once nothing can fail
     if args.json:
         print_json(
             {

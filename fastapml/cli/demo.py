@@ -43,8 +43,18 @@ def add_parser(subparsers):
     p.set_defaults(func=run)
 
 
+#: The smallest value of each size option that the demo parts can run with.
+MINIMUM = {"sentences": 2, "em_iter": 1, "gmm_samples": 100, "cluster_samples": 100}
+
+
 def run(args):
     """Run every demo part; exit status 0."""
+    for name, low in MINIMUM.items():
+        if getattr(args, name) < low:
+            raise ValueError(
+                f"--{name.replace('_', '-')} must be at least {low}, got "
+                f"{getattr(args, name)}"
+            )
     print(
         "fastapml demo: HMM part-of-speech tagging on a corpus sampled from a "
         "known HMM\n(first run compiles the numba kernels; later runs load them "

@@ -254,6 +254,11 @@ def run(args):
                     f"{args.input} has {noisy.shape}"
                 )
     height, width = noisy.shape[:2]
+    if min(height, width) < prior.patch_size:
+        raise ValueError(
+            f"{name} is {width}x{height} pixels, smaller than the prior's "
+            f"{prior.patch_size}x{prior.patch_size} patches"
+        )
     mode = "RGB" if noisy.ndim == 3 else "L"
     print(
         f"denoising {name} ({width}x{height} {mode}) with {args.method}, sigma "

@@ -154,6 +154,8 @@ def train(args):
     sentences, tags = read_conllu(args.train, tagset=args.tagset)
     read_s = time.perf_counter() - start
     n_tokens = sum(map(len, sentences))
+    if n_tokens == 0:
+        raise ValueError(f"{args.train} holds no tokens (no CoNLL-U sentences)")
     print(
         f"read {len(sentences)} sentences, {n_tokens} tokens from {args.train} in "
         f"{read_s:.2f} s",
@@ -325,18 +327,27 @@ def predict(args):
     from ..hmm import HMMTagger
 
     tagger = HMMTagger.load(args.model)
-    source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
+    # bytes, decoded line by line, so a decoding error names its line (a
+    # text stream without bytes beneath, such as a StringIO, gives str)
+    stdin = getattr(sys.stdin, "buffer", sys.stdin)
+    source = stdin if args.input == "-" else open(args.input, "rb")
     try:
         batch = []
-        for line in source:
-            batch.append(line.split())
+        for number, raw in enumerate(source, 1):
+            try:
+                text = raw if isinstance(raw, str) else raw.decode("utf-8")
+                batch.append(text.split())
+            except UnicodeDecodeError as err:
+                raise ValueError(
+                    f"{args.input}: line {number} is not UTF-8 text ({err.reason})"
+                ) from None
             if len(batch) == BATCH:
                 _write_tagged(batch, tagger.predict(batch))
                 batch = []
         if batch:
             _write_tagged(batch, tagger.predict(batch))
     finally:
-        if source is not sys.stdin:
+        if source is not stdin:
             source.close()
     return 0
 
