@@ -5,7 +5,9 @@ Each check returns the argument converted to what the kernels expect
 argument and the problem.  Kernels trust what comes out of here.
 """
 
+import contextlib
 import numbers
+import re
 
 import numpy as np
 
@@ -217,3 +219,64 @@ by 1e+200
             f"{float(info.max):.2g}); rescale {name}, e.g. divide it by {top:.3g}"
         )
     return x
+
+
+@contextlib.contextmanager
+def naming(name):
+    """Within the block, a ``ValueError`` or ``TypeError`` whose message does
+    not name the argument ``name`` (scikit-learn's "Expected 2D array, got
+    1D array instead", say) gets ``"<name>: "`` in front.
+
+    Parameters
+    ----------
+    name : str
+        The argument the checks in the block are about.
+
+    Examples
+    --------
+    >>> with naming("X"):
+    ...     raise ValueError("Expected 2D array")
+    Traceback (most recent call last):
+    ...
+    ValueError: X: Expected 2D array
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as err:
+        text = str(err)
+        if type(err) not in (ValueError, TypeError) or re.search(
+            rf"(?<![\w.]){re.escape(name)}(?!\w)", text
+        ):
+            raise
+        raise type(err)(f"{name}: {text}") from None
+
+
+def check_samples_and_labels(X, labels, accept_sparse):
+    """scikit-learn's ``check_X_y`` for X and ``labels``, its messages
+    naming the argument they are about.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix
+        The samples.
+    labels : array-like
+        One label per sample.
+    accept_sparse : list of str
+        The sparse formats X may have.
+
+    Returns
+    -------
+    X, labels : ndarray or sparse matrix, ndarray
+    """
+    from sklearn.utils import check_array, check_consistent_length, column_or_1d
+
+    with naming("X"):
+        X = check_array(X, accept_sparse=accept_sparse)
+    with naming("labels"):
+        labels = column_or_1d(labels)
+        if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+            raise ValueError("labels contains NaN or infinity")
+        if labels.dtype.kind not in "biufUSO":
+            raise TypeError(f"labels must be integers or strings, got {labels.dtype}")
+        check_consistent_length(X, labels)
+    return X, labels

@@ -9,12 +9,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn import metrics as _sk_metrics
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state, check_X_y
+from sklearn.utils import check_random_state
 
 from .. import _chunks
 from .._memory import check_memory
 from .._numba import n_threads, parallel_allowed
-from .._validation import check_magnitude
+from .._validation import check_magnitude, check_samples_and_labels
 from . import _kernels
 
 # metric name (scikit-learn's spellings) -> kernel code
@@ -32,7 +32,7 @@ METRICS = {
 
 def check_inputs(X, labels, metric):
     """scikit-learn's checks; returns X, labels as 0..k-1 and their counts."""
-    X, labels = check_X_y(X, labels, accept_sparse=["csr"])
+    X, labels = check_samples_and_labels(X, labels, ["csr"])
     if metric == "precomputed":
         message = (
             "The precomputed distance matrix contains non-zero "
@@ -246,7 +246,7 @@ def samples_in_memory(X, labels, metric, kwds):
 def score_in_memory(X, labels, metric, sample_size, random_state, kwds):
     """:func:`fastapml.cluster.silhouette_score` for an in-memory X."""
     if sample_size is not None:
-        X, labels = check_X_y(X, labels, accept_sparse=["csc", "csr"])
+        X, labels = check_samples_and_labels(X, labels, ["csc", "csr"])
         indices = check_random_state(random_state).permutation(X.shape[0])[:sample_size]
         if metric == "precomputed":
             X, labels = X[indices].T[indices].T, labels[indices]

@@ -44,7 +44,7 @@ from sklearn.utils.validation import validate_data
 from threadpoolctl import threadpool_limits
 
 from .._memory import check_memory
-from .._validation import check_magnitude
+from .._validation import check_magnitude, naming
 from .laplacian import check_affinity, normalized_adjacency
 
 MAX_DENSE_AFFINITY_SAMPLES = 20_000
@@ -472,13 +472,14 @@ class SpectralClustering(_SklearnSpectralClustering):
         self : SpectralClustering
             The fitted estimator, with ``labels_`` set.
         """
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc", "coo"],
-            dtype=np.float64,
-            ensure_min_samples=2,
-        )
+        with naming("X"):
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc", "coo"],
+                dtype=np.float64,
+                ensure_min_samples=2,
+            )
         n_samples = X.shape[0]
         n_components = (
             self.n_clusters if self.n_components is None else self.n_components

@@ -13,8 +13,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import _archive, _dask
 from .._dask import is_dask_array
-from .._validation import check_magnitude
+from .._validation import check_magnitude, naming
 from . import _model_file, em
+from ._chunk_input import as_chunk, survey
 
 # scikit-learn 1.8 added the array namespace ``xp`` to GaussianMixture's
 # checks and initialization (and its checks need it); 1.7 takes none.
@@ -284,7 +285,7 @@ default="kmeans"
             def source():
                 return chunks
 
-        first, n_features, dtype, n_samples = self._survey(source)
+        first, n_features, dtype, n_samples = survey(source)
         if n_samples < 2:
             raise ValueError(f"n_samples={n_samples} should be >= 2")
         self._check_n_samples(n_samples)
@@ -293,7 +294,7 @@ default="kmeans"
 
         def one_pass():
             for i, chunk in enumerate(source()):
-                yield _as_chunk(chunk, i, n_features, dtype)
+                yield as_chunk(chunk, i, n_features, dtype)
 
         self._run_em(lambda: self._em_iteration(one_pass(), dtype), first, callback)
         return self
@@ -653,48 +654,15 @@ default="kmeans"
             )
 
     def _check_fit_data(self, X):
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        with naming("X"):
+            X = validate_data(
+                self, X, dtype=[np.float64, np.float32], ensure_min_samples=2
+            )
         self._check_n_samples(X.shape[0])
         return check_magnitude(np.ascontiguousarray(X), "X", 2, X.size)
 
     def _check_predict_data(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        with naming("X"):
+            X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return check_magnitude(np.ascontiguousarray(X), "X", 2, X.shape[1])
-
-    @staticmethod
-    def _survey(source):
-        """First chunk (validated), n_features, dtype and total samples."""
-        first, n_features, n_samples, all_float32 = None, None, 0, True
-        for i, chunk in enumerate(source()):
-            arr = np.asarray(chunk)
-            if n_features is None:
-                if arr.ndim != 2:
-                    raise ValueError(f"chunk 0 must be 2-D, got shape {arr.shape}")
-                n_features = arr.shape[1]
-                first = arr
-            arr = _as_chunk(arr, i, n_features, None)
-            all_float32 &= arr.dtype == np.float32
-            n_samples += arr.shape[0]
-        if first is None:
-            raise ValueError("chunks is empty")
-        dtype = np.dtype(np.float32 if all_float32 else np.float64)
-        first = _as_chunk(first, 0, n_features, dtype)
-        if not np.isfinite(first.sum()):
-            raise ValueError("Input X (chunk 0) contains NaN or infinity")
-        return first, n_features, dtype, n_samples
-
-
-def _as_chunk(chunk, index, n_features, dtype):
-    """A chunk as a C-contiguous float array, checked (finite values are
-    checked by the caller or by the pass itself)."""
-    arr = np.asarray(chunk)
-    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"chunk {index} must be a numeric array, got dtype {arr.dtype}")
-    if arr.ndim != 2 or arr.shape[1] != n_features:
-        raise ValueError(
-            f"chunk {index} must have shape (n, {n_features}), got {arr.shape}"
-        )
-    if dtype is None:
-        dtype = np.float32 if arr.dtype == np.float32 else np.float64
-    return np.ascontiguousarray(arr, dtype=dtype)
