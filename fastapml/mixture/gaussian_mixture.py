@@ -1,6 +1,7 @@
 """GaussianMixture: scikit-learn's estimator, fitted by fastapml's fused EM kernels."""
 
 import inspect
+import re
 import warnings
 
 import numpy as np
@@ -454,10 +455,28 @@ default="kmeans"
         )
 
     def _check_parameters(self, X, xp=None):
-        if _SKLEARN_TAKES_XP:
-            super()._check_parameters(X, xp=xp)
-        else:
-            super()._check_parameters(X)
+        """scikit-learn's checks, after a first one of each ``*_init``
+        array so that every message names the argument it is about."""
+        for name in ("weights_init", "means_init", "precisions_init"):
+            if getattr(self, name) is not None:
+                with naming(name):
+                    value = np.asarray(getattr(self, name))
+                    if value.dtype.kind not in "biuf":
+                        raise TypeError(
+                            f"must be real numbers, got dtype {value.dtype}"
+                        )
+                    if not np.isfinite(value).all():
+                        raise ValueError(f"{name} contains NaN or infinity")
+        try:
+            if _SKLEARN_TAKES_XP:
+                super()._check_parameters(X, xp=xp)
+            else:
+                super()._check_parameters(X)
+        except ValueError as err:  # "The parameter 'means' should ..."
+            text = re.sub(
+                r"parameter '(weights|means|precisions)'", r"\1_init", str(err)
+            )
+            raise ValueError(text) from None
 
     def _initialize(self, X, resp, xp=None):
         if _SKLEARN_TAKES_XP:
