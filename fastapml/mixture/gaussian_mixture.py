@@ -473,10 +473,10 @@ default="kmeans"
             else:
                 super()._check_parameters(X)
         except ValueError as err:  # "The parameter 'means' should ..."
-            text = re.sub(
-                r"parameter '(weights|means|precisions)'", r"\1_init", str(err)
-            )
-            raise ValueError(text) from None
+            found = re.search(r"parameter '(weights|means)'", str(err))
+            if found is None:
+                raise
+            raise ValueError(f"{found.group(1)}_init: {err}") from None
 
     def _initialize(self, X, resp, xp=None):
         if _SKLEARN_TAKES_XP:
