@@ -23,6 +23,7 @@ import numpy as np
 
 from . import _dask
 from ._dask import client_for as client  # noqa: F401  (public name)
+from .cli._npy import NpyFile
 from .mixture._kernels import BLOCK
 
 # default size of one row chunk of from_npy: each running task maps this much
@@ -95,7 +96,7 @@ def from_npy(path, rows_per_chunk=None):
     Parameters
     ----------
     path : str or os.PathLike
-        A C-ordered 2-D ``.npy`` of a numeric dtype (no pickles).
+        A C-ordered 2-D ``.npy`` of a real numeric dtype (no pickles).
     rows_per_chunk : int, optional
         Rows per chunk (default: about 64 MiB per chunk, a multiple of the
         mixture kernels' block of 512 rows).
@@ -106,6 +107,13 @@ def from_npy(path, rows_per_chunk=None):
         Shape and dtype of the file; chunk i holds rows
         ``i * rows_per_chunk : (i + 1) * rows_per_chunk`` and one chunk of
         columns.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, if it is not a ``.npy`` (an ``.npz``, an empty,
+        truncated or text file), holds pickled objects, strings, dates or
+        complex numbers, is not 2-D, or is Fortran-ordered.
 
     Examples
     --------
@@ -120,14 +128,15 @@ def from_npy(path, rows_per_chunk=None):
     import dask.array as da
 
     path = os.path.abspath(os.fspath(path))
-    header = np.load(path, mmap_mode="r", allow_pickle=False)
+    header = NpyFile(path)  # ValueError naming the file if it is no .npy
+    if header.dtype.kind not in "biuf":
+        raise ValueError(f"{path} must hold real numbers, got dtype {header.dtype}")
     if header.ndim != 2:
         raise ValueError(f"{path} must hold a 2-D array, got shape {header.shape}")
-    if not header.flags.c_contiguous:
+    if header.fortran and header.shape[0] > 1 and header.shape[1] > 1:
         raise ValueError(f"{path} must be C-ordered (it is Fortran-ordered)")
     n_rows, n_cols = header.shape
     dtype = header.dtype
-    del header
     if rows_per_chunk is None:
         rows = max(1, CHUNK_BYTES // max(1, n_cols * dtype.itemsize))
         rows_per_chunk = max(BLOCK, rows // BLOCK * BLOCK)

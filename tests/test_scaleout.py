@@ -83,3 +83,33 @@ def test_client_starts_and_closes_a_local_cluster(tmp_path):
     with client() as none:
         assert none is None
     assert dask.compute(from_npy(tmp_path / "x.npy").sum())[0] == 190
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"PK\x03\x04junk", b"1 2 3\n"],
+    ids=["empty", "npz", "text"],
+)
+def test_from_npy_names_a_file_that_is_not_npy(tmp_path, content):
+    pytest.importorskip("dask")
+    from fastapml.scaleout import from_npy
+
+    path = tmp_path / "bad.npy"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="bad.npy"):
+        from_npy(path)
+
+
+@pytest.mark.parametrize(
+    "array",
+    [np.array([["a", "b"]]), np.zeros((2, 2), dtype="datetime64[s]")],
+    ids=["strings", "datetimes"],
+)
+def test_from_npy_refuses_non_numeric_files(tmp_path, array):
+    pytest.importorskip("dask")
+    from fastapml.scaleout import from_npy
+
+    path = tmp_path / "odd.npy"
+    np.save(path, array)
+    with pytest.raises(ValueError, match="odd.npy"):
+        from_npy(path)

@@ -52,10 +52,46 @@ def to_arrays(model):
     return arrays
 
 
+# the members of a sparse count matrix and of a suffix trie: name -> kinds
+_CSR = {"data": "fiu", "indices": "iu", "indptr": "iu"}
+_TRIE = {**_CSR, "suffixes": "U", "root": "fiu", "max_len": "iu"}
+_ARRAYS = ("beam", "tags", "words", "tag_counts", "ngram_keys", "ngram_counts")
+
+
+def check_members(archive, smoothing):
+    """Refuse unknown members, and count or index members of the wrong kind.
+
+    Parameters
+    ----------
+    archive : fastapml._archive.Archive
+        The model file's arrays.
+    smoothing : str
+        The saved smoothing ("tnt" files hold suffix tries).
+
+    Raises
+    ------
+    ValueError
+        An unexpected member, or a complex (or otherwise mistyped) count,
+        index or ``max_len`` member.
+    """
+    members = {f"emission_{name}": kinds for name, kinds in _CSR.items()}
+    if smoothing == "tnt":
+        for shape in SHAPES:
+            members.update(
+                (f"suffix_{shape}_{name}", kinds) for name, kinds in _TRIE.items()
+            )
+    archive.check_keys({*PARAMS, *_ARRAYS, *members, "tagset"})
+    for name, kinds in members.items():
+        archive.array(name, kinds=kinds)
+    for shape in SHAPES if smoothing == "tnt" else ():
+        archive.array(f"suffix_{shape}_max_len", kinds="iu", shape=())
+
+
 def from_archive(cls, archive):
     """A fitted ``cls`` from a model file's arrays (an
     :class:`fastapml._archive.Archive`); ValueError if they disagree."""
     params = {name: archive.scalar(name, kinds) for name, kinds in PARAMS.items()}
+    check_members(archive, params["smoothing"])
     beam = float(archive.scalar("beam", "f"))
     model = cls(**params, beam=None if np.isnan(beam) else beam)
     model._check_params()

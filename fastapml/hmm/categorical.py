@@ -13,8 +13,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _archive
+from .._memory import check_memory
 from .._validation import check_probabilities, check_scalar, check_symbols
 from . import _categorical_file, _kernels
+from ._categorical_checks import check_mass, check_priors, check_sizes
 from ._estimation import normalize_rows, posterior_mode, symbol_indicator
 from ._inputs import sequence_offsets
 from .forward_backward import run_validated as _forward_backward
@@ -159,6 +161,8 @@ default=1.0
                 raise TypeError(f"{name} must be a string, got {type(value).__name__}")
         if self.n_features is not None:
             check_scalar(self.n_features, "n_features", numbers.Integral, low=1)
+        check_priors(self)
+        check_sizes(self)
 
     def _check(self):
         """Validate the model parameters and store them as float64 arrays."""
@@ -195,8 +199,8 @@ default=1.0
         symbols = self._symbols(X)
         if fitting and symbols.size == 0:  # as hmmlearn (scikit-learn's check_array)
             raise ValueError(
-                f"Found array with 0 sample(s) (shape={np.shape(X)}) while a "
-                "minimum of 1 is required."
+                f"X: Found array with 0 sample(s) (shape={np.shape(X)}) while "
+                "a minimum of 1 is required."
             )
         return (symbols, *sequence_offsets(lengths, symbols.size))
 
@@ -366,6 +370,7 @@ default=1.0
         """
         self._check_fitted()
         check_scalar(n_samples, "n_samples", numbers.Integral, low=1)
+        check_memory(32 * n_samples, f"sample(n_samples={n_samples:,})")
         rs = (
             self._generator()
             if random_state is None
@@ -545,19 +550,20 @@ default=1.0
         fitting, a row without any mass becomes uniform.
         """
 
-        def update(counts, prior, current=None):
-            return posterior_mode(counts, prior, current, supervised)
+        def update(counts, name, current=None):
+            table = posterior_mode(counts, getattr(self, name), current, supervised)
+            return check_mass(self, name, table)
 
         if "s" in self.params:
             self.startprob_ = update(
-                start, self.startprob_prior, None if supervised else self.startprob_
+                start, "startprob_prior", None if supervised else self.startprob_
             )
         if "t" in self.params:
             self.transmat_ = update(
-                trans, self.transmat_prior, None if supervised else self.transmat_
+                trans, "transmat_prior", None if supervised else self.transmat_
             )
         if "e" in self.params:
-            self.emissionprob_ = update(emit, self.emissionprob_prior)
+            self.emissionprob_ = update(emit, "emissionprob_prior")
 
     # ------------------------------------------------------------------
     # model selection

@@ -22,6 +22,10 @@ from ._inputs import (
 _XI_BUDGET_BYTES = 64 * 2**20
 _MAX_CHUNKS = 64
 
+# A log-probability above this is not one (log of a rounded sum to one gives
+# at most a few ulps above 0).
+LOG_PROB_TOLERANCE = 1e-6
+
 
 def forward_backward(log_emit, lengths, log_trans, log_start, symbols=None):
     r"""Log-likelihoods, posteriors and expected transition counts.
@@ -68,10 +72,34 @@ def forward_backward(log_emit, lengths, log_trans, log_start, symbols=None):
     (0.34, [[0.8824, 0.1176]])
     """
     log_trans, log_start, _ = first_order_model(log_trans, log_start, None, np.float64)
+    check_log_probabilities(log_trans, "log_trans")
+    check_log_probabilities(log_start, "log_start")
     n_states = log_trans.shape[0]
     table, obs = emissions(log_emit, symbols, n_states, np.float64)
     lengths, offsets = sequence_offsets(lengths, obs.size)
     return run_validated(table, obs, lengths, offsets, log_trans, log_start)
+
+
+def check_log_probabilities(arr, name):
+    """Refuse entries of a validated float array above 0 (beyond rounding).
+
+    Parameters
+    ----------
+    arr : ndarray of float
+        Log-probabilities, already checked free of NaN and +inf.
+    name : str
+        The argument, for the message.
+
+    Raises
+    ------
+    ValueError
+        If an entry exceeds ``LOG_PROB_TOLERANCE``: a probability above 1,
+        whose products would overflow.
+    """
+    if arr.size and arr.max() > LOG_PROB_TOLERANCE:
+        raise ValueError(
+            f"{name} holds {arr.max():.6g}, but log-probabilities must be <= 0"
+        )
 
 
 def run_validated(table, obs, lengths, offsets, log_trans, log_start, posteriors=True):

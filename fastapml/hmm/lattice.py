@@ -78,11 +78,12 @@ def viterbi2_lattice(log_emit, lengths, transitions, symbols=None, beam=None):
     """
     values = log_emit.data if sp.issparse(log_emit) else log_emit
     if isinstance(transitions, TrigramTable):
-        dtype = float_dtype(transitions.log_prob, values)
-        table = transitions if transitions.dtype == dtype else transitions.astype(dtype)
+        table = transitions.check()
+        dtype = float_dtype(table.log_prob, values)
+        table = table if table.dtype == dtype else table.astype(dtype)
     else:
         dtype = float_dtype(transitions, values)
-        table = TrigramTable.from_dense(
+        table = TrigramTable._from_checked_dense(
             second_order_model(transitions, dtype, name="transitions")
         )
     n_states = table.n_states - 1

@@ -19,9 +19,17 @@ same floating-point values, which is what makes the lattice decoder and the
 dense one agree bit for bit.
 """
 
+import numbers
+
 import numpy as np
 
+from .._validation import check_float_array, check_int_array, check_scalar
+from ._inputs import second_order_model
 from .tnt import bigram_table, history_rows, lower_orders
+
+#: Trigram counts above this lose precision as float64 (and their sums with
+#: them), so larger totals are refused.
+MAX_TOTAL_COUNT = 2**53
 
 
 class TrigramTable:
@@ -108,6 +116,124 @@ class TrigramTable:
             *(np.asarray(a, dtype=dtype) for a in self.arrays()[3:]),
         )
 
+    def check(self):
+        """Validate the arrays; return a table the kernels can trust.
+
+        Returns
+        -------
+        TrigramTable
+            ``history_row`` and ``next_tag`` as int32, ``indptr`` as int64, the
+            log-probabilities in one float dtype (float32 only if all are),
+            C-contiguous.
+
+        Raises
+        ------
+        TypeError
+            A member does not hold the right kind of numbers (integers for
+            the index arrays, real numbers for the log-probabilities).
+        ValueError
+            A member has the wrong shape, an index is out of range,
+            ``indptr`` is not non-decreasing from 0 to ``next_tag.size``,
+            ``next_tag`` is not ascending within a row, a row of ``indptr``
+            does not belong to exactly one history, or a
+            log-probability is NaN or +inf (-inf is allowed).
+        """
+        floats = (self.log_prob, self.seen_bias, self.log_seen, self.log_unseen)
+        dtype = np.dtype(
+            np.float32
+            if all(np.asarray(a).dtype == np.float32 for a in floats)
+            else np.float64
+        )
+        log_seen, log_unseen = (
+            check_float_array(
+                a, f"TrigramTable member {n}", 2, dtype, allow_neg_inf=True
+            )
+            for a, n in zip(floats[2:], _MEMBERS[5:])
+        )
+        k1 = log_seen.shape[0]
+        if k1 < 2 or log_seen.shape != (k1, k1):
+            raise ValueError(
+                "TrigramTable member log_seen must have shape (K + 1, K + 1) "
+                "with K >= 1, "
+                f"got {log_seen.shape}"
+            )
+        if log_unseen.shape != (k1, k1):
+            raise ValueError(
+                f"TrigramTable member log_unseen must have shape {(k1, k1)} "
+                "like log_seen, "
+                f"got {log_unseen.shape}"
+            )
+        if k1 * k1 > np.iinfo(np.int32).max:
+            raise ValueError(f"TrigramTable: {k1} states overflow the int32 rows")
+        history_row = _index_array(self.history_row, "history_row", np.int32)
+        indptr = _index_array(self.indptr, "indptr", np.int64)
+        next_tag = _index_array(self.next_tag, "next_tag", np.int32)
+        if history_row.size != k1 * k1:
+            raise ValueError(
+                "TrigramTable member history_row must have "
+                f"(K + 1)^2 = {k1 * k1} entries, "
+                f"got {history_row.size}"
+            )
+        if indptr.size == 0 or indptr[0] != 0:
+            raise ValueError(
+                "TrigramTable member indptr must start at 0 "
+                "(n_histories + 1 >= 1 entries)"
+            )
+        n_hist = indptr.size - 1
+        if (np.diff(indptr) < 0).any():
+            raise ValueError("TrigramTable member indptr must be non-decreasing")
+        if indptr[-1] != next_tag.size:
+            raise ValueError(
+                "TrigramTable member indptr must end at "
+                f"next_tag.size = {next_tag.size}, "
+                f"got {indptr[-1]}"
+            )
+        if history_row.min() < -1 or history_row.max() >= n_hist:
+            raise ValueError(
+                "TrigramTable member history_row must hold -1 or a row in "
+                f"[0, {n_hist}), found {history_row.min()}..{history_row.max()}"
+            )
+        rows = history_row[history_row >= 0]
+        if rows.size != n_hist or (n_hist and np.bincount(rows).max() > 1):
+            raise ValueError(
+                "TrigramTable member history_row must give each of the "
+                f"{n_hist} rows of indptr to exactly one history, "
+                f"got {rows.size} seen histories"
+            )
+        if next_tag.size:
+            if next_tag.min() < 0 or next_tag.max() >= k1:
+                raise ValueError(
+                    f"TrigramTable member next_tag must hold states in [0, {k1}), "
+                    f"found {next_tag.min()}..{next_tag.max()}"
+                )
+            ascending = np.ones(next_tag.size, dtype=bool)
+            ascending[1:] = next_tag[1:] > next_tag[:-1]
+            ascending[indptr[:-1][indptr[:-1] < next_tag.size]] = True
+            if not ascending.all():
+                raise ValueError(
+                    "TrigramTable member next_tag must be strictly ascending "
+                    "within a row"
+                )
+        log_prob, seen_bias = (
+            check_float_array(
+                a, f"TrigramTable member {n}", 1, dtype, allow_neg_inf=True
+            )
+            for a, n in zip(floats[:2], _MEMBERS[3:5])
+        )
+        if log_prob.size != next_tag.size:
+            raise ValueError(
+                f"TrigramTable member log_prob must have {next_tag.size} entries like "
+                f"next_tag, got {log_prob.size}"
+            )
+        if seen_bias.size != n_hist:
+            raise ValueError(
+                f"TrigramTable member seen_bias must have {n_hist} entries (one per "
+                f"row of indptr), got {seen_bias.size}"
+            )
+        return TrigramTable(
+            history_row, indptr, next_tag, log_prob, seen_bias, log_seen, log_unseen
+        )
+
     @classmethod
     def from_counts(cls, keys, counts, n_tags, smoothing, lambdas=None):
         """Estimate the table from trigram counts.
@@ -131,10 +257,22 @@ class TrigramTable:
             float64.  The start history ``(B, B)`` gives the boundary no mass
             (:func:`fastapml.hmm.tnt.drop_empty_sentence`).
         """
-        k1 = n_tags + 1
-        b = n_tags
+        check_scalar(n_tags, "n_tags", numbers.Integral, low=1)
+        k1 = int(n_tags) + 1
+        b = int(n_tags)
         if k1 * k1 > np.iinfo(np.int32).max:
             raise ValueError(f"{n_tags} tags: (K + 1)^2 histories overflow int32")
+        keys, counts = _check_counts(keys, counts, k1)
+        if smoothing not in ("tnt", "add-one", "mle"):
+            raise ValueError(
+                f"smoothing must be 'tnt', 'add-one' or 'mle', got {smoothing!r}"
+            )
+        if smoothing == "tnt":
+            lambdas = check_float_array(lambdas, "lambdas", 1, np.float64)
+            if lambdas.shape != (3,) or (lambdas < 0).any():
+                raise ValueError(
+                    f"lambdas must be 3 non-negative weights, got {lambdas!r}"
+                )
         histories, indptr = history_rows(keys, k1)
         history_row = np.full(k1 * k1, -1, dtype=np.int32)
         history_row[histories] = np.arange(histories.size, dtype=np.int32)
@@ -192,6 +330,11 @@ class TrigramTable:
         TrigramTable
             Of the same dtype; :meth:`dense` gives ``log_trans2`` back.
         """
+        return cls._from_checked_dense(second_order_model(log_trans2))
+
+    @classmethod
+    def _from_checked_dense(cls, log_trans2):
+        """:meth:`from_dense` on a table that already passed its checks."""
         k1 = log_trans2.shape[0]
         n_hist = k1 * k1
         empty = np.full((k1, k1), -np.inf, dtype=log_trans2.dtype)
@@ -226,6 +369,65 @@ class TrigramTable:
         entry = np.repeat(code, np.diff(self.indptr)) * k1 + self.next_tag
         out.reshape(-1)[entry] = self.log_prob
         return out
+
+
+_MEMBERS = (
+    "history_row",
+    "indptr",
+    "next_tag",
+    "log_prob",
+    "seen_bias",
+    "log_seen",
+    "log_unseen",
+)
+
+
+def _index_array(value, name, dtype):
+    """A 1-D integer member of a table as ``dtype`` (no bool, no overflow)."""
+    value = np.asarray(value)
+    if value.dtype == bool:
+        raise TypeError(
+            f"TrigramTable member {name} must hold integers, got dtype bool"
+        )
+    arr = check_int_array(value, f"TrigramTable member {name}", 1)
+    info = np.iinfo(dtype)
+    if arr.size and (arr.min() < info.min or arr.max() > info.max):
+        raise ValueError(
+            f"TrigramTable member {name} holds {arr.max()}, "
+            f"out of range for {info.dtype}"
+        )
+    return arr.astype(dtype, copy=False)
+
+
+def _check_counts(keys, counts, k1):
+    """Sorted trigram codes in ``[0, k1^3)`` and their positive counts."""
+    values = []
+    for name, x in (("keys", keys), ("counts", counts)):
+        if np.asarray(x).dtype == bool:
+            raise TypeError(f"{name} must hold integers, got dtype bool")
+        values.append(check_int_array(x, name, 1))
+    keys, counts = values
+    if keys.size == 0:
+        raise ValueError("keys must not be empty: no trigram counts to estimate from")
+    if counts.shape != keys.shape:
+        raise ValueError(
+            f"counts must have one entry per key ({keys.size}), got {counts.size}"
+        )
+    if keys.min() < 0 or keys.max() >= k1**3:
+        raise ValueError(
+            f"keys must be trigram codes in [0, (K + 1)^3 = {k1**3}), "
+            f"found {keys.min()}..{keys.max()}"
+        )
+    if (np.diff(keys) <= 0).any():
+        raise ValueError("keys must be strictly ascending (sorted, no duplicates)")
+    if counts.min() < 1:
+        raise ValueError(f"counts must be positive, found {counts.min()}")
+    if counts.max() > MAX_TOTAL_COUNT or counts.sum(dtype=np.float64) > MAX_TOTAL_COUNT:
+        raise ValueError(
+            f"counts are too large: their total must stay below 2**53, "
+            f"found {counts.max()} in one entry"
+        )
+    return keys, counts
 
 
 def _interpolated(keys, f, context, v, w, n_tags, lambdas):
