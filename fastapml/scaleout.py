@@ -23,7 +23,7 @@ import numpy as np
 
 from . import _dask
 from ._dask import client_for as client  # noqa: F401  (public name)
-from .cli._npy import NpyFile
+from ._npyfile import NpyFile
 from .mixture._kernels import BLOCK
 
 # default size of one row chunk of from_npy: each running task maps this much

@@ -10,7 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from fastapml.cli._npy import NpyFile, load_finite_matrix, read_npy
+from fastapml._npyfile import NpyFile
+from fastapml.cli._npy import load_finite_matrix, read_npy
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
