@@ -16,9 +16,11 @@ import scipy.sparse as sp
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, solve_triangular
 from scipy.sparse.linalg import LinearOperator, aslinearoperator, cg
 
+from .._memory import check_memory
 from .._validation import (
     check_float_array,
     check_int_pair,
+    check_magnitude,
     check_scalar,
     check_shape,
     float_dtype,
@@ -90,8 +92,9 @@ def gaussian_posterior(y, sigma, sigma_x):
     (array([0., 1.]), array([0.5, 0.5]))
     """
     y = check_float_array(y, "y", np.ndim(y)).reshape(np.shape(y))
-    sigma = _positive(sigma, "sigma", y.dtype)
-    sigma_x = _positive(sigma_x, "sigma_x", y.dtype)
+    # the squares of sigma and sigma_x, summed, must stay finite in y's dtype
+    sigma = check_magnitude(_positive(sigma, "sigma", y.dtype), "sigma", 2, 2)
+    sigma_x = check_magnitude(_positive(sigma_x, "sigma_x", y.dtype), "sigma_x", 2, 2)
     try:
         y, sigma, sigma_x = np.broadcast_arrays(y, sigma, sigma_x)
     except ValueError:
@@ -213,6 +216,12 @@ def linear_gaussian_mmse(
         mu = np.full(n, _scalar(mu, "mu"), dtype)
     else:
         mu = check_shape(check_float_array(mu, "mu", 1, dtype=dtype), "mu", (n,))
+    # the solve multiplies y, mu, Sigma and H with one another and sums n
+    # products: refuse magnitudes whose products would overflow to inf/NaN
+    for name, arr in (("y", y), ("mu", mu), ("Sigma", Sigma), ("sigma", sigma)):
+        check_magnitude(np.asarray(arr, dtype), name, 2, n + 1)
+    if isinstance(H, np.ndarray):
+        check_magnitude(H, "H", 2, n + 1)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     check_scalar(tol, "tol", low=0, low_inclusive=False)
@@ -334,6 +343,8 @@ def convolution_operator(kernel, shape):
     kernel = check_float_array(kernel, "kernel", 2, allow_empty=False)
     shape = check_int_pair(shape, "shape", low=1)
     size = shape[0] * shape[1]
+    # one image and the convolution's output per product
+    check_memory(2 * size * kernel.itemsize, f"an image of shape {shape}")
 
     def apply(flat, op):
         return op(flat.reshape(shape), kernel, mode="same").ravel()

@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from .._memory import check_memory
 from .._validation import check_float_array, check_scalar
 from . import _kernels
 
@@ -42,8 +43,12 @@ def patch_grid(shape, patch_size, stride=1):
             f"stride must be <= patch_size ({p}) so that every "
             f"pixel is covered, got {s}"
         )
+    if len(shape) != 2:
+        raise ValueError(f"shape must be (height, width), got {shape}")
     axes = []
     for name, n in zip(("height", "width"), shape):
+        n = check_scalar(n, f"shape's {name}", numbers.Integral, low=1)
+        check_memory(8 * ((n - p) // s + 2), f"the patch grid of {name} {n}")
         if n < p:
             raise ValueError(
                 f"patch_size {p} does not fit the image: its {name} is {n}"
@@ -139,6 +144,7 @@ def aggregate_patches(patches, shape, patch_size, stride=1, average=True):
             f"patches must have shape {expected} for an image of "
             f"shape {shape}, got {patches.shape}"
         )
+    check_memory(16 * shape[0] * shape[1], f"an image of shape {shape}")
     acc = np.zeros(shape, dtype=np.float64)
     _kernels.accumulate(acc, rows, cols, p, patches)
     if average:

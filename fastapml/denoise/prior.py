@@ -8,7 +8,7 @@ from importlib import resources
 import numpy as np
 
 from .. import _archive
-from .._validation import check_float_array, check_scalar
+from .._validation import check_float_array, check_magnitude, check_scalar
 
 # _KIND and DEFAULT_PRIOR are repeated in fastapml/reference/denoise.py, which
 # reads the prior file itself; tests/test_reference_standalone.py checks them.
@@ -150,6 +150,8 @@ default "kmeans"
         p = check_scalar(patch_size, "patch_size", numbers.Integral, low=2)
         k = check_scalar(n_components, "n_components", numbers.Integral, low=1)
         m = check_scalar(max_patches, "max_patches", numbers.Integral, low=1)
+        # the patches are float32: a larger reg_covar overflows the covariances
+        check_scalar(reg_covar, "reg_covar", numbers.Real, low=0, high=1e30)
         X = sample_patches(images, p, m, random_state)
         if X.shape[0] < max(2, k):
             raise ValueError(
@@ -276,7 +278,15 @@ default "kmeans"
             float64).
         """
         self._check_fitted()
-        arrays = {name: getattr(self, name + "_").astype(dtype) for name in _ARRAYS}
+        try:
+            dt = np.dtype(dtype)
+        except TypeError as exc:
+            raise TypeError(f"dtype must be a float dtype, got {dtype!r}") from exc
+        if dt.kind != "f":
+            raise TypeError(
+                f"dtype must be a float dtype (load refuses others), got {dt}"
+            )
+        arrays = {name: getattr(self, name + "_").astype(dt) for name in _ARRAYS}
         _archive.write(path, _KIND, arrays)
 
     @classmethod
@@ -365,6 +375,8 @@ def sample_patches(images, patch_size, max_patches, random_state=0):
     >>> sample_patches(np.arange(16.0).reshape(4, 4), 3, 10).shape
     (4, 9)
     """
+    patch_size = check_scalar(patch_size, "patch_size", numbers.Integral, low=1)
+    max_patches = check_scalar(max_patches, "max_patches", numbers.Integral, low=1)
     if isinstance(images, np.ndarray) and images.ndim == 2:
         images = [images]
     checked = []
@@ -372,6 +384,7 @@ def sample_patches(images, patch_size, max_patches, random_state=0):
         arr = np.asarray(image)
         scale = 255.0 if arr.dtype == np.uint8 else 1.0
         arr = check_float_array(arr, f"images[{i}]", 2, np.float32) / scale
+        check_magnitude(arr, f"images[{i}]", 2, patch_size * patch_size)
         if min(arr.shape) < patch_size:
             raise ValueError(
                 f"images[{i}] of shape {arr.shape} is smaller "

@@ -8,7 +8,7 @@ from threadpoolctl import threadpool_limits
 from .. import _chunks
 from .._memory import check_memory
 from .._numba import n_threads, parallel_allowed
-from .._validation import check_float_array, check_scalar
+from .._validation import check_float_array, check_magnitude, check_scalar
 from . import _kernels
 from .patches import patch_grid
 from .prior import PatchPrior, default_prior
@@ -59,14 +59,21 @@ def psnr(clean, estimate, data_range=1.0):
     >>> round(psnr(np.zeros(4), np.full(4, 0.1)), 6)
     20.0
     """
-    clean = np.asarray(clean, dtype=np.float64)
-    estimate = np.asarray(estimate, dtype=np.float64)
+    arrays = []
+    for name, x in (("clean", clean), ("estimate", estimate)):
+        arr = check_float_array(x, name, np.ndim(x), np.float64, allow_empty=False)
+        # the mean of squared differences must stay finite
+        arrays.append(check_magnitude(arr.reshape(np.shape(x)), name, 2, arr.size))
+    clean, estimate = arrays
     if clean.shape != estimate.shape:
         raise ValueError(
             f"clean and estimate differ in shape: {clean.shape} and {estimate.shape}"
         )
+    data_range = check_scalar(data_range, "data_range", low=0, low_inclusive=False)
     mse = np.mean((clean - estimate) ** 2)
-    return float(10 * np.log10(data_range**2 / mse)) if mse else np.inf
+    if not mse:
+        return np.inf
+    return float(20 * np.log10(float(data_range)) - 10 * np.log10(mse))
 
 
 class _Tables:

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .._numba import n_threads, parallel_allowed
-from .._validation import check_float_array, check_shape
+from .._validation import check_float_array, check_magnitude, check_shape
 from . import _kernels
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -25,6 +25,8 @@ _KIND = {
 }
 _MAX_CHUNKS = 64  # partial statistics kept per pass
 _PARTIAL_BYTES = 32 << 20  # at most this much memory for them
+
+_COV_NDIM = {"full": 3, "tied": 2, "diag": 2, "spherical": 1}
 
 ILL_DEFINED = (
     "Fitting the mixture model failed because some components have "
@@ -258,13 +260,25 @@ def precisions_cholesky(covariances, covariance_type, dtype=np.float64):
     array([[[0.5, 0. ],
             [0. , 2. ]]])
     """
-    cov = np.asarray(covariances, dtype=np.float64)
+    ndim = _COV_NDIM.get(covariance_type) if isinstance(covariance_type, str) else None
+    if ndim is None:
+        raise ValueError(
+            f"covariance_type must be one of {COVARIANCE_TYPES}, "
+            f"got {covariance_type!r}"
+        )
+    cov = check_float_array(covariances, "covariances", ndim, dtype=np.float64)
+    if covariance_type in ("full", "tied") and cov.shape[-1] != cov.shape[-2]:
+        raise ValueError(
+            f"covariances must hold square matrices for covariance_type="
+            f"{covariance_type!r}, got shape {cov.shape}"
+        )
     message = ILL_DEFINED
     if np.dtype(dtype) == np.float32:
         message += (
             " The numerical accuracy can also be improved by passing "
             "float64 data instead of float32."
         )
+    message += " (Some covariances are not positive definite.)"
     if covariance_type in ("diag", "spherical"):
         if np.any(cov <= 0.0):
             raise ValueError(message)
@@ -312,6 +326,7 @@ def _checked(X, weights, means, precisions_cholesky, covariance_type):
             f"got {covariance_type!r}"
         )
     X = check_float_array(X, "X", 2)
+    check_magnitude(X, "X", 2, X.size)  # as GaussianMixture: sums of squares
     dtype = X.dtype
     means = check_float_array(means, "means", 2, dtype=np.float64)
     n_components, n_features = means.shape

@@ -1,11 +1,13 @@
 """Argument checks shared by :mod:`.activations`, :mod:`.linear`,
 :mod:`.losses` and :mod:`.dropout`."""
 
+import math
 import numbers
 
 import numpy as np
 
-from .._validation import check_float_array, check_scalar, check_shape, float_dtype
+from .._memory import check_memory
+from .._validation import check_float_array, check_scalar, float_dtype
 
 
 def float_array(x, name, dtype=None, ndim=None):
@@ -20,7 +22,11 @@ def float_pair(grad_output, other, names):
     """Two same-shaped float arrays in one dtype (float32 only if both are)."""
     dtype = float_dtype(grad_output, other)
     g = float_array(grad_output, names[0], dtype)
-    x = check_shape(float_array(other, names[1], dtype), names[1], g.shape)
+    x = float_array(other, names[1], dtype)
+    if x.shape != g.shape:
+        raise ValueError(
+            f"{names[1]} must have shape {g.shape}, that of {names[0]}, got {x.shape}"
+        )
     return g, x
 
 
@@ -30,3 +36,20 @@ def axis(dim, ndim):
         raise ValueError("input must have at least one dimension")
     check_scalar(dim, "dim", kind=numbers.Integral, low=-ndim, high=ndim - 1)
     return int(dim) % ndim
+
+
+def check_size(shape, dtype, names):
+    """Refuse a weight of ``shape`` that cannot fit in memory.
+
+    Counted in Python ints, so sizes past int64 are refused too, with the
+    arguments named: ``names`` spells the shape, e.g. ``"(out, in)"`` (with
+    ``out``/``in`` expanded to ``out_features``/``in_features``).  ``uniform``
+    draws float64 before the cast, hence 8 more bytes a parameter.
+    """
+    names = names.replace("(out, in)", "(out_features, in_features)")
+    n = math.prod(shape)
+    what = f"a weight of shape {names} = {tuple(shape)}, {n:,} parameters,"
+    if n > np.iinfo(np.intp).max // 16:
+        raise ValueError(f"{what} is too large to allocate")
+    check_memory(n * (8 + np.dtype(dtype).itemsize), what)
+    return n

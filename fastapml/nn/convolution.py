@@ -397,6 +397,8 @@ def conv2d_backward(
         "grad_output",
         (x.shape[0], w.shape[0], ho, wo),
     )
+    if not go.flags.writeable:  # the kernels' intrinsics take writeable arrays
+        go = go.copy()
     # the phases, the input gradient's phases and the input gradient; the
     # widened output gradient
     _check_buffers(x, pads, go.shape, x.itemsize, 3)

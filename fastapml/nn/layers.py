@@ -7,12 +7,15 @@ yields those Parameter objects, which the optimizers of
 :mod:`fastapml.nn.optim` update in place.
 """
 
+import math
 import numbers
 
 import numpy as np
 
-from .._validation import check_int_pair, check_scalar
+from .._validation import check_int_pair, check_scalar, check_shape
 from . import functional as F
+from ._checks import check_size as _check_size
+from ._checks import float_array as _float_array
 
 __all__ = [
     "Parameter",
@@ -216,11 +219,10 @@ class Conv2d(Layer):
         self.padding = check_int_pair(padding, "padding", 0)
         self.bias = _flag(bias, "bias")
         self.dtype = _dtype(dtype)
-        rng = np.random.default_rng(random_state)
-        bound = 1 / np.sqrt(
-            self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-        )
         shape = (self.out_channels, self.in_channels) + self.kernel_size
+        _check_size(shape, self.dtype, "(out_channels, in_channels, *kernel_size)")
+        rng = np.random.default_rng(random_state)
+        bound = 1 / math.sqrt(math.prod(shape[1:]))
         self.weight = Parameter("weight", _uniform(rng, bound, shape, self.dtype))
         self.bias_ = (
             Parameter("bias", _uniform(rng, bound, self.out_channels, self.dtype))
@@ -341,8 +343,9 @@ class Linear(Layer):
         self.out_features = _count(out_features, "out_features")
         self.bias = _flag(bias, "bias")
         self.dtype = _dtype(dtype)
+        _check_size((self.out_features, self.in_features), self.dtype, "(out, in)")
         rng = np.random.default_rng(random_state)
-        bound = 1 / np.sqrt(self.in_features)
+        bound = 1 / math.sqrt(self.in_features)
         self.weight = Parameter(
             "weight",
             _uniform(rng, bound, (self.out_features, self.in_features), self.dtype),
@@ -595,13 +598,13 @@ class Flatten(Layer):
         ndarray, shape (N, prod(...))
             A view of ``x`` where possible.
         """
-        x = np.asarray(x)
+        x = _float_array(x, "input")
         if x.ndim < 2:
             raise ValueError(
                 f"input must have at least 2 dimensions, got shape {x.shape}"
             )
         self._cache = x.shape
-        return x.reshape(x.shape[0], -1)
+        return x.reshape(x.shape[0], math.prod(x.shape[1:]))  # -1 fails on N = 0
 
     def backward(self, grad_output):
         """Reshape the gradient back to the input's shape.
@@ -616,7 +619,11 @@ class Flatten(Layer):
         ndarray, shape (N, ...)
             dL/d(input), shaped like the input of the last :meth:`forward`.
         """
-        return np.reshape(grad_output, self._cached())
+        shape = self._cached()
+        out = (shape[0], math.prod(shape[1:]))
+        return check_shape(
+            _float_array(grad_output, "grad_output"), "grad_output", out
+        ).reshape(shape)
 
 
 class Dropout(Layer):

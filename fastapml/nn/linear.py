@@ -77,6 +77,6 @@ def linear_backward(grad_output, input, weight):
     g = float_array(grad_output, "grad_output", dtype, ndim=2)
     x = float_array(input, "input", dtype, ndim=2)
     w = float_array(weight, "weight", dtype, ndim=2)
-    check_shape(x, "input", (g.shape[0], w.shape[1]))
     check_shape(g, "grad_output", (x.shape[0], w.shape[0]))
+    check_shape(x, "input", (g.shape[0], w.shape[1]))
     return g @ w, g.T @ x, g.sum(axis=0)

@@ -28,6 +28,27 @@ class _Optimizer:
                     f"got {type(p).__name__}"
                 )
         self.lr = float(check_scalar(lr, "lr", low=0, low_inclusive=False))
+        self._check()
+
+    def _check(self):
+        """Refuse a value or grad that is not a finite real float array of the
+        value's shape (an update would broadcast or cast it silently)."""
+        for i, p in enumerate(self.parameters):
+            for name in ("value", "grad"):
+                arr = getattr(p, name)
+                what = f"parameters[{i}].{name}"
+                if not isinstance(arr, np.ndarray) or arr.dtype.kind != "f":
+                    raise TypeError(
+                        f"{what} must be a float ndarray, got "
+                        f"{getattr(arr, 'dtype', type(arr).__name__)}"
+                    )
+                if arr.shape != p.value.shape:
+                    raise ValueError(
+                        f"{what} must have the value's shape {p.value.shape}, "
+                        f"got {arr.shape}"
+                    )
+                if arr.size and not np.isfinite(arr).all():
+                    raise ValueError(f"{what} contains NaN or inf")
 
     def zero_grad(self):
         """Set every parameter's gradient to zero."""
@@ -81,6 +102,7 @@ class SGD(_Optimizer):
 
     def step(self):
         """Apply one update to every parameter from its current ``grad``."""
+        self._check()
         mu, lr = self.momentum, self.lr
         for p, v in zip(self.parameters, self.velocities):
             v *= mu
@@ -135,6 +157,7 @@ class Adam(_Optimizer):
 
     def step(self):
         """Apply one update to every parameter from its current ``grad``."""
+        self._check()
         b1, b2 = self.betas
         self.t += 1
         step_size = self.lr / (1 - b1**self.t)

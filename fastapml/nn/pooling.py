@@ -14,7 +14,7 @@ from .._validation import (
     check_float_array,
     check_int_array,
     check_int_pair,
-    check_shape,
+    check_scalar,
 )
 from . import _pool_kernels
 
@@ -46,9 +46,14 @@ def pool_output_size(n, kernel, stride, padding):
     >>> pool_output_size(7, 3, 2, 1)
     4
     """
+    n = check_scalar(n, "n", numbers.Integral, low=1)
+    kernel = check_scalar(kernel, "kernel", numbers.Integral, low=1)
+    stride = check_scalar(stride, "stride", numbers.Integral, low=1)
+    padding = check_scalar(padding, "padding", numbers.Integral, low=0)
     if n + 2 * padding < kernel:
         raise ValueError(
-            f"kernel_size {kernel} is larger than the padded input ({n} + 2*{padding})"
+            f"kernel_size: kernel {kernel} is larger than the padded input "
+            f"n + 2*padding = {n} + 2*{padding}"
         )
     return (n + 2 * padding - kernel) // stride + 1
 
@@ -136,7 +141,12 @@ def max_pool2d_backward(grad_output, indices, input_shape):
            [0., 1.]])
     """
     g = check_float_array(grad_output, "grad_output", 4)
-    idx = check_shape(np.asarray(indices), "indices", g.shape)
+    idx = np.asarray(indices)
+    if idx.shape != g.shape:
+        raise ValueError(
+            f"grad_output and indices must have the same shape (the forward's "
+            f"output), got {g.shape} and {idx.shape}"
+        )
     idx = check_int_array(idx.reshape(g.shape[0] * g.shape[1], -1), "indices", ndim=2)
     shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
     if (

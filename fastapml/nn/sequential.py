@@ -1,11 +1,14 @@
 """``Sequential``: layers applied in order, and its model file."""
 
 import json
+import math
 import numbers
 
 import numpy as np
 
 from .. import _archive
+from .._memory import check_memory
+from .._validation import check_scalar
 from .layers import Conv2d, Dropout, Flatten, Layer, Linear, MaxPool2d, ReLU, Sigmoid
 
 __all__ = ["Sequential"]
@@ -148,12 +151,14 @@ class Sequential(Layer):
         total                              20
         """
         shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
-        if not shape or not all(
-            isinstance(v, numbers.Integral) and v >= 1 for v in shape
-        ):
+        if not shape:
             raise ValueError(
                 f"input_shape must be a tuple of positive ints, got {input_shape!r}"
             )
+        for i, v in enumerate(shape):
+            check_scalar(v, f"input_shape[{i}]", numbers.Integral, low=1)
+        shape = tuple(int(v) for v in shape)
+        check_memory(4 * math.prod(shape), f"a sample of input_shape {shape}")
         training = self.training
         self.eval()
         x = np.zeros((1,) + shape, dtype=np.float32)

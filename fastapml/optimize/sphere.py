@@ -11,11 +11,12 @@ number and lose the small singular values to rounding.
 
 import numpy as np
 
-from .._validation import check_float_array
+from .._validation import check_float_array, check_magnitude
 
 
 def _extreme(A, smallest):
     A = check_float_array(A, "A", 2, allow_empty=False)
+    check_magnitude(A, "A", 2, A.size)  # s_max^2 <= sum of A's squares
     m, n = A.shape
     # a wide A has a null space: its basis is only in the full V
     _, s, vt = np.linalg.svd(A, full_matrices=m < n)

@@ -300,3 +300,32 @@ def test_memmap_fits_like_memory_without_copy(tmp_path):
         )
     np.testing.assert_allclose(c.means_, a.means_, rtol=1e-12)
     np.testing.assert_allclose(c.covariances_, a.covariances_, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "covariances, error",
+    [
+        (np.eye(2), ValueError),  # 2-D for "full"
+        (np.full((1, 2, 2), np.nan), ValueError),
+        (np.array([[[1.0, 0.0], [0.0, np.inf]]]), ValueError),
+        (np.eye(2, dtype=complex)[None], TypeError),
+        (np.array([[[None, 0.0], [0.0, 1.0]]], dtype=object), TypeError),
+        (np.ones((1, 2, 3)), ValueError),
+        (np.array([[[-1.8e308, 0.0], [0.0, 1.0]]]), ValueError),
+    ],
+)
+def test_precisions_cholesky_names_bad_covariances(covariances, error):
+    with pytest.raises(error, match="covariances"):
+        precisions_cholesky(covariances, "full")
+
+
+@pytest.mark.parametrize("dtype, huge", [(np.float64, 1e300), (np.float32, 3e38)])
+def test_functional_api_refuses_overflowing_x(dtype, huge):
+    X = np.zeros((4, 2), dtype)
+    X[0, 0] = huge
+    weights, means = np.array([0.5, 0.5]), np.array([[0.0, 0.0], [1.0, 1.0]])
+    pc = np.ones((2, 2))
+    with pytest.raises(ValueError, match="X"):
+        log_prob_resp(X, weights, means, pc, "diag")
+    with pytest.raises(ValueError, match="X"):
+        em_step(X, weights, means, pc, "diag", 1e-6)

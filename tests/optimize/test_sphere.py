@@ -70,3 +70,11 @@ def test_bad_input():
         min_on_sphere([[np.inf, 1.0]])
     with pytest.raises(TypeError, match="A must be a numeric array"):
         max_on_sphere([["a"]])
+
+
+@pytest.mark.parametrize("huge", [1e300, -1e300])
+def test_max_on_sphere_refuses_overflowing_entries(huge):
+    A = np.eye(3)
+    A[0, 0] = huge
+    with pytest.raises(ValueError, match="A"):
+        max_on_sphere(A)
