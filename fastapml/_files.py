@@ -43,7 +43,14 @@ def replaced_atomically(path, suffix=""):
     ``fastapml-partial``; one left behind by a killed process is removed the
     next time the same target is written.
     """
-    path = os.fspath(path)
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(
+            f"path must be a file name (str or os.PathLike), got {path!r}"
+        ) from None
+    if "\0" in str(path):
+        raise ValueError(f"path must not contain a NUL character, got {path!r}")
     folder, name = os.path.split(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(

@@ -1,10 +1,13 @@
 """EM convergence monitor with hmmlearn's ``ConvergenceMonitor`` interface."""
 
 import logging
+import numbers
 import sys
 from collections import deque
 
 import numpy as np
+
+from .._validation import check_scalar
 
 _log = logging.getLogger(__name__)
 
@@ -39,8 +42,8 @@ class ConvergenceMonitor:
     _template = "{iter:>10d} {log_prob:>16.8f} {delta:>+16.8f}"
 
     def __init__(self, tol, n_iter, verbose):
-        self.tol = tol
-        self.n_iter = n_iter
+        self.tol = check_scalar(tol, "tol", numbers.Real, finite=False)  # hmmlearn: any
+        self.n_iter = check_scalar(n_iter, "n_iter", numbers.Integral, low=0)
         self.verbose = verbose
         self.history = deque()
         self.iter = 0
@@ -63,6 +66,7 @@ class ConvergenceMonitor:
         log_prob : float
             The log-likelihood after the iteration.
         """
+        log_prob = check_scalar(log_prob, "log_prob", numbers.Real, finite=False)
         delta = log_prob - self.history[-1] if self.history else np.nan
         if self.verbose:
             print(
