@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from .._validation import check_magnitude
+
 
 def survey(source):
     """One pass over the chunks of ``source()``, checking each.
@@ -27,6 +29,8 @@ def survey(source):
         arr = as_chunk(arr, i, n_features, None)
         all_float32 &= arr.dtype == np.float32
         n_samples += arr.shape[0]
+    if first is not None and first.shape[0] == 0:
+        raise ValueError("chunk 0 is empty; the initialization is fitted on it")
     if first is None:
         raise ValueError("chunks is empty")
     dtype = np.dtype(np.float32 if all_float32 else np.float64)
@@ -50,4 +54,7 @@ def as_chunk(chunk, index, n_features, dtype):
         )
     if dtype is None:
         dtype = np.float32 if arr.dtype == np.float32 else np.float64
-    return np.ascontiguousarray(arr, dtype=dtype)
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if np.isfinite(arr).all():  # NaN and inf: named by the caller or the pass
+        check_magnitude(arr, f"chunk {index}", 2, arr.size)
+    return arr
