@@ -472,6 +472,8 @@ class SpectralClustering(_SklearnSpectralClustering):
         self : SpectralClustering
             The fitted estimator, with ``labels_`` set.
         """
+        if isinstance(self.n_clusters, bool):
+            raise TypeError("n_clusters must be an int, got bool")
         with naming("X"):
             X = validate_data(
                 self,

@@ -441,9 +441,10 @@ default="kmeans"
         cov = em.covariances_from_moments(
             nk, scatter, self.covariance_type, self.reg_covar
         )
-        self.precisions_cholesky_ = em.precisions_cholesky(
-            cov, self.covariance_type, dtype
-        )
+        with naming("X"):  # covariances that X left not positive definite
+            self.precisions_cholesky_ = em.precisions_cholesky(
+                cov, self.covariance_type, dtype
+            )
         self.weights_ = (nk / nk.sum()).astype(dtype)
         self.means_ = means.astype(dtype)
         self.covariances_ = cov.astype(dtype)
@@ -457,14 +458,23 @@ default="kmeans"
     def _check_parameters(self, X, xp=None):
         """scikit-learn's checks, after a first one of each ``*_init``
         array so that every message names the argument it is about."""
-        for name in ("weights_init", "means_init", "precisions_init"):
+        if isinstance(self.n_components, bool):
+            raise TypeError("n_components must be an int, got bool")
+        # the most dimensions scikit-learn's checks let through to their
+        # shape messages (which are renamed below)
+        full = self.covariance_type == "full"
+        for name, ndim in (
+            ("weights_init", 2),
+            ("means_init", 2),
+            ("precisions_init", 32 if full else 2),
+        ):
             if getattr(self, name) is not None:
                 with naming(name):
                     value = np.asarray(getattr(self, name))
                     if value.dtype.kind not in "biuf":
-                        raise TypeError(
-                            f"must be real numbers, got dtype {value.dtype}"
-                        )
+                        raise TypeError(f"must be real numbers, got {value.dtype}")
+                    if value.ndim > ndim or value.size == 0:
+                        raise ValueError(f"has the wrong shape {value.shape}")
                     if not np.isfinite(value).all():
                         raise ValueError(f"{name} contains NaN or infinity")
         try:
@@ -473,10 +483,11 @@ default="kmeans"
             else:
                 super()._check_parameters(X)
         except ValueError as err:  # "The parameter 'means' should ..."
-            found = re.search(r"parameter '(weights|means)'", str(err))
+            found = re.search(r"'(weights|means|\w+ precision)'", str(err))
             if found is None:
                 raise
-            raise ValueError(f"{found.group(1)}_init: {err}") from None
+            name = "precisions" if "precision" in found.group(1) else found.group(1)
+            raise ValueError(f"{name}_init: {err}") from None
 
     def _initialize(self, X, resp, xp=None):
         if _SKLEARN_TAKES_XP:
