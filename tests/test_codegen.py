@@ -230,6 +230,7 @@ def test_distance_tile_is_packed_and_spill_free(dtype, suffix):
             array(np.int64),
             numba.int64,
             array(np.int64, 2),
+            array(np.int64),
             numba.int64,
             numba.int64,
             array(dtype, 2),
