@@ -166,11 +166,14 @@ def check_scalar(
 
 def check_int_pair(value, name, low):
     """``value`` (an int, or a pair of ints for the two spatial axes) as a
-    tuple of two Python ints >= ``low``."""
+    tuple of two Python ints >= ``low`` that the kernels' int64 can hold."""
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(pair) != 2:
         raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    return tuple(int(check_scalar(v, name, numbers.Integral, low=low)) for v in pair)
+    top = np.iinfo(np.int64).max
+    return tuple(
+        int(check_scalar(v, name, numbers.Integral, low=low, high=top)) for v in pair
+    )
 
 
 def check_magnitude(x, name, power, terms):
