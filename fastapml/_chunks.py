@@ -53,8 +53,9 @@ def spans(costs, budget=None):
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
-def even_spans(n, item_cost, budget=None):
-    """:func:`spans` of ``n`` items that each cost ``item_cost``.
+def even_spans(n, item_cost, budget=None, multiple=1):
+    """:func:`spans` of ``n`` items that each cost ``item_cost``, every span
+    but the last a whole number of ``multiple`` items.
 
     Parameters
     ----------
@@ -64,6 +65,8 @@ def even_spans(n, item_cost, budget=None):
         The work of each.
     budget : float > 0, optional
         The work of one span; :data:`CALL_WORK` by default.
+    multiple : int >= 1, default 1
+        Spans start at multiples of this many items (at least one).
 
     Returns
     -------
@@ -75,7 +78,7 @@ def even_spans(n, item_cost, budget=None):
     [(0, 4), (4, 8), (8, 10)]
     """
     budget = CALL_WORK if budget is None else budget
-    step = max(1, int(budget // max(item_cost, 1)))
+    step = multiple * max(1, int(budget // (max(item_cost, 1) * multiple)))
     return [(a, min(a + step, n)) for a in range(0, n, step)]
 
 

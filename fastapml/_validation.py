@@ -62,19 +62,22 @@ def check_float_array(x, name, ndim, dtype=None, allow_neg_inf=False, allow_empt
     return arr
 
 
-def check_shape(arr, name, shape):
-    """Raise unless ``arr.shape == shape``."""
+def check_shape(arr, name, shape, like=None):
+    """Raise unless ``arr.shape == shape``; ``like`` names the argument
+    whose shape ``shape`` is, for the message."""
     if arr.shape != tuple(shape):
-        raise ValueError(f"{name} must have shape {tuple(shape)}, got {arr.shape}")
+        that = "" if like is None else f", that of {like},"
+        raise ValueError(f"{name} must have shape {tuple(shape)}{that} got {arr.shape}")
     return arr
 
 
-def check_int_array(x, name, ndim=1):
-    """Return ``x`` as a C-contiguous int64 array (integer dtypes only)."""
+def check_int_array(x, name, ndim=1, allow_bool=True):
+    """Return ``x`` as a C-contiguous int64 array (integer dtypes only, and
+    bool unless not ``allow_bool``)."""
     arr = np.asarray(x)
     if arr.size == 0 and arr.dtype == np.float64:
         arr = arr.astype(np.int64)  # np.asarray([]) is float64
-    if not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool):
+    if not (np.issubdtype(arr.dtype, np.integer) or (allow_bool and arr.dtype == bool)):
         raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")

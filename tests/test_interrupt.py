@@ -37,6 +37,9 @@ def test_spans_cover_the_items_in_order(costs, budget):
 def test_even_spans():
     assert _chunks.even_spans(0, 5) == []
     assert _chunks.even_spans(7, 10, budget=25) == [(0, 2), (2, 4), (4, 6), (6, 7)]
+    # starts at multiples of 3 items, at least one multiple per span
+    assert _chunks.even_spans(8, 10, budget=65, multiple=3) == [(0, 6), (6, 8)]
+    assert _chunks.even_spans(8, 10, budget=1, multiple=3) == [(0, 3), (3, 6), (6, 8)]
 
 
 @pytest.mark.parametrize("metric", ["euclidean", "precomputed"])

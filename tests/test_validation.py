@@ -348,3 +348,13 @@ def test_overflowing_data_is_named_not_called_nan(dtype):
     fitted = GaussianMixture(2, random_state=0).fit(X / np.sqrt(np.finfo(dtype).max))
     with pytest.raises(ValueError, match="X holds values up to"):
         fitted.predict(X)
+
+
+def test_check_shape_names_where_the_shape_comes_from():
+    with pytest.raises(
+        ValueError, match=r"mask must have shape \(2,\), that of g, got"
+    ):
+        check_shape(np.zeros(3), "mask", (2,), "g")
+    with pytest.raises(TypeError, match="keys must hold integers, got dtype bool"):
+        check_int_array(np.ones(2, bool), "keys", allow_bool=False)
+    assert check_int_array(np.ones(2, bool), "flags").dtype == np.int64

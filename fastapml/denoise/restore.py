@@ -63,7 +63,7 @@ def psnr(clean, estimate, data_range=1.0):
     for name, x in (("clean", clean), ("estimate", estimate)):
         arr = check_float_array(x, name, np.ndim(x), np.float64, allow_empty=False)
         # the mean of squared differences must stay finite
-        arrays.append(check_magnitude(arr.reshape(np.shape(x)), name, 2, arr.size))
+        arrays.append(check_magnitude(arr, name, 2, arr.size))
     clean, estimate = arrays
     if clean.shape != estimate.shape:
         raise ValueError(
@@ -145,8 +145,6 @@ def patch_estimates(image, prior, s2, rows, cols, *, soft, rank_tol, out):
     kernel = (
         _kernels.estimate_patches_parallel if parallel else _kernels.estimate_patches
     )
-    # each kernel thread makes its own BLAS calls: BLAS's own threads
-    # would only compete with them for the cores
     chunk = min(CHUNK, out.shape[0])
     n_tasks = n_threads() if parallel else 1
 
@@ -169,9 +167,10 @@ def patch_estimates(image, prior, s2, rows, cols, *, soft, rank_tol, out):
     # per patch: its projection, and (mmse) the products of every component;
     # spans of whole chunks, so every chunk is the same as in one call
     cost = p * p * tables.project.shape[1] * (2 if soft else 1)
-    step = chunk * max(1, _chunks.CALL_WORK // (cost * chunk))
+    # each kernel thread makes its own BLAS calls: BLAS's own threads
+    # would only compete with them for the cores
     with threadpool_limits(1, user_api="blas"):
-        _chunks.run(call, _chunks.even_spans(out.shape[0], 1, budget=step))
+        _chunks.run(call, _chunks.even_spans(out.shape[0], cost, multiple=chunk))
     acc = np.zeros(image.shape, dtype=np.float64)
     _kernels.accumulate(acc, rows, cols, p, out)
     return acc

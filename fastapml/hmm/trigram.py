@@ -25,7 +25,7 @@ import numpy as np
 
 from .._validation import check_float_array, check_int_array, check_scalar
 from ._inputs import second_order_model
-from .tnt import bigram_table, history_rows, lower_orders
+from .tnt import SMOOTHINGS, bigram_table, history_rows, lower_orders
 
 #: Trigram counts above this lose precision as float64 (and their sums with
 #: them), so larger totals are refused.
@@ -263,9 +263,9 @@ class TrigramTable:
         if k1 * k1 > np.iinfo(np.int32).max:
             raise ValueError(f"{n_tags} tags: (K + 1)^2 histories overflow int32")
         keys, counts = _check_counts(keys, counts, k1)
-        if smoothing not in ("tnt", "add-one", "mle"):
+        if smoothing not in SMOOTHINGS:
             raise ValueError(
-                f"smoothing must be 'tnt', 'add-one' or 'mle', got {smoothing!r}"
+                f"smoothing must be one of {SMOOTHINGS}, got {smoothing!r}"
             )
         if smoothing == "tnt":
             lambdas = check_float_array(lambdas, "lambdas", 1, np.float64)
@@ -384,12 +384,7 @@ _MEMBERS = (
 
 def _index_array(value, name, dtype):
     """A 1-D integer member of a table as ``dtype`` (no bool, no overflow)."""
-    value = np.asarray(value)
-    if value.dtype == bool:
-        raise TypeError(
-            f"TrigramTable member {name} must hold integers, got dtype bool"
-        )
-    arr = check_int_array(value, f"TrigramTable member {name}", 1)
+    arr = check_int_array(value, f"TrigramTable member {name}", 1, allow_bool=False)
     info = np.iinfo(dtype)
     if arr.size and (arr.min() < info.min or arr.max() > info.max):
         raise ValueError(
@@ -401,12 +396,8 @@ def _index_array(value, name, dtype):
 
 def _check_counts(keys, counts, k1):
     """Sorted trigram codes in ``[0, k1^3)`` and their positive counts."""
-    values = []
-    for name, x in (("keys", keys), ("counts", counts)):
-        if np.asarray(x).dtype == bool:
-            raise TypeError(f"{name} must hold integers, got dtype bool")
-        values.append(check_int_array(x, name, 1))
-    keys, counts = values
+    keys = check_int_array(keys, "keys", 1, allow_bool=False)
+    counts = check_int_array(counts, "counts", 1, allow_bool=False)
     if keys.size == 0:
         raise ValueError("keys must not be empty: no trigram counts to estimate from")
     if counts.shape != keys.shape:

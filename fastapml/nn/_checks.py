@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from .._memory import check_memory
-from .._validation import check_float_array, check_scalar, float_dtype
+from .._validation import check_float_array, check_scalar, check_shape, float_dtype
 
 
 def float_array(x, name, dtype=None, ndim=None):
@@ -22,11 +22,7 @@ def float_pair(grad_output, other, names):
     """Two same-shaped float arrays in one dtype (float32 only if both are)."""
     dtype = float_dtype(grad_output, other)
     g = float_array(grad_output, names[0], dtype)
-    x = float_array(other, names[1], dtype)
-    if x.shape != g.shape:
-        raise ValueError(
-            f"{names[1]} must have shape {g.shape}, that of {names[0]}, got {x.shape}"
-        )
+    x = check_shape(float_array(other, names[1], dtype), names[1], g.shape, names[0])
     return g, x
 
 

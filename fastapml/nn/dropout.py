@@ -8,7 +8,7 @@ as PyTorch does).
 
 import numpy as np
 
-from .._validation import check_scalar
+from .._validation import check_scalar, check_shape
 from ._checks import float_array
 
 __all__ = ["dropout", "dropout_backward"]
@@ -99,8 +99,4 @@ def dropout_backward(grad_output, mask, p):
     mask = np.asarray(mask)
     if mask.dtype != bool:
         raise TypeError(f"mask must be a bool array, got dtype {mask.dtype}")
-    if mask.shape != g.shape:
-        raise ValueError(
-            f"mask must have shape {g.shape}, that of grad_output, got {mask.shape}"
-        )
-    return _apply_mask(g, mask, p)
+    return _apply_mask(g, check_shape(mask, "mask", g.shape, "grad_output"), p)

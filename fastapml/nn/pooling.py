@@ -15,6 +15,7 @@ from .._validation import (
     check_int_array,
     check_int_pair,
     check_scalar,
+    check_shape,
 )
 from . import _pool_kernels
 
@@ -141,12 +142,7 @@ def max_pool2d_backward(grad_output, indices, input_shape):
            [0., 1.]])
     """
     g = check_float_array(grad_output, "grad_output", 4)
-    idx = np.asarray(indices)
-    if idx.shape != g.shape:
-        raise ValueError(
-            f"grad_output and indices must have the same shape (the forward's "
-            f"output), got {g.shape} and {idx.shape}"
-        )
+    idx = check_shape(np.asarray(indices), "indices", g.shape, "grad_output")
     idx = check_int_array(idx.reshape(g.shape[0] * g.shape[1], -1), "indices", ndim=2)
     shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
     if (
