@@ -5,6 +5,7 @@ need."""
 import numpy as np
 
 from .._memory import check_memory
+from .._validation import check_float_array
 
 PRIORS = ("startprob_prior", "transmat_prior", "emissionprob_prior")
 
@@ -26,16 +27,7 @@ def check_priors(model):
     """
     for name in PRIORS:
         value = getattr(model, name)
-        if isinstance(value, (str, bytes)):
-            raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-        arr = np.asarray(value)
-        if arr.dtype == object or not (
-            np.issubdtype(arr.dtype, np.integer)
-            or np.issubdtype(arr.dtype, np.floating)
-        ):
-            raise TypeError(f"{name} must be a real number, got dtype {arr.dtype}")
-        if not np.isfinite(arr).all():
-            raise ValueError(f"{name} must be finite, got {value!r}")
+        arr = check_float_array(value, name, np.ndim(value))
         if (arr < 0).any():
             raise ValueError(f"{name} must be non-negative, got {value!r}")
 
