@@ -93,6 +93,13 @@ COMMANDS = {
 CLI = [sys.executable, "-m", "fastapml"]
 
 
+def _sigint_as_at_a_terminal():
+    # A shell starts background jobs with SIGINT ignored (CI runs a stage as
+    # `bash .ci/floors &`), the child inherits that, and Python keeps an
+    # ignored SIGINT ignored; a user at a terminal has it at its default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_ctrl_c_stops_the_cli(big_inputs, command):
     big_inputs, small = big_inputs
@@ -105,6 +112,7 @@ def test_ctrl_c_stops_the_cli(big_inputs, command):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_sigint_as_at_a_terminal,
     )
     # the first stderr line comes once the inputs are read and the work starts
     first = proc.stderr.readline()
