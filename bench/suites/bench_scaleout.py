@@ -16,11 +16,11 @@ import distributed
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from fastapml import cluster
-from fastapml.mixture import GaussianMixture
-from fastapml.scaleout import from_npy
+from .common import Benchmark, fastapml_module
 
-from .common import Benchmark
+cluster = fastapml_module("fastapml.cluster")
+mixture = fastapml_module("fastapml.mixture")
+scaleout = fastapml_module("fastapml.scaleout")
 
 # tol=0 and a fixed max_iter by design: "did not converge" says nothing here.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -52,7 +52,7 @@ class LocalCluster(Benchmark):
             silence_logs=40,
         )
         self.client = distributed.Client(self.local_cluster)
-        self.X = from_npy(path, rows_per_chunk=-(-n // ROW_BLOCKS))
+        self.X = scaleout.from_npy(path, rows_per_chunk=-(-n // ROW_BLOCKS))
         self.init = {
             "weights_init": np.full(k, 1 / k),
             "means_init": centers + 0.5,
@@ -64,7 +64,7 @@ class LocalCluster(Benchmark):
         points = rng.normal(scale=4.0, size=(k, d))[labels] + rng.normal(size=(n, d))
         path = os.path.join(self.directory.name, "points.npy")
         np.save(path, points)
-        self.points = from_npy(path, rows_per_chunk=-(-n // ROW_BLOCKS))
+        self.points = scaleout.from_npy(path, rows_per_chunk=-(-n // ROW_BLOCKS))
         self.labels = labels
 
     def warm_up(self):
@@ -76,7 +76,7 @@ class LocalCluster(Benchmark):
         self.directory.cleanup()
 
     def _gmm(self, max_iter):
-        return GaussianMixture(
+        return mixture.GaussianMixture(
             GMM_SIZE[2],
             covariance_type="diag",
             tol=0,

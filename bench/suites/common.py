@@ -11,6 +11,7 @@ walks the package, so neither is reported as a benchmark of its own.
 """
 
 import hashlib
+import importlib
 import inspect
 import os
 import subprocess
@@ -61,8 +62,17 @@ class Benchmark(ABC):
         return hashlib.sha256(source.encode()).hexdigest()
 
     def setup(self, *params):
-        self.make(*params)
-        self.warm_up(*params)
+        for value in vars(sys.modules[type(self).__module__]).values():
+            if isinstance(value, _Missing):
+                raise NotImplementedError(f"not in this commit: {value.error}")
+        try:
+            self.make(*params)
+            self.warm_up(*params)
+        except (ImportError, AttributeError, TypeError) as error:
+            if not _missing_api(error):
+                raise
+            # asv reports a NotImplementedError from setup as skipped ("n/a")
+            raise NotImplementedError(f"not in this commit: {error}") from None
 
     @abstractmethod
     def make(self, *params):
@@ -76,6 +86,55 @@ class Benchmark(ABC):
         """
         for name in dict.fromkeys(self.timed + self.peak_memory):
             getattr(self, name)(*params)
+
+
+def fastapml_module(name):
+    """``importlib.import_module(name)``, or, in a commit of fastapml that
+    lacks the module, a stand-in whose every attribute raises
+    :class:`ImportError` (which :meth:`Benchmark.setup` turns into a skip).
+
+    asv runs the suites of the working tree against every commit it
+    measures, so a suite cannot import, at module level, what an older
+    commit does not have: the whole module would fail to import.
+    """
+    try:
+        return importlib.import_module(name)
+    except ImportError as error:
+        return _Missing(name, error)
+
+
+class _Missing:
+    def __init__(self, name, error):
+        self.name, self.error = name, error
+
+    def __getattr__(self, attribute):
+        raise ImportError(f"{self.name}.{attribute}: {self.error}", name=self.name)
+
+
+def _missing_api(error):
+    """Whether ``error`` says that this commit of fastapml lacks a module, a
+    name or a keyword argument (and not that a benchmark is broken)."""
+    if isinstance(error, ImportError):
+        return (error.name or "").startswith("fastapml")
+    if isinstance(error, AttributeError):
+        owner = getattr(error, "obj", None)
+        return getattr(owner, "__name__", "").startswith("fastapml") or type(
+            owner
+        ).__module__.startswith("fastapml")
+    return "unexpected keyword argument" in str(error)
+
+
+def quality(better, tolerance):
+    """Mark a ``track_*`` method as a quality figure for the CI gate
+    (``python -m bench.quality``): deterministic, with ``better`` "higher"
+    or "lower", and a change for the worse of more than ``tolerance`` (in
+    the figure's unit) against the previous commit fails CI."""
+
+    def mark(method):
+        method.better, method.tolerance = better, tolerance
+        return method
+
+    return mark
 
 
 def _measured(cls, prefix, name):
