@@ -32,7 +32,7 @@ class ViterbiBatch(Benchmark):
 
     params = ([45, 500, 2000], ["float32", "float64"])
     param_names = ["n_states", "dtype"]
-    timed = peak_memory = ("viterbi_batch",)
+    timed = ("viterbi_batch",)
 
     def make(self, n_states, dtype):
         rng = np.random.default_rng(0)
