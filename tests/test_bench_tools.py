@@ -111,6 +111,15 @@ def test_what_an_older_commit_lacks_is_skipped():
         with pytest.raises(NotImplementedError, match="not in this commit"):
             Old().setup(what)
 
+    class Requires(Benchmark):
+        requires = ("fastapml.cluster.no_such_function",)
+
+        def make(self):
+            pass
+
+    with pytest.raises(NotImplementedError, match="no_such_function"):
+        Requires().setup()
+
 
 def test_a_broken_benchmark_is_not_skipped():
     class Broken(Benchmark):

@@ -63,6 +63,7 @@ class SilhouetteAgreement(Benchmark):
 
     params = (["euclidean", "manhattan", "cosine"], DTYPES)
     param_names = ["metric", "dtype"]
+    requires = ("fastapml.cluster.silhouette_samples",)
 
     def make(self, metric, dtype):
         d, k = SIZES["5k"][1:]
@@ -70,14 +71,13 @@ class SilhouetteAgreement(Benchmark):
             n_samples=2_000, n_features=d, centers=k, random_state=0
         )
         self.X = self.X.astype(dtype)
-        self.silhouette_samples = cluster.silhouette_samples
 
     def warm_up(self, metric, dtype):
         """Nothing: the figure is not a time."""
 
     @quality(better="lower", tolerance=1e-5)
     def track_max_abs_difference_vs_sklearn(self, metric, dtype):
-        ours = self.silhouette_samples(self.X, self.labels, metric=metric)
+        ours = cluster.silhouette_samples(self.X, self.labels, metric=metric)
         theirs = skm.silhouette_samples(
             self.X.astype(np.float64), self.labels, metric=metric
         )
@@ -114,9 +114,9 @@ class Spectral(Benchmark):
     params = (["nearest_neighbors", "rbf"], ["moons", "blobs"])
     param_names = ["affinity", "data"]
     timed = ("fit",)
+    requires = ("fastapml.cluster.SpectralClustering",)
 
     def make(self, affinity, data):
-        self.estimator = cluster.SpectralClustering
         n = 3_000 if affinity == "nearest_neighbors" else 2_000
         if data == "moons":
             self.X, self.truth = make_moons(n_samples=n, noise=0.05, random_state=0)
@@ -132,7 +132,7 @@ class Spectral(Benchmark):
         builds on SciPy and scikit-learn, with no numba kernel of its own."""
 
     def fit(self, affinity, data):
-        return self.estimator(
+        return cluster.SpectralClustering(
             self.k, affinity=affinity, n_neighbors=10, random_state=0
         ).fit(self.X)
 

@@ -40,6 +40,10 @@ class Benchmark(ABC):
 
     timed = ()
     peak_memory = ()
+    #: Dotted names of fastapml that the operations use but make and warm_up
+    #: may not reach, e.g. ``"fastapml.cluster.SpectralClustering"``: setup
+    #: looks them up, so a commit without one skips the suite.
+    requires = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -66,6 +70,9 @@ class Benchmark(ABC):
             if isinstance(value, _Missing):
                 raise NotImplementedError(f"not in this commit: {value.error}")
         try:
+            for name in self.requires:
+                module, _, attribute = name.rpartition(".")
+                getattr(fastapml_module(module), attribute)
             self.make(*params)
             self.warm_up(*params)
         except (ImportError, AttributeError, TypeError) as error:
