@@ -275,7 +275,9 @@ default "kmeans"
             Target file.
         dtype : numpy dtype, default numpy.float64
             Storage dtype; ``np.float32`` halves the file (it loads as
-            float64).
+            float64).  float16 is refused: its rounding (about 1e-3) can
+            leave a covariance with negative eigenvalues, which
+            :meth:`load` rejects.
         """
         self._check_fitted()
         try:
@@ -285,6 +287,11 @@ default "kmeans"
         if dt.kind != "f":
             raise TypeError(
                 f"dtype must be a float dtype (load refuses others), got {dt}"
+            )
+        if dt.itemsize < 4:
+            raise ValueError(
+                f"dtype must be float32 or wider, got {dt}: its rounding can "
+                "make a covariance indefinite, and load refuses those"
             )
         arrays = {name: getattr(self, name + "_").astype(dt) for name in _ARRAYS}
         _archive.write(path, _KIND, arrays)
