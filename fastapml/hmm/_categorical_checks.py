@@ -1,36 +1,9 @@
-"""Checks of :class:`~fastapml.hmm.CategoricalHMM`'s parameters that
-``categorical.py`` delegates: the Dirichlet priors and the memory its sizes
-need."""
+"""Checks of the HMM estimators' parameters that their modules delegate:
+the memory a categorical model's sizes need, and M-step results."""
 
 import numpy as np
 
 from .._memory import check_memory
-from .._validation import check_float_array
-
-PRIORS = ("startprob_prior", "transmat_prior", "emissionprob_prior")
-
-
-def check_priors(model):
-    """Refuse priors that are not finite non-negative real numbers.
-
-    Parameters
-    ----------
-    model : CategoricalHMM
-        Its ``*_prior`` parameters (floats or arrays) are checked.
-
-    Raises
-    ------
-    TypeError
-        A prior is not a real number or a real numeric array.
-    ValueError
-        A prior holds NaN, an infinity or a negative value.
-    """
-    for name in PRIORS:
-        value = getattr(model, name)
-        arr = check_float_array(value, name, np.ndim(value))
-        if (arr < 0).any():
-            raise ValueError(f"{name} must be non-negative, got {value!r}")
-
 
 def check_sizes(model):
     """Refuse ``n_components`` and ``n_features`` whose tables cannot fit.

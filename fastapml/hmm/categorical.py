@@ -8,30 +8,21 @@ maximum-likelihood estimation from observed state sequences.
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
 
 from .. import _archive
 from .._memory import check_memory
 from .._validation import check_probabilities, check_scalar, check_symbols
 from . import _categorical_file, _kernels
-from ._categorical_checks import check_mass, check_priors, check_sizes
+from ._base import BaseHMM, log_probabilities
+from ._categorical_checks import check_mass, check_sizes
 from ._estimation import normalize_rows, posterior_mode, symbol_indicator
-from ._inputs import sequence_offsets
-from .forward_backward import run_validated as _forward_backward
 from .monitor import ConvergenceMonitor
-from .viterbi import decode_validated
 
 _PARAM_CODES = "ste"
 
 
-def _log(p):
-    with np.errstate(divide="ignore"):
-        return np.log(p)
-
-
-class CategoricalHMM(BaseEstimator):
+class CategoricalHMM(BaseHMM):
     """Hidden Markov model with categorical emissions.
 
     A drop-in for ``hmmlearn.hmm.CategoricalHMM``: the same constructor,
@@ -139,36 +130,20 @@ default=1.0
         # hmmlearn creates the monitor here, so users can swap it before fit.
         self.monitor_ = ConvergenceMonitor(tol, n_iter, verbose)
 
+    _DIRICHLET_PRIORS = BaseHMM._DIRICHLET_PRIORS + ("emissionprob_prior",)
+    _EMISSION_PARAMETERS = ("emissionprob_",)
+
     # ------------------------------------------------------------------
     # validation
     # ------------------------------------------------------------------
     def _check_hyperparameters(self):
-        check_scalar(self.n_components, "n_components", numbers.Integral, low=1)
-        check_scalar(self.n_iter, "n_iter", numbers.Integral, low=0)
-        check_scalar(self.tol, "tol", numbers.Real, finite=False)
-        if self.algorithm not in ("viterbi", "map"):
-            raise ValueError(
-                f"algorithm must be 'viterbi' or 'map', got {self.algorithm!r}"
-            )
-        if self.implementation not in ("log", "scaling"):
-            raise ValueError(
-                "implementation must be 'log' or 'scaling', "
-                f"got {self.implementation!r}"
-            )
-        for name in ("params", "init_params"):
-            value = getattr(self, name)
-            if not isinstance(value, str):
-                raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+        super()._check_hyperparameters()
         if self.n_features is not None:
             check_scalar(self.n_features, "n_features", numbers.Integral, low=1)
-        check_priors(self)
         check_sizes(self)
 
-    def _check(self):
-        """Validate the model parameters and store them as float64 arrays."""
+    def _emission_checks(self):
         k = self.n_components
-        self.startprob_ = check_probabilities(self.startprob_, "startprob_", 1, (k,))
-        self.transmat_ = check_probabilities(self.transmat_, "transmat_", 2, (k, k))
         emission = np.atleast_2d(self.emissionprob_)
         if self.n_features is None:
             self.n_features = emission.shape[1]
@@ -176,12 +151,7 @@ default=1.0
             emission, "emissionprob_", 2, (k, self.n_features)
         )
 
-    def _check_fitted(self):
-        check_is_fitted(self, ["startprob_", "transmat_", "emissionprob_"])
-        self._check_hyperparameters()
-        self._check()
-
-    def _symbols(self, X, name="X"):
+    def _frames(self, X, name="X"):
         """Flatten (n, 1) integer X into symbols in [0, n_features)."""
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != 1:
@@ -189,164 +159,15 @@ default=1.0
         if self.n_features is not None:
             return check_symbols(X, name, self.n_features)
         symbols = check_symbols(X, name, np.iinfo(np.int64).max)
+        # hmmlearn infers the symbol count (max + 1) and keeps it
         self.n_features = int(symbols.max()) + 1 if symbols.size else 1
         return symbols
 
-    # ------------------------------------------------------------------
-    # inference
-    # ------------------------------------------------------------------
-    def _sequences(self, X, lengths, fitting=False):
-        symbols = self._symbols(X)
-        if fitting and symbols.size == 0:  # as hmmlearn (scikit-learn's check_array)
-            raise ValueError(
-                f"X: Found array with 0 sample(s) (shape={np.shape(X)}) while "
-                "a minimum of 1 is required."
-            )
-        return (symbols, *sequence_offsets(lengths, symbols.size))
-
-    def _log_emission_table(self):
-        """log emissionprob_ as a (n_features, n_components) C array."""
-        return _log(np.ascontiguousarray(self.emissionprob_.T))
-
-    def _posteriors(self, X, lengths, posteriors=True):
-        symbols, lengths, offsets = self._sequences(X, lengths)
-        return _forward_backward(
-            self._log_emission_table(),
-            symbols,
-            lengths,
-            offsets,
-            _log(self.transmat_),
-            _log(self.startprob_),
-            posteriors,
-        )
-
-    def score_samples(self, X, lengths=None):
-        """Log-likelihood of X and the state posteriors.
-
-        Parameters
-        ----------
-        X : array-like of int, shape (n_samples, 1)
-            Symbols in ``[0, n_features)``, sequences end to end.
-        lengths : array-like of int, shape (n_sequences,), optional
-            Length of each sequence, summing to n_samples; None for one
-            sequence.
-
-        Returns
-        -------
-        log_prob : float
-            ``log p(X)``, summed over the sequences.
-        posteriors : ndarray of shape (n_samples, n_components)
-            ``posteriors[t, k]`` = P(state k at t | X).
-
-        Raises
-        ------
-        ValueError
-            If a sequence has probability zero under the model (its
-            posteriors are undefined).
-        """
-        self._check_fitted()
-        logliks, post, _ = self._posteriors(X, lengths)
-        _raise_if_impossible(logliks)
-        return float(logliks.sum()), post
-
-    def score(self, X, lengths=None):
-        """Log-likelihood of X under the model.
-
-        Parameters
-        ----------
-        X : array-like of int, shape (n_samples, 1)
-            Symbols in ``[0, n_features)``, sequences end to end.
-        lengths : array-like of int, shape (n_sequences,), optional
-            Length of each sequence, summing to n_samples; None for one
-            sequence.
-
-        Returns
-        -------
-        log_prob : float
-            ``log p(X)``, summed over the sequences; ``-inf`` if X is
-            impossible under the model.
-        """
-        self._check_fitted()
-        return float(self._posteriors(X, lengths, posteriors=False)[0].sum())
-
-    def predict_proba(self, X, lengths=None):
-        """State posteriors of each sample.
-
-        Parameters
-        ----------
-        X : array-like of int, shape (n_samples, 1)
-            Symbols in ``[0, n_features)``, sequences end to end.
-        lengths : array-like of int, shape (n_sequences,), optional
-            Length of each sequence, summing to n_samples; None for one
-            sequence.
-
-        Returns
-        -------
-        posteriors : ndarray of shape (n_samples, n_components)
-            ``posteriors[t, k]`` = P(state k at t | X).
-        """
-        return self.score_samples(X, lengths)[1]
-
-    def decode(self, X, lengths=None, algorithm=None):
-        """Most likely states for X.
-
-        Parameters
-        ----------
-        X : array-like of int, shape (n_samples, 1)
-            Symbols in ``[0, n_features)``, sequences end to end.
-        lengths : array-like of int, shape (n_sequences,), optional
-            Length of each sequence, summing to n_samples; None for one
-            sequence.
-        algorithm : {"viterbi", "map"}, optional
-            The decoder; default: the ``algorithm`` parameter.  "viterbi":
-            the most likely path; "map": the most likely state of each step.
-
-        Returns
-        -------
-        log_prob : float
-            "viterbi": log-probability of the best path, summed over
-            sequences; "map": the sum of each step's largest posterior (as
-            hmmlearn reports it).
-        state_sequence : ndarray of int, shape (n_samples,)
-            The decoded states, end to end like X.
-        """
-        self._check_fitted()
-        algorithm = self.algorithm if algorithm is None else algorithm
-        if algorithm not in ("viterbi", "map"):
-            raise ValueError(f"Unknown decoder {algorithm!r}")
-        if algorithm == "map":
-            _, post = self.score_samples(X, lengths)
-            return float(post.max(axis=1).sum()), post.argmax(axis=1)
-        symbols, lengths, offsets = self._sequences(X, lengths)
-        k = self.n_components
-        paths, log_probs = decode_validated(
-            self._log_emission_table(),
-            symbols,
-            lengths,
-            offsets,
-            _log(self.transmat_),
-            _log(self.startprob_),
-            np.zeros(k),
-        )
-        return float(log_probs.sum()), paths
-
-    def predict(self, X, lengths=None):
-        """Most likely state of each sample, decoded as :meth:`decode` does.
-
-        Parameters
-        ----------
-        X : array-like of int, shape (n_samples, 1)
-            Symbols in ``[0, n_features)``, sequences end to end.
-        lengths : array-like of int, shape (n_sequences,), optional
-            Length of each sequence, summing to n_samples; None for one
-            sequence.
-
-        Returns
-        -------
-        state_sequence : ndarray of int, shape (n_samples,)
-            The decoded states, with the ``algorithm`` parameter's decoder.
-        """
-        return self.decode(X, lengths)[1]
+    def _emission_table(self, symbols):
+        """log emissionprob_ as a (n_features, n_components) C array, and
+        the symbols that index its rows."""
+        table = log_probabilities(np.ascontiguousarray(self.emissionprob_.T))
+        return table, symbols
 
     def sample(self, n_samples=1, random_state=None, currstate=None):
         """Draw symbols and states, with hmmlearn's random-number order.
@@ -403,87 +224,24 @@ default=1.0
     # ------------------------------------------------------------------
     # learning
     # ------------------------------------------------------------------
-    def _generator(self):
-        """The random generator for the next draw, continuing as hmmlearn's.
-
-        hmmlearn's ``fit`` replaces its ``random_state`` parameter by the
-        generator it used, so later fits and samples continue that stream;
-        fastapml keeps the parameter untouched and the generator in
-        ``_rng``, used while the parameter is the one it was made from.
-        """
-        if getattr(self, "_rng_source", None) is self.random_state and hasattr(
-            self, "_rng"
-        ):
-            return self._rng
-        return check_random_state(self.random_state)
-
-    def _init(self, symbols):
-        """Random initialization, drawing exactly as hmmlearn does."""
-        k = self.n_components
-        rs = self._generator()
-        concentration = np.full(k, 1.0 / k)
-        if self._needs_init("s", "startprob_"):
-            self.startprob_ = rs.dirichlet(concentration)
-        if self._needs_init("t", "transmat_"):
-            self.transmat_ = rs.dirichlet(concentration, size=k)
+    def _init_emissions(self, symbols):
         # hmmlearn re-derives its generator here (an int seed restarts) and
-        # keeps that one.
+        # keeps that one for later fits and samples.
         rs = self._generator()
         if self._needs_init("e", "emissionprob_"):
-            self.emissionprob_ = normalize_rows(rs.rand(k, self.n_features))
+            self.emissionprob_ = normalize_rows(
+                rs.rand(self.n_components, self.n_features)
+            )
         self._rng, self._rng_source = rs, self.random_state
 
-    def _needs_init(self, code, name):
-        return code in self.init_params or not hasattr(self, name)
+    def _emission_statistics(self, symbols, table, post):
+        """Expected symbol counts per state (K, M)."""
+        return (symbol_indicator(symbols, self.n_features) @ post).T
 
-    def fit(self, X, lengths=None):
-        """Estimate the parameters with Baum-Welch EM.
-
-        The parameters named in ``init_params`` (and any not set yet) are
-        initialized at random; EM then updates those named in ``params``
-        for up to ``n_iter`` iterations, stopping when the log-likelihood
-        gains less than ``tol``.
-
-        Parameters
-        ----------
-        X : array-like of int, shape (n_samples, 1)
-            Symbols in ``[0, n_features)``, sequences end to end.
-        lengths : array-like of int, shape (n_sequences,), optional
-            Length of each sequence, summing to n_samples; None for one
-            sequence.
-
-        Returns
-        -------
-        self : CategoricalHMM
-            The fitted model.
-        """
-        self._check_hyperparameters()
-        symbols, lengths, offsets = self._sequences(X, lengths, fitting=True)
-        self._init(symbols)
-        self._check()
-        self.monitor_ = _matching_monitor(
-            self.monitor_, self.tol, self.n_iter, self.verbose
-        )
-        self.monitor_._reset()
-        one_hot = symbol_indicator(symbols, self.n_features)
-        for _ in range(self.n_iter):
-            logliks, post, xi = _forward_backward(
-                self._log_emission_table(),
-                symbols,
-                lengths,
-                offsets,
-                _log(self.transmat_),
-                _log(self.startprob_),
-            )
-            _raise_if_impossible(logliks)
-            firsts = offsets[:-1][lengths > 0]
-            self._m_step(
-                post[firsts].sum(axis=0), xi, (one_hot @ post).T, supervised=False
-            )
-            self.monitor_.report(float(logliks.sum()))
-            if self.monitor_.converged:
-                break
-        return self
+    def _emission_m_step(self, emit):
+        if "e" in self.params:
+            table = posterior_mode(emit, self.emissionprob_prior)
+            self.emissionprob_ = check_mass(self, "emissionprob_prior", table)
 
     def fit_supervised(self, X, states, lengths=None):
         """Maximum-likelihood parameters from observed state sequences.
@@ -535,86 +293,22 @@ default=1.0
         emit = np.bincount(
             states * self.n_features + symbols, minlength=k * self.n_features
         ).reshape(k, self.n_features)
-        self._m_step(
-            start, trans.astype(np.float64), emit.astype(np.float64), supervised=True
-        )
+        self._chain_m_step(start, trans.astype(np.float64), supervised=True)
+        if "e" in self.params:
+            self.emissionprob_ = check_mass(
+                self,
+                "emissionprob_prior",
+                posterior_mode(emit, self.emissionprob_prior, supervised=True),
+            )
         self._check()
         return self
-
-    def _m_step(self, start, trans, emit, supervised):
-        """Posterior-mode update from (expected) counts, as hmmlearn's M-step.
-
-        Each distribution becomes ``max(prior - 1 + counts, 0)``, normalized.
-        In EM, start and transition probabilities that are exactly zero stay
-        zero (hmmlearn's rule for e.g. left-right models); in supervised
-        fitting, a row without any mass becomes uniform.
-        """
-
-        def update(counts, name, current=None):
-            table = posterior_mode(counts, getattr(self, name), current, supervised)
-            return check_mass(self, name, table)
-
-        if "s" in self.params:
-            self.startprob_ = update(
-                start, "startprob_prior", None if supervised else self.startprob_
-            )
-        if "t" in self.params:
-            self.transmat_ = update(
-                trans, "transmat_prior", None if supervised else self.transmat_
-            )
-        if "e" in self.params:
-            self.emissionprob_ = update(emit, "emissionprob_prior")
 
     # ------------------------------------------------------------------
     # model selection
     # ------------------------------------------------------------------
-    def _n_free_parameters(self):
-        """Free scalars of the model (all of them, as hmmlearn counts)."""
+    def _fit_scalars(self):
         k, m = self.n_components, self.n_features
-        return (k - 1) + k * (k - 1) + k * (m - 1)
-
-    def aic(self, X, lengths=None):
-        r"""Akaike information criterion of the model on X.
-
-        :math:`\mathrm{AIC} = -2 \log L + 2 p`, with p the number of free
-        parameters, :math:`(K - 1) + K (K - 1) + K (M - 1)`.
-
-        Parameters
-        ----------
-        X : array-like of int, shape (n_samples, 1)
-            Symbols in ``[0, n_features)``, sequences end to end.
-        lengths : array-like of int, shape (n_sequences,), optional
-            Length of each sequence, summing to n_samples; None for one
-            sequence.
-
-        Returns
-        -------
-        aic : float
-            Lower is better.
-        """
-        return -2 * self.score(X, lengths) + 2 * self._n_free_parameters()
-
-    def bic(self, X, lengths=None):
-        r"""Bayesian information criterion of the model on X.
-
-        :math:`\mathrm{BIC} = -2 \log L + p \log n`, with p the number
-        of free parameters (as in :meth:`aic`) and n the number of samples.
-
-        Parameters
-        ----------
-        X : array-like of int, shape (n_samples, 1)
-            Symbols in ``[0, n_features)``, sequences end to end.
-        lengths : array-like of int, shape (n_sequences,), optional
-            Length of each sequence, summing to n_samples; None for one
-            sequence.
-
-        Returns
-        -------
-        bic : float
-            Lower is better.
-        """
-        n = np.asarray(X).shape[0]
-        return -2 * self.score(X, lengths) + self._n_free_parameters() * np.log(n)
+        return {"s": k - 1, "t": k * (k - 1), "e": k * (m - 1)}
 
     # ------------------------------------------------------------------
     # Files
@@ -677,19 +371,3 @@ default=1.0
             lambda archive: _categorical_file.from_archive(cls, archive),
             version=_categorical_file.FORMAT_VERSION,
         )
-
-
-def _raise_if_impossible(logliks):
-    bad = np.flatnonzero(logliks == -np.inf)
-    if bad.size:
-        raise ValueError(
-            f"sequence {bad[0]} has probability zero under the model "
-            f"({bad.size} such sequence(s)); posteriors are undefined"
-        )
-
-
-def _matching_monitor(monitor, tol, n_iter, verbose):
-    """Keep a user-supplied monitor; refresh the default one's settings."""
-    if type(monitor) is ConvergenceMonitor:
-        monitor.tol, monitor.n_iter, monitor.verbose = tol, n_iter, verbose
-    return monitor

@@ -163,21 +163,36 @@ def moments(stats, model, covariance_type, eps):
     """(n_k, means, scatter) from :func:`statistics`.
 
     n_k = sum_i r_ik + 10 eps and mu_k = sum_i r_ik x_i / n_k, as
-    scikit-learn; scatter about the new means, recovered from the shifted
-    sums: with d = x - shift and e = mu - shift,
-    sum r (x - mu)(x - mu)^T = S2 - s1 e^T - e s1^T + s0 e e^T.
-    Scatter is (K, d, d) (full), (d, d) pooled (tied) or (K, d) (diag,
+    scikit-learn; the scatter about the new means is :func:`scatter_about`
+    them: (K, d, d) (full), (d, d) pooled (tied) or (K, d) (diag,
     spherical).
     """
     _, s0, s1, s2 = stats
-    kind, means = model.kind, model.means.astype(np.float64)
     nk = s0 + 10 * eps
-    shift = model.center[None, :].astype(np.float64) if kind == _kernels.TIED else means
-    new_means = (shift * s0[:, None] + s1) / nk[:, None]
-    e = new_means - shift
-    if kind == _kernels.DIAG:
-        scatter = s2[:, 0, :] - 2 * s1 * e + s0[:, None] * e * e
-        return nk, new_means, scatter
+    new_means = (shifts(model, s0.shape[0]) * s0[:, None] + s1) / nk[:, None]
+    return nk, new_means, scatter_about(s0, s1, s2, model, new_means)
+
+
+def shifts(model, n_components):
+    """The point each component's shifted sums are taken about (K, d)."""
+    if model.kind == _kernels.TIED:
+        center = model.center.astype(np.float64)
+        return np.broadcast_to(center, (n_components, center.size))
+    return model.means.astype(np.float64)
+
+
+def scatter_about(s0, s1, s2, model, centers):
+    """sum_i r_ik (x_i - m_k)(x_i - m_k)^T for any centers m (K, d), from the
+    shifted sums of :func:`statistics` (s0, s1, s2).
+
+    With d = x - shift and e = m - shift it is S2 - s1 e^T - e s1^T + s0 e e^T
+    (the shift is each component's mean in ``model``, or its ``center`` for
+    tied).  Returns (K, d, d) full, (d, d) summed over components for tied,
+    (K, d) the diagonal for diagonal models.
+    """
+    e = centers - shifts(model, s0.shape[0])
+    if model.kind == _kernels.DIAG:
+        return s2[:, 0, :] - 2 * s1 * e + s0[:, None] * e * e
     s2 = np.tril(s2) + np.swapaxes(np.tril(s2, -1), 1, 2)
     cross = s1[:, :, None] * e[:, None, :]
     scatter = (
@@ -185,9 +200,9 @@ def moments(stats, model, covariance_type, eps):
         - cross
         - np.swapaxes(cross, 1, 2)
     )
-    if kind == _kernels.TIED:
-        return nk, new_means, s2[0] + scatter.sum(axis=0)
-    return nk, new_means, s2 + scatter
+    if model.kind == _kernels.TIED:
+        return s2[0] + scatter.sum(axis=0)
+    return s2 + scatter
 
 
 def merge_moments(a, b, covariance_type):
