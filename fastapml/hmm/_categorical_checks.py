@@ -5,6 +5,7 @@ import numpy as np
 
 from .._memory import check_memory
 
+
 def check_sizes(model):
     """Refuse ``n_components`` and ``n_features`` whose tables cannot fit.
 
