@@ -23,7 +23,9 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .. import _archive
 from .._validation import check_float_array, check_probabilities, check_scalar
+from . import _hmm_file
 from ._categorical_checks import check_mass
 from ._estimation import posterior_mode
 from ._inputs import sequence_offsets
@@ -49,6 +51,7 @@ class BaseHMM(BaseEstimator):
     # other priors: finite
     _REAL_PRIORS = ()
     _EMISSION_PARAMETERS = ()
+    _FILE_OPTIONAL = ()  # priors a model file may lack (see _hmm_file)
 
     # ------------------------------------------------------------------
     # validation
@@ -485,6 +488,69 @@ class BaseHMM(BaseEstimator):
             states[t] = state
             frames.append(emit(state, rs))
         return np.atleast_2d(frames), states
+
+    # ------------------------------------------------------------------
+    # Files
+    # ------------------------------------------------------------------
+    def save(self, path):
+        """Write the model's parameters and probability tables to ``path``.
+
+        The file is an ``.npz`` archive of numeric and unicode arrays (see
+        :mod:`fastapml._archive`; hmmlearn would pickle), written to a
+        temporary file and renamed into place.  A ``random_state`` that is
+        not an integer is not stored (it loads as None).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write, used as given (no suffix is added).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from fastapml.hmm import CategoricalHMM
+        >>> model = CategoricalHMM(n_components=2, random_state=0)
+        >>> model = model.fit(np.array([[0], [1], [2], [1], [0]]))
+        >>> path = os.path.join(tempfile.mkdtemp(), "hmm.npz")
+        >>> model.save(path)
+        >>> bool((CategoricalHMM.load(path).transmat_ == model.transmat_).all())
+        True
+        """
+        self._check_fitted()
+        _archive.write(
+            path,
+            self._FILE_KIND,
+            _hmm_file.to_arrays(self),
+            version=_hmm_file.FORMAT_VERSION,
+        )
+
+    @classmethod
+    def load(cls, path):
+        """Read a model written by :meth:`save`, as an instance of ``cls``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        model
+            The saved model, ready to use.
+
+        Raises
+        ------
+        ValueError
+            A ``fastapml._archive.ArchiveError`` naming the file and the
+            problem; if ``path`` does not exist, it is also a
+            ``FileNotFoundError``.
+        """
+        return _archive.read(
+            path,
+            cls._FILE_KIND,
+            lambda archive: _hmm_file.from_archive(cls, archive),
+            version=_hmm_file.FORMAT_VERSION,
+        )
 
 
 def raise_if_impossible(logliks):

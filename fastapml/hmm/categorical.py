@@ -10,10 +10,9 @@ import numbers
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .. import _archive
 from .._memory import check_memory
 from .._validation import check_probabilities, check_scalar, check_symbols
-from . import _categorical_file, _kernels
+from . import _hmm_file, _kernels
 from ._base import BaseHMM, log_probabilities
 from ._categorical_checks import check_mass, check_sizes
 from ._estimation import normalize_rows, posterior_mode, symbol_indicator
@@ -132,6 +131,10 @@ default=1.0
 
     _DIRICHLET_PRIORS = BaseHMM._DIRICHLET_PRIORS + ("emissionprob_prior",)
     _EMISSION_PARAMETERS = ("emissionprob_",)
+    _FILE_KIND = "fastapml.hmm.CategoricalHMM"
+    _FILE_SCALARS = {**_hmm_file.COMMON_SCALARS, "n_features": "iu"}
+    _FILE_PRIORS = _DIRICHLET_PRIORS
+    _FILE_ARRAYS = {name: name for name in ("startprob_", "transmat_", "emissionprob_")}
 
     # ------------------------------------------------------------------
     # validation
@@ -309,65 +312,3 @@ default=1.0
     def _fit_scalars(self):
         k, m = self.n_components, self.n_features
         return {"s": k - 1, "t": k * (k - 1), "e": k * (m - 1)}
-
-    # ------------------------------------------------------------------
-    # Files
-    # ------------------------------------------------------------------
-    def save(self, path):
-        """Write the model's parameters and probability tables to ``path``.
-
-        The file is an ``.npz`` archive of numeric and unicode arrays (see
-        :mod:`fastapml._archive`; hmmlearn would pickle), written to a
-        temporary file and renamed into place.  A ``random_state`` that is
-        not an integer is not stored (it loads as None).
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            The file to write, used as given (no suffix is added).
-
-        Examples
-        --------
-        >>> import os, tempfile
-        >>> model = CategoricalHMM(n_components=2, random_state=0)
-        >>> model = model.fit(np.array([[0], [1], [2], [1], [0]]))
-        >>> path = os.path.join(tempfile.mkdtemp(), "hmm.npz")
-        >>> model.save(path)
-        >>> bool((CategoricalHMM.load(path).transmat_ == model.transmat_).all())
-        True
-        """
-        self._check_fitted()
-        _archive.write(
-            path,
-            _categorical_file.KIND,
-            _categorical_file.to_arrays(self),
-            version=_categorical_file.FORMAT_VERSION,
-        )
-
-    @classmethod
-    def load(cls, path):
-        """Read a model written by :meth:`save`, as an instance of ``cls``.
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            A file written by :meth:`save`.
-
-        Returns
-        -------
-        model : CategoricalHMM
-            The saved model, ready to use.
-
-        Raises
-        ------
-        ValueError
-            A ``fastapml._archive.ArchiveError`` naming the file and the
-            problem; if ``path`` does not exist, it is also a
-            ``FileNotFoundError``.
-        """
-        return _archive.read(
-            path,
-            _categorical_file.KIND,
-            lambda archive: _categorical_file.from_archive(cls, archive),
-            version=_categorical_file.FORMAT_VERSION,
-        )
