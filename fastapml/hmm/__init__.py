@@ -16,6 +16,7 @@ __getattr__, __dir__, _ = attach(
     __name__,
     names={
         "categorical": ["CategoricalHMM"],
+        "gaussian": ["GaussianHMM"],
         "monitor": ["ConvergenceMonitor"],
         "tagger": ["HMMTagger"],
     },
@@ -23,6 +24,7 @@ __getattr__, __dir__, _ = attach(
 __all__ = [
     "CategoricalHMM",
     "ConvergenceMonitor",
+    "GaussianHMM",
     "HMMTagger",
     "TrigramTable",
     "forward_backward",

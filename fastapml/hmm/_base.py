@@ -7,8 +7,10 @@ A subclass supplies the emission model through a few hooks:
 - ``_emission_checks()``: validate and store the emission parameters;
 - ``_frames(X)``: X validated, as the emission hooks take it (it also sets
   ``n_features`` when unknown);
-- ``_emission_table(frames)``: ``(table, obs)``, emission log-probabilities
-  ``table[obs[t], k]`` of each frame t and state k;
+- ``_emission_table(frames, scaled)``: ``(table, obs, scaled_table)``,
+  emission log-probabilities ``table[obs[t], k]`` of each frame t and state
+  k, and, if ``scaled`` and the hook computes it on the way, the table as
+  ``forward_backward.scaled_emissions`` gives it (else None);
 - ``_init_emissions(frames)``, ``_emission_statistics(frames, table, post)``
   and ``_emission_m_step(stats)``: Baum-Welch's emission side;
 - ``_fit_scalars()``: hmmlearn's count of free scalars per parameter code.
@@ -113,7 +115,7 @@ class BaseHMM(BaseEstimator):
     # inference
     # ------------------------------------------------------------------
     def _forward_backward(self, frames, lengths, offsets, posteriors=True):
-        table, obs = self._emission_table(frames)
+        table, obs, scaled = self._emission_table(frames, True)
         logliks, post, xi = _forward_backward(
             table,
             obs,
@@ -122,6 +124,7 @@ class BaseHMM(BaseEstimator):
             log_probabilities(self.transmat_),
             log_probabilities(self.startprob_),
             posteriors,
+            scaled,
         )
         return logliks, post, xi, table
 
@@ -224,7 +227,7 @@ class BaseHMM(BaseEstimator):
             _, post = self.score_samples(X, lengths)
             return float(post.max(axis=1).sum()), post.argmax(axis=1)
         frames, lengths, offsets = self._sequences(X, lengths)
-        table, obs = self._emission_table(frames)
+        table, obs, _ = self._emission_table(frames, False)
         paths, log_probs = decode_validated(
             table,
             obs,

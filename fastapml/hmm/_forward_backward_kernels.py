@@ -117,6 +117,50 @@ def _forward_backward_one(
 
 
 @jit
+def _scale_range(table, first, last, prob, shift, usable):
+    """Rows first..last-1 of :func:`scale_rows`."""
+    n_states = table.shape[1]
+    for i in range(first, last):
+        top = -np.inf
+        for j in range(n_states):
+            top = max(top, table[i, j])
+        shift[i] = top
+        usable[i] = False
+        if top == -np.inf:
+            prob[i, :] = 0.0
+            continue
+        for j in range(n_states):
+            prob[i, j] = np.exp(table[i, j] - top)
+        usable[i] = _row_usable(table[i], top)
+
+
+@jit
+def _row_usable(row, top):
+    """No finite entry of ``row`` lies more than -LOG_UNDERFLOW below
+    ``top`` (its scaled probability would underflow)."""
+    for v in row:
+        if v - top < LOG_UNDERFLOW and v > -np.inf:
+            return False
+    return True
+
+
+@jit(parallel=True)
+def scale_rows_parallel(table, chunk_bounds, prob, shift, usable):
+    """``prob[i] = exp(table[i] - shift[i])`` with ``shift[i]`` the row's
+    maximum, and whether the row is ``usable`` by the scaled recursion (not
+    all -inf, no finite entry underflowing); rows of all -inf get zeros.
+    In parallel over the row ranges ``chunk_bounds``."""
+    for c in prange(chunk_bounds.shape[0] - 1):
+        _scale_range(table, chunk_bounds[c], chunk_bounds[c + 1], prob, shift, usable)
+
+
+@jit
+def scale_rows(table, chunk_bounds, prob, shift, usable):
+    """Serial twin of :func:`scale_rows_parallel`."""
+    _scale_range(table, 0, chunk_bounds[-1], prob, shift, usable)
+
+
+@jit
 def _posterior_row(alpha, beta, out):
     """out = alpha * beta, normalized to sum to one."""
     norm = 0.0

@@ -5,7 +5,8 @@ hmmlearn saves models with pickle; this file holds arrays only.
 What a class stores is declared on it: ``_FILE_KIND`` (the format name),
 ``_FILE_SCALARS`` (constructor parameters stored as 0-d arrays: name ->
 accepted dtype kinds), ``_FILE_PRIORS`` (float or array priors, stored as
-given; a None, allowed only for those in ``_FILE_OPTIONAL``, is not stored) and ``_FILE_ARRAYS`` (file key -> the attribute
+given; a None, allowed only for those in ``_FILE_OPTIONAL``, is not stored)
+and ``_FILE_ARRAYS`` (file key -> the attribute
 holding it; loading sets the key's attribute).
 """
 

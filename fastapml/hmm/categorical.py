@@ -166,11 +166,11 @@ default=1.0
         self.n_features = int(symbols.max()) + 1 if symbols.size else 1
         return symbols
 
-    def _emission_table(self, symbols):
+    def _emission_table(self, symbols, scaled):
         """log emissionprob_ as a (n_features, n_components) C array, and
         the symbols that index its rows."""
         table = log_probabilities(np.ascontiguousarray(self.emissionprob_.T))
-        return table, symbols
+        return table, symbols, None
 
     def sample(self, n_samples=1, random_state=None, currstate=None):
         """Draw symbols and states, with hmmlearn's random-number order.

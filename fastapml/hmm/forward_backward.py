@@ -21,6 +21,8 @@ from ._inputs import (
 # Each chunk keeps its own K x K expected-count matrix; cap their total size.
 _XI_BUDGET_BYTES = 64 * 2**20
 _MAX_CHUNKS = 64
+# rows of an emission table scaled per parallel task, at least
+_SCALE_ROWS_PER_CHUNK = 4096
 
 # A log-probability above this is not one (log of a rounded sum to one gives
 # at most a few ulps above 0).
@@ -102,7 +104,9 @@ def check_log_probabilities(arr, name):
         )
 
 
-def run_validated(table, obs, lengths, offsets, log_trans, log_start, posteriors=True):
+def run_validated(
+    table, obs, lengths, offsets, log_trans, log_start, posteriors=True, scaled=None
+):
     """:func:`forward_backward` on inputs that already passed its checks.
 
     Sequences run in scaled arithmetic; those it cannot resolve (an
@@ -110,6 +114,8 @@ def run_validated(table, obs, lengths, offsets, log_trans, log_start, posteriors
     space, and a model whose own probabilities underflow runs in log space.
     With ``posteriors=False`` only the forward pass runs and the
     posteriors and counts come back empty (N x K memory is not needed).
+    ``scaled`` is :func:`scaled_emissions` of ``table`` when the caller has
+    it already.
     """
     n_states = log_trans.shape[0]
     finite = np.concatenate((log_trans.ravel(), log_start))
@@ -134,7 +140,7 @@ def run_validated(table, obs, lengths, offsets, log_trans, log_start, posteriors
     )
     kernel(
         table,
-        scaled_emissions(table),
+        scaled_emissions(table) if scaled is None else scaled,
         obs,
         offsets,
         bounds,
@@ -154,13 +160,18 @@ def scaled_emissions(table):
     A row is usable by the scaled recursion unless it is all -inf or some
     finite entry lies more than ``-LOG_UNDERFLOW`` below the row's maximum
     (its ``exp`` would underflow); sequences that meet such a row are run in
-    log space.
+    log space.  Rows are independent, so their fixed ranges run in parallel.
     """
-    shift = table.max(axis=1)
-    with np.errstate(invalid="ignore"):  # -inf - -inf in empty rows
-        scaled = table - shift[:, None]
-    usable = shift > -np.inf
-    usable &= ~((scaled < _kernels.LOG_UNDERFLOW) & (table > -np.inf)).any(axis=1)
-    np.exp(scaled, out=scaled)
-    scaled[~(shift > -np.inf)] = 0.0
-    return _kernels.Scaled(scaled, shift, usable)
+    n_rows = table.shape[0]
+    prob = np.empty(table.shape)
+    shift = np.empty(n_rows)
+    usable = np.empty(n_rows, dtype=np.bool_)
+    n_chunks = min(_MAX_CHUNKS, max(1, n_rows // _SCALE_ROWS_PER_CHUNK))
+    bounds = np.arange(n_chunks + 1, dtype=np.int64) * n_rows // n_chunks
+    run = (
+        _kernels.scale_rows_parallel
+        if n_chunks > 1 and parallel_allowed() and n_threads() > 1
+        else _kernels.scale_rows
+    )
+    run(table, bounds, prob, shift, usable)
+    return _kernels.Scaled(prob, shift, usable)
