@@ -17,6 +17,7 @@ __getattr__, __dir__, _ = attach(
     names={
         "categorical": ["CategoricalHMM"],
         "gaussian": ["GaussianHMM"],
+        "gmm": ["GMMHMM"],
         "monitor": ["ConvergenceMonitor"],
         "tagger": ["HMMTagger"],
     },
@@ -24,6 +25,7 @@ __getattr__, __dir__, _ = attach(
 __all__ = [
     "CategoricalHMM",
     "ConvergenceMonitor",
+    "GMMHMM",
     "GaussianHMM",
     "HMMTagger",
     "TrigramTable",

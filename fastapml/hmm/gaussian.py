@@ -1,12 +1,10 @@
 """``GaussianHMM``: hmmlearn's HMM with Gaussian emissions, on fastapml's
 mixture and forward-backward kernels."""
 
-import numbers
-
 import numpy as np
 from sklearn import cluster
 
-from .._validation import check_float_array, check_magnitude, check_scalar
+from .._validation import check_float_array
 from ..mixture.em import scatter_about, shifts
 from . import _hmm_file
 from ._base import BaseHMM
@@ -16,11 +14,11 @@ from ._covariances import (
     full_matrices,
     initial_covars,
 )
-from ._gaussian_passes import emission_model, frame_log_densities, frame_statistics
+from ._gaussian_base import GaussianEmissionsHMM
 from .monitor import ConvergenceMonitor
 
 
-class GaussianHMM(BaseHMM):
+class GaussianHMM(GaussianEmissionsHMM):
     r"""Hidden Markov model with Gaussian emissions.
 
     A drop-in for ``hmmlearn.hmm.GaussianHMM``: the same constructor,
@@ -197,11 +195,6 @@ class GaussianHMM(BaseHMM):
     # ------------------------------------------------------------------
     # validation
     # ------------------------------------------------------------------
-    def _check_hyperparameters(self):
-        super()._check_hyperparameters()
-        check_covariance_type(self.covariance_type)
-        check_scalar(self.min_covar, "min_covar", numbers.Real, low=0)
-
     def _emission_checks(self):
         k = self.n_components
         self.means_ = check_float_array(self.means_, "means_", 2, dtype=np.float64)
@@ -215,38 +208,13 @@ class GaussianHMM(BaseHMM):
             self._covars_, self.covariance_type, self._covars_shape()
         )
 
-    def _frames(self, X):
-        X = check_float_array(X, "X", 2)
-        d = getattr(self, "n_features", None)
-        if d is None:
-            self.n_features = X.shape[1]
-        elif X.shape[1] != d:
-            raise ValueError(f"X has {X.shape[1]} features, but the model has {d}")
-        check_magnitude(X, "X", 2, X.size)
-        return X
-
-    # ------------------------------------------------------------------
-    # emissions
-    # ------------------------------------------------------------------
-    def _model(self, dtype):
-        try:
-            return emission_model(
-                np.ones(self.n_components),
-                self.means_,
-                self._covars_,
-                self.covariance_type,
-                dtype,
-            )
-        except ValueError:
-            raise ValueError(
-                "covars_ are not positive definite (a state with too few "
-                "frames, or collapsed ones); raise covars_prior or min_covar, "
-                "use fewer states, or scale the data"
-            ) from None
-
-    def _emission_table(self, X, scaled):
-        table, scaled = frame_log_densities(X, self._model(X.dtype), 1, scaled)
-        return table, np.arange(X.shape[0], dtype=np.int64), scaled
+    def _components(self):
+        return (
+            np.ones(self.n_components),
+            self.means_,
+            self._covars_,
+            self.covariance_type,
+        )
 
     def _init_emissions(self, X):
         k = self.n_components
@@ -258,15 +226,11 @@ class GaussianHMM(BaseHMM):
         if self._needs_init("c", "covars_"):
             self._covars_ = initial_covars(X, self.min_covar, self.covariance_type, k)
 
-    def _emission_statistics(self, X, table, post):
-        model = self._model(X.dtype)
-        return (model, *frame_statistics(X, model, 1, post, table))
-
     def _emission_m_step(self, stats):
         """hmmlearn's MAP update (Huang, Acero and Hon, pp. 443-445), on
         the shifted sums: ``sum_t gamma (x - mu)(x - mu)^T`` is taken about
         the new means directly instead of expanding sum gamma x x^T."""
-        model, s0, s1, s2 = stats
+        model, s0, s1, s2, _ = stats
         k, d = self.n_components, self.n_features
         weight, prior = self.means_weight, self.means_prior
         if "m" in self.params:
@@ -328,19 +292,6 @@ class GaussianHMM(BaseHMM):
             The hidden states that emitted them.
         """
         self._check_fitted()
-        factors = _normal_factors(self.covars_)
-        means = self.means_
-
-        def emit(state, rs):
-            z = rs.standard_normal(means.shape[1]).reshape(1, -1)
-            return (np.dot(z, factors[state]) + means[state])[0]
-
-        return self._sample_states(n_samples, random_state, currstate, emit)
-
-
-def _normal_factors(covars):
-    """``sqrt(s)[:, None] * vh`` of each covariance's SVD: what NumPy's
-    ``RandomState.multivariate_normal`` multiplies standard normals by, so
-    that samples match hmmlearn's draw for draw."""
-    _, s, vh = np.linalg.svd(covars)
-    return np.sqrt(s)[..., :, None] * vh
+        return self._sample_components(
+            n_samples, random_state, currstate, self.means_, self.covars_, None
+        )
