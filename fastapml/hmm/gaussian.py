@@ -166,9 +166,10 @@ class GaussianHMM(GaussianEmissionsHMM):
     @property
     def covars_(self):
         """Each state's covariance as a (K, d, d) full matrix."""
-        return full_matrices(
-            self._covars_, self.covariance_type, self.n_components, self.n_features
-        )
+        d = getattr(self, "n_features", None)
+        if d is None:  # before the first check: d from the means or covars
+            d = np.shape(getattr(self, "means_", self._covars_))[-1]
+        return full_matrices(self._covars_, self.covariance_type, self.n_components, d)
 
     @covars_.setter
     def covars_(self, covars):

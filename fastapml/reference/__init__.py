@@ -7,7 +7,7 @@ be in its oracle.  ``tests/test_reference_standalone.py`` checks this, and that
 the constants written in both places agree.
 """
 
-from . import cluster, denoise, mixture, nn, nn_activations, spectral
+from . import cluster, denoise, hmm_gaussian, mixture, nn, nn_activations, spectral
 from .hmm import (
     forward_backward,
     sample_chain,
@@ -21,6 +21,7 @@ __all__ = [
     "cluster",
     "denoise",
     "forward_backward",
+    "hmm_gaussian",
     "mixture",
     "nn",
     "nn_activations",
