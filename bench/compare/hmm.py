@@ -12,6 +12,15 @@ Workloads
   score   forward-backward log-likelihood on the decode data.
   fit     5 Baum-Welch iterations from the same starting parameters.
 
+Continuous emissions (GaussianHMM, GMMHMM against hmmlearn): 200 sequences
+of 1,000 frames, d = 13 (MFCC-like), drawn from a random HMM; each workload
+fits 10 Baum-Welch iterations from the same start (hmmlearn's k-means
+initialization, computed once), then scores and decodes with the fitted
+parameters.
+  gauss-full  GaussianHMM, K = 8, full covariances.
+  gauss-diag  GaussianHMM, K = 32, diagonal covariances.
+  gmm-diag    GMMHMM, K = 5 states of n_mix = 4 diagonal Gaussians.
+
 Emission and transition rows are drawn from flat Dirichlet distributions, so
 no state is impossible and no pruning shortcut applies.  Ratios are peer
 time / fastapml time (steady state); the first call, which includes numba's
@@ -38,7 +47,7 @@ if __name__ == "__main__":
     run_for_target()
 
 from fastapml import reference  # noqa: E402
-from fastapml.hmm import CategoricalHMM  # noqa: E402
+from fastapml.hmm import GMMHMM, CategoricalHMM, GaussianHMM  # noqa: E402
 
 try:
     import hmmlearn.hmm
@@ -50,7 +59,13 @@ except ImportError:  # pragma: no cover - optional peer
     librosa = None
 
 
-WORKLOADS = ("decode", "long", "score", "fit")
+# continuous-emission workloads: (class, states, mixture size, covariance)
+CONTINUOUS = {
+    "gauss-full": (GaussianHMM, 8, 1, "full"),
+    "gauss-diag": (GaussianHMM, 32, 1, "diag"),
+    "gmm-diag": (GMMHMM, 5, 4, "diag"),
+}
+WORKLOADS = ("decode", "long", "score", "fit", *CONTINUOUS)
 
 
 def random_model(cls, n_states, n_symbols, rng):
@@ -224,6 +239,83 @@ def bench_fit(n_sentences, rng, rows):
         rows.append(row("fit", "hmmlearn", theirs, ours, f"max param diff {diff:.1e}"))
 
 
+def frames(n_seq, n_steps, n_features, rng, n_states=6):
+    """Sequences from a random Gaussian HMM with sticky transitions."""
+    transmat = rng.dirichlet(np.ones(n_states), size=n_states) + 4 * np.eye(n_states)
+    cdf = np.cumsum(transmat / transmat.sum(axis=1, keepdims=True), axis=1)
+    states = np.empty((n_seq, n_steps), dtype=np.int64)
+    states[:, 0] = rng.integers(n_states, size=n_seq)
+    for t in range(1, n_steps):
+        u = rng.random(n_seq)[:, None]
+        states[:, t] = np.minimum((cdf[states[:, t - 1]] < u).sum(axis=1), n_states - 1)
+    means = rng.normal(scale=2.0, size=(n_states, n_features))
+    scales = rng.uniform(0.5, 1.5, size=(n_states, n_features))
+    flat = states.ravel()
+    X = means[flat] + scales[flat] * rng.standard_normal((flat.size, n_features))
+    return X, np.full(n_seq, n_steps)
+
+
+def parameters(model):
+    """A fitted continuous-emission HMM's arrays, covariances in the compact
+    layout both libraries' setters take."""
+    names = ("startprob_", "transmat_", "weights_", "means_")
+    state = {n: np.array(getattr(model, n)) for n in names if hasattr(model, n)}
+    covars = model._covars_ if hasattr(model, "_covars_") else model.covars_
+    return {**state, "covars_": np.array(covars)}
+
+
+def with_parameters(model, state):
+    for name, value in state.items():
+        setattr(model, name, value.copy())
+    return model
+
+
+def bench_continuous(name, X, lengths, rows):
+    """Fit, score and decode one continuous-emission workload."""
+    cls, k, n_mix, covariance_type = CONTINUOUS[name]
+    kwargs = {"covariance_type": covariance_type}
+    if n_mix > 1:
+        kwargs["n_mix"] = n_mix
+    # hmmlearn's initialization (k-means), once, shared by both libraries
+    np.random.seed(0)
+    start = parameters(cls(k, random_state=0, n_iter=0, **kwargs).fit(X, lengths))
+    peer_cls = None if hmmlearn is None else getattr(hmmlearn.hmm, cls.__name__)
+
+    def fit(model_cls):
+        model = model_cls(k, init_params="", n_iter=10, tol=-np.inf, **kwargs)
+        return with_parameters(model, start).fit(X, lengths)
+
+    label = f"{name} fit"
+    ours = measure(lambda: fit(cls), repeat=1)
+    rows.append(row(label, "fastapml", ours))
+    if peer_cls is not None:
+        theirs = measure(lambda: fit(peer_cls), repeat=1)
+        a, b = parameters(ours["result"]), parameters(theirs["result"])
+        diff = max(np.abs(a[n] - b[n]).max() for n in a)
+        rows.append(row(label, "hmmlearn", theirs, ours, f"max param diff {diff:.1e}"))
+    fitted = ours["result"]
+    peer = None
+    if peer_cls is not None:
+        peer = with_parameters(
+            peer_cls(k, init_params="", **kwargs), parameters(fitted)
+        )
+    for what in ("score", "decode"):
+        label = f"{name} {what}"
+        mine = measure(partial(getattr(fitted, what), X, lengths))
+        rows.append(row(label, "fastapml", mine))
+        if peer is None:
+            continue
+        theirs = measure(partial(getattr(peer, what), X, lengths), repeat=1)
+        if what == "score":
+            parity = rel(mine["result"], theirs["result"])
+        else:
+            parity = (
+                f"{path_parity(mine['result'][1], theirs['result'][1])}, "
+                f"log-prob {rel(mine['result'][0], theirs['result'][0])}"
+            )
+        rows.append(row(label, "hmmlearn", theirs, mine, parity))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog=f"python -m {__spec__.name}", description=__doc__.split("\n")[0]
@@ -257,6 +349,11 @@ def main(argv=None):
         bench_score(X, lengths, model, rows)
     if "fit" in args.only:
         bench_fit(max(1, int(5_000 * args.scale)), rng, rows)
+    continuous = [name for name in CONTINUOUS if name in args.only]
+    if continuous:
+        X, lengths = frames(max(1, int(200 * args.scale)), 1000, 13, rng)
+        for name in continuous:
+            bench_continuous(name, X, lengths, rows)
     print(f"bench.compare.hmm (scale {args.scale}) on {machine()}")
     print("ratio = peer steady time / fastapml steady time\n")
     print(
