@@ -366,18 +366,29 @@ class BaseHMM(BaseEstimator):
         frames, lengths, offsets = self._sequences(X, lengths, fitting=True)
         self._init(X, lengths)
         self._check()
+        return self._run_em(lambda: self._statistics(frames, lengths, offsets))
+
+    def _statistics(self, frames, lengths, offsets):
+        """One E-step: ``(log-likelihood, expected starts, expected
+        transitions, emission statistics)`` of the sequences."""
+        logliks, post, xi, table = self._forward_backward(frames, lengths, offsets)
+        raise_if_impossible(logliks)
+        firsts = offsets[:-1][lengths > 0]
+        emission = self._emission_statistics(frames, table, post)
+        return float(logliks.sum()), post[firsts].sum(axis=0), xi, emission
+
+    def _run_em(self, statistics):
+        """Baum-Welch from the current parameters: ``statistics()`` is the
+        E-step of :meth:`_statistics`, wherever the data are."""
         self.monitor_ = _matching_monitor(
             self.monitor_, self.tol, self.n_iter, self.verbose
         )
         self.monitor_._reset()
-        firsts = offsets[:-1][lengths > 0]
         for _ in range(self.n_iter):
-            logliks, post, xi, table = self._forward_backward(frames, lengths, offsets)
-            raise_if_impossible(logliks)
-            stats = self._emission_statistics(frames, table, post)
-            self._chain_m_step(post[firsts].sum(axis=0), xi, supervised=False)
-            self._emission_m_step(stats)
-            self.monitor_.report(float(logliks.sum()))
+            log_likelihood, start, trans, emission = statistics()
+            self._chain_m_step(start, trans, supervised=False)
+            self._emission_m_step(emission)
+            self.monitor_.report(log_likelihood)
             if self.monitor_.converged:
                 break
         return self

@@ -7,6 +7,8 @@ import numbers
 import numpy as np
 
 from .._validation import check_float_array, check_magnitude, check_scalar
+from ..mixture.em import second_moments_shape
+from . import _baum_welch_dask
 from ._base import BaseHMM
 from ._covariances import check_covariance_type
 from ._gaussian_passes import emission_model, frame_log_densities, frame_statistics
@@ -49,6 +51,53 @@ class GaussianEmissionsHMM(BaseHMM):
             X, self._model(X.dtype), self._n_mix, scaled
         )
         return table, np.arange(X.shape[0], dtype=np.int64), scaled
+
+    def fit(self, X, lengths=None):
+        """Estimate the parameters with Baum-Welch EM, in memory or on dask.
+
+        As hmmlearn's ``fit``: the parameters named in ``init_params`` (and
+        any not set yet) are initialized, then EM updates those named in
+        ``params`` for up to ``n_iter`` iterations, stopping when the
+        log-likelihood gains less than ``tol``.  Sequences held by dask (a
+        bag, or a list of ``(X, lengths)`` partitions with dask objects)
+        run one tree-summed dask reduction per iteration on the current
+        dask client or scheduler, and give the in-memory fit's answer.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), dask bag or list
+            Frames, sequences end to end; or a ``dask.bag.Bag`` of (T_i,
+            n_features) sequences; or a list of ``(X, lengths)``
+            partitions (NumPy arrays or ``dask.delayed`` objects).
+        lengths : array-like of int, shape (n_sequences,), optional
+            Length of each sequence, summing to n_samples; None for one
+            sequence.  Must be None for dask input, whose partitions carry
+            their own.
+
+        Returns
+        -------
+        self
+            The fitted model.
+        """
+        if _baum_welch_dask.is_dask_input(X):
+            if lengths is not None:
+                raise ValueError(
+                    "lengths must be None for sequences held by dask: a bag's "
+                    "elements are whole sequences, and each (X, lengths) "
+                    "partition carries its own"
+                )
+            return _baum_welch_dask.fit(self, X)
+        return super().fit(X, lengths)
+
+    def _statistics_shapes(self, model):
+        """Shapes of :meth:`_emission_statistics`' arrays (after the model)."""
+        n_components, n_features = model.means.shape
+        return [
+            (n_components,),
+            (n_components, n_features),
+            second_moments_shape(model),
+            (self.n_components,),
+        ]
 
     def _emission_statistics(self, X, table, post):
         """(model, s0, s1, s2, post_sum): the shifted sums of
