@@ -53,6 +53,7 @@ class BaseHMM(BaseEstimator):
     # other priors: finite
     _REAL_PRIORS = ()
     _EMISSION_PARAMETERS = ()
+    _PARAM_CODES = "st"  # the letters of params and init_params
     _FILE_OPTIONAL = ()  # priors a model file may lack (see _hmm_file)
 
     # ------------------------------------------------------------------
@@ -314,6 +315,14 @@ class BaseHMM(BaseEstimator):
                 )
             return True
         return not hasattr(self, name)
+
+    def _initializes(self):
+        """Whether :meth:`_init` would set any parameter (one named in
+        ``init_params``, or one not set yet)."""
+        names = ("startprob_", "transmat_", *self._EMISSION_PARAMETERS)
+        return bool(set(self.init_params) & set(self._PARAM_CODES)) or not all(
+            hasattr(self, name) for name in names
+        )
 
     def _init(self, X, lengths=None):
         """Initialize the parameters named in ``init_params`` (and any not

@@ -13,7 +13,8 @@ partitions are persisted on the workers for the fit and released after it.
 The initialization (hmmlearn's k-means and data covariance) sees all frames
 when there are at most ``INIT_FRAMES`` of them, else the frames of whole
 partitions drawn at random (with the estimator's ``random_state``) until it
-has that many.
+has that many; a start given in full (every parameter set, ``init_params``
+empty) reads only the first partition.
 """
 
 import copy
@@ -81,15 +82,18 @@ def _sizes(part):
     return 0 if part[0] is None else int(np.shape(part[0])[0])
 
 
-def initialization_frames(parts, random_state):
-    """The frames the initialization sees (see the module), as one array."""
+def initialization_frames(parts, random_state, limit=INIT_FRAMES):
+    """The frames the initialization sees (see the module), as one array;
+    ``limit=0``: only the first partition that has frames."""
     (sizes,) = _dask.compute([_dask.require("").delayed(_sizes)(p) for p in parts])
     chosen = range(len(parts))
-    if sum(sizes) > INIT_FRAMES:
+    if limit == 0:
+        chosen = [next((i for i, n in enumerate(sizes) if n), 0)]
+    elif sum(sizes) > limit:
         order = check_random_state(random_state).permutation(len(parts))
         total, picked = 0, []
         for i in order:
-            if total >= INIT_FRAMES:
+            if total >= limit:
                 break
             picked.append(i)
             total += sizes[i]
@@ -147,7 +151,9 @@ def fit(model, X):
     client = _dask.current_client()
     if client is not None:  # the data travel to the workers once
         parts = list(dask.persist(*parts))
-    sample = initialization_frames(parts, model.random_state)
+    # a start given in full needs the frames only for their width
+    limit = INIT_FRAMES if model._initializes() else 0
+    sample = initialization_frames(parts, model.random_state, limit)
     model._init(sample, None)
     model._check()
     dtype = model._frames(sample[:1]).dtype

@@ -18,8 +18,6 @@ from ._categorical_checks import check_mass, check_sizes
 from ._estimation import normalize_rows, posterior_mode, symbol_indicator
 from .monitor import ConvergenceMonitor
 
-_PARAM_CODES = "ste"
-
 
 class CategoricalHMM(BaseHMM):
     """Hidden Markov model with categorical emissions.
@@ -130,6 +128,7 @@ default=1.0
         self.monitor_ = ConvergenceMonitor(tol, n_iter, verbose)
 
     _DIRICHLET_PRIORS = BaseHMM._DIRICHLET_PRIORS + ("emissionprob_prior",)
+    _PARAM_CODES = "ste"
     _EMISSION_PARAMETERS = ("emissionprob_",)
     _FILE_KIND = "fastapml.hmm.CategoricalHMM"
     _FILE_SCALARS = {**_hmm_file.COMMON_SCALARS, "n_features": "iu"}
@@ -279,7 +278,7 @@ default=1.0
                 f"states has {states.size} entries but X has {symbols.size} samples"
             )
         for code, name in zip(
-            _PARAM_CODES, ("startprob_", "transmat_", "emissionprob_")
+            self._PARAM_CODES, ("startprob_", "transmat_", "emissionprob_")
         ):
             if code not in self.params and not hasattr(self, name):
                 raise ValueError(

@@ -108,6 +108,7 @@ class GaussianHMM(GaussianEmissionsHMM):
     """
 
     _REAL_PRIORS = ("means_prior", "means_weight", "covars_prior", "covars_weight")
+    _PARAM_CODES = "stmc"
     _EMISSION_PARAMETERS = ("means_", "_covars_")
     _FILE_KIND = "fastapml.hmm.GaussianHMM"
     _FILE_SCALARS = {

@@ -113,6 +113,7 @@ class GMMHMM(GaussianEmissionsHMM):
 
     _DIRICHLET_PRIORS = BaseHMM._DIRICHLET_PRIORS + ("weights_prior",)
     _REAL_PRIORS = ("means_prior", "means_weight", "covars_prior", "covars_weight")
+    _PARAM_CODES = "stmcw"
     _EMISSION_PARAMETERS = ("weights_", "means_", "covars_")
     _FILE_KIND = "fastapml.hmm.GMMHMM"
     _FILE_SCALARS = {

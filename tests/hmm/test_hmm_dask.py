@@ -75,7 +75,9 @@ def test_bad_dask_input(sequences):
     flat = db.from_sequence([np.ones(5), np.ones(6)], npartitions=1)
     with pytest.raises(ValueError, match="2-D"):
         GaussianHMM(2).fit(flat)
-    wrong = db.from_sequence([np.ones((20, 3)), np.ones((20, 2))], npartitions=2)
+    rng = np.random.RandomState(1)
+    wrong = [rng.normal(size=(20, 3)), rng.normal(size=(20, 2))]
+    wrong = db.from_sequence(wrong, npartitions=2)
     with pytest.raises(ValueError, match="features"):
         GaussianHMM(2, n_iter=1).fit(wrong)
     nan = [s.copy() for s in sequences[:4]]
