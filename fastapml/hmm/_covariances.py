@@ -17,9 +17,8 @@ def check_covariance_type(covariance_type):
         )
 
 
-def check_covars(covars, covariance_type, shape, name="covars_"):
-    """``covars`` as float64 of ``shape``, with positive variances or
-    symmetric positive-definite matrices (the last two axes).
+def check_covars(covars, covariance_type, shape, name="covars_", level="definite"):
+    """``covars`` as float64 of ``shape``, finite, its matrices symmetric.
 
     Parameters
     ----------
@@ -31,6 +30,11 @@ def check_covars(covars, covariance_type, shape, name="covars_"):
         flattened to it (hmmlearn accepts e.g. (K, 1, 1)).
     name : str
         For the messages.
+    level : {"definite", "semidefinite", "any"}
+        What the values must be, as hmmlearn checks them: positive
+        variances and positive-definite matrices (its ``covars_`` setter);
+        no negative ones (its GMMHMM's ``_check``); anything finite (its
+        GaussianHMM's ``_check``, which accepts what an M-step left).
 
     Returns
     -------
@@ -46,15 +50,56 @@ def check_covars(covars, covariance_type, shape, name="covars_"):
             f"{covariance_type!r}, got {arr.shape}"
         )
     if covariance_type in ("spherical", "diag"):
-        if (arr <= 0).any():
-            raise ValueError(f"{name} must be positive, found {arr.min()!r}")
-        return arr
-    scale = max(float(np.abs(arr).max(initial=0.0)), np.finfo(float).tiny)
-    if np.abs(arr - np.swapaxes(arr, -1, -2)).max(initial=0.0) > 1e-8 * scale:
-        raise ValueError(f"{name} must hold symmetric matrices")
-    if arr.size and (np.linalg.eigvalsh(arr).min() <= 0):
-        raise ValueError(f"{name} must hold positive-definite matrices")
+        low = arr.min(initial=np.inf)
+    else:
+        scale = max(float(np.abs(arr).max(initial=0.0)), np.finfo(float).tiny)
+        if np.abs(arr - np.swapaxes(arr, -1, -2)).max(initial=0.0) > 1e-8 * scale:
+            raise ValueError(f"{name} must hold symmetric matrices")
+        if level == "any" or not arr.size:
+            return arr
+        low = np.linalg.eigvalsh(arr).min()
+    what = "variances" if covariance_type in ("spherical", "diag") else "matrices"
+    if level == "definite" and low <= 0:
+        shown = "positive" if what == "variances" else "positive-definite"
+        raise ValueError(f"{name} must hold {shown} {what}, found {low!r}")
+    if level == "semidefinite" and low < 0:
+        shown = "non-negative" if what == "variances" else "positive-semidefinite"
+        raise ValueError(f"{name} must hold {shown} {what}, found {low!r}")
     return arr
+
+
+def regularized(covars, covariance_type):
+    """Covariances as hmmlearn's densities use them: variances below the
+    smallest normal float raised to it; a matrix whose Cholesky
+    factorization fails with 1e-7 added to its diagonal.
+
+    Parameters
+    ----------
+    covars : ndarray
+        scikit-learn's layout: (C,), (C, d), (C, d, d) or (d, d) "tied".
+    covariance_type : str
+
+    Returns
+    -------
+    ndarray
+        ``covars`` itself when nothing needed changing.
+    """
+    if covariance_type in ("spherical", "diag"):
+        tiny = np.finfo(np.float64).tiny
+        return covars if covars.min(initial=tiny) >= tiny else np.maximum(covars, tiny)
+    stack = covars[None] if covariance_type == "tied" else covars
+    try:
+        np.linalg.cholesky(stack)
+        return covars
+    except np.linalg.LinAlgError:
+        pass
+    out = stack.copy()
+    for k, matrix in enumerate(stack):
+        try:
+            np.linalg.cholesky(matrix)
+        except np.linalg.LinAlgError:
+            out[k] = matrix + 1e-7 * np.eye(matrix.shape[0])
+    return out[0] if covariance_type == "tied" else out
 
 
 def full_matrices(covars, covariance_type, n_matrices, n_features):

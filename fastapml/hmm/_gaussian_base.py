@@ -41,9 +41,10 @@ class GaussianEmissionsHMM(BaseHMM):
             return emission_model(*self._components(), dtype)
         except ValueError:
             raise ValueError(
-                "covars_ are not positive definite (a state with too few "
-                "frames, or collapsed ones); raise covars_prior or min_covar, "
-                "use fewer states, or scale the data"
+                "covars_ are not positive definite, even with 1e-7 added to "
+                "the diagonal (a state with too few frames, or collapsed "
+                "ones); raise covars_prior or min_covar, use fewer states, or "
+                "scale the data"
             ) from None
 
     def _emission_table(self, X, scaled):

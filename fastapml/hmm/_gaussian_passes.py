@@ -16,6 +16,7 @@ from ..mixture.em import (
 )
 from . import _forward_backward_kernels as _fb_kernels
 from . import _gaussian_kernels as _kernels
+from ._covariances import regularized
 
 
 def emission_model(weights, means, covars, covariance_type, dtype):
@@ -31,6 +32,8 @@ def emission_model(weights, means, covars, covariance_type, dtype):
         scikit-learn's layout for C components: (C,) spherical, (C, d)
         diag, (C, d, d) full, (d, d) tied.
     covariance_type : str
+        Degenerate covariances are regularized as hmmlearn does
+        (:func:`._covariances.regularized`).
     dtype : dtype
         The data's float dtype, in which the kernels compute.
 
@@ -48,6 +51,7 @@ def emission_model(weights, means, covars, covariance_type, dtype):
     # The engine shifts tied data by sum_c w_c mu_c: weights that sum to one
     # make that the means' average; log_norm then gets their scale back.
     scale = float(weights.sum())
+    covars = regularized(np.asarray(covars, dtype=np.float64), covariance_type)
     prec = precisions_cholesky(covars, covariance_type)
     model = kernel_model(weights / scale, means, prec, covariance_type, dtype)
     return model._replace(

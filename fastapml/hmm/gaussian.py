@@ -207,7 +207,7 @@ class GaussianHMM(GaussianEmissionsHMM):
             )
         self.n_features = self.means_.shape[1]
         self._covars_ = check_covars(
-            self._covars_, self.covariance_type, self._covars_shape()
+            self._covars_, self.covariance_type, self._covars_shape(), level="any"
         )
 
     def _components(self):

@@ -203,7 +203,10 @@ class GMMHMM(GaussianEmissionsHMM):
             )
         self.n_features = self.means_.shape[2]
         self.covars_ = check_covars(
-            self.covars_, self.covariance_type, self._covars_shape()
+            self.covars_,
+            self.covariance_type,
+            self._covars_shape(),
+            level="semidefinite",
         )
 
     def _priors(self):

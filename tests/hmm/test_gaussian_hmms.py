@@ -287,18 +287,42 @@ def test_singular_or_asymmetric_covariances(covariance_type, covars):
         model.covars_ = np.array(covars)
 
 
-def test_collapsed_state_is_a_clear_error():
-    """A state left with one distinct frame and no covariance prior."""
-    X = np.concatenate(
-        [np.zeros((50, 2)), np.random.RandomState(0).normal(size=(50, 2))]
+ZERO_VARIANCE = np.array(  # hmmlearn's issue 2: a constant first column
+    [
+        [715.0, 585.0, 0.0, 0.0],
+        [715.0, 520.0, 1.04705811, -60.3696289],
+        [715.0, 455.0, 0.72088623, -52.7055664],
+        [715.0, 390.0, -0.457946777, -78.0605469],
+        [715.0, 325.0, -6.43127441, -55.9954834],
+        [715.0, 260.0, -2.90063477, -78.0220947],
+        [715.0, 195.0, 8.45532227, -70.3294373],
+        [715.0, 130.0, 4.09387207, -58.3621216],
+        [715.0, 65.0, -1.2166748, -44.8131409],
+    ]
+)
+
+
+def test_degenerate_fit_is_regularized_as_hmmlearn():
+    """An M-step that leaves a singular covariance: both libraries add 1e-7
+    to its diagonal for the densities and go on.  They agree until the
+    collapse; after it, which matrices need the 1e-7 is decided by rounding
+    at the 1e-18 level, so the two runs part ways."""
+    kwargs = dict(n_components=3, covariance_type="full", n_iter=10, random_state=0)
+    theirs = hmm.GaussianHMM(**kwargs).fit(ZERO_VARIANCE)
+    ours = GaussianHMM(**kwargs).fit(ZERO_VARIANCE)
+    assert np.linalg.eigvalsh(ours._covars_).min() < 1e-9  # it did collapse
+    assert np.isfinite(ours.monitor_.history).all()
+    np.testing.assert_allclose(
+        list(ours.monitor_.history)[:4], list(theirs.monitor_.history)[:4], rtol=1e-6
     )
-    model = GaussianHMM(2, "full", covars_prior=0.0, n_iter=20, init_params="")
-    model.startprob_ = np.array([0.5, 0.5])
-    model.transmat_ = np.full((2, 2), 0.5)
-    model.means_ = np.array([[0.0, 0.0], [0.5, 0.5]])
-    model.covars_ = np.stack([np.eye(2)] * 2)
+    assert np.isfinite(ours.score(ZERO_VARIANCE))
+
+
+def test_covariance_beyond_regularization_is_a_clear_error():
+    _, model = _gaussian_pair("full")
+    model._covars_ = np.stack([np.eye(2), -np.eye(2), np.eye(2)])  # bypasses the setter
     with pytest.raises(ValueError, match="positive definite"):
-        model.fit(X)
+        model.score(np.zeros((4, 2)))
 
 
 @pytest.mark.parametrize(
