@@ -19,6 +19,11 @@ from ._estimation import normalize_rows, posterior_mode, symbol_indicator
 from .monitor import ConvergenceMonitor
 
 
+class SymbolTypeError(TypeError, ValueError):
+    """Symbols that are not integers: a TypeError, and the ValueError that
+    hmmlearn raises for them."""
+
+
 class CategoricalHMM(BaseHMM):
     """Hidden Markov model with categorical emissions.
 
@@ -158,10 +163,20 @@ default=1.0
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != 1:
             raise ValueError(f"{name} must have shape (n_samples, 1), got {X.shape}")
+        return self._check_and_set_n_features(X, name)
+
+    def _check_and_set_n_features(self, X, name="X"):
+        """Symbols of any shape as a flat int64 array in [0, n_features);
+        when ``n_features`` is None it becomes the largest symbol plus one,
+        as in hmmlearn (whose tests call this hook)."""
+        flat = np.asarray(X).reshape(-1)
+        high = np.iinfo(np.int64).max if self.n_features is None else self.n_features
+        try:
+            symbols = check_symbols(flat, name, high)
+        except TypeError as err:  # hmmlearn raises ValueError: catchable as both
+            raise SymbolTypeError(str(err)) from None
         if self.n_features is not None:
-            return check_symbols(X, name, self.n_features)
-        symbols = check_symbols(X, name, np.iinfo(np.int64).max)
-        # hmmlearn infers the symbol count (max + 1) and keeps it
+            return symbols
         self.n_features = int(symbols.max()) + 1 if symbols.size else 1
         return symbols
 
