@@ -255,6 +255,23 @@ class GMMHMM(GaussianEmissionsHMM):
 
     def _init_emissions(self, X):
         k, m = self.n_components, self.n_mix
+        init_means = self._needs_init("m", "means_")
+        # hmmlearn runs its k-means even when the means are not initialized;
+        # with an integer seed that work has no effect, so it is skipped
+        # (with None or a RandomState it draws from a shared generator)
+        seeded = isinstance(self.random_state, numbers.Integral)
+        means = self._kmeans_means(X) if init_means or not seeded else None
+        if self._needs_init("w", "weights_"):
+            self.weights_ = np.full((k, m), 1.0 / m)
+        if init_means:
+            self.means_ = means
+        self._init_covars(X)
+
+    def _kmeans_means(self, X):
+        """hmmlearn's initial means: k-means of all frames into states, then
+        of each state's frames into its components (a state with fewer
+        frames than components draws them from NumPy's global generator)."""
+        k, m = self.n_components, self.n_mix
         main = cluster.KMeans(n_clusters=k, random_state=self.random_state, n_init=10)
         labels = main.fit_predict(X)
         centroid = main.cluster_centers_.mean(axis=0)
@@ -267,14 +284,14 @@ class GMMHMM(GaussianEmissionsHMM):
                     n_clusters=m, random_state=self.random_state, n_init=10
                 )
                 means.append(kmeans.fit(members).cluster_centers_)
-            else:  # hmmlearn draws these from NumPy's global generator
+            else:
                 if cv is None:
                     cv = initial_covars(X, self.min_covar, "tied", 1)
                 means.append(np.random.multivariate_normal(centroid, cov=cv, size=m))
-        if self._needs_init("w", "weights_"):
-            self.weights_ = np.full((k, m), 1.0 / m)
-        if self._needs_init("m", "means_"):
-            self.means_ = np.stack(means)
+        return np.stack(means)
+
+    def _init_covars(self, X):
+        k, m = self.n_components, self.n_mix
         if self._needs_init("c", "covars_"):
             cv = initial_covars(X, self.min_covar, "tied", 1)
             shape = {
