@@ -63,8 +63,16 @@ def emission_statistics(X, post, weights, means, covars, covariance_type, n_mix=
         The frames.
     post : array (T, G)
         State posteriors.
-    weights, means, covars, covariance_type, n_mix
-        As in :func:`state_log_densities`.
+    weights : array (C,)
+        Component weights, as in :func:`state_log_densities`.
+    means : array (C, d)
+        Component means.
+    covars : array
+        Component covariances (see the module).
+    covariance_type : {"full", "tied", "diag", "spherical"}
+        The covariance model.
+    n_mix : int, default=1
+        Components per state.
 
     Returns
     -------
