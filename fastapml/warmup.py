@@ -71,9 +71,13 @@ def _log_model(rng, n_states, n_symbols, dtype):
 def _hmm(dtype):
     """Viterbi (first order: uint8 and uint16 backpointers, one sequence on
     many states and batches; second order, dense and over a lattice),
-    forward-backward, CategoricalHMM and HMMTagger."""
+    forward-backward, CategoricalHMM, HMMTagger, and GaussianHMM and GMMHMM
+    (their density and statistics passes serial and, on 9,000 frames,
+    parallel)."""
     from .hmm import (
+        GMMHMM,
         CategoricalHMM,
+        GaussianHMM,
         HMMTagger,
         forward_backward,
         viterbi,
@@ -92,6 +96,14 @@ def _hmm(dtype):
     log_trans2 = np.log(rng.dirichlet(np.ones(4), (4, 4))).astype(dtype)
     viterbi2_batch(table, [4, 3], log_trans2, symbols=symbols)
     viterbi2_lattice(table, [4, 3], log_trans2, symbols=symbols)
+    frames = rng.normal(size=(9000, 13)).astype(dtype)
+    frames[::2] += 3.0
+    for n_frames in (60, 9000):
+        X = frames[:n_frames]
+        for covariance_type in ("full", "tied", "diag"):
+            model = GaussianHMM(8, covariance_type, n_iter=1, random_state=0)
+            model.fit(X, [n_frames // 2] * 2).decode(X)
+        GMMHMM(2, n_mix=2, n_iter=1, random_state=0).fit(X).decode(X)
     if dtype != np.float64:
         return
     forward_backward(table, [4, 3], log_trans, log_start, symbols=symbols)
