@@ -98,10 +98,10 @@ def _hmm(dtype):
     viterbi2_lattice(table, [4, 3], log_trans2, symbols=symbols)
     frames = rng.normal(size=(9000, 13)).astype(dtype)
     frames[::2] += 3.0
-    for n_frames in (60, 9000):
+    for n_frames, n_states in ((60, 2), (9000, 8)):
         X = frames[:n_frames]
         for covariance_type in ("full", "tied", "diag"):
-            model = GaussianHMM(8, covariance_type, n_iter=1, random_state=0)
+            model = GaussianHMM(n_states, covariance_type, n_iter=1, random_state=0)
             model.fit(X, [n_frames // 2] * 2).decode(X)
         GMMHMM(2, n_mix=2, n_iter=1, random_state=0).fit(X).decode(X)
     if dtype != np.float64:
