@@ -30,17 +30,20 @@ INIT_FRAMES = 200_000
 
 
 def is_dask_input(X):
-    """Whether ``fit`` was given sequences held by dask: a bag, or a list of
-    ``(X, lengths)`` partitions with a dask object among them."""
+    """Whether ``fit`` was given partitioned sequences: a dask bag, or a list
+    of ``(X, lengths)`` pairs whose X are ``dask.delayed`` objects or 2-D
+    arrays (a list of pairs of numbers would be in-memory frames)."""
     if _dask.is_dask_bag(X):
         return True
     if not isinstance(X, list) or not X:
         return False
-    module = sys.modules.get("dask.delayed")
-    if module is None:
+    if not all(isinstance(p, tuple) and len(p) == 2 for p in X):
         return False
-    return all(isinstance(p, tuple) and len(p) == 2 for p in X) and any(
-        isinstance(a, module.Delayed) for p in X for a in p
+    module = sys.modules.get("dask.delayed")
+    delayed = () if module is None else module.Delayed
+    return all(
+        isinstance(x, delayed) or (isinstance(x, np.ndarray) and x.ndim == 2)
+        for x, _ in X
     )
 
 
@@ -85,7 +88,8 @@ def _sizes(part):
 def initialization_frames(parts, random_state, limit=INIT_FRAMES):
     """The frames the initialization sees (see the module), as one array;
     ``limit=0``: only the first partition that has frames."""
-    (sizes,) = _dask.compute([_dask.require("").delayed(_sizes)(p) for p in parts])
+    delayed = _dask.require("HMM fits on dask").delayed
+    (sizes,) = _dask.compute([delayed(_sizes)(p) for p in parts])
     chosen = range(len(parts))
     if limit == 0:
         chosen = [next((i for i, n in enumerate(sizes) if n), 0)]

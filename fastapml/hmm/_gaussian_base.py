@@ -59,17 +59,17 @@ class GaussianEmissionsHMM(BaseHMM):
         As hmmlearn's ``fit``: the parameters named in ``init_params`` (and
         any not set yet) are initialized, then EM updates those named in
         ``params`` for up to ``n_iter`` iterations, stopping when the
-        log-likelihood gains less than ``tol``.  Sequences held by dask (a
-        bag, or a list of ``(X, lengths)`` partitions with dask objects)
-        run one tree-summed dask reduction per iteration on the current
-        dask client or scheduler, and give the in-memory fit's answer.
+        log-likelihood gains less than ``tol``.  Partitioned sequences (a
+        dask bag, or a list of ``(X, lengths)`` partitions) run one
+        tree-summed dask reduction per iteration on the current dask client
+        or scheduler, and give the in-memory fit's answer.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), dask bag or list
             Frames, sequences end to end; or a ``dask.bag.Bag`` of (T_i,
             n_features) sequences; or a list of ``(X, lengths)``
-            partitions (NumPy arrays or ``dask.delayed`` objects).
+            partitions, each X a 2-D array or a ``dask.delayed`` object.
         lengths : array-like of int, shape (n_sequences,), optional
             Length of each sequence, summing to n_samples; None for one
             sequence.  Must be None for dask input, whose partitions carry

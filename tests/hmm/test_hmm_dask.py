@@ -53,6 +53,11 @@ def test_bag_and_partitions_equal_the_in_memory_fit(sequences, cls, kwargs):
         for i in range(0, len(sequences), 8)
     ]
     _same(in_memory, _fit(cls, kwargs, parts))
+    arrays = [
+        (np.concatenate(sequences[i : i + 8]), lengths[i : i + 8])
+        for i in (0, 8, 16, 24)
+    ]
+    _same(in_memory, _fit(cls, kwargs, arrays))
 
 
 def test_on_worker_processes(sequences, process_client):
