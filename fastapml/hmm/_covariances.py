@@ -102,6 +102,17 @@ def regularized(covars, covariance_type):
     return out[0] if covariance_type == "tied" else out
 
 
+def broadcast_prior(value, name, shape):
+    """``value`` broadcast to ``shape`` (read-only), or a ValueError naming
+    the prior."""
+    try:
+        return np.broadcast_to(value, shape)
+    except ValueError:
+        raise ValueError(
+            f"{name} of shape {np.shape(value)} does not broadcast to {shape}"
+        ) from None
+
+
 def full_matrices(covars, covariance_type, n_matrices, n_features):
     """Covariances in any layout as (n_matrices, d, d) full matrices
     (hmmlearn's ``fill_covars``; a tied matrix is repeated)."""

@@ -1,14 +1,17 @@
 """``GaussianHMM``: hmmlearn's HMM with Gaussian emissions, on fastapml's
 mixture and forward-backward kernels."""
 
+import numbers
+
 import numpy as np
 from sklearn import cluster
 
-from .._validation import check_float_array
+from .._validation import check_float_array, check_scalar
 from ..mixture.em import scatter_about, shifts
 from . import _hmm_file
 from ._base import BaseHMM
 from ._covariances import (
+    broadcast_prior,
     check_covariance_type,
     check_covars,
     full_matrices,
@@ -209,6 +212,12 @@ class GaussianHMM(GaussianEmissionsHMM):
         self._covars_ = check_covars(
             self._covars_, self.covariance_type, self._covars_shape(), level="any"
         )
+        # hmmlearn's M-step takes the weights as scalars and broadcasts the
+        # priors against the parameters
+        for name in ("means_weight", "covars_weight"):
+            check_scalar(getattr(self, name), name, numbers.Real)
+        broadcast_prior(self.means_prior, "means_prior", self.means_.shape)
+        broadcast_prior(self.covars_prior, "covars_prior", self._covars_.shape)
 
     def _components(self):
         return (

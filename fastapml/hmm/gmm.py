@@ -10,7 +10,12 @@ from .._validation import check_float_array, check_probabilities, check_scalar
 from ..mixture.em import scatter_about, shifts
 from . import _hmm_file
 from ._base import BaseHMM
-from ._covariances import check_covars, full_matrices, initial_covars
+from ._covariances import (
+    broadcast_prior,
+    check_covars,
+    full_matrices,
+    initial_covars,
+)
 from ._gaussian_base import GaussianEmissionsHMM
 from .monitor import ConvergenceMonitor
 
@@ -208,6 +213,7 @@ class GMMHMM(GaussianEmissionsHMM):
             self._covars_shape(),
             level="semidefinite",
         )
+        self._priors()  # the priors broadcast to their parameters' shapes
 
     def _priors(self):
         """The priors broadcast to their per-component shapes (hmmlearn's
@@ -227,11 +233,11 @@ class GMMHMM(GaussianEmissionsHMM):
             "spherical": ((k, m), (k, m)),
         }[self.covariance_type]
         return {
-            "weights": np.broadcast_to(self.weights_prior, (k, m)),
-            "means": np.broadcast_to(self.means_prior, (k, m, d)),
-            "lambdas": np.broadcast_to(self.means_weight, (k, m)),
-            "covars": np.broadcast_to(covars_prior, shapes[0]),
-            "covars_weight": np.broadcast_to(covars_weight, shapes[1]),
+            "weights": broadcast_prior(self.weights_prior, "weights_prior", (k, m)),
+            "means": broadcast_prior(self.means_prior, "means_prior", (k, m, d)),
+            "lambdas": broadcast_prior(self.means_weight, "means_weight", (k, m)),
+            "covars": broadcast_prior(covars_prior, "covars_prior", shapes[0]),
+            "covars_weight": broadcast_prior(covars_weight, "covars_weight", shapes[1]),
         }
 
     # ------------------------------------------------------------------

@@ -347,3 +347,20 @@ def test_gmm_bad_shapes():
     model.weights_ = np.full((3, 3), 1 / 3)
     with pytest.raises(ValueError, match="weights_"):
         model.score(np.zeros((4, 2)))
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "value"),
+    [
+        (_gaussian_pair, "means_prior", np.zeros((2, 5))),
+        (_gaussian_pair, "covars_prior", np.zeros(7)),
+        (_gaussian_pair, "means_weight", np.ones(3)),
+        (_gmm_pair, "covars_prior", np.zeros(4)),
+        (_gmm_pair, "weights_prior", np.ones((3, 5))),
+    ],
+)
+def test_priors_that_do_not_fit_the_parameters(make, name, value):
+    _, model = make("diag")
+    setattr(model, name, value)
+    with pytest.raises((ValueError, TypeError), match=name):
+        model.fit(np.random.RandomState(0).normal(size=(40, 2)))
