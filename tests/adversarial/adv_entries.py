@@ -103,13 +103,17 @@ TAGS = [
 @functools.cache
 def _fitted(kind):
     from fastapml.denoise import PatchPrior
-    from fastapml.hmm import CategoricalHMM, HMMTagger
+    from fastapml.hmm import GMMHMM, CategoricalHMM, GaussianHMM, HMMTagger
     from fastapml.mixture import GaussianMixture
 
     if kind == "gmm":
         return GaussianMixture(2, random_state=0).fit(blobs())
     if kind == "chmm":
         return CategoricalHMM(2, random_state=0, n_iter=5).fit(symbols())
+    if kind == "ghmm":
+        return GaussianHMM(2, "full", random_state=0, n_iter=3).fit(blobs())
+    if kind == "gmmhmm":
+        return GMMHMM(2, n_mix=2, random_state=0, n_iter=3).fit(blobs())
     if kind == "tagger":
         return HMMTagger().fit(SENTENCES, TAGS)
     if kind == "tagger1":
@@ -122,8 +126,8 @@ def _fitted(kind):
 
 
 def fitted(kind):
-    """A private copy of a small fitted model (``gmm``, ``chmm``, ``tagger``,
-    ``tagger1`` or ``prior``)."""
+    """A private copy of a small fitted model (``gmm``, ``chmm``, ``ghmm``,
+    ``gmmhmm``, ``tagger``, ``tagger1`` or ``prior``)."""
     return copy.deepcopy(_fitted(kind))
 
 

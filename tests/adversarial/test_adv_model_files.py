@@ -35,7 +35,7 @@ from adv_support import (
 
 from fastapml._archive import ArchiveError
 from fastapml.denoise import PatchPrior
-from fastapml.hmm import CategoricalHMM, HMMTagger
+from fastapml.hmm import GMMHMM, CategoricalHMM, GaussianHMM, HMMTagger
 from fastapml.mixture import GaussianMixture
 from fastapml.nn import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
 
@@ -56,6 +56,11 @@ GMM_KEYS = (
     *(f"param_{p}" for p in ("verbose", "verbose_interval", "random_state")),
     *("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_"),
     *("lower_bounds_", "lower_bound_", "n_iter_", "converged_", "n_features_in_"),
+)
+HMM_KEYS = (
+    *("n_components", "algorithm", "n_iter", "tol", "verbose", "params"),
+    *("init_params", "implementation", "startprob_prior", "transmat_prior"),
+    *("random_state", "startprob_", "transmat_"),
 )
 #: every model kind: its class, the members of its file (less the header),
 #: and the (member, damage) pairs that are valid: a NaN beam is "no beam",
@@ -79,6 +84,33 @@ MODELS = {
             ("random_state", "missing"),
             *((f"{p}_prior", "extra-dim") for p in ("startprob", "transmat")),
             ("emissionprob_prior", "extra-dim"),
+        },
+    ),
+    "ghmm": (
+        GaussianHMM,
+        (
+            *HMM_KEYS,
+            *("covariance_type", "min_covar", "means_prior", "means_weight"),
+            *("covars_prior", "covars_weight", "means_", "covars_"),
+        ),
+        {
+            ("random_state", "missing"),
+            *((f"{p}_prior", "extra-dim") for p in ("startprob", "transmat")),
+            *((f"{p}_prior", "extra-dim") for p in ("means", "covars")),
+        },
+    ),
+    "gmmhmm": (
+        GMMHMM,
+        (
+            *HMM_KEYS,
+            *("n_mix", "covariance_type", "min_covar", "weights_prior"),
+            *("means_prior", "means_weight", "weights_", "means_", "covars_"),
+        ),
+        {
+            ("random_state", "missing"),
+            *((f"{p}_prior", "extra-dim") for p in ("startprob", "transmat")),
+            *((f"{p}_prior", "extra-dim") for p in ("weights", "means")),
+            ("means_weight", "extra-dim"),
         },
     ),
     "tagger": (HMMTagger, TAGGER_KEYS + SUFFIX_KEYS, {("beam", "nan")}),
@@ -113,6 +145,8 @@ def use(model):
         return model.predict(blobs(6)), model.score_samples(blobs(6))
     if isinstance(model, CategoricalHMM):
         return model.score(symbols(8)), model.predict(symbols(8))
+    if isinstance(model, (GaussianHMM, GMMHMM)):
+        return model.score(blobs(6)), model.predict(blobs(6))
     if isinstance(model, HMMTagger):
         return model.predict([*SENTENCES, ["Zzz", "unseen", "1984", "?!"]])
     if isinstance(model, Sequential):
