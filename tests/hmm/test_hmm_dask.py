@@ -89,6 +89,6 @@ def test_bad_dask_input(sequences):
     nan[2][5, 1] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         GaussianHMM(2, n_iter=1).fit(db.from_sequence(nan, npartitions=2))
-    bad_lengths = [(dask.delayed(np.ones)((10, 3)), np.array([4, 4]))]
+    bad_lengths = [(dask.delayed(rng.normal)(size=(10, 3)), np.array([4, 4]))]
     with pytest.raises(ValueError, match="lengths"):
         GaussianHMM(2, n_iter=1).fit(bad_lengths)
