@@ -72,7 +72,9 @@ def test_issue_19_blobs_match_sklearn():
     maps = embed(W, 4)
     assert np.isfinite(maps).all() and np.abs(maps).max() < 1
     expected = peer_embedding(W, n_components=4, drop_first=False, random_state=0)
-    assert rotation_residual(maps, expected) < 1e-6
+    # the eigensolvers agree to about 1e-6 here, and the rounding depends on
+    # the BLAS thread count (7e-7 with 2 threads, 5.9e-6 with 1, measured)
+    assert rotation_residual(maps, expected) < 1e-5
 
 
 @pytest.mark.parametrize("distance", [5.0, 8.0, 12.0])
