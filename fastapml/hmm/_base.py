@@ -329,7 +329,10 @@ class BaseHMM(BaseEstimator):
         set), drawing exactly as hmmlearn does; hmmlearn's hook, which its
         tests call directly."""
         self._check_hyperparameters()
-        frames = self._frames(X)
+        self._initialize(self._frames(X))
+
+    def _initialize(self, frames):
+        """:meth:`_init` on frames already validated by :meth:`_frames`."""
         k = self.n_components
         rs = self._generator()
         concentration = np.full(k, 1.0 / k)
@@ -373,7 +376,7 @@ class BaseHMM(BaseEstimator):
         """
         self._check_hyperparameters()
         frames, lengths, offsets = self._sequences(X, lengths, fitting=True)
-        self._init(X, lengths)
+        self._initialize(frames)
         self._check()
         return self._run_em(lambda: self._statistics(frames, lengths, offsets))
 

@@ -158,9 +158,10 @@ def fit(model, X):
     # a start given in full needs the frames only for their width
     limit = INIT_FRAMES if model._initializes() else 0
     sample = initialization_frames(parts, model.random_state, limit)
-    model._init(sample, None)
+    frames = model._frames(sample)
+    model._initialize(frames)
     model._check()
-    dtype = model._frames(sample[:1]).dtype
+    dtype = frames.dtype
 
     def statistics():
         snapshot = dask.delayed(copy.copy(model), traverse=False)

@@ -17,7 +17,9 @@ from ._gaussian_passes import emission_model, frame_log_densities, frame_statist
 class GaussianEmissionsHMM(BaseHMM):
     """An HMM whose emissions are Gaussian components: a subclass gives
     ``_components()``, ``(weights (C,), means (C, d), covars, covariance
-    type)`` in scikit-learn's layout for C = K * ``_n_mix`` components."""
+    type)`` in scikit-learn's layout for C = K * ``_n_mix`` components, and
+    ``_sample_parts()``: the means and full covariances that ``sample``
+    draws from and how it picks a state's component (None: the state)."""
 
     _n_mix = 1
 
@@ -108,13 +110,32 @@ class GaussianEmissionsHMM(BaseHMM):
         sums = frame_statistics(X, model, self._n_mix, post, table)
         return (model, *sums, post.sum(axis=0))
 
-    def _sample_components(
-        self, n_samples, random_state, currstate, means, covars, pick
-    ):
-        """hmmlearn's draws: for each state, ``pick(state, rs)`` chooses a
-        component (None: the state itself), then NumPy's
-        ``multivariate_normal(means[c], covars[c])`` (its SVD factor,
-        computed once per component)."""
+    def sample(self, n_samples=1, random_state=None, currstate=None):
+        """Draw observations and states, with hmmlearn's random-number order.
+
+        For each state, its component is drawn (a mixture's, as hmmlearn
+        does with ``RandomState.choice``), then NumPy's
+        ``multivariate_normal`` of it, whose SVD factor is computed once per
+        component instead of once per draw.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Length of the sampled sequence.
+        random_state : int, RandomState or None, default=None
+            Seeds this draw; None uses the ``random_state`` parameter.
+        currstate : int, optional
+            State of the first sample; drawn from ``startprob_`` when None.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            The observations.
+        state_sequence : ndarray of int, shape (n_samples,)
+            The hidden states that emitted them.
+        """
+        self._check_fitted()
+        means, covars, pick = self._sample_parts()
         _, s, vh = np.linalg.svd(covars)
         factors = np.sqrt(s)[..., :, None] * vh
         d = means.shape[-1]

@@ -199,7 +199,8 @@ SMALL_STATES = 10
 
 @jit
 def _dense_transitions(tiles, n_states):
-    """The (K, K) transition matrix packed in ``tiles``, as one array."""
+    """The first ``n_states`` rows and columns of the transition matrix
+    packed in ``tiles``, as one array."""
     width = tiles.shape[2]
     trans = np.empty((n_states, n_states), dtype=tiles.dtype)
     for i in range(n_states):
@@ -248,11 +249,10 @@ def _viterbi_one(
     n_states = tiles.shape[1]
     if n_steps == 0:
         return 0.0
-    delta, new, best, argf, live, prune = work
+    delta, new, best, argf, live, prune, dense = work
     if n_states <= SMALL_STATES:
-        trans = _dense_transitions(tiles, n_states)
         return _viterbi_small(
-            emit, obs, trans, log_start, log_end, path, bp, delta, new
+            emit, obs, dense, log_start, log_end, path, bp, delta, new
         )
     e = emit[obs[0]]
     for j in range(n_states):
@@ -281,7 +281,9 @@ def _live_scratch(n_states):
 @jit
 def _workspace(tiles, dtype_proto):
     """Scratch for one decoder: delta, new (K), best, argf (all tiles), live
-    (see :func:`_live_sources`) and the pruning state."""
+    (see :func:`_live_sources`), the pruning state, and for at most
+    ``SMALL_STATES`` states the transition matrix as one (K, K) array
+    (else (0, 0))."""
     n_states = tiles.shape[1]
     delta = np.empty(n_states, dtype=dtype_proto.dtype)
     new = np.empty_like(delta)
@@ -294,6 +296,7 @@ def _workspace(tiles, dtype_proto):
         argf,
         _live_scratch(n_states),
         np.zeros(2, dtype=np.int64),
+        _dense_transitions(tiles, n_states if n_states <= SMALL_STATES else 0),
     )
 
 
@@ -442,7 +445,7 @@ def viterbi_wide(
     n_tiles, n_states, tile = tiles.shape
     per_block = (n_tiles + n_blocks - 1) // n_blocks
     bp = np.empty((n_steps, n_states), dtype=bp_proto.dtype)
-    delta, new, _, _, live, prune = _workspace(tiles, log_start)
+    delta, new, _, _, live, prune, _ = _workspace(tiles, log_start)
     best = np.empty((n_blocks, per_block * tile), dtype=log_start.dtype)
     argf = np.empty_like(best)
     e = emit[obs[0]]

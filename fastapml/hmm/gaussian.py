@@ -283,26 +283,5 @@ class GaussianHMM(GaussianEmissionsHMM):
             }[self.covariance_type],
         }
 
-    def sample(self, n_samples=1, random_state=None, currstate=None):
-        """Draw observations and states, with hmmlearn's random-number order.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Length of the sampled sequence.
-        random_state : int, RandomState or None, default=None
-            Seeds this draw; None uses the ``random_state`` parameter.
-        currstate : int, optional
-            State of the first sample; drawn from ``startprob_`` when None.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-            The observations.
-        state_sequence : ndarray of int, shape (n_samples,)
-            The hidden states that emitted them.
-        """
-        self._check_fitted()
-        return self._sample_components(
-            n_samples, random_state, currstate, self.means_, self.covars_, None
-        )
+    def _sample_parts(self):
+        return self.means_, self.covars_, None

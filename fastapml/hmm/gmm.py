@@ -375,33 +375,14 @@ class GMMHMM(GaussianEmissionsHMM):
             "w": m - 1,
         }
 
-    def sample(self, n_samples=1, random_state=None, currstate=None):
-        """Draw observations and states, with hmmlearn's random-number order.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Length of the sampled sequence.
-        random_state : int, RandomState or None, default=None
-            Seeds this draw; None uses the ``random_state`` parameter.
-        currstate : int, optional
-            State of the first sample; drawn from ``startprob_`` when None.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-            The observations.
-        state_sequence : ndarray of int, shape (n_samples,)
-            The hidden states that emitted them.
-        """
-        self._check_fitted()
+    def _sample_parts(self):
+        """Component means and full covariances, and hmmlearn's draw of a
+        state's component (``RandomState.choice`` with its weights)."""
         k, m, d = self.n_components, self.n_mix, self.n_features
-        weights, means, covars, covariance_type = self._components()
+        _, means, covars, covariance_type = self._components()
         full = full_matrices(covars, covariance_type, k * m, d)
 
         def pick(state, rs):
             return state * m + rs.choice(m, p=self.weights_[state])
 
-        return self._sample_components(
-            n_samples, random_state, currstate, means, full, pick
-        )
+        return means, full, pick
