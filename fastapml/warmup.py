@@ -189,7 +189,7 @@ def _denoise(dtype):
     """denoise by every method (the shipped prior, and the one-Gaussian
     prior of method "gaussian"), patch extraction and aggregation."""
     from .denoise import aggregate_patches, denoise, extract_patches
-    from .denoise.restore import METHODS
+    from .denoise.denoising import METHODS
 
     image = _rng().random((24, 24)).astype(dtype)
     for method in METHODS:

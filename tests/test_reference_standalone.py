@@ -116,9 +116,9 @@ def _production(module, name):
 
 
 CONSTANTS = {
-    "STRIDE": _production("fastapml.denoise.restore", "STRIDE"),
-    "EPLL_BETAS": _production("fastapml.denoise.restore", "EPLL_BETAS"),
-    "OPPONENT": _production("fastapml.denoise.restore", "OPPONENT"),
+    "STRIDE": _production("fastapml.denoise.denoising", "STRIDE"),
+    "EPLL_BETAS": _production("fastapml.denoise.denoising", "EPLL_BETAS"),
+    "OPPONENT": _production("fastapml.denoise.denoising", "OPPONENT"),
     "RANK_TOL": lambda: _denoise_default("rank_tol"),
     "DEFAULT_PRIOR": _production("fastapml.denoise.prior", "DEFAULT_PRIOR"),
     "PRIOR_KIND": _production("fastapml.denoise.prior", "_KIND"),

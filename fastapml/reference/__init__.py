@@ -7,7 +7,17 @@ be in its oracle.  ``tests/test_reference_standalone.py`` checks this, and that
 the constants written in both places agree.
 """
 
-from . import cluster, denoise, hmm_gaussian, mixture, nn, nn_activations, spectral
+from . import (
+    cluster,
+    denoise,
+    hmm_gaussian,
+    mixture,
+    nn,
+    nn_activations,
+    noise,
+    restoration,
+    spectral,
+)
 from .hmm import (
     forward_backward,
     sample_chain,
@@ -25,6 +35,8 @@ __all__ = [
     "mixture",
     "nn",
     "nn_activations",
+    "noise",
+    "restoration",
     "sample_chain",
     "spectral",
     "viterbi",

@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 # The constants below are defined twice on purpose, here and in the fast code
-# (fastapml.denoise.restore: STRIDE, EPLL_BETAS, OPPONENT and the rank_tol
+# (fastapml.denoise.denoising: STRIDE, EPLL_BETAS, OPPONENT and the rank_tol
 # default of denoise; fastapml.denoise.prior: DEFAULT_PRIOR and _KIND;
 # fastapml._archive: HEADER and the format version PatchPrior files get), so
 # that the oracle shares no code with what it checks.
@@ -435,7 +435,7 @@ def _channel(y, sigma, method, prior, stride, rank_tol, betas):
 
 def denoise(
     image,
-    sigma,
+    sigma=None,
     method="epll",
     prior=None,
     *,
@@ -452,8 +452,9 @@ def denoise(
     image : (H, W) or (H, W, 3) array
         Float with ``sigma`` on its scale, or uint8 (uint16) with ``sigma``
         on the 0-255 (0-65535) scale.
-    sigma : float
-        The noise standard deviation.
+    sigma : float, optional
+        The noise standard deviation; by default
+        :func:`fastapml.reference.noise.estimate_sigma` of the image.
     method : {"epll", "mmse", "gaussian"}, default "epll"
         The estimator.
     prior : object, optional
@@ -473,6 +474,10 @@ def denoise(
         The denoised image, of the same shape (uint8 or uint16 if ``image``
         was).
     """
+    if sigma is None:
+        from .noise import estimate_sigma
+
+        sigma = estimate_sigma(image)
     if prior is None:
         prior = default_prior()
     if method == "gaussian":

@@ -35,6 +35,42 @@ def gaussian_posterior(y, sigma, sigma_x):
     return mean, np.broadcast_to(var, mean.shape).copy()
 
 
+def stationary_covariance(kernel, shape):
+    """The dense covariance of a periodic stationary field on ``shape`` images.
+
+    Σ[i, j] = c((i − j) mod shape) for pixels i, j flattened in C order,
+    where c(Δ) is ``kernel``'s entry at offset Δ from its centre
+    ``(k_h // 2, k_w // 2)``, and 0 beyond the kernel.
+
+    Parameters
+    ----------
+    kernel : array_like, shape (k_h, k_w)
+        The autocovariance around lag 0, no larger than ``shape``.
+    shape : (int, int)
+        The image shape (H, W).
+
+    Returns
+    -------
+    ndarray, shape (H W, H W)
+        Σ; float32 when kernel is float32, else float64.
+    """
+    dtype = np.float32 if np.asarray(kernel).dtype == np.float32 else np.float64
+    kernel = np.asarray(kernel, dtype=np.float64)
+    height, width = shape
+    kh, kw = kernel.shape
+    c = np.zeros((height, width))
+    for a in range(kh):
+        for b in range(kw):
+            c[(a - kh // 2) % height, (b - kw // 2) % width] = kernel[a, b]
+    n = height * width
+    Sigma = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            (i1, i2), (j1, j2) = divmod(i, width), divmod(j, width)
+            Sigma[i, j] = c[(i1 - j1) % height, (i2 - j2) % width]
+    return Sigma.astype(dtype)
+
+
 def linear_gaussian_mmse(
     y, H, sigma, mu, Sigma, *, return_cov=False, method="auto", tol=1e-10, maxiter=None
 ):

@@ -1,5 +1,6 @@
 """denoise(): patch-prior image denoising (Gaussian, MMSE and EPLL)."""
 
+import logging
 import numbers
 
 import numpy as np
@@ -13,6 +14,7 @@ from . import _kernels
 from .patches import patch_grid
 from .prior import PatchPrior, default_prior
 
+logger = logging.getLogger("fastapml.denoise")
 METHODS = ("epll", "mmse", "gaussian")
 # STRIDE, EPLL_BETAS, OPPONENT and denoise's rank_tol default are written again
 # in fastapml/reference/denoise.py on purpose (the oracle imports nothing from
@@ -210,7 +212,7 @@ def _denoise_channel(y, sigma, method, prior, stride, rank_tol, betas, callback)
 
 def denoise(
     image,
-    sigma,
+    sigma=None,
     method="epll",
     prior=None,
     *,
@@ -249,9 +251,11 @@ def denoise(
         Colour images are denoised channel by channel in an orthonormal
         opponent colour space (noise stays white with the same sigma).
         float32 images are computed in float32, others in float64.
-    sigma : float > 0
+    sigma : float > 0, optional
         The noise standard deviation, on the image's scale: between 1e-8 and
-        1e8 on [0, 1] (times 255 or 65535 for integer images).
+        1e8 on [0, 1] (times 255 or 65535 for integer images).  When None,
+        :func:`estimate_sigma` estimates it (logged on the
+        ``fastapml.denoise`` logger at INFO level).
     method : {"epll", "mmse", "gaussian"}, default "epll"
         The estimator, as described above.
     prior : PatchPrior, optional
@@ -289,68 +293,114 @@ def denoise(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    arr = np.asarray(image)
-    # uint8 and uint16 images: computed in float32 on [0, 1], returned as given
-    scale = float(np.iinfo(arr.dtype).max) if arr.dtype in INTEGER_IMAGES else None
-    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] != 3):
-        raise ValueError(
-            f"image must be (H, W) grayscale or (H, W, 3) colour, got shape {arr.shape}"
-        )
-    sigma = check_scalar(sigma, "sigma", numbers.Real, low=0, low_inclusive=False)
-    top = float(np.iinfo(arr.dtype).max) if scale is not None else 1.0
-    if not SIGMA_RANGE[0] <= sigma / top <= SIGMA_RANGE[1]:
-        raise ValueError(
-            f"sigma must be between {SIGMA_RANGE[0] * top:g} and "
-            f"{SIGMA_RANGE[1] * top:g} for a {arr.dtype} image (outside, the "
-            f"estimates over- or underflow), got {sigma:g}"
-        )
+    arr = check_image(image)
+    sigma = check_sigma(sigma, arr)
     stride = check_scalar(
         STRIDE[method] if stride is None else stride, "stride", numbers.Integral, low=1
     )
     rank_tol = check_scalar(rank_tol, "rank_tol", numbers.Real, low=0)
+    betas = check_betas(betas)
+    prior = check_prior(prior)
+    if method == "gaussian":
+        prior = prior.single_gaussian()
+    check_fits(arr.shape, prior)
+
+    def channel(y, s):
+        return _denoise_channel(y, s, method, prior, stride, rank_tol, betas, callback)
+
+    return per_channel(arr, sigma, channel)
+
+
+def check_image(image):
+    """``image`` as an (H, W) or (H, W, 3) array of its own dtype."""
+    arr = np.asarray(image)
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] != 3):
+        raise ValueError(
+            f"image must be (H, W) grayscale or (H, W, 3) colour, got shape {arr.shape}"
+        )
+    if arr.dtype not in INTEGER_IMAGES:
+        check_float_array(arr, "image", arr.ndim)
+    return arr
+
+
+def top_value(dtype):
+    """The image's largest value: 1 for floats, 255 or 65535 for integers."""
+    return float(np.iinfo(dtype).max) if dtype in INTEGER_IMAGES else 1.0
+
+
+def check_sigma(sigma, image):
+    """``sigma`` on the scale of ``image``, within SIGMA_RANGE; when None,
+    :func:`~fastapml.denoise.estimate_sigma` of the image, logged."""
+    dtype = image.dtype
+    if sigma is None:
+        from .noise import estimate_sigma
+
+        sigma = estimate_sigma(image)
+        logger.info("estimated the noise level: sigma = %.4g", sigma)
+        if sigma / top_value(dtype) < SIGMA_RANGE[0]:
+            raise ValueError(
+                "sigma=None: the estimated noise level is 0 (the image looks "
+                "noise-free): give sigma"
+            )
+    sigma = check_scalar(sigma, "sigma", numbers.Real, low=0, low_inclusive=False)
+    top = top_value(dtype)
+    if not SIGMA_RANGE[0] <= sigma / top <= SIGMA_RANGE[1]:
+        raise ValueError(
+            f"sigma must be between {SIGMA_RANGE[0] * top:g} and "
+            f"{SIGMA_RANGE[1] * top:g} for a {np.dtype(dtype)} image (outside, the "
+            f"estimates over- or underflow), got {sigma:g}"
+        )
+    return sigma
+
+
+def check_betas(betas):
+    """``betas`` as a non-empty float64 array of positive numbers."""
     betas = check_float_array(betas, "betas", 1, np.float64, allow_empty=False)
     if (betas <= 0).any():
         raise ValueError(f"betas must be positive, got {betas.tolist()}")
+    return betas
+
+
+def check_prior(prior):
+    """``prior``, or the shipped one when None."""
     if prior is None:
-        prior = default_prior()
-    elif not isinstance(prior, PatchPrior):
+        return default_prior()
+    if not isinstance(prior, PatchPrior):
         raise TypeError(f"prior must be a PatchPrior, got {type(prior).__name__}")
-    if method == "gaussian":
-        prior = prior.single_gaussian()
+    return prior
+
+
+def check_fits(shape, prior):
+    """Raise unless the prior's patches fit in an image of ``shape``."""
     p = prior.patch_size
-    if arr.shape[0] < p or arr.shape[1] < p:
+    if shape[0] < p or shape[1] < p:
         raise ValueError(
-            f"the prior's patch size {p} does not fit an image of shape {arr.shape}"
+            f"the prior's patch size {p} does not fit an image of shape {shape}"
         )
-    if scale is not None:
-        y, sigma = arr.astype(np.float32) / np.float32(scale), sigma / scale
+
+
+def per_channel(arr, sigma, channel):
+    """``channel(y, sigma)`` on a grayscale image, or on each channel of a
+    colour one in the opponent colour space, with the image's scale and
+    dtype conventions: integer images are computed in float32 on [0, 1] and
+    returned rounded to their dtype; float32 images in float32."""
+    top = top_value(arr.dtype)
+    if arr.dtype in INTEGER_IMAGES:
+        y, sigma = arr.astype(np.float32) / np.float32(top), sigma / top
     else:
         y = check_float_array(arr, "image", arr.ndim)
     dtype = y.dtype
     if y.ndim == 2:
-        out = _denoise_channel(
-            y, sigma, method, prior, stride, rank_tol, betas, callback
-        )
+        out = channel(y, sigma)
     else:
         # scaled by 1/sqrt(3), so the luminance channel is the mean of R, G
         # and B, in [0, 1] like the grayscale images the prior was fitted on
-        channels = np.einsum("ij,hwj->ihw", OPPONENT.astype(dtype), y) / SQRT3
+        opponent = OPPONENT.astype(dtype)
+        channels = np.einsum("ij,hwj->ihw", opponent, y) / SQRT3
         out = np.stack(
-            [
-                _denoise_channel(
-                    np.ascontiguousarray(c),
-                    sigma / SQRT3,
-                    method,
-                    prior,
-                    stride,
-                    rank_tol,
-                    betas,
-                    callback,
-                )
-                for c in channels
-            ]
+            [channel(np.ascontiguousarray(c), sigma / SQRT3) for c in channels]
         )
-        out = np.einsum("ji,jhw->hwi", OPPONENT.astype(dtype), out) * SQRT3
-    if scale is not None:
-        return np.clip(np.rint(out * scale), 0, scale).astype(arr.dtype)
+        out = np.einsum("ji,jhw->hwi", opponent, out) * SQRT3
+    if arr.dtype in INTEGER_IMAGES:
+        return np.clip(np.rint(out * top), 0, top).astype(arr.dtype)
     return out.astype(dtype, copy=False)

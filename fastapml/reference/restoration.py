@@ -1,0 +1,89 @@
+"""Plain-NumPy twin of fastapml.denoise.restore and its operators.
+
+The degradations are dense matrices on images flattened in C order, built
+from their definitions entry by entry, and each EPLL x-step is a dense solve
+of (HᵀH/σ² + βI) x = Hᵀy/σ² + β x̄: small images only.
+"""
+
+import numpy as np
+
+from .denoise import patch_estimates
+
+__all__ = ["blur_matrix", "downsample_matrix", "mask_matrix", "restore"]
+
+
+def blur_matrix(psf, shape):
+    """Periodic convolution: (Hx)[i, j] = sum_{a,b} psf[a, b]
+    x[(i - a + a0) mod h, (j - b + b0) mod w], (a0, b0) = psf.shape // 2."""
+    h, w = shape
+    kh, kw = np.shape(psf)
+    H = np.zeros((h * w, h * w))
+    for i in range(h):
+        for j in range(w):
+            for a in range(kh):
+                for b in range(kw):
+                    r, c = (i - a + kh // 2) % h, (j - b + kw // 2) % w
+                    H[i * w + j, r * w + c] += psf[a][b]
+    return H
+
+
+def mask_matrix(keep):
+    """Diagonal: 1 where ``keep``, 0 elsewhere (y keeps x's shape)."""
+    return np.diag(np.asarray(keep, dtype=np.float64).ravel())
+
+
+def downsample_matrix(factor, shape, psf=None):
+    """Rows (o + factor i, o + factor j), o = (factor - 1) // 2, of the
+    periodic blur by ``psf`` (a factor x factor box by default)."""
+    if psf is None:
+        psf = np.full((factor, factor), 1.0 / factor**2)
+    h, w = shape
+    o = (factor - 1) // 2
+    rows = [
+        (o + factor * i) * w + o + factor * j
+        for i in range(h // factor)
+        for j in range(w // factor)
+    ]
+    return blur_matrix(psf, shape)[rows]
+
+
+def restore(y, H, x0, sigma, prior, betas, *, stride=2, rank_tol=0.0):
+    """EPLL by half-quadratic splitting for y = H x + noise, grayscale floats.
+
+    For each beta: x̄ = (sum_i P_i^T z_i) / (sum_i P_i^T P_i) for the patch
+    estimates z_i of x at noise variance 1/beta, then
+    x = (HᵀH/σ² + βI)⁻¹ (Hᵀy/σ² + β x̄).
+
+    Parameters
+    ----------
+    y : array
+        The observation (any shape; flattened).
+    H : (m, n) array
+        The degradation on flattened images.
+    x0 : (h, w) array
+        The first estimate.
+    sigma : float
+        The noise standard deviation.
+    prior : object
+        A patch prior (``weights_``, ``means_``, ``covariances_``).
+    betas : sequence of float
+        The precisions, in order.
+    stride, rank_tol
+        As :func:`fastapml.reference.denoise.patch_estimates`.
+
+    Returns
+    -------
+    ndarray, shape x0.shape
+        The restored image, float64.
+    """
+    x = np.asarray(x0, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64).ravel()
+    gram = H.T @ H / sigma**2
+    for beta in betas:
+        acc, count = patch_estimates(
+            x, prior, 1.0 / beta, soft=False, stride=stride, rank_tol=rank_tol
+        )
+        xbar = (acc / count).ravel()
+        rhs = H.T @ y / sigma**2 + beta * xbar
+        x = np.linalg.solve(gram + beta * np.eye(x.size), rhs).reshape(x.shape)
+    return x

@@ -1,0 +1,268 @@
+"""restore() and its operators against the plain-NumPy twin
+(fastapml.reference.restoration), and their contracts."""
+
+import logging
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse.linalg import aslinearoperator
+
+from fastapml.denoise import (
+    blur,
+    downsample,
+    estimate_sigma,
+    mask,
+    psnr,
+    restore,
+)
+from fastapml.denoise.restoration import default_betas
+from fastapml.reference import restoration as ref
+
+BETAS = (30.0, 300.0, 3000.0)
+
+
+def dense(op, shape):
+    """The operator as a dense matrix on flattened images of ``shape``."""
+    lin = op.aslinearoperator(shape)
+    return lin.matmat(np.eye(lin.shape[1]))
+
+
+# -- operators ------------------------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(
+    h=st.integers(3, 9),
+    w=st.integers(3, 9),
+    kh=st.integers(1, 3),
+    kw=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_blur_is_the_periodic_convolution_of_its_definition(h, w, kh, kw, seed):
+    psf = np.random.default_rng(seed).random((kh, kw))
+    np.testing.assert_allclose(
+        dense(blur(psf), (h, w)), ref.blur_matrix(psf, (h, w)), atol=1e-12
+    )
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    factor=st.integers(1, 3),
+    blocks=st.tuples(st.integers(3, 4), st.integers(3, 4)),
+    box=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_downsample_keeps_the_rows_of_its_definition(factor, blocks, box, seed):
+    shape = (factor * blocks[0], factor * blocks[1])
+    psf = None if box else np.random.default_rng(seed).random((3, 2))
+    np.testing.assert_allclose(
+        dense(downsample(factor, psf), shape),
+        ref.downsample_matrix(factor, shape, psf),
+        atol=1e-12,
+    )
+
+
+def test_downsample_by_a_box_gives_block_means():
+    x = np.random.default_rng(0).random((6, 9))
+    got = downsample(3).apply(x)
+    np.testing.assert_allclose(got, x.reshape(2, 3, 3, 3).mean(axis=(1, 3)))
+
+
+def test_mask_is_its_diagonal():
+    keep = np.random.default_rng(0).random((5, 4)) > 0.5
+    np.testing.assert_array_equal(dense(mask(keep), keep.shape), ref.mask_matrix(keep))
+
+
+def operators(shape, rng):
+    return {
+        "blur": blur(rng.random((3, 3))),
+        "mask": mask(rng.random(shape) > 0.4),
+        "downsample": downsample(2, rng.random((2, 3))),
+    }
+
+
+@pytest.mark.parametrize("kind", ["blur", "mask", "downsample", "linear"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_x_step_solves_the_normal_equations(kind, dtype):
+    rng = np.random.default_rng(1)
+    shape = (6, 8)
+    op = operators(shape, rng)["blur" if kind == "linear" else kind]
+    H = dense(op, shape)
+    if kind == "linear":
+        from fastapml.denoise.operators import as_degradation
+
+        op, _ = as_degradation(aslinearoperator(H), shape, None)
+    y = rng.random(op.output_shape(shape)).astype(dtype)
+    xbar = rng.random(shape).astype(dtype)
+    beta, sigma = 3.0, 0.2
+    want = np.linalg.solve(
+        H.T @ H / sigma**2 + beta * np.eye(H.shape[1]),
+        H.T @ y.astype(np.float64).ravel() / sigma**2 + beta * xbar.ravel(),
+    )
+    got = op.solve(y, xbar, beta, sigma)
+    tol = 1e-4 if dtype == np.float32 or kind == "linear" else 1e-10
+    np.testing.assert_allclose(got.ravel(), want, rtol=tol, atol=tol)
+
+
+# -- restore against the twin -----------------------------------------------------
+@pytest.mark.parametrize("kind", ["blur", "mask", "downsample"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_restore_matches_the_reference(kind, dtype, images, small_prior):
+    clean = images(1, (16, 16), seed=3)[0]
+    rng = np.random.default_rng(2)
+    op = operators(clean.shape, rng)[kind]
+    y = (op.apply(clean) + rng.normal(0, 0.02, op.output_shape(clean.shape))).astype(
+        dtype
+    )
+    got = restore(y, op, 0.02, small_prior, betas=BETAS, rank_tol=0.0)
+    want = ref.restore(
+        y, dense(op, clean.shape), op.initial(y), 0.02, small_prior, BETAS
+    )
+    assert got.dtype == dtype and got.shape == clean.shape
+    tol = 2e-3 if dtype == np.float32 else 1e-8
+    np.testing.assert_allclose(got, want, atol=tol)
+
+
+def test_restore_with_a_linear_operator_matches_the_reference(images, small_prior):
+    clean = images(1, (12, 12), seed=4)[0]
+    H = ref.blur_matrix(np.full((3, 3), 1 / 9), clean.shape)
+    y = (H @ clean.ravel()).reshape(clean.shape)
+    got = restore(y, aslinearoperator(H), 0.01, small_prior, betas=BETAS, rank_tol=0.0)
+    want = ref.restore(
+        y, H, (H.T @ y.ravel()).reshape(y.shape), 0.01, small_prior, BETAS
+    )
+    # conjugate gradients stop at a relative residual of 1e-5 (CG_TOL)
+    np.testing.assert_allclose(got, want, atol=2e-3)
+
+
+def test_a_non_square_linear_operator_takes_the_shape(images, small_prior):
+    clean = images(1, (12, 12), seed=5)[0]
+    H = ref.downsample_matrix(2, clean.shape)
+    y = (H @ clean.ravel()).reshape(6, 6)
+    got = restore(
+        y, aslinearoperator(H), 0.01, small_prior, shape=(12, 12), betas=BETAS
+    )
+    assert got.shape == (12, 12)
+    with pytest.raises(ValueError, match="shape"):
+        restore(y, aslinearoperator(H), 0.01, small_prior)
+
+
+# -- quality: each restoration beats where it starts --------------------------------
+@pytest.mark.parametrize("kind", ["blur", "mask", "downsample"])
+def test_restore_improves_on_its_start(kind, images):
+    from fastapml.denoise import default_prior
+
+    clean = images(1, (64, 64), seed=6)[0]
+    rng = np.random.default_rng(3)
+    op = {
+        "blur": blur(np.full((5, 5), 1 / 25)),
+        "mask": mask(rng.random(clean.shape) > 0.5),
+        "downsample": downsample(2),
+    }[kind]
+    y = op.apply(clean) + rng.normal(0, 2 / 255, op.output_shape(clean.shape))
+    out = restore(y, op, 2 / 255, default_prior())
+    assert psnr(clean, out) > psnr(clean, op.initial(y)) + 0.5
+
+
+# -- conventions ------------------------------------------------------------------
+def test_colour_and_integer_images(images, small_prior):
+    grey = images(1, (16, 16), seed=7)[0]
+    rgb = np.stack([grey, grey**2, np.sqrt(grey)], axis=-1)
+    op = downsample(2)
+    small = np.stack([op.apply(c) for c in np.moveaxis(rgb, -1, 0)], axis=-1)
+    out = restore(small, op, 0.01, small_prior, betas=BETAS)
+    assert out.shape == (16, 16, 3) and out.dtype == np.float64
+    as_uint8 = np.rint(small * 255).astype(np.uint8)
+    out8 = restore(as_uint8, op, 2.55, small_prior, betas=BETAS)
+    assert out8.dtype == np.uint8 and out8.shape == (16, 16, 3)
+    as_float = restore(
+        as_uint8.astype(np.float32) / 255, op, 0.01, small_prior, betas=BETAS
+    )
+    # the same computation, rounded and clipped to the uint8 range
+    want = np.clip(np.rint(as_float * 255), 0, 255)
+    assert np.abs(out8.astype(float) - want).max() <= 1.0
+
+
+def test_callback_sees_every_step(images, small_prior):
+    y = images(1, (16, 16), seed=8)[0]
+    steps = []
+    restore(
+        y,
+        blur(np.ones((1, 3)) / 3),
+        0.01,
+        small_prior,
+        betas=BETAS,
+        callback=lambda *a: steps.append(a),
+    )
+    assert [s[:2] for s in steps] == [(1, 3), (2, 3), (3, 3)]
+    assert [s[2] for s in steps] == list(BETAS)
+
+
+def test_sigma_none_estimates_it(images, small_prior, caplog):
+    rng = np.random.default_rng(9)
+    y = images(1, (48, 48), seed=9)[0] + rng.normal(0, 0.05, (48, 48))
+    op = blur(np.ones((1, 1)))
+    with caplog.at_level(logging.INFO, logger="fastapml.denoise"):
+        got = restore(y, op, None, small_prior, betas=BETAS)
+    sigma = estimate_sigma(y)
+    assert f"{sigma:.4g}" in caplog.text
+    np.testing.assert_array_equal(got, restore(y, op, sigma, small_prior, betas=BETAS))
+
+
+def test_default_schedules():
+    for op in (blur(np.ones((3, 3))), mask(np.ones((4, 4), bool)), downsample(2)):
+        first, last, steps = op.schedule
+        b = default_betas(1 / 255, op)
+        assert b.size == steps
+        np.testing.assert_allclose(1 / np.sqrt(b[[0, -1]]), [first / 255, last / 255])
+        assert np.all(np.diff(b) > 0)
+    # a noise level above the schedule's end ends it
+    b = default_betas(10 / 255, blur(np.ones((3, 3))))
+    np.testing.assert_allclose(1 / np.sqrt(b[-1]), 10 / 255)
+
+
+# -- bad input -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "make, exc, match",
+    [
+        (lambda y: ("not an operator",), TypeError, "operator"),
+        (lambda y: (mask(np.ones((3, 3), bool)),), ValueError, "mask's shape"),
+        (lambda y: (blur(np.ones((3, 3))), 0.1, (20, 20)), ValueError, "shape"),
+        (lambda y: (blur(np.ones((40, 3))),), ValueError, "psf"),
+        (lambda y: (mask(np.ones(y.shape, bool)), None), ValueError, "sigma"),
+        (lambda y: (blur(np.ones((1, 1))), 0.1, None), ValueError, "betas"),
+    ],
+)
+def test_bad_calls_name_the_problem(make, exc, match, images, small_prior):
+    y = images(1, (16, 16), seed=10)[0]
+    args = make(y)
+    kwargs = {}
+    if len(args) == 3:  # the third is a keyword: betas, or shape if a tuple
+        third = args[2]
+        kwargs = {"shape": third} if isinstance(third, tuple) else {"betas": [1, -1]}
+    args = args[:2] + (0.1,) * (len(args) == 1)
+    with pytest.raises(exc, match=match):
+        restore(y, *args, small_prior, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "build, exc, match",
+    [
+        (lambda: blur(np.zeros((3, 3))), ValueError, "psf"),
+        (lambda: blur(np.full((3, 3), np.nan)), ValueError, "psf"),
+        (lambda: mask(np.ones((3, 3))), TypeError, "keep"),
+        (lambda: mask(np.zeros((3, 3), bool)), ValueError, "keep"),
+        (lambda: downsample(0), ValueError, "factor"),
+        (lambda: downsample(2.0), TypeError, "factor"),
+    ],
+)
+def test_bad_operators_name_the_argument(build, exc, match):
+    with pytest.raises(exc, match=match):
+        build()
+
+
+def test_nan_image_is_refused(small_prior):
+    y = np.zeros((16, 16))
+    y[3, 3] = np.nan
+    with pytest.raises(ValueError, match="image contains NaN"):
+        restore(y, blur(np.ones((1, 1))), 0.1, small_prior)
