@@ -11,7 +11,7 @@ from PIL import Image
 
 from fastapml import cli
 from fastapml.cli import denoise as denoise_cli
-from fastapml.denoise import default_prior, psnr
+from fastapml.denoise import default_prior, estimate_sigma, psnr, ssim
 
 SIGMA = 25
 
@@ -168,13 +168,29 @@ def test_without_a_reference_json_psnrs_are_null(gray, tmp_path, capsys):
     assert result["reference"] is None and (tmp_path / "out.png").exists()
 
 
+def test_without_sigma_it_is_estimated(gray, tmp_path, capsys):
+    clean, noisy = gray
+    argv = ["denoise", noisy, "-o", str(tmp_path / "out.png"), "--reference", clean]
+    result, err = run_json(capsys, argv)
+    want = estimate_sigma(read(noisy)[0])
+    assert result["sigma"] == want and f"sigma {want:.3g}" in err
+    out, clean_image = read(tmp_path / "out.png")[0], read(clean)[0]
+    assert result["ssim_denoised"] == ssim(clean_image, out, 255)
+    assert result["ssim_denoised"] > result["ssim_noisy"]
+
+
+def test_a_noise_free_image_asks_for_sigma(tmp_path, capsys):
+    flat = write(tmp_path / "flat.png", np.full((32, 32), 7, np.uint8))
+    assert cli.main(["denoise", flat, "-o", str(tmp_path / "o.png")]) == 2
+    assert "give --sigma" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
         (["missing.png", "--sigma", "25"], "missing.png"),
         (["noisy.png", "--sigma", "0"], "--sigma must be a positive number"),
         (["noisy.png", "--sigma", "-5"], "--sigma must be a positive number"),
-        (["noisy.png"], "--sigma is required"),
         (
             ["noisy.png", "--sigma", "25", "--reference", "small.png"],
             "--reference small.png has shape (20, 20), noisy.png has (40, 40)",

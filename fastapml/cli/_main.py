@@ -3,11 +3,11 @@
 import argparse
 import sys
 
-from . import cluster, cnn, demo, denoise, gmm, hmm, tag, warmup
+from . import cluster, cnn, demo, denoise, gmm, hmm, restore, tag, warmup
 from ._common import check_paths
 
 # in the order ``fastapml --help`` lists them
-COMMANDS = (demo, tag, hmm, gmm, cluster, cnn, denoise, warmup)
+COMMANDS = (demo, tag, hmm, gmm, cluster, cnn, denoise, restore, warmup)
 
 #: Exceptions that mean bad input or an unusable file, not a bug in fastapml:
 #: validation (including fastapml._archive.ArchiveError) and I/O.

@@ -37,7 +37,8 @@ def add_parser(subparsers):
     p.add_argument(
         "--sigma",
         type=float,
-        help="noise standard deviation on the 0-255 scale (required; 25 with --demo)",
+        help="noise standard deviation on the 0-255 scale (default: estimated "
+        "from the image; 25 with --demo)",
     )
     p.add_argument(
         "--method",
@@ -76,8 +77,9 @@ def add_parser(subparsers):
         p,
         "method, sigma, stride (null: the method's default), width, height, "
         "mode, seconds, first_call_seconds (compile or cache load), psnr_noisy "
-        "and psnr_denoised (dB against --reference or the --demo clean image; "
-        "null without one), input, reference, demo, output",
+        "and psnr_denoised (dB), ssim_noisy and ssim_denoised (against "
+        "--reference or the --demo clean image; null without one), input, "
+        "reference, demo, output",
     )
     p.set_defaults(
         func=run,
@@ -161,12 +163,13 @@ def _save_image(path, image):
         image.save(tmp)
 
 
-def _denoise_timed(noisy, sigma, method, prior, stride):
-    """denoise() after a warm-up on a corner (compiles or loads the kernels),
-    printing each EPLL step to stderr; (out, seconds, warm-up seconds)."""
+def timed(run, image, prior, method="epll"):
+    """``run(image, callback)`` after denoising a small image with ``prior``
+    by ``method`` (which compiles or loads the same kernels), printing each
+    EPLL step to stderr; (out, seconds, warm-up seconds)."""
     from ..denoise import denoise
 
-    channels = 3 if noisy.ndim == 3 else 1
+    channels = 3 if image.ndim == 3 else 1
     calls = 0
 
     def report(step, n_steps, beta):
@@ -182,13 +185,26 @@ def _denoise_timed(noisy, sigma, method, prior, stride):
             flush=True,
         )
 
-    p = prior.patch_size
     start = time.perf_counter()
-    denoise(noisy[: 2 * p, : 2 * p], sigma, method, prior, stride=stride)
+    p = prior.patch_size
+    # image computations run in float32 (uint8 images) or the image's dtype
+    dtype = np.float64 if image.dtype == np.float64 else np.float32
+    small = np.random.default_rng(0).random((2 * p, 2 * p)).astype(dtype)
+    denoise(small, 0.1, method, prior)
     warm_s = time.perf_counter() - start
     start = time.perf_counter()
-    out = denoise(noisy, sigma, method, prior, stride=stride, callback=report)
+    out = run(image, report)
     return out, time.perf_counter() - start, warm_s
+
+
+def _denoise_timed(noisy, sigma, method, prior, stride):
+    """:func:`timed` denoising."""
+    from ..denoise import denoise
+
+    def run(image, callback):
+        return denoise(image, sigma, method, prior, stride=stride, callback=callback)
+
+    return timed(run, noisy, prior, method)
 
 
 def _side_by_side(panels, captions):
@@ -207,6 +223,38 @@ def _side_by_side(panels, captions):
     return canvas
 
 
+def scores(clean, image):
+    """PSNR (dB) and SSIM of a uint8 ``image`` against ``clean``."""
+    from ..denoise import psnr, ssim
+
+    return psnr(clean, image, 255), ssim(clean, image, 255)
+
+
+def check_sigma_option(sigma):
+    """Raise unless --sigma is absent (None) or a positive number."""
+    if sigma is not None and not (np.isfinite(sigma) and sigma > 0):
+        raise ValueError(
+            f"--sigma must be a positive number (on the 0-255 scale), got {sigma:g}"
+        )
+
+
+def estimated_sigma(image, name):
+    """:func:`~fastapml.denoise.estimate_sigma` of a uint8 image (0-255
+    scale), printed to stderr."""
+    from ..denoise import estimate_sigma
+
+    sigma = estimate_sigma(image)
+    print(
+        f"estimated the noise of {name}: sigma {sigma:.3g} (0-255 scale; "
+        "Chen, Zhu & Heng 2015)",
+        file=sys.stderr,
+        flush=True,
+    )
+    if not sigma > 0:
+        raise ValueError(f"{name} looks noise-free (estimated sigma 0): give --sigma")
+    return sigma
+
+
 def _check_args(args):
     """The option combinations and values ``denoise`` accepts; the sigma."""
     if args.demo and (args.input or args.reference):
@@ -215,15 +263,8 @@ def _check_args(args):
         )
     if not args.demo and not (args.input and args.output):
         raise ValueError("give an input image and -o/--output (or --demo)")
-    if not args.demo and args.sigma is None:
-        raise ValueError(
-            "--sigma is required: the noise standard deviation on the 0-255 scale"
-        )
-    sigma = 25.0 if args.sigma is None else args.sigma
-    if not (np.isfinite(sigma) and sigma > 0):
-        raise ValueError(
-            f"--sigma must be a positive number (on the 0-255 scale), got {sigma:g}"
-        )
+    sigma = 25.0 if args.demo and args.sigma is None else args.sigma
+    check_sigma_option(sigma)
     if args.stride is not None and args.stride < 1:
         raise ValueError(f"--stride must be >= 1, got {args.stride}")
     if args.output:
@@ -235,7 +276,7 @@ def run(args):
     """``denoise``: an image file, or the embedded demo image with --demo."""
     from PIL import Image
 
-    from ..denoise import PatchPrior, default_prior, psnr
+    from ..denoise import PatchPrior, default_prior
 
     sigma = _check_args(args)
     prior = PatchPrior.load(args.prior) if args.prior else default_prior()
@@ -253,6 +294,8 @@ def run(args):
                     f"--reference {args.reference} has shape {clean.shape}, "
                     f"{args.input} has {noisy.shape}"
                 )
+    if sigma is None:
+        sigma = estimated_sigma(noisy, name)
     height, width = noisy.shape[:2]
     if min(height, width) < prior.patch_size:
         raise ValueError(
@@ -267,9 +310,10 @@ def run(args):
         flush=True,
     )
     out, seconds, warm_s = _denoise_timed(noisy, sigma, args.method, prior, args.stride)
-    before = after = float("nan")
+    before = after = ssim_before = ssim_after = float("nan")
     if clean is not None:
-        before, after = psnr(clean, noisy, 255), psnr(clean, out, 255)
+        before, ssim_before = scores(clean, noisy)
+        after, ssim_after = scores(clean, out)
     if args.demo and args.output:
         captions = [f"noisy {before:.2f} dB", f"{args.method} {after:.2f} dB", "clean"]
         _save_image(args.output, _side_by_side([noisy, out, clean], captions))
@@ -288,6 +332,8 @@ def run(args):
                 "first_call_seconds": warm_s,
                 "psnr_noisy": before,
                 "psnr_denoised": after,
+                "ssim_noisy": ssim_before,
+                "ssim_denoised": ssim_after,
                 "input": args.input,
                 "reference": args.reference,
                 "demo": args.demo,
@@ -301,6 +347,9 @@ def run(args):
     if clean is not None:
         against = "the clean image" if args.demo else args.reference
         print(f"PSNR against {against}: input {before:.2f} dB, output {after:.2f} dB")
+        print(
+            f"SSIM against {against}: input {ssim_before:.4f}, output {ssim_after:.4f}"
+        )
     if args.demo and args.output:
         print(f"wrote noisy | {args.method} | clean to {args.output}")
     elif args.output:

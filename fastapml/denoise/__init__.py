@@ -2,7 +2,7 @@
 priors learned with EM, EPLL denoising and restoration (deblurring,
 inpainting, super-resolution), and noise-level estimation."""
 
-from .denoising import denoise, psnr
+from .denoising import denoise
 from .gaussian import (
     convolution_operator,
     gaussian_posterior,
@@ -13,6 +13,7 @@ from .noise import estimate_sigma
 from .operators import blur, downsample, mask
 from .patches import aggregate_patches, extract_patches, patch_grid
 from .prior import PatchPrior, default_prior, sample_patches
+from .quality import psnr, ssim
 from .restoration import restore
 from .stationary import StationaryCovariance
 
@@ -35,4 +36,5 @@ __all__ = [
     "psnr",
     "restore",
     "sample_patches",
+    "ssim",
 ]

@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_limits
 from .. import _chunks
 from .._memory import check_memory
 from .._numba import n_threads, parallel_allowed
-from .._validation import check_float_array, check_magnitude, check_scalar
+from .._validation import check_float_array, check_scalar
 from . import _kernels
 from .patches import patch_grid
 from .prior import PatchPrior, default_prior
@@ -36,46 +36,6 @@ OPPONENT = np.array([[1, 1, 1], [1, 0, -1], [1, -2, 1]], dtype=np.float64) / np.
     [[3.0], [2.0], [6.0]]
 )
 SQRT3 = np.sqrt(3.0)
-
-
-def psnr(clean, estimate, data_range=1.0):
-    """Peak signal-to-noise ratio in dB, ``10 log10(range^2 / MSE)``.
-
-    Parameters
-    ----------
-    clean : array_like
-        The reference image.
-    estimate : array_like
-        The image compared with it, of the same shape.
-    data_range : float, default 1.0
-        The range of pixel values (255 for uint8 images).
-
-    Returns
-    -------
-    float
-        The PSNR; ``inf`` when the images are equal.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> round(psnr(np.zeros(4), np.full(4, 0.1)), 6)
-    20.0
-    """
-    arrays = []
-    for name, x in (("clean", clean), ("estimate", estimate)):
-        arr = check_float_array(x, name, np.ndim(x), np.float64, allow_empty=False)
-        # the mean of squared differences must stay finite
-        arrays.append(check_magnitude(arr, name, 2, arr.size))
-    clean, estimate = arrays
-    if clean.shape != estimate.shape:
-        raise ValueError(
-            f"clean and estimate differ in shape: {clean.shape} and {estimate.shape}"
-        )
-    data_range = check_scalar(data_range, "data_range", low=0, low_inclusive=False)
-    mse = np.mean((clean - estimate) ** 2)
-    if not mse:
-        return np.inf
-    return float(20 * np.log10(float(data_range)) - 10 * np.log10(mse))
 
 
 class _Tables:

@@ -164,12 +164,20 @@ def test_within_ten_percent_on_natural_images(name, sigma):
 
 @pytest.mark.parametrize(
     "name, sigma",
-    [("astronaut", 15), ("astronaut", 25), ("flower-colour", 10), ("china-colour", 15)],
+    [
+        ("astronaut", 15),
+        ("astronaut", 25),
+        ("china-gray", 5),
+        ("flower-gray", 5),
+        ("flower-colour", 10),
+        ("china-colour", 15),
+    ],
 )
 def test_within_ten_percent_on_uint8_images(name, sigma):
     """Rounded and clipped to uint8: the estimate is on the 0-255 scale.
-    (Clipping shrinks the noise where the image is near 0 or 255: at sigma
-    35 and 50 these images read 5-15 % low.)"""
+    (Clipping shrinks the noise where the image is near 0 or 255, and the
+    flat parts the estimate rests on often are: at sigma 25 and more the
+    colour crops read 9-18 % low, the grayscale ones up to 12 %.)"""
     image = np.clip(np.rint(noisy(name, sigma / 255) * 255), 0, 255).astype(np.uint8)
     assert abs(estimate_sigma(image) / sigma - 1) <= 0.10
 
