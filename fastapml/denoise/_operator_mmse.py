@@ -13,6 +13,14 @@ from .._validation import (
     float_dtype,
     naming,
 )
+from ._dense_mmse import (
+    NO_FOURIER,
+    _cg_mean,
+    _check_h,
+    _check_options,
+    _dense_mmse,
+    _scalar,
+)
 from .operators import Blur, Degradation, Downsample, Mask, alias_mean
 from .stationary import StationaryCovariance, _full
 
@@ -102,11 +110,6 @@ linear_gaussian_mmse` is the public entry.
 
 # -- linear_gaussian_mmse with an operator H or Σ ------------------------------
 
-NO_FOURIER = (
-    "method='fourier' needs Sigma a StationaryCovariance and H None, a blur "
-    "or a downsample (fastapml.denoise.operators)"
-)
-
 
 def _image_shape(y, H, Sigma):
     """y checked (an image where its shape is known) and x's shape, or None."""
@@ -146,9 +149,6 @@ def operator_mmse(y, H, sigma, mu, Sigma, return_cov, method, tol, maxiter):
     ...               "auto", 1e-10, None)
     array([[1., 0.]])
     """
-    # gaussian imports this module: its dense path and checks, at call time
-    from .gaussian import _cg_mean, _check_h, _check_options, _dense_mmse, _scalar
-
     _check_options(method, tol, maxiter)
     y, shape = _image_shape(y, H, Sigma)
     dtype, operator = y.dtype, isinstance(Sigma, (StationaryCovariance, LinearOperator))

@@ -247,6 +247,7 @@ def denoise(
     >>> rng = np.random.default_rng(0)
     >>> clean = np.tile(np.linspace(0, 1, 32), (32, 1))
     >>> noisy = clean + rng.normal(0, 0.1, clean.shape)
+    >>> from fastapml.denoise import psnr
     >>> out = denoise(noisy, 0.1, method="mmse")
     >>> bool(psnr(clean, out) > psnr(clean, noisy) + 5)
     True

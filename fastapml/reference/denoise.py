@@ -26,6 +26,7 @@ from importlib import resources
 import numpy as np
 
 from .denoise_gaussian import gaussian_posterior, linear_gaussian_mmse
+from .patches import patch_grid
 
 __all__ = [
     "EPLL_BETAS",
@@ -77,40 +78,6 @@ PRIOR_VERSION = 1
 # ----------------------------------------------------------------------
 # patches
 # ----------------------------------------------------------------------
-def patch_grid(shape, patch_size, stride=1):
-    """Top-left corners of the patches along each axis.
-
-    Every ``stride``-th position from 0, then ``n - patch_size`` so that the
-    last rows and columns are covered too.
-
-    Parameters
-    ----------
-    shape : (int, int)
-        Image height and width.
-    patch_size, stride : int
-        ``1 <= stride <= patch_size``.
-
-    Returns
-    -------
-    rows, cols : int64 arrays
-        The corners' rows and columns.
-    """
-    p, s = int(patch_size), int(stride)
-    if not 1 <= s <= p:
-        raise ValueError(f"stride must be in [1, patch_size={p}], got {s}")
-    axes = []
-    for n in shape:
-        if n < p:
-            raise ValueError(f"patch_size {p} does not fit an image side of {n}")
-        corners = [0]
-        while corners[-1] + s < n - p:
-            corners.append(corners[-1] + s)
-        if corners[-1] != n - p:
-            corners.append(n - p)
-        axes.append(np.array(corners, dtype=np.int64))
-    return tuple(axes)
-
-
 def _corners(shape, patch_size, stride):
     """Every patch's top-left corner, in raster order."""
     rows, cols = patch_grid(shape, patch_size, stride)

@@ -6,7 +6,7 @@ covariance formed whole, and the authors' three iterations."""
 import numpy as np
 from scipy.stats import gamma
 
-from .denoise import patch_grid
+from .patches import patch_grid
 
 CONFIDENCE = 1 - 1e-6  # the authors' defaults (NoiseLevel.m)
 ITERATIONS = 3
