@@ -140,9 +140,9 @@ def linear_gaussian_mmse(
         stationary Σ); the estimate then comes back as an image, of x's
         shape, else flattened (n,).  With a mask, the pixels it drops are
         ignored.
-    H : None, array_like of shape (m, n), sparse matrix, LinearOperator \
-or an operator of :mod:`fastapml.denoise.operators`
-        Forward operator; ``None`` means the identity (m = n).  A blur,
+    H : None, array_like of shape (m, n), sparse matrix, LinearOperator or Degradation
+        Forward operator; ``None`` means the identity (m = n); a Degradation
+        is one of :mod:`fastapml.denoise.operators`.  A blur,
         mask or downsample acts on images of Σ's shape (a stationary Σ), of
         the mask's shape, or, otherwise, of the shape that gives y's image.
     sigma : float
@@ -158,7 +158,8 @@ or an operator of :mod:`fastapml.denoise.operators`
         Also return the posterior covariance.  For a dense Σ (or with
         ``method="cholesky"``) it is the dense (n, n) matrix.  For a
         stationary Σ and H ``None`` or a blur it is stationary too: a
-        StationaryCovariance of spectrum S σ² / (S |K|² + σ²).  Otherwise it
+        StationaryCovariance of spectrum
+        :math:`S \sigma^2 / (S |K|^2 + \sigma^2)`.  Otherwise it
         is not available (``ValueError``).
     method : {"auto", "cholesky", "cg", "fourier"}, default "auto"
         ``"cholesky"`` factors the dense A (an operator H or Σ is first made

@@ -259,9 +259,9 @@ frequency (0, 2)
 
     @classmethod
     def power_law(cls, shape, exponent=2.0, *, variance=1.0, cutoff=None):
-        """A natural-image prior: power spectrum ∝ 1 / (|f|² + f₀²)^(α/2).
+        r"""A natural-image prior: spectrum :math:`(|f|^2 + f_0^2)^{-\alpha/2}`.
 
-        Natural images have a power spectrum close to 1/|f|² (α = 2).  The
+        Natural images have a power spectrum close to :math:`1/|f|^2` (α = 2).  The
         spectrum is flattened below the ``cutoff`` f₀ so that its DC value
         stays finite, and scaled so that each pixel has the given
         ``variance`` (c(0), the mean of the spectrum).
@@ -377,10 +377,12 @@ frequency (0, 2)
         Parameters
         ----------
         v : array_like, shape (n,)
+            An image flattened in C order.
 
         Returns
         -------
         ndarray, shape (n,)
+            Σ v.
 
         Examples
         --------

@@ -73,10 +73,26 @@ def noise_variance(patches):
 
 
 def estimate_sigma(image, patch_size=7, *, stride=1):
-    """The standard deviation of white Gaussian noise in a (H, W) or (H, W, 3)
-    image, on the scale of its values: the noise variance (see
-    ``noise_variance``) of all its p x p (x 3) patches, then twice of those
-    whose gradient energy is below ``threshold`` times that variance."""
+    """The standard deviation of white Gaussian noise in an image.
+
+    The noise variance (see ``noise_variance``) of all its p x p (x 3)
+    patches, then twice of those whose gradient energy is below
+    ``threshold`` times that variance (Liu, Tanaka and Okutomi 2013).
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, 3) array
+        Floats on [0, 1], or uint8/uint16.
+    patch_size : int, default 7
+        The patch side p.
+    stride : int, default 1
+        Step between patches, as :func:`~fastapml.reference.patches.patch_grid`.
+
+    Returns
+    -------
+    float
+        The estimate, on the scale of the image's values (0-255 for uint8).
+    """
     x = np.asarray(image, dtype=np.float64)
     if x.ndim == 2:
         x = x[:, :, None]

@@ -13,8 +13,23 @@ __all__ = ["blur_matrix", "downsample_matrix", "mask_matrix", "restore"]
 
 
 def blur_matrix(psf, shape):
-    """Periodic convolution: (Hx)[i, j] = sum_{a,b} psf[a, b]
-    x[(i - a + a0) mod h, (j - b + b0) mod w], (a0, b0) = psf.shape // 2."""
+    """The periodic convolution with ``psf`` as a dense matrix.
+
+    (Hx)[i, j] = sum_{a,b} psf[a, b] x[(i - a + a0) mod h, (j - b + b0) mod
+    w], with (a0, b0) = psf.shape // 2.
+
+    Parameters
+    ----------
+    psf : (k_h, k_w) array
+        The point-spread function.
+    shape : (int, int)
+        The images' height and width (h, w).
+
+    Returns
+    -------
+    ndarray, shape (h w, h w)
+        H on images flattened in C order.
+    """
     h, w = shape
     kh, kw = np.shape(psf)
     H = np.zeros((h * w, h * w))
@@ -28,13 +43,41 @@ def blur_matrix(psf, shape):
 
 
 def mask_matrix(keep):
-    """Diagonal: 1 where ``keep``, 0 elsewhere (y keeps x's shape)."""
+    """Inpainting's H: diagonal, 1 where ``keep``, 0 elsewhere.
+
+    Parameters
+    ----------
+    keep : (h, w) array of bool
+        The observed pixels.
+
+    Returns
+    -------
+    ndarray, shape (h w, h w)
+        H on images flattened in C order (y keeps x's shape).
+    """
     return np.diag(np.asarray(keep, dtype=np.float64).ravel())
 
 
 def downsample_matrix(factor, shape, psf=None):
-    """Rows (o + factor i, o + factor j), o = (factor - 1) // 2, of the
-    periodic blur by ``psf`` (a factor x factor box by default)."""
+    """Super-resolution's H: blur, then every ``factor``-th pixel.
+
+    The rows (o + factor i, o + factor j), o = (factor - 1) // 2, of
+    :func:`blur_matrix` for ``psf``.
+
+    Parameters
+    ----------
+    factor : int
+        The decimation factor.
+    shape : (int, int)
+        The large images' height and width, multiples of ``factor``.
+    psf : (k_h, k_w) array, optional
+        A ``factor`` x ``factor`` box by default.
+
+    Returns
+    -------
+    ndarray, shape (h w / factor^2, h w)
+        H on images flattened in C order.
+    """
     if psf is None:
         psf = np.full((factor, factor), 1.0 / factor**2)
     h, w = shape
@@ -68,7 +111,9 @@ def restore(y, H, x0, sigma, prior, betas, *, stride=2, rank_tol=0.0):
         A patch prior (``weights_``, ``means_``, ``covariances_``).
     betas : sequence of float
         The precisions, in order.
-    stride, rank_tol
+    stride : int, default 2
+        Step between patches.
+    rank_tol : float, default 0.0
         As :func:`fastapml.reference.denoise.patch_estimates`.
 
     Returns
