@@ -3,9 +3,10 @@
 Images are synthetic, from NumPy and SciPy only (scikit-image need not be
 installed): a fixed-seed sum of Gaussian-blurred white-noise fields at four
 scales plus blurred-edged regions, scaled to [0.1, 0.9], cropped to the
-size, with white noise of sigma 25/255.  Every denoise uses the default
-prior; ``python -m bench.compare.denoise`` runs scikit-image's test images
-against scikit-image's denoisers and BM3D.
+size, with white noise of sigma 25/255.  Every denoise and restore uses
+the default prior; ``python -m bench.compare.denoise`` and
+``bench.compare.restore`` run scikit-image's test images against
+scikit-image's methods (and BM3D).
 """
 
 import warnings
@@ -120,6 +121,94 @@ class FitPrior(Benchmark):
             max_iter=5,
             tol=0,
         )
+
+
+TASKS = ["deblur", "inpaint", "upscale"]
+
+
+def _degraded(task, size):
+    """The synthetic image degraded for ``task``, in float32: a 9 x 9 uniform
+    blur with noise 2/255, half the pixels missing, or 2 x 2 block means,
+    the last two with noise 1/255; (clean, operator, observation, sigma)."""
+    clean = _clean(size)
+    rng = np.random.default_rng([0, 2])
+    if task == "deblur":
+        op, sigma = denoise.blur(np.full((9, 9), 1 / 81)), 2 / 255
+    elif task == "inpaint":
+        op, sigma = denoise.mask(rng.random(clean.shape) >= 0.5), 1 / 255
+    else:
+        op, sigma = denoise.downsample(2), 1 / 255
+    noise = sigma * rng.standard_normal(op.output_shape(clean.shape))
+    return clean, op, (op.apply(clean) + noise).astype("float32"), sigma
+
+
+class Restore(Benchmark):
+    """restore(y, operator, sigma) with the default prior and schedule on a
+    size x size synthetic image degraded for each task."""
+
+    params = (TASKS, SIZES)
+    param_names = ["task", "size"]
+    requires = ("fastapml.denoise.restore",)
+    timeout = 600
+    timed = ("restore",)
+
+    def make(self, task, size):
+        self.prior = denoise.default_prior()
+        _, self.op, self.y, self.sigma = _degraded(task, size)
+
+    def warm_up(self, task, size):
+        denoise.denoise(self.y[:32, :32], SIGMA, "epll", self.prior)
+
+    def restore(self, task, size):
+        denoise.restore(self.y, self.op, self.sigma, self.prior)
+
+
+class RestoreQuality(Benchmark):
+    """PSNR (dB) of restore on the 256 x 256 synthetic image degraded for
+    each task (see :class:`Restore`)."""
+
+    params = (TASKS,)
+    param_names = ["task"]
+    requires = ("fastapml.denoise.restore",)
+
+    def make(self, task):
+        self.clean, self.op, self.y, self.sigma = _degraded(task, 256)
+
+    def warm_up(self, task):
+        """Nothing: the figure is not a time."""
+
+    @quality(better="higher", tolerance=0.02)
+    def track_psnr(self, task):
+        out = denoise.restore(self.y, self.op, self.sigma)
+        return denoise.psnr(self.clean, out)
+
+    track_psnr.unit = "dB"
+
+
+class EstimateSigma(Benchmark):
+    """estimate_sigma on the 512 x 512 synthetic image with white noise of
+    sigma 5/255 or 25/255 (float32): its time, and its relative error."""
+
+    params = ([5, 25],)
+    param_names = ["sigma_255"]
+    requires = ("fastapml.denoise.estimate_sigma",)
+    timed = ("estimate",)
+
+    def make(self, sigma_255):
+        clean = _clean(512)
+        noise = np.random.default_rng([0, 3]).standard_normal(clean.shape)
+        self.noisy = (clean + sigma_255 / 255 * noise).astype("float32")
+        self.sigma = sigma_255 / 255
+
+    def warm_up(self, sigma_255):
+        """Nothing to compile: NumPy and SciPy only."""
+
+    def estimate(self, sigma_255):
+        denoise.estimate_sigma(self.noisy)
+
+    @quality(better="lower", tolerance=0.01)
+    def track_relative_error(self, sigma_255):
+        return abs(denoise.estimate_sigma(self.noisy) / self.sigma - 1)
 
 
 class FirstCall(FirstCallBenchmark):
