@@ -34,7 +34,8 @@ Tasks (x: the clean float64 image)
 
 Methods
   epll     fastapml.denoise.restore(y, H, sigma, default_prior(),
-           stride=--stride, rank_tol=--rank-tol) with the true H: blur(psf),
+           stride=--stride (default: the operator's), rank_tol=--rank-tol) with
+           the true H: blur(psf),
            mask(observed) or downsample(2); sigma the true noise (deblur),
            1/255 (inpaint, sr: noise-free, 1/255 as a floor).  y in --dtype
            (default float32, computed in float32).
@@ -125,7 +126,6 @@ from fastapml.denoise import (  # noqa: E402
     psnr,
     restore,
 )
-from fastapml.denoise.restoration import STRIDE  # noqa: E402
 
 from .denoise import IMAGES, flat, gray, names, noisy  # noqa: E402
 
@@ -298,7 +298,9 @@ def options(argv):
         default=[["float32"]],
         help="fastapml input dtypes",
     )
-    p.add_argument("--stride", type=int, default=STRIDE, help="restore()'s stride")
+    p.add_argument(
+        "--stride", type=int, help="restore()'s stride (default: the operator's)"
+    )
     p.add_argument("--rank-tol", type=float, default=0.05)
     p.add_argument("--size", type=int, default=512)
     args = p.parse_args(argv)
@@ -444,7 +446,8 @@ def main(argv=None):
         f"seed {args.seed}) on {machine()}"
     )
     print(
-        f"fastapml: default prior, stride {args.stride}, rank_tol {args.rank_tol}; "
+        f"fastapml: default prior, stride {args.stride or 'default'}, "
+        f"rank_tol {args.rank_tol}; "
         f"scikit-image {skimage.__version__}"
     )
     print(

@@ -47,10 +47,12 @@ class Degradation:
     """A linear map of (H, W) images, y = H x, and its exact x-step.
 
     ``schedule`` is EPLL's default for it: (first, last, steps) patch noise
-    levels on the 0-255 scale, tuned on images the benchmarks do not score.
+    levels on the 0-255 scale, and ``stride`` its patch stride, tuned on
+    images the benchmarks do not score.
     """
 
-    schedule = (40.0, 2.0, 6)
+    schedule = (40.0, 2.0, 16)
+    stride = 4
 
     def output_shape(self, shape):
         """The shape of H x for an image x of ``shape``."""
@@ -151,7 +153,7 @@ class Blur(_Periodic):
 class Downsample(_Periodic):
     """Periodic blur, then every ``factor``-th pixel: see :func:`downsample`."""
 
-    schedule = (20.0, 2.0, 8)
+    schedule = (20.0, 2.0, 24)
 
     def __init__(self, factor, psf=None):
         self.factor = check_scalar(factor, "factor", numbers.Integral, low=1)
@@ -210,7 +212,7 @@ class Downsample(_Periodic):
 class Mask(Degradation):
     """Keep the observed pixels: see :func:`mask`."""
 
-    schedule = (20.0, 1.0, 12)
+    schedule = (20.0, 1.0, 40)
 
     def __init__(self, keep):
         keep = np.asarray(keep)

@@ -19,9 +19,6 @@ from .denoising import (
     top_value,
 )
 from .operators import Mask, as_degradation
-from .patches import patch_grid
-
-STRIDE = 2
 
 
 def default_betas(sigma, operator):
@@ -33,22 +30,46 @@ def default_betas(sigma, operator):
     return 1.0 / np.geomspace(max(first / 255, end), end, steps) ** 2
 
 
+def grid_offset(step, stride):
+    """The patch grid's offset (rows, columns) at EPLL step ``step`` (from
+    0): every one of the stride^2 offsets once per stride^2 steps, the row
+    offset changing at every step."""
+    a, q = step % stride, (step // stride) % stride
+    return a, (q + a * (stride // 2)) % stride
+
+
+def shifted_grid(shape, patch_size, stride, offset):
+    """Top-left corners (rows, cols) of the patches every ``stride`` pixels
+    from ``offset``, plus the first and last rows and columns of patches."""
+    axes = []
+    for n, o in zip(shape, offset):
+        last = n - patch_size
+        axes.append(np.unique(np.r_[0, np.arange(o, last + 1, stride), last]))
+    return tuple(a.astype(np.int64) for a in axes)
+
+
 def _restore_channel(y, op, shape, sigma, prior, stride, rank_tol, betas, callback):
     p = prior.patch_size
-    rows, cols = patch_grid(shape, p, stride)
+    grids = [
+        shifted_grid(shape, p, stride, grid_offset(i, stride))
+        for i in range(min(len(betas), stride * stride))
+    ]
+    most = max(rows.size * cols.size for rows, cols in grids)
     check_memory(
-        rows.size * cols.size * p * p * y.itemsize + 8 * 8 * int(np.prod(shape)),
+        most * p * p * y.itemsize + 8 * 8 * int(np.prod(shape)),
         f"restoring an image of {shape[0]} x {shape[1]} pixels with {p} x {p} "
         f"patches at stride {stride}",
     )
-    count = _kernels.counts(shape, rows, cols, p)  # sum_i P_i^T P_i
-    out = np.empty((rows.size * cols.size, p * p), dtype=y.dtype)
+    buffer = np.empty((most, p * p), dtype=y.dtype)
     x = np.ascontiguousarray(op.initial(y), dtype=y.dtype)
     for i, beta in enumerate(betas):
+        rows, cols = grids[i % len(grids)]
+        out = buffer[: rows.size * cols.size]
         acc = patch_estimates(
             x, prior, 1.0 / beta, rows, cols, soft=False, rank_tol=rank_tol, out=out
         )
-        xbar = (acc / count).astype(y.dtype)
+        # sum_i P_i^T z_i / sum_i P_i^T P_i
+        xbar = (acc / _kernels.counts(shape, rows, cols, p)).astype(y.dtype)
         x = np.ascontiguousarray(op.solve(y, xbar, beta, sigma), dtype=y.dtype)
         if callback is not None:
             callback(i + 1, len(betas), beta)
@@ -62,7 +83,7 @@ def restore(
     prior=None,
     *,
     shape=None,
-    stride=STRIDE,
+    stride=None,
     rank_tol=0.05,
     betas=None,
     callback=None,
@@ -72,7 +93,8 @@ def restore(
     For y = H x + η, η ~ N(0, σ² I), EPLL (Zoran & Weiss 2011) by
     half-quadratic splitting alternates, for a rising sequence of β:
 
-    - the patch step: each p x p patch z_i of x is denoised at noise
+    - the patch step: each p x p patch z_i of x, on a grid of stride s
+      shifted at every step, is denoised at noise
       variance 1/β under its most likely component of the patch prior (as
       :func:`denoise` does), and the estimates are averaged into
       :math:`\bar x = (\sum_i P_i^\top z_i) / (\sum_i P_i^\top P_i)`;
@@ -113,16 +135,19 @@ def restore(
     shape : (int, int), optional
         The restored image's height and width, for a non-square
         LinearOperator.
-    stride : int, default 2
-        Use every ``stride``-th patch in each direction, as in :func:`denoise`.
+    stride : int, optional
+        Use every ``stride``-th patch in each direction, on a grid shifted
+        at every step so that every offset is used once per stride² steps
+        (with the first and last rows and columns of patches always); by
+        default the operator's, 4 for all of them.
     rank_tol : float >= 0, default 0.05
         As in :func:`denoise`.
     betas : sequence of float, optional
         The precisions β on the [0, 1] scale of a grayscale image (colour
         channels are scaled to match).  By default 1/√β goes geometrically
-        from 40/255 to max(σ, 2/255) in 6 steps for a blur or a
-        LinearOperator, from 20/255 to max(σ, 1/255) in 12 steps for a mask,
-        from 20/255 to max(σ, 2/255) in 8 steps for a downsample.
+        from 40/255 to max(σ, 2/255) in 16 steps for a blur or a
+        LinearOperator, from 20/255 to max(σ, 1/255) in 40 steps for a mask,
+        from 20/255 to max(σ, 2/255) in 24 steps for a downsample.
     callback : callable, optional
         ``callback(step, n_steps, beta)`` after each step (per colour channel).
 
@@ -154,9 +179,16 @@ def restore(
             "give sigma"
         )
     sigma = check_sigma(sigma, arr)
-    stride = check_scalar(stride, "stride", numbers.Integral, low=1)
     rank_tol = check_scalar(rank_tol, "rank_tol", numbers.Real, low=0)
     prior = check_prior(prior)
+    p = prior.patch_size
+    stride = check_scalar(
+        op.stride if stride is None else stride,
+        "stride",
+        numbers.Integral,
+        low=1,
+        high=p,  # every pixel in a patch
+    )
     check_fits(x_shape, prior)
     top = top_value(arr.dtype)
     if betas is None:

@@ -316,7 +316,7 @@ def _patch_size(prior):
 # ----------------------------------------------------------------------
 # denoising
 # ----------------------------------------------------------------------
-def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0):
+def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0, grid=None):
     """``sum_i P_i^T z_i`` and ``sum_i P_i^T P_i`` for the patch estimates.
 
     z_i is the Wiener estimate under the most likely component or, with
@@ -339,6 +339,9 @@ def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0):
         Step between patches, as :func:`patch_grid`.
     rank_tol : float, default 0.0
         Eigenvalues below ``rank_tol * s2`` are replaced by their mean.
+    grid : (rows, cols), optional
+        The patches' top-left corners along each axis, instead of
+        :func:`patch_grid`'s for ``stride``.
 
     Returns
     -------
@@ -350,7 +353,10 @@ def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0):
     p = _patch_size(prior)
     d = p * p
     covs = _covariances(prior, s2, rank_tol)
-    patches = extract_patches(image.astype(np.float64), p, stride)
+    rows, cols = patch_grid(image.shape, p, stride) if grid is None else grid
+    corners = [(r, c) for r in rows for c in cols]
+    image = np.asarray(image, dtype=np.float64)
+    patches = [image[r : r + p, c : c + p].ravel() for r, c in corners]
     estimates = []
     for patch in patches:
         dc = patch.mean()
@@ -371,13 +377,11 @@ def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0):
         else:
             z = wiener[int(np.argmax(logs))]
         estimates.append(z + dc)
-    estimates = np.array(estimates)
-    return (
-        aggregate_patches(estimates, image.shape, p, stride, average=False),
-        aggregate_patches(
-            np.ones_like(estimates), image.shape, p, stride, average=False
-        ),
-    )
+    acc, count = np.zeros(image.shape), np.zeros(image.shape)
+    for (r, c), z in zip(corners, estimates):
+        acc[r : r + p, c : c + p] += z.reshape(p, p)
+        count[r : r + p, c : c + p] += 1
+    return acc, count
 
 
 def _channel(y, sigma, method, prior, stride, rank_tol, betas):

@@ -9,7 +9,14 @@ import numpy as np
 
 from .denoise import patch_estimates
 
-__all__ = ["blur_matrix", "downsample_matrix", "mask_matrix", "restore"]
+__all__ = [
+    "blur_matrix",
+    "downsample_matrix",
+    "grid_offset",
+    "mask_matrix",
+    "restore",
+    "shifted_grid",
+]
 
 
 def blur_matrix(psf, shape):
@@ -90,11 +97,61 @@ def downsample_matrix(factor, shape, psf=None):
     return blur_matrix(psf, shape)[rows]
 
 
+def grid_offset(step, stride):
+    """The patch grid's (row, column) offset at EPLL step ``step``.
+
+    Step i takes (a, (q + a * (stride // 2)) mod stride) for a = i mod
+    stride and q = (i // stride) mod stride: all stride^2 offsets in
+    stride^2 steps.
+
+    Parameters
+    ----------
+    step : int
+        The step, from 0.
+    stride : int
+        The grid's stride.
+
+    Returns
+    -------
+    (int, int)
+        The offsets of the rows and of the columns.
+    """
+    a = step % stride
+    q = (step // stride) % stride
+    return a, (q + a * (stride // 2)) % stride
+
+
+def shifted_grid(shape, patch_size, stride, offset):
+    """Patch corners every ``stride`` pixels from ``offset``, plus the first
+    and the last patch along each axis.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        The image's height and width.
+    patch_size, stride : int
+        The patch side and the step between corners.
+    offset : (int, int)
+        The first corner after 0 along each axis.
+
+    Returns
+    -------
+    rows, cols : lists of int
+        The corners along each axis, increasing.
+    """
+    axes = []
+    for n, o in zip(shape, offset):
+        last = n - patch_size
+        axes.append(sorted({0, last, *range(o, last + 1, stride)}))
+    return tuple(axes)
+
+
 def restore(y, H, x0, sigma, prior, betas, *, stride=2, rank_tol=0.0):
     """EPLL by half-quadratic splitting for y = H x + noise, grayscale floats.
 
-    For each beta: x̄ = (sum_i P_i^T z_i) / (sum_i P_i^T P_i) for the patch
-    estimates z_i of x at noise variance 1/beta, then
+    For each beta (step i): x̄ = (sum_j P_j^T z_j) / (sum_j P_j^T P_j) for
+    the patch estimates z_j of x at noise variance 1/beta on the grid
+    :func:`shifted_grid` at offset :func:`grid_offset` (i), then
     x = (HᵀH/σ² + βI)⁻¹ (Hᵀy/σ² + β x̄).
 
     Parameters
@@ -124,9 +181,11 @@ def restore(y, H, x0, sigma, prior, betas, *, stride=2, rank_tol=0.0):
     x = np.asarray(x0, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).ravel()
     gram = H.T @ H / sigma**2
-    for beta in betas:
+    p = int(round(np.sqrt(np.shape(prior.means_)[1])))
+    for i, beta in enumerate(betas):
+        grid = shifted_grid(x.shape, p, stride, grid_offset(i, stride))
         acc, count = patch_estimates(
-            x, prior, 1.0 / beta, soft=False, stride=stride, rank_tol=rank_tol
+            x, prior, 1.0 / beta, soft=False, rank_tol=rank_tol, grid=grid
         )
         xbar = (acc / count).ravel()
         rhs = H.T @ y / sigma**2 + beta * xbar

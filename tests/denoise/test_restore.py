@@ -107,32 +107,44 @@ def test_x_step_solves_the_normal_equations(kind, dtype):
 # -- restore against the twin -----------------------------------------------------
 @pytest.mark.parametrize("kind", ["blur", "mask", "downsample"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_restore_matches_the_reference(kind, dtype, images, small_prior):
+@pytest.mark.parametrize("stride", [2, 3])
+def test_restore_matches_the_reference(kind, dtype, stride, images, small_prior):
     clean = images(1, (16, 16), seed=3)[0]
     rng = np.random.default_rng(2)
     op = operators(clean.shape, rng)[kind]
     y = (op.apply(clean) + rng.normal(0, 0.02, op.output_shape(clean.shape))).astype(
         dtype
     )
-    got = restore(y, op, 0.02, small_prior, betas=BETAS, rank_tol=0.0)
+    got = restore(y, op, 0.02, small_prior, betas=BETAS, rank_tol=0.0, stride=stride)
     want = ref.restore(
-        y, dense(op, clean.shape), op.initial(y), 0.02, small_prior, BETAS
+        y,
+        dense(op, clean.shape),
+        op.initial(y),
+        0.02,
+        small_prior,
+        BETAS,
+        stride=stride,
     )
     assert got.dtype == dtype and got.shape == clean.shape
     tol = 2e-3 if dtype == np.float32 else 1e-8
     np.testing.assert_allclose(got, want, atol=tol)
 
 
-def test_restore_with_a_linear_operator_matches_the_reference(images, small_prior):
+def test_restore_with_a_linear_operator_matches_the_reference(
+    images, small_prior, monkeypatch
+):
+    # conjugate gradients to rounding, so that no patch's most likely
+    # component flips between the two
+    monkeypatch.setattr("fastapml.denoise.operators.CG_TOL", 1e-13)
     clean = images(1, (12, 12), seed=4)[0]
     H = ref.blur_matrix(np.full((3, 3), 1 / 9), clean.shape)
     y = (H @ clean.ravel()).reshape(clean.shape)
-    got = restore(y, aslinearoperator(H), 0.01, small_prior, betas=BETAS, rank_tol=0.0)
-    want = ref.restore(
-        y, H, (H.T @ y.ravel()).reshape(y.shape), 0.01, small_prior, BETAS
+    got = restore(
+        y, aslinearoperator(H), 0.01, small_prior, betas=BETAS, rank_tol=0.0, stride=3
     )
-    # conjugate gradients stop at a relative residual of 1e-5 (CG_TOL)
-    np.testing.assert_allclose(got, want, atol=2e-3)
+    x0 = (H.T @ y.ravel()).reshape(y.shape)
+    want = ref.restore(y, H, x0, 0.01, small_prior, BETAS, stride=3)
+    np.testing.assert_allclose(got, want, atol=1e-8)
 
 
 def test_a_non_square_linear_operator_takes_the_shape(images, small_prior):
@@ -209,6 +221,25 @@ def test_sigma_none_estimates_it(images, small_prior, caplog):
     np.testing.assert_array_equal(got, restore(y, op, sigma, small_prior, betas=BETAS))
 
 
+@pytest.mark.parametrize("stride", [1, 2, 3, 4, 8])
+def test_grid_offsets_visit_every_offset(stride):
+    from fastapml.denoise.restoration import grid_offset, shifted_grid
+
+    n = stride * stride
+    offsets = [grid_offset(i, stride) for i in range(2 * n)]
+    assert sorted(set(offsets[:n])) == [
+        (a, b) for a in range(stride) for b in range(stride)
+    ]
+    assert offsets[:n] == offsets[n:]  # and again, in the same order
+    assert offsets == [ref.grid_offset(i, stride) for i in range(2 * n)]
+    for offset in offsets[:n]:
+        got = shifted_grid((21, 17), 8, stride, offset)
+        want = ref.shifted_grid((21, 17), 8, stride, offset)
+        assert [a.tolist() for a in got] == [list(a) for a in want]
+        # every pixel under a patch: first and last patches included
+        assert got[0][0] == 0 and got[0][-1] == 13 and got[1][-1] == 9
+
+
 def test_default_schedules():
     for op in (blur(np.ones((3, 3))), mask(np.ones((4, 4), bool)), downsample(2)):
         first, last, steps = op.schedule
@@ -231,6 +262,7 @@ def test_default_schedules():
         (lambda y: (blur(np.ones((40, 3))),), ValueError, "psf"),
         (lambda y: (mask(np.ones(y.shape, bool)), None), ValueError, "sigma"),
         (lambda y: (blur(np.ones((1, 1))), 0.1, None), ValueError, "betas"),
+        (lambda y: (blur(np.ones((1, 1))), 0.1, 5), ValueError, "stride"),
     ],
 )
 def test_bad_calls_name_the_problem(make, exc, match, images, small_prior):
@@ -239,7 +271,12 @@ def test_bad_calls_name_the_problem(make, exc, match, images, small_prior):
     kwargs = {}
     if len(args) == 3:  # the third is a keyword: betas, or shape if a tuple
         third = args[2]
-        kwargs = {"shape": third} if isinstance(third, tuple) else {"betas": [1, -1]}
+        if isinstance(third, tuple):
+            kwargs = {"shape": third}
+        elif isinstance(third, int):  # the small prior's patches are 4 x 4
+            kwargs = {"stride": third}
+        else:
+            kwargs = {"betas": [1, -1]}
     args = args[:2] + (0.1,) * (len(args) == 1)
     with pytest.raises(exc, match=match):
         restore(y, *args, small_prior, **kwargs)
