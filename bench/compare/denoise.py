@@ -159,12 +159,14 @@ def flat(values):
     )
 
 
-def options(argv):
+def image_parser(doc, prog):
+    """The common parser over IMAGES, one steady call by default, and
+    --images as another name for --only."""
     p = parser(
-        __doc__,
+        doc,
         IMAGES,
         repeat_help="steady calls timed per method (default 1)",
-        prog=f"python -m {__spec__.name}",
+        prog=prog,
     )
     p.set_defaults(repeat=1)
     p.add_argument(
@@ -175,6 +177,11 @@ def options(argv):
         default=argparse.SUPPRESS,
         help="same as --only; commas too",
     )
+    return p
+
+
+def options(argv):
+    p = image_parser(__doc__, f"python -m {__spec__.name}")
     p.add_argument(
         "--methods",
         nargs="+",

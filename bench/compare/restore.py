@@ -90,7 +90,6 @@ each met or missed on the mean over images (time: the slowest image, judged
 at --size 512 only).  The script reports; it asserts nothing.
 """
 
-import argparse
 from functools import partial
 
 import numpy as np
@@ -100,7 +99,6 @@ from ._common import (
     fmt_time,
     machine,
     measure,
-    parser,
     peak_growth,
     row,
     run_for_target,
@@ -127,7 +125,7 @@ from fastapml.denoise import (  # noqa: E402
     restore,
 )
 
-from .denoise import IMAGES, flat, gray, names, noisy  # noqa: E402
+from .denoise import flat, gray, image_parser, names, noisy  # noqa: E402
 
 TASKS = ("deblur", "inpaint", "sr")
 PEERS = {
@@ -269,21 +267,7 @@ def degradations(task, args):
 
 
 def options(argv):
-    p = parser(
-        __doc__,
-        IMAGES,
-        repeat_help="steady calls timed per method (default 1)",
-        prog=f"python -m {__spec__.name}",
-    )
-    p.set_defaults(repeat=1)
-    p.add_argument(
-        "--images",
-        dest="only",
-        nargs="+",
-        type=names(IMAGES),
-        default=argparse.SUPPRESS,
-        help="same as --only; commas too",
-    )
+    p = image_parser(__doc__, f"python -m {__spec__.name}")
     p.add_argument(
         "--tasks", nargs="+", type=names(TASKS), default=[TASKS], help=", ".join(TASKS)
     )
