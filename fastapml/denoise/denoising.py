@@ -25,13 +25,13 @@ METHODS = ("epll", "mmse", "gaussian")
 STRIDE = {"epll": 2, "mmse": 2, "gaussian": 1}
 EPLL_BETAS = (1.0, 4.0, 8.0, 16.0, 32.0)  # times 1/sigma^2
 CHUNK = 256  # patches per BLAS product: big enough for BLAS to pay
-# an orthonormal colour transform (luminance and two opponent channels):
-# white noise stays white with the same sigma in each channel
 # sigma on the [0, 1] scale: beyond these the precisions 1 / sigma^2 over-
 # or underflow in float32 (the results are the identity and the prior mean).
 SIGMA_RANGE = (1e-8, 1e8)
 # Integer image types, read as fractions of their largest value.
 INTEGER_IMAGES = (np.dtype(np.uint8), np.dtype(np.uint16))
+# an orthonormal colour transform (luminance and two opponent channels):
+# white noise stays white with the same sigma in each channel
 OPPONENT = np.array([[1, 1, 1], [1, 0, -1], [1, -2, 1]], dtype=np.float64) / np.sqrt(
     [[3.0], [2.0], [6.0]]
 )
@@ -273,15 +273,17 @@ def denoise(
 
 
 def check_image(image):
-    """``image`` as an (H, W) or (H, W, 3) array of its own dtype."""
+    """``image`` as an (H, W) or (H, W, 3) array: uint8 and uint16 as they
+    are, anything else as a finite float32 or float64 array
+    (``check_float_array``)."""
     arr = np.asarray(image)
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] != 3):
         raise ValueError(
             f"image must be (H, W) grayscale or (H, W, 3) colour, got shape {arr.shape}"
         )
-    if arr.dtype not in INTEGER_IMAGES:
-        check_float_array(arr, "image", arr.ndim)
-    return arr
+    if arr.dtype in INTEGER_IMAGES:
+        return arr
+    return check_float_array(arr, "image", arr.ndim)
 
 
 def top_value(dtype):
@@ -344,12 +346,13 @@ def per_channel(arr, sigma, channel):
     """``channel(y, sigma)`` on a grayscale image, or on each channel of a
     colour one in the opponent colour space, with the image's scale and
     dtype conventions: integer images are computed in float32 on [0, 1] and
-    returned rounded to their dtype; float32 images in float32."""
+    returned rounded to their dtype; float32 images in float32.  ``arr`` is
+    as :func:`check_image` returns it."""
     top = top_value(arr.dtype)
     if arr.dtype in INTEGER_IMAGES:
         y, sigma = arr.astype(np.float32) / np.float32(top), sigma / top
     else:
-        y = check_float_array(arr, "image", arr.ndim)
+        y = arr
     dtype = y.dtype
     if y.ndim == 2:
         out = channel(y, sigma)

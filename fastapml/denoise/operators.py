@@ -106,18 +106,26 @@ def _check_psf(psf):
 
 
 class _Periodic(Degradation):
-    """Periodic convolution with ``psf``; OTFs cached per shape and dtype."""
+    """Periodic convolution with ``psf``; its transfer functions cached for
+    the last image shape and dtype."""
 
     def __init__(self, psf):
         self.psf = _check_psf(psf)
-        self._otfs = {}
+        self._cache = {}
+
+    def _cached(self, what, shape, dtype, make):
+        """``make()``, kept for the last ``shape`` and ``dtype`` asked."""
+        key = (what, tuple(shape), np.dtype(dtype))
+        if key not in self._cache:
+            self._cache = {k: v for k, v in self._cache.items() if k[1:] == key[1:]}
+            self._cache[key] = make()
+        return self._cache[key]
 
     def otf(self, shape, dtype=np.float64):
         """The transfer function on a ``shape`` grid (an rfft2 array)."""
-        key = (tuple(shape), np.dtype(dtype))
-        if key not in self._otfs:
-            self._otfs = {key: fft.rfft2(place(self.psf, shape, dtype))}
-        return self._otfs[key]
+        return self._cached(
+            "otf", shape, dtype, lambda: fft.rfft2(place(self.psf, shape, dtype))
+        )
 
     def check(self, shape):
         if self.psf.shape[0] > shape[0] or self.psf.shape[1] > shape[1]:
@@ -197,8 +205,12 @@ class Downsample(_Periodic):
 
     def _small_spectrum(self, shape, dtype):
         """The spectrum of S K Kᵀ Sᵀ on the small grid (a full fft2)."""
-        k = fft.fft2(place(self.psf, shape, dtype))
-        return alias_mean(k.real**2 + k.imag**2, self.factor)
+
+        def make():
+            k = fft.fft2(place(self.psf, shape, dtype))
+            return alias_mean(k.real**2 + k.imag**2, self.factor)
+
+        return self._cached("small", shape, dtype, make)
 
     def solve(self, y, xbar, beta, sigma):
         # Woodbury: (HᵀH/s² + b)⁻¹ r = (r - Hᵀ (s² b + H Hᵀ)⁻¹ H r) / b
@@ -243,13 +255,16 @@ class Mask(Degradation):
         x = np.where(self.keep, y, 0).astype(y.dtype)
         todo = ~self.keep
         scale = 1.0
-        while todo.any():
+        # past the image's size the weights are about flat: whatever is left
+        # (far from a lone observed pixel) takes the observed mean
+        while todo.any() and scale <= max(x.shape):
             weight = ndimage.gaussian_filter(m, scale, mode="reflect")
             value = ndimage.gaussian_filter(x * m, scale, mode="reflect")
             fill = todo & (weight > 1e-3)
             x[fill] = value[fill] / weight[fill]
             todo &= ~fill
             scale *= 2
+        x[todo] = y[self.keep].mean()
         return x
 
     def solve(self, y, xbar, beta, sigma):

@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 
 from .._memory import check_memory
-from .._validation import check_scalar
+from .._validation import check_int_pair, check_scalar
 from . import _kernels
 from .denoising import (
     check_betas,
@@ -169,9 +169,7 @@ def restore(
     """
     arr = check_image(image)
     if shape is not None:
-        shape = tuple(
-            int(check_scalar(v, "shape", numbers.Integral, low=1)) for v in shape
-        )
+        shape = check_int_pair(shape, "shape", low=1)
     op, x_shape = as_degradation(operator, arr.shape[:2], shape)
     if sigma is None and isinstance(op, Mask):
         raise ValueError(

@@ -68,6 +68,23 @@ def test_downsample_by_a_box_gives_block_means():
     np.testing.assert_allclose(got, x.reshape(2, 3, 3, 3).mean(axis=(1, 3)))
 
 
+def test_mask_start_fills_every_hole():
+    # a lone observed pixel: the fill stops growing its scale at the image's
+    # size and gives the rest the observed mean (no endless loop)
+    keep = np.zeros((64, 48), bool)
+    keep[5, 7] = True
+    y = np.where(keep, 0.25, np.nan)
+    np.testing.assert_array_equal(mask(keep).initial(y), np.full(keep.shape, 0.25))
+    # holes next to observed pixels take their neighbours' weighted mean
+    keep = np.ones((16, 16), bool)
+    keep[8, 8] = False
+    x = np.random.default_rng(0).random((16, 16))
+    got = mask(keep).initial(np.where(keep, x, 0.0))
+    np.testing.assert_array_equal(got[keep], x[keep])
+    assert x[7:10, 7:10][keep[7:10, 7:10]].min() <= got[8, 8]
+    assert got[8, 8] <= x[7:10, 7:10][keep[7:10, 7:10]].max()
+
+
 def test_mask_is_its_diagonal():
     keep = np.random.default_rng(0).random((5, 4)) > 0.5
     np.testing.assert_array_equal(dense(mask(keep), keep.shape), ref.mask_matrix(keep))
@@ -157,6 +174,8 @@ def test_a_non_square_linear_operator_takes_the_shape(images, small_prior):
     assert got.shape == (12, 12)
     with pytest.raises(ValueError, match="shape"):
         restore(y, aslinearoperator(H), 0.01, small_prior)
+    with pytest.raises(TypeError, match="shape"):
+        restore(y, aslinearoperator(H), 0.01, small_prior, shape=(12.0, 12))
 
 
 # -- quality: each restoration beats where it starts --------------------------------
