@@ -118,6 +118,7 @@ def _production(module, name):
 CONSTANTS = {
     "STRIDE": _production("fastapml.denoise.denoising", "STRIDE"),
     "EPLL_BETAS": _production("fastapml.denoise.denoising", "EPLL_BETAS"),
+    "NONLOCAL": _production("fastapml.denoise.nonlocal_bayes", "NONLOCAL"),
     "OPPONENT": _production("fastapml.denoise.denoising", "OPPONENT"),
     "RANK_TOL": lambda: _denoise_default("rank_tol"),
     "DEFAULT_PRIOR": _production("fastapml.denoise.prior", "DEFAULT_PRIOR"),

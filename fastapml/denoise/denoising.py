@@ -11,18 +11,19 @@ from .._memory import check_memory
 from .._numba import n_threads, parallel_allowed
 from .._validation import check_float_array, check_scalar
 from . import _kernels
+from .nonlocal_bayes import nonlocal_estimate, nonlocal_settings
 from .patches import patch_grid
 from .prior import PatchPrior, default_prior
 
 logger = logging.getLogger("fastapml.denoise")
-METHODS = ("epll", "mmse", "gaussian")
+METHODS = ("epll", "mmse", "gaussian", "nonlocal")
 # STRIDE, EPLL_BETAS, OPPONENT and denoise's rank_tol default are written again
 # in fastapml/reference/denoise.py on purpose (the oracle imports nothing from
 # here); tests/test_reference_standalone.py checks that the two agree.
 #
 # patch stride when none is given: every second patch each way quarters the
 # work for a PSNR cost that `python -m bench.compare.denoise --sweep` measures
-STRIDE = {"epll": 2, "mmse": 2, "gaussian": 1}
+STRIDE = {"epll": 2, "mmse": 2, "gaussian": 1, "nonlocal": 2}
 EPLL_BETAS = (1.0, 4.0, 8.0, 16.0, 32.0)  # times 1/sigma^2
 CHUNK = 256  # patches per BLAS product: big enough for BLAS to pay
 # sigma on the [0, 1] scale: beyond these the precisions 1 / sigma^2 over-
@@ -150,7 +151,7 @@ def _denoise_channel(y, sigma, method, prior, stride, rank_tol, betas, callback)
     count = _kernels.counts(y.shape, rows, cols, p)  # sum_i P_i^T P_i
     out = np.empty((rows.size * cols.size, p * p), dtype=y.dtype)
     s2 = sigma * sigma
-    if method != "epll":
+    if method in ("mmse", "gaussian"):
         acc = patch_estimates(
             y, prior, s2, rows, cols, soft=method == "mmse", rank_tol=rank_tol, out=out
         )
@@ -167,6 +168,9 @@ def _denoise_channel(y, sigma, method, prior, stride, rank_tol, betas, callback)
         x = ((lam * y + beta * acc) / (lam + beta * count)).astype(y.dtype)
         if callback is not None:
             callback(i + 1, len(betas), beta)
+    if method == "nonlocal":
+        del out  # the EPLL estimates, before the step's own buffers
+        x = nonlocal_estimate(y, x, sigma, p, **nonlocal_settings(p))
     return x
 
 

@@ -15,6 +15,7 @@ from . import (
     nn,
     nn_activations,
     noise,
+    nonlocal_bayes,
     restoration,
     spectral,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "nn",
     "nn_activations",
     "noise",
+    "nonlocal_bayes",
     "restoration",
     "sample_chain",
     "spectral",

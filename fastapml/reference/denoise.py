@@ -26,10 +26,12 @@ from importlib import resources
 import numpy as np
 
 from .denoise_gaussian import gaussian_posterior, linear_gaussian_mmse
+from .nonlocal_bayes import NONLOCAL, nonlocal_estimate
 from .patches import patch_grid
 
 __all__ = [
     "EPLL_BETAS",
+    "NONLOCAL",
     "OPPONENT",
     "RANK_TOL",
     "STRIDE",
@@ -56,7 +58,7 @@ __all__ = [
 # tests/test_reference_standalone.py checks that the two copies agree.
 
 # patch stride per method when none is given
-STRIDE = {"epll": 2, "mmse": 2, "gaussian": 1}
+STRIDE = {"epll": 2, "mmse": 2, "gaussian": 1, "nonlocal": 2}
 # EPLL's increasing weights beta on the patch term, in units of 1/sigma^2
 # (the schedule of Zoran & Weiss 2011)
 EPLL_BETAS = (1.0, 4.0, 8.0, 16.0, 32.0)
@@ -386,7 +388,7 @@ def patch_estimates(image, prior, s2, *, soft, stride=1, rank_tol=0.0, grid=None
 
 def _channel(y, sigma, method, prior, stride, rank_tol, betas):
     s2 = sigma**2
-    if method != "epll":
+    if method in ("mmse", "gaussian"):
         acc, count = patch_estimates(
             y, prior, s2, soft=method == "mmse", stride=stride, rank_tol=rank_tol
         )
@@ -401,6 +403,10 @@ def _channel(y, sigma, method, prior, stride, rank_tol, betas):
             x, prior, 1 / beta, soft=False, stride=stride, rank_tol=rank_tol
         )
         x = (lam * y + beta * acc) / (lam + beta * count)
+    if method == "nonlocal":  # EPLL's result is the pilot
+        p = _patch_size(prior)
+        settings = NONLOCAL | {"stride": min(NONLOCAL["stride"], p)}
+        x = nonlocal_estimate(y, x, sigma, p, **settings)
     return x
 
 
@@ -426,8 +432,9 @@ def denoise(
     sigma : float, optional
         The noise standard deviation; by default
         :func:`fastapml.reference.noise.estimate_sigma` of the image.
-    method : {"epll", "mmse", "gaussian"}, default "epll"
-        The estimator.
+    method : {"epll", "mmse", "gaussian", "nonlocal"}, default "epll"
+        The estimator ("nonlocal": EPLL, then :func:`nonlocal_estimate`
+        with EPLL's result as the pilot).
     prior : object, optional
         A prior as :func:`load_prior` returns; :func:`default_prior` by
         default.

@@ -28,7 +28,7 @@ def noisy(images):
     return clean, clean + rng.normal(0, SIGMA, clean.shape)
 
 
-@pytest.mark.parametrize("method", ["gaussian", "mmse", "epll"])
+@pytest.mark.parametrize("method", ["gaussian", "mmse", "epll", "nonlocal"])
 @pytest.mark.parametrize("stride, rank_tol", [(1, 0.0), (2, 0.0), (1, 0.5), (3, 2.0)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_matches_reference(small_prior, noisy, method, stride, rank_tol, dtype):
@@ -44,7 +44,7 @@ def test_matches_reference(small_prior, noisy, method, stride, rank_tol, dtype):
 
 @settings(max_examples=20, deadline=None)
 @given(
-    st.sampled_from(["gaussian", "mmse", "epll"]),
+    st.sampled_from(["gaussian", "mmse", "epll", "nonlocal"]),
     st.sampled_from([np.float32, np.float64]),
     st.integers(4, 16),
     st.integers(4, 16),
@@ -85,9 +85,11 @@ def test_colour_and_uint8_match_reference(small_prior, images):
         atol=1e-12,
     )
     y8 = np.rint(y * 255).astype(np.uint8)
-    out = denoise(y8, SIGMA * 255, "epll", small_prior, stride=2)
+    out = denoise(y8, SIGMA * 255, "nonlocal", small_prior, stride=2)
     assert out.dtype == np.uint8 and out.shape == y8.shape
-    expected = reference.denoise.denoise(y8, SIGMA * 255, "epll", small_prior, stride=2)
+    expected = reference.denoise.denoise(
+        y8, SIGMA * 255, "nonlocal", small_prior, stride=2
+    )
     assert np.abs(out.astype(int) - expected).max() <= 1  # rounding ties
     y16 = np.rint(y * 65535).astype(np.uint16)  # keeps its dtype too
     out = denoise(y16, SIGMA * 65535, "mmse", small_prior)
@@ -118,7 +120,7 @@ def test_one_component_mmse_is_the_gaussian_formula(small_prior, noisy):
     )
 
 
-@pytest.mark.parametrize("method", ["gaussian", "mmse", "epll"])
+@pytest.mark.parametrize("method", ["gaussian", "mmse", "epll", "nonlocal"])
 def test_default_prior_raises_psnr(method):
     """On a crop of the demo image (never used to fit the prior)."""
     path = resources.files("fastapml") / "data" / "demo_image.npz"
@@ -128,21 +130,22 @@ def test_default_prior_raises_psnr(method):
     noisy = (clean + rng.normal(0, 25 / 255, clean.shape)).astype(np.float32)
     out = denoise(noisy, 25 / 255, method, stride=2)
     gain = psnr(clean, out) - psnr(clean, noisy)
-    assert gain > {"gaussian": 4.0, "mmse": 6.0, "epll": 6.0}[method]
+    assert gain > {"gaussian": 4.0, "mmse": 6.0, "epll": 6.0, "nonlocal": 6.0}[method]
 
 
-def test_result_does_not_depend_on_threads(small_prior, noisy, run_in_threads):
+@pytest.mark.parametrize("method", ["mmse", "epll", "nonlocal"])
+def test_result_does_not_depend_on_threads(small_prior, noisy, run_in_threads, method):
     y = noisy[1]
-    both = denoise(y, SIGMA, "mmse", small_prior)
+    both = denoise(y, SIGMA, method, small_prior)
     old = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = denoise(y, SIGMA, "mmse", small_prior)
+        one = denoise(y, SIGMA, method, small_prior)
     finally:
         numba.set_num_threads(old)
     np.testing.assert_array_equal(one, both)
-    for out in run_in_threads(lambda: denoise(y, SIGMA, "epll", small_prior)):
-        np.testing.assert_array_equal(out, denoise(y, SIGMA, "epll", small_prior))
+    for out in run_in_threads(lambda: denoise(y, SIGMA, method, small_prior)):
+        np.testing.assert_array_equal(out, both)
 
 
 def test_callback_sees_every_epll_step(small_prior, noisy):
@@ -196,7 +199,7 @@ def test_bad_input_is_named(small_prior, kwargs, error, match):
 
 
 @pytest.mark.parametrize("sigma", [1e-8, 1e8])
-@pytest.mark.parametrize("method", ["epll", "mmse", "gaussian"])
+@pytest.mark.parametrize("method", ["epll", "mmse", "gaussian", "nonlocal"])
 def test_extreme_sigmas_in_range_give_finite_images(small_prior, sigma, method):
     y = np.random.default_rng(0).random((16, 16)).astype(np.float32)
     out = denoise(y, sigma, method, small_prior)
