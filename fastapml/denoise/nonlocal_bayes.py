@@ -20,7 +20,7 @@ from .patches import patch_grid
 # time of these and their neighbours are in docs/performance/denoise.rst;
 # written again in fastapml/reference/nonlocal_bayes.py
 # (tests/test_reference_standalone.py checks that they agree)
-NONLOCAL = {"search": 12, "n_similar": 60, "stride": 4}
+NONLOCAL = {"search": 12, "n_similar": 90, "stride": 4}
 
 
 def nonlocal_settings(patch_size):

@@ -19,7 +19,7 @@ __all__ = ["NONLOCAL", "nonlocal_estimate"]
 
 # written twice on purpose, here and in fastapml.denoise.nonlocal_bayes
 # (tests/test_reference_standalone.py checks that they agree)
-NONLOCAL = {"search": 12, "n_similar": 60, "stride": 4}
+NONLOCAL = {"search": 12, "n_similar": 90, "stride": 4}
 # the covariance's diagonal gets JITTER times its mean variance on top of
 # sigma^2, as in the fast code
 JITTER = 1e-12
