@@ -74,7 +74,7 @@ def denoise_file(capsys, noisy, clean, output, *extra):
     return result, err
 
 
-@pytest.mark.parametrize("method", ["gaussian", "mmse", "epll"])
+@pytest.mark.parametrize("method", ["gaussian", "mmse", "epll", "nonlocal"])
 def test_round_trip_improves_psnr(gray, tmp_path, capsys, method):
     clean, noisy = gray
     output = tmp_path / "out.png"
@@ -87,7 +87,7 @@ def test_round_trip_improves_psnr(gray, tmp_path, capsys, method):
     assert (result["width"], result["height"], result["mode"]) == (40, 40, "L")
     # EPLL reports each of its steps on stderr (stdout holds only the JSON)
     steps = re.findall(r"^step (\d)/5 beta=", err, re.M)
-    assert steps == (list("12345") if method == "epll" else [])
+    assert steps == (list("12345") if method in ("epll", "nonlocal") else [])
 
 
 def test_report_for_people(gray, tmp_path, capsys):

@@ -24,7 +24,7 @@ denoise = fastapml_module("fastapml.denoise")
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 warnings.filterwarnings("ignore", message=r"(?i).*did not converge")
 
-METHODS = ["epll", "mmse", "gaussian"]
+METHODS = ["epll", "nonlocal", "mmse", "gaussian"]
 SIZES = [128, 256]
 DTYPES = ["float32", "float64"]
 SIGMA = 25 / 255
@@ -224,7 +224,7 @@ class FirstCall(FirstCallBenchmark):
             import numpy as np
             from fastapml.denoise import denoise
             y = np.random.default_rng(0).random((32, 32)).astype({dtype!r})
-            for method in ("epll", "mmse", "gaussian"):
+            for method in ("epll", "nonlocal", "mmse", "gaussian"):
                 denoise(y, 0.1, method)
         """
 

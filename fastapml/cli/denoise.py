@@ -42,16 +42,17 @@ def add_parser(subparsers):
     )
     p.add_argument(
         "--method",
-        choices=("epll", "mmse", "gaussian"),
+        choices=("epll", "nonlocal", "mmse", "gaussian"),
         default="epll",
-        help="default epll (best, slowest)",
+        help="default epll; nonlocal (EPLL, then a non-local Bayes step) is "
+        "the best and slowest",
     )
     p.add_argument(
         "--stride",
         type=int,
         metavar="N",
         help="use every N-th patch in each direction (default 2 for epll and "
-        "mmse, 1 for gaussian; 1 is about 4x slower than 2)",
+        "mmse (and nonlocal's EPLL), 1 for gaussian; 1 is about 4x slower than 2)",
     )
     p.add_argument(
         "--prior",
