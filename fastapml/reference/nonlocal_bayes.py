@@ -42,10 +42,12 @@ def _group(pilot, r, c, p, search, n_similar):
 
 
 def nonlocal_estimate(y, pilot, sigma, patch_size, *, search, n_similar, stride):
-    """Each reference patch's group (see :func:`_group`), its noisy patches
-    y_i estimated as ``m + C (C + sigma^2 I)^-1 (y_i - m)`` (m: their mean;
-    C: the covariance of the group's pilot patches), and every pixel the
-    mean of the estimates that cover it.
+    """The non-local Bayes estimate of one channel, given a pilot.
+
+    Each reference patch's group (see ``_group``) has its noisy patches y_i
+    estimated as ``m + C (C + sigma^2 I)^-1 (y_i - m)`` (m: their mean; C:
+    the covariance of the group's pilot patches); every pixel is the mean of
+    the estimates that cover it.
 
     Parameters
     ----------
