@@ -50,6 +50,7 @@ def files(tmp_path):
     [
         ("blurred", ["--psf", "psf"], lambda y: y),
         ("holes", ["--mask", "mask"], None),
+        ("holes", ["--mask", "mask", "--method", "nonlocal"], None),
         ("small", ["--upscale", "2"], lambda y: downsample(2).initial(y)),
     ],
 )
@@ -65,6 +66,7 @@ def test_each_task_writes_a_better_image(
     assert restored.shape == clean.shape and restored.dtype == np.uint8
     assert result["psnr"] == psnr(clean, restored, 255)
     assert result["ssim"] == ssim(clean, restored, 255)
+    assert result["method"] == ("nonlocal" if "nonlocal" in option else "epll")
     if start is not None:  # better than where EPLL starts
         y = read(files[source]).astype(np.float64)
         assert result["psnr"] > psnr(clean, start(y), 255)
@@ -91,6 +93,10 @@ def test_report_for_people_and_estimated_sigma(files, tmp_path, capsys):
         (["blurred.png", "--mask", "small.png"], "--mask small.png is 24x24"),
         (["blurred.png", "--mask", "all.png"], "every pixel missing"),
         (["blurred.png", "--psf", "psf.npy", "--sigma", "-1"], "--sigma must be"),
+        (
+            ["blurred.png", "--psf", "psf.npy", "--method", "nonlocal"],
+            "--method nonlocal needs --mask",
+        ),
         (
             ["blurred.png", "--psf", "psf.npy", "--reference", "small.png"],
             "--reference small.png has shape (24, 24)",

@@ -2,7 +2,8 @@
 
 One group per reference patch: the ``n_similar`` patches of the search
 window closest to it in the pilot image, estimated together under the
-Gaussian whose covariance is the group's pilot covariance.  Work goes one
+Gaussian whose covariance is the group's pilot covariance; patches with
+unobserved pixels (inpainting) by Gaussian conditioning on the rest.  Work goes one
 row of references at a time: the references of a row are independent, so
 ``group_row_parallel`` shares them among threads (interleaved, as in
 :mod:`._kernels`), and :func:`add_groups` then adds their estimates to the
@@ -44,17 +45,74 @@ def _candidates(pilot, r, c, p, search, dist, where):
 
 
 @jit
-def _group(y, pilot, r, c, p, search, n_similar, s2, dist, where, est, pos):
+def _cholesky_solve(a, b, n):
+    """Solve ``a[:n, :n] z = b[:n]`` for symmetric positive definite
+    ``a`` in place: ``a``'s lower triangle becomes its Cholesky factor and
+    ``b`` the solution."""
+    for j in range(n):
+        s = a[j, j]
+        for k in range(j):
+            s -= a[j, k] * a[j, k]
+        a[j, j] = np.sqrt(s)
+        for i in range(j + 1, n):
+            s = a[i, j]
+            for k in range(j):
+                s -= a[i, k] * a[j, k]
+            a[i, j] = s / a[j, j]
+    for i in range(n):  # L w = b
+        s = b[i]
+        for k in range(i):
+            s -= a[i, k] * b[k]
+        b[i] = s / a[i, i]
+    for i in range(n - 1, -1, -1):  # L^T z = w
+        s = b[i]
+        for k in range(i + 1, n):
+            s -= a[k, i] * b[k]
+        b[i] = s / a[i, i]
+
+
+@jit
+def _masked_estimate(cov, reg, mean, centred, seen, sub, rhs, idx, out):
+    """``mean + C[:, o] (C[o, o] + reg I)^-1 (y_o - mean_o)`` into ``out``
+    for one patch y observed at ``o`` (where ``seen``), given ``centred``
+    = y - mean; ``sub``, ``rhs`` and ``idx`` are scratch space."""
+    n = 0
+    for j in range(seen.size):
+        if seen[j]:
+            idx[n] = j
+            n += 1
+    for a in range(n):
+        for b in range(a + 1):
+            sub[a, b] = cov[idx[a], idx[b]]
+        sub[a, a] += reg
+        rhs[a] = centred[idx[a]]
+    _cholesky_solve(sub, rhs, n)
+    for j in range(out.size):
+        s = mean[j]
+        for a in range(n):
+            s += cov[j, idx[a]] * rhs[a]
+        out[j] = s
+
+
+@jit
+def _group(y, keep, pilot, r, c, p, search, n_similar, s2, scratch, est, pos):
     """The group of the reference patch at (r, c): its corners into ``pos``,
-    the estimates ``m + (y_i - m) (C + s2 I)^-1 C`` of its noisy patches
-    y_i into ``est`` (m: their mean; C: the covariance of the group's pilot
-    patches); returns the group's size."""
+    the estimates of its patches y_i into ``est``; returns the group's size.
+
+    m: per pixel, the mean of the group's observed (``keep``) noisy values,
+    the pilot patches' mean where none is; C: the covariance of the group's
+    pilot patches.  A patch observed everywhere is estimated as ``m + (C +
+    s2 I)^-1 C (y_i - m)``, one gain for the whole group; any other as
+    ``m + C[:, o] (C[o, o] + s2 I)^-1 (y_o - m_o)`` on its observed pixels
+    o (Gaussian conditioning)."""
+    dist, where, sub, rhs, idx = scratch
     n_cand = _candidates(pilot, r, c, p, search, dist, where)
     order = np.argsort(dist[:n_cand], kind="mergesort")
     n = min(n_similar, n_cand)
     d = p * p
     noisy = np.empty((n, d))
     clean = np.empty((n, d))
+    seen = np.empty((n, d), dtype=np.bool_)
     for i in range(n):
         a, b = where[order[i], 0], where[order[i], 1]
         pos[i, 0] = a
@@ -63,43 +121,81 @@ def _group(y, pilot, r, c, p, search, n_similar, s2, dist, where, est, pos):
             for v in range(p):
                 noisy[i, u * p + v] = y[a + u, b + v]
                 clean[i, u * p + v] = pilot[a + u, b + v]
-    mean = noisy.sum(axis=0) / n
-    clean -= clean.sum(axis=0) / n
-    cov = np.dot(clean.T, clean) / n
-    shifted = cov.copy()
-    reg = s2 + JITTER * np.trace(cov) / d
+                seen[i, u * p + v] = keep[a + u, b + v]
+    centre = clean.sum(axis=0) / n
+    mean = centre.copy()
     for j in range(d):
-        shifted[j, j] += reg
-    gain = np.linalg.solve(shifted, cov)
+        total, count = 0.0, 0
+        for i in range(n):
+            if seen[i, j]:
+                total += noisy[i, j]
+                count += 1
+        if count:
+            mean[j] = total / count
+    clean -= centre
+    cov = np.dot(clean.T, clean) / n
+    reg = s2 + JITTER * np.trace(cov) / d
     noisy -= mean
-    est[:n] = np.dot(noisy, gain) + mean
+    full = seen.sum(axis=1) == d
+    if full.any():
+        shifted = cov.copy()
+        for j in range(d):
+            shifted[j, j] += reg
+        gain = np.linalg.solve(shifted, cov)
+        if full.all():
+            est[:n] = np.dot(noisy, gain) + mean
+            return n
+        for i in range(n):
+            if full[i]:
+                est[i] = np.dot(noisy[i], gain) + mean
+    for i in range(n):
+        if not full[i]:
+            _masked_estimate(cov, reg, mean, noisy[i], seen[i], sub, rhs, idx, est[i])
     return n
 
 
 @jit
 def _row_task(
-    y, pilot, r, cols, p, search, n_similar, s2, task, n_tasks, est, pos, size
+    y, keep, pilot, r, cols, p, search, n_similar, s2, task, n_tasks, est, pos, size
 ):
     """Groups of the references ``(r, cols[j])`` for j = task, task +
     n_tasks, ...; ``est[j]``, ``pos[j]`` and ``size[j]`` receive each."""
     n_window = (2 * search + 1) ** 2
-    dist = np.empty(n_window)
-    where = np.empty((n_window, 2), dtype=np.int64)
+    d = p * p
+    scratch = (
+        np.empty(n_window),
+        np.empty((n_window, 2), dtype=np.int64),
+        np.empty((d, d)),
+        np.empty(d),
+        np.empty(d, dtype=np.int64),
+    )
     for j in range(task, cols.size, n_tasks):
         size[j] = _group(
-            y, pilot, r, cols[j], p, search, n_similar, s2, dist, where, est[j], pos[j]
+            y,
+            keep,
+            pilot,
+            r,
+            cols[j],
+            p,
+            search,
+            n_similar,
+            s2,
+            scratch,
+            est[j],
+            pos[j],
         )
 
 
 @jit(parallel=True)
 def group_row_parallel(
-    y, pilot, r, cols, p, search, n_similar, s2, n_tasks, est, pos, size
+    y, keep, pilot, r, cols, p, search, n_similar, s2, n_tasks, est, pos, size
 ):
     """The groups of one row of references (see :func:`_group`), in
     parallel over ``n_tasks`` interleaved sets of references."""
     for t in prange(n_tasks):
         _row_task(
             y,
+            keep,
             pilot,
             r,
             cols,
@@ -116,9 +212,11 @@ def group_row_parallel(
 
 
 @jit
-def group_row(y, pilot, r, cols, p, search, n_similar, s2, n_tasks, est, pos, size):
+def group_row(
+    y, keep, pilot, r, cols, p, search, n_similar, s2, n_tasks, est, pos, size
+):
     """Serial twin of :func:`group_row_parallel` (for worker threads)."""
-    _row_task(y, pilot, r, cols, p, search, n_similar, s2, 0, 1, est, pos, size)
+    _row_task(y, keep, pilot, r, cols, p, search, n_similar, s2, 0, 1, est, pos, size)
 
 
 @jit

@@ -29,7 +29,9 @@ def nonlocal_settings(patch_size):
     return NONLOCAL | {"stride": min(NONLOCAL["stride"], patch_size)}
 
 
-def nonlocal_estimate(y, pilot, sigma, patch_size, *, search, n_similar, stride):
+def nonlocal_estimate(
+    y, pilot, sigma, patch_size, *, search, n_similar, stride, keep=None
+):
     """One channel's non-local Bayes estimate.
 
     For each reference patch on the grid of ``stride`` (plus the last row
@@ -39,7 +41,10 @@ def nonlocal_estimate(y, pilot, sigma, patch_size, *, search, n_similar, stride)
     the group's noisy patches y_i and C the covariance of its pilot patches,
     each y_i is estimated as ``m + C (C + sigma^2 I)^-1 (y_i - m)``, the
     linear-Gaussian MMSE under N(m, C); every pixel is the mean of all the
-    estimates that cover it.
+    estimates that cover it.  With ``keep``, only the pixels it marks are
+    observed: m is the mean of the observed values (the pilot's where
+    none is), and a patch observed at o only is estimated as ``m + C[:, o]
+    (C[o, o] + sigma^2 I)^-1 (y_o - m_o)``.
 
     Parameters
     ----------
@@ -48,6 +53,9 @@ def nonlocal_estimate(y, pilot, sigma, patch_size, *, search, n_similar, stride)
         dtype (checked by the caller, as every argument here).
     sigma : float
         The noise standard deviation.
+    keep : (H, W) bool array, optional
+        The observed pixels (all by default); the others' values in ``y``
+        are ignored.
     patch_size : int
         The patch side p (the prior's in :func:`~fastapml.denoise.denoise`).
     search, n_similar, stride : int
@@ -77,9 +85,25 @@ def nonlocal_estimate(y, pilot, sigma, patch_size, *, search, n_similar, stride)
     )
     n_tasks = min(n_threads(), cols.size) if parallel else 1
     s2 = float(sigma) ** 2
+    if keep is None:
+        keep = np.ones(y.shape, dtype=np.bool_)
     # each thread's small matrix products: BLAS threads would only compete
     with threadpool_limits(1, user_api="blas"):
         for r in rows:
-            kernel(y, pilot, r, cols, p, search, n_similar, s2, n_tasks, est, pos, size)
+            kernel(
+                y,
+                keep,
+                pilot,
+                r,
+                cols,
+                p,
+                search,
+                n_similar,
+                s2,
+                n_tasks,
+                est,
+                pos,
+                size,
+            )
             _nonlocal_kernels.add_groups(acc, count, est, pos, size, p)
     return (acc / count).astype(y.dtype)

@@ -18,14 +18,20 @@ from .denoising import (
     per_channel,
     top_value,
 )
+from .nonlocal_bayes import nonlocal_estimate, nonlocal_settings
 from .operators import Mask, as_degradation
 
+METHODS = ("epll", "nonlocal")
 
-def default_betas(sigma, operator):
+
+def default_betas(sigma, operator, method="epll"):
     """EPLL's default precisions for ``operator``: 1 / s^2 for ``steps``
     patch noise levels s from ``first`` to ``max(last, sigma)``, geometric
-    (``operator.schedule``, on the 0-255 scale; sigma on the [0, 1] scale)."""
-    first, last, steps = operator.schedule
+    (``operator.schedule``, or ``operator.nonlocal_schedule`` for
+    ``method="nonlocal"``, on the 0-255 scale; sigma on the [0, 1] scale)."""
+    first, last, steps = (
+        operator.nonlocal_schedule if method == "nonlocal" else operator.schedule
+    )
     end = max(last / 255, sigma)
     return 1.0 / np.geomspace(max(first / 255, end), end, steps) ** 2
 
@@ -49,6 +55,7 @@ def shifted_grid(shape, patch_size, stride, offset):
 
 
 def _restore_channel(y, op, shape, sigma, prior, stride, rank_tol, betas, callback):
+    """EPLL on one channel (see :func:`restore`)."""
     p = prior.patch_size
     grids = [
         shifted_grid(shape, p, stride, grid_offset(i, stride))
@@ -82,6 +89,7 @@ def restore(
     sigma=None,
     prior=None,
     *,
+    method="epll",
     shape=None,
     stride=None,
     rank_tol=0.05,
@@ -114,6 +122,13 @@ def restore(
     observed pixels' normalized-convolution fill for a mask, a cubic spline
     for a downsample, Hᵀy for a LinearOperator.
 
+    ``method="nonlocal"`` (a mask only) follows EPLL with a non-local Bayes
+    step, as ``denoise(method="nonlocal")`` does: each group of the
+    patches most like a reference patch in EPLL's result is modelled as
+    N(m, C), C the group's covariance there, m the mean of its observed
+    pixels, and each patch is estimated from its own observed pixels o by
+    Gaussian conditioning, ``m + C[:, o] (C[o, o] + σ² I)^-1 (y_o - m_o)``.
+
     Parameters
     ----------
     image : (h, w) or (h, w, 3) array
@@ -132,6 +147,8 @@ def restore(
         mask, whose missing pixels are not noise) and logged.
     prior : PatchPrior, optional
         :func:`default_prior` by default.
+    method : {"epll", "nonlocal"}, default "epll"
+        EPLL alone, or (for a mask) EPLL then the non-local step above.
     shape : (int, int), optional
         The restored image's height and width, for a non-square
         LinearOperator.
@@ -146,8 +163,9 @@ def restore(
         The precisions β on the [0, 1] scale of a grayscale image (colour
         channels are scaled to match).  By default 1/√β goes geometrically
         from 40/255 to max(σ, 2/255) in 16 steps for a blur or a
-        LinearOperator, from 20/255 to max(σ, 1/255) in 40 steps for a mask,
-        from 20/255 to max(σ, 2/255) in 24 steps for a downsample.
+        LinearOperator, from 20/255 to max(σ, 1/255) in 40 steps for a mask
+        (20 steps before the non-local step), from 20/255 to max(σ, 2/255)
+        in 24 steps for a downsample.
     callback : callable, optional
         ``callback(step, n_steps, beta)`` after each step (per colour channel).
 
@@ -167,6 +185,8 @@ def restore(
     >>> out.shape, bool(psnr(clean, out) > 35)
     ((32, 32), True)
     """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     arr = check_image(image)
     if shape is not None:
         shape = check_int_pair(shape, "shape", low=1)
@@ -175,6 +195,11 @@ def restore(
         raise ValueError(
             "sigma=None estimates the noise from a complete image; with a mask, "
             "give sigma"
+        )
+    if method == "nonlocal" and op.nonlocal_schedule is None:
+        raise ValueError(
+            "method='nonlocal' is defined for a mask (inpainting) only, got "
+            f"{type(operator).__name__}"
         )
     sigma = check_sigma(sigma, arr)
     rank_tol = check_scalar(rank_tol, "rank_tol", numbers.Real, low=0)
@@ -190,12 +215,16 @@ def restore(
     check_fits(x_shape, prior)
     top = top_value(arr.dtype)
     if betas is None:
-        betas = default_betas(sigma / top, op)
+        betas = default_betas(sigma / top, op, method)
     betas = check_betas(betas)
 
     def channel(y, s):
         # colour channels are 1/sqrt(3) of the image's scale (see per_channel)
         b = betas * (sigma / top / s) ** 2
-        return _restore_channel(y, op, x_shape, s, prior, stride, rank_tol, b, callback)
+        x = _restore_channel(y, op, x_shape, s, prior, stride, rank_tol, b, callback)
+        if method == "nonlocal":
+            settings = nonlocal_settings(prior.patch_size)
+            x = nonlocal_estimate(y, x, s, prior.patch_size, keep=op.keep, **settings)
+        return x
 
     return per_channel(arr, sigma, channel)

@@ -41,13 +41,17 @@ def _group(pilot, r, c, p, search, n_similar):
     return [corners[i] for i in order]
 
 
-def nonlocal_estimate(y, pilot, sigma, patch_size, *, search, n_similar, stride):
+def nonlocal_estimate(
+    y, pilot, sigma, patch_size, *, search, n_similar, stride, keep=None
+):
     """The non-local Bayes estimate of one channel, given a pilot.
 
-    Each reference patch's group (see ``_group``) has its noisy patches y_i
-    estimated as ``m + C (C + sigma^2 I)^-1 (y_i - m)`` (m: their mean; C:
-    the covariance of the group's pilot patches); every pixel is the mean of
-    the estimates that cover it.
+    Each reference patch's group (see ``_group``) has each of its noisy
+    patches y_i, observed at the pixels o_i that ``keep`` marks, estimated
+    by Gaussian conditioning as ``m + C[:, o] (C[o, o] + sigma^2 I)^-1 (y_o -
+    m_o)`` (m: per pixel, the mean of the group's observed values, the pilot
+    patches' mean where none is; C: the covariance of the group's pilot
+    patches); every pixel is the mean of the estimates that cover it.
 
     Parameters
     ----------
@@ -55,6 +59,8 @@ def nonlocal_estimate(y, pilot, sigma, patch_size, *, search, n_similar, stride)
         The noisy channel and a first estimate of it.
     sigma : float
         The noise standard deviation.
+    keep : (H, W) bool array, optional
+        The observed pixels (all by default).
     patch_size : int
         The patch side.
     search, n_similar, stride : int
@@ -68,20 +74,25 @@ def nonlocal_estimate(y, pilot, sigma, patch_size, *, search, n_similar, stride)
     p = patch_size
     y = np.asarray(y, dtype=np.float64)
     pilot = np.asarray(pilot, dtype=np.float64)
+    keep = np.ones(y.shape, dtype=bool) if keep is None else np.asarray(keep)
     acc, count = np.zeros(y.shape), np.zeros(y.shape)
     rows, cols = patch_grid(y.shape, p, stride)
     for r in rows:
         for c in cols:
             group = _group(pilot, r, c, p, search, n_similar)
-            noisy = np.array([y[a : a + p, b : b + p].ravel() for a, b in group])
-            clean = np.array([pilot[a : a + p, b : b + p].ravel() for a, b in group])
-            mean = noisy.mean(axis=0)
-            clean = clean - clean.mean(axis=0)
-            cov = clean.T @ clean / len(group)
+            noisy, clean, seen = (
+                np.array([a[i : i + p, j : j + p].ravel() for i, j in group])
+                for a in (y, pilot, keep)
+            )
+            centre = clean.mean(axis=0)
+            n_seen = seen.sum(axis=0)
+            observed = np.where(seen, noisy, 0).sum(axis=0) / np.maximum(n_seen, 1)
+            mean = np.where(n_seen > 0, observed, centre)
+            cov = (clean - centre).T @ (clean - centre) / len(group)
             reg = sigma**2 + JITTER * np.trace(cov) / (p * p)
-            gain = np.linalg.solve(cov + reg * np.eye(p * p), cov)
-            est = (noisy - mean) @ gain + mean
-            for (a, b), z in zip(group, est):
-                acc[a : a + p, b : b + p] += z.reshape(p, p)
+            for (a, b), z, o in zip(group, noisy, seen):
+                shifted = cov[np.ix_(o, o)] + reg * np.eye(o.sum())
+                est = mean + cov[:, o] @ np.linalg.solve(shifted, (z - mean)[o])
+                acc[a : a + p, b : b + p] += est.reshape(p, p)
                 count[a : a + p, b : b + p] += 1
     return acc / count

@@ -29,15 +29,19 @@ def _pair(images, shape, seed, sigma):
     st.integers(5, 19),
     st.integers(5, 19),
     st.floats(0.01, 0.5),
+    st.sampled_from([0.0, 0.0, 0.3, 0.8, 1.0]),
     st.integers(0, 2**16),
 )
 def test_random_images_match_reference(
-    images, dtype, p, search, n_similar, stride, h, w, sigma, seed
+    images, dtype, p, search, n_similar, stride, h, w, sigma, missing, seed
 ):
+    """With a fraction ``missing`` of the pixels unobserved (1: none seen)."""
     stride = min(stride, p)
     y, pilot = (a.astype(dtype) for a in _pair(images, (h, w), seed, sigma))
+    keep = np.random.default_rng(seed).random((h, w)) >= missing
+    y[~keep] = 7.0  # ignored
     args = (y, pilot, sigma, p)
-    kwargs = {"search": search, "n_similar": n_similar, "stride": stride}
+    kwargs = {"search": search, "n_similar": n_similar, "stride": stride, "keep": keep}
     out = nonlocal_estimate(*args, **kwargs)
     assert out.dtype == dtype and out.shape == y.shape
     expected = reference.nonlocal_bayes.nonlocal_estimate(*args, **kwargs)

@@ -147,6 +147,46 @@ def test_restore_matches_the_reference(kind, dtype, stride, images, small_prior)
     np.testing.assert_allclose(got, want, atol=tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nonlocal_inpainting_matches_the_reference(dtype, images, small_prior):
+    """EPLL (its parity is tested above), then the non-local step's twin on
+    the observed pixels.  The pilot is the fast EPLL's: the groups jump
+    with the pilot, so float32 rounding in it would change them."""
+    from fastapml.reference.nonlocal_bayes import NONLOCAL, nonlocal_estimate
+
+    clean = images(1, (20, 18), seed=4)[0]
+    keep = np.random.default_rng(5).random(clean.shape) > 0.6
+    y = np.where(keep, clean, 0.0).astype(dtype)
+    got = restore(y, mask(keep), 0.02, small_prior, method="nonlocal", betas=BETAS)
+    pilot = restore(y, mask(keep), 0.02, small_prior, betas=BETAS)
+    settings = NONLOCAL | {"stride": 4}  # the small prior's patch size
+    want = nonlocal_estimate(y, pilot, 0.02, 4, keep=keep, **settings)
+    assert got.dtype == dtype and got.shape == clean.shape
+    tol = 1e-5 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(got, want, atol=tol)
+
+
+def test_nonlocal_inpainting_beats_epll(images):
+    """80 % missing: the groups share what each patch's few pixels show."""
+    from fastapml.denoise import default_prior
+
+    clean = images(1, (96, 96), seed=12)[0]
+    keep = np.random.default_rng(6).random(clean.shape) > 0.8
+    y = np.where(keep, clean, 0.0)
+    prior = default_prior()
+    epll = restore(y, mask(keep), 1 / 255, prior)
+    both = restore(y, mask(keep), 1 / 255, prior, method="nonlocal")
+    assert psnr(clean, both) > psnr(clean, epll) + 0.3
+
+
+def test_nonlocal_is_for_masks(images, small_prior):
+    y = images(1, (16, 16), seed=10)[0]
+    with pytest.raises(ValueError, match="method='nonlocal' is defined for a mask"):
+        restore(y, blur(np.ones((3, 3)) / 9), 0.1, small_prior, method="nonlocal")
+    with pytest.raises(ValueError, match="method must be one of"):
+        restore(y, blur(np.ones((3, 3)) / 9), 0.1, small_prior, method="bm3d")
+
+
 def test_restore_with_a_linear_operator_matches_the_reference(
     images, small_prior, monkeypatch
 ):
@@ -259,10 +299,14 @@ def test_grid_offsets_visit_every_offset(stride):
         assert got[0][0] == 0 and got[0][-1] == 13 and got[1][-1] == 9
 
 
-def test_default_schedules():
-    for op in (blur(np.ones((3, 3))), mask(np.ones((4, 4), bool)), downsample(2)):
-        first, last, steps = op.schedule
-        b = default_betas(1 / 255, op)
+@pytest.mark.parametrize("method", ["epll", "nonlocal"])
+def test_default_schedules(method):
+    ops = [mask(np.ones((4, 4), bool))]
+    if method == "epll":
+        ops += [blur(np.ones((3, 3))), downsample(2)]
+    for op in ops:
+        first, last, steps = op.schedule if method == "epll" else op.nonlocal_schedule
+        b = default_betas(1 / 255, op, method)
         assert b.size == steps
         np.testing.assert_allclose(1 / np.sqrt(b[[0, -1]]), [first / 255, last / 255])
         assert np.all(np.diff(b) > 0)
