@@ -34,13 +34,15 @@ Tasks (x: the clean float64 image)
 
 Methods
   epll     fastapml.denoise.restore(y, H, sigma, default_prior(),
-           stride=--stride (default: the operator's), rank_tol=--rank-tol) with
+           method="epll", stride=--stride (default: the operator's),
+           rank_tol=--rank-tol) with
            the true H: blur(psf),
            mask(observed) or downsample(2); sigma the true noise (deblur),
            1/255 (inpaint, sr: noise-free, 1/255 as a floor).  y in --dtype
            (default float32, computed in float32).
-  nonlocal the same with method="nonlocal" (inpaint only): EPLL, then the
-           non-local Bayes step on the observed pixels.
+  nonlocal the same with method="nonlocal" (inpaint only, restore's
+           default there): EPLL, then the non-local Bayes step on the
+           observed pixels.
   deblur peers, skimage.restoration, given the psf array as it is (they too
   centre it at (k//2, k//2): ir2tf rolls it so, and scipy.signal.convolve
   mode='same' does so for odd k):

@@ -62,9 +62,8 @@ def add_parser(subparsers):
     p.add_argument(
         "--method",
         choices=("epll", "nonlocal"),
-        default="epll",
-        help="default epll; nonlocal (with --mask only) follows EPLL with a "
-        "non-local Bayes step: better, and faster with most pixels missing",
+        help="nonlocal (--mask only, and its default) follows EPLL with a "
+        "non-local Bayes step; epll alone (the default otherwise)",
     )
     p.add_argument(
         "--stride",
@@ -145,6 +144,7 @@ def run(args):
         raise ValueError(f"--stride must be >= 1, got {args.stride}")
     if args.method == "nonlocal" and not args.mask:
         raise ValueError("--method nonlocal needs --mask (it inpaints only)")
+    method = args.method or ("nonlocal" if args.mask else "epll")
     _check_image_path(args.output)
     prior = PatchPrior.load(args.prior) if args.prior else default_prior()
     image = _read_image(args.input)
@@ -183,20 +183,20 @@ def run(args):
             op,
             sigma,
             prior,
-            method=args.method,
+            method=method,
             stride=args.stride,
             callback=callback,
         )
 
     # denoise's method of the same name compiles (or loads) the same kernels
-    out, seconds, warm_s = timed(call, image, prior, args.method)
+    out, seconds, warm_s = timed(call, image, prior, method)
     _save_image(args.output, Image.fromarray(out))
     quality = scores(clean, out) if clean is not None else (float("nan"),) * 2
     if args.json:
         print_json(
             {
                 "task": task,
-                "method": args.method,
+                "method": method,
                 "sigma": sigma,
                 "sigma_estimated": estimated,
                 "stride": args.stride,

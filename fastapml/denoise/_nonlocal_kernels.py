@@ -19,7 +19,7 @@ from .._numba import jit
 # added to the covariance's diagonal, relative to its mean variance, so that
 # the solve never meets a singular matrix when sigma is far below the
 # image's variations (float64 cannot tell C + sigma^2 I from C there)
-JITTER = 1e-12
+JITTER = 1e-10
 
 
 @jit

@@ -89,7 +89,7 @@ def restore(
     sigma=None,
     prior=None,
     *,
-    method="epll",
+    method=None,
     shape=None,
     stride=None,
     rank_tol=0.05,
@@ -122,8 +122,8 @@ def restore(
     observed pixels' normalized-convolution fill for a mask, a cubic spline
     for a downsample, Hᵀy for a LinearOperator.
 
-    ``method="nonlocal"`` (a mask only) follows EPLL with a non-local Bayes
-    step, as ``denoise(method="nonlocal")`` does: each group of the
+    ``method="nonlocal"`` (a mask only, and its default) follows EPLL with
+    a non-local Bayes step, as ``denoise(method="nonlocal")`` does: each group of the
     patches most like a reference patch in EPLL's result is modelled as
     N(m, C), C the group's covariance there, m the mean of its observed
     pixels, and each patch is estimated from its own observed pixels o by
@@ -147,8 +147,10 @@ def restore(
         mask, whose missing pixels are not noise) and logged.
     prior : PatchPrior, optional
         :func:`default_prior` by default.
-    method : {"epll", "nonlocal"}, default "epll"
-        EPLL alone, or (for a mask) EPLL then the non-local step above.
+    method : {"epll", "nonlocal"}, optional
+        EPLL alone, or (for a mask) EPLL then the non-local step above; by
+        default "nonlocal" for a mask (better than EPLL alone on every
+        benchmark image, in about as much time), "epll" otherwise.
     shape : (int, int), optional
         The restored image's height and width, for a non-square
         LinearOperator.
@@ -185,7 +187,7 @@ def restore(
     >>> out.shape, bool(psnr(clean, out) > 35)
     ((32, 32), True)
     """
-    if method not in METHODS:
+    if method is not None and method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     arr = check_image(image)
     if shape is not None:
@@ -196,6 +198,8 @@ def restore(
             "sigma=None estimates the noise from a complete image; with a mask, "
             "give sigma"
         )
+    if method is None:
+        method = "epll" if op.nonlocal_schedule is None else "nonlocal"
     if method == "nonlocal" and op.nonlocal_schedule is None:
         raise ValueError(
             "method='nonlocal' is defined for a mask (inpainting) only, got "

@@ -22,7 +22,7 @@ __all__ = ["NONLOCAL", "nonlocal_estimate"]
 NONLOCAL = {"search": 12, "n_similar": 90, "stride": 4}
 # the covariance's diagonal gets JITTER times its mean variance on top of
 # sigma^2, as in the fast code
-JITTER = 1e-12
+JITTER = 1e-10
 
 
 def _group(pilot, r, c, p, search, n_similar):

@@ -132,7 +132,16 @@ def test_restore_matches_the_reference(kind, dtype, stride, images, small_prior)
     y = (op.apply(clean) + rng.normal(0, 0.02, op.output_shape(clean.shape))).astype(
         dtype
     )
-    got = restore(y, op, 0.02, small_prior, betas=BETAS, rank_tol=0.0, stride=stride)
+    got = restore(
+        y,
+        op,
+        0.02,
+        small_prior,
+        method="epll",
+        betas=BETAS,
+        rank_tol=0.0,
+        stride=stride,
+    )
     want = ref.restore(
         y,
         dense(op, clean.shape),
@@ -158,7 +167,7 @@ def test_nonlocal_inpainting_matches_the_reference(dtype, images, small_prior):
     keep = np.random.default_rng(5).random(clean.shape) > 0.6
     y = np.where(keep, clean, 0.0).astype(dtype)
     got = restore(y, mask(keep), 0.02, small_prior, method="nonlocal", betas=BETAS)
-    pilot = restore(y, mask(keep), 0.02, small_prior, betas=BETAS)
+    pilot = restore(y, mask(keep), 0.02, small_prior, method="epll", betas=BETAS)
     settings = NONLOCAL | {"stride": 4}  # the small prior's patch size
     want = nonlocal_estimate(y, pilot, 0.02, 4, keep=keep, **settings)
     assert got.dtype == dtype and got.shape == clean.shape
@@ -174,8 +183,8 @@ def test_nonlocal_inpainting_beats_epll(images):
     keep = np.random.default_rng(6).random(clean.shape) > 0.8
     y = np.where(keep, clean, 0.0)
     prior = default_prior()
-    epll = restore(y, mask(keep), 1 / 255, prior)
-    both = restore(y, mask(keep), 1 / 255, prior, method="nonlocal")
+    epll = restore(y, mask(keep), 1 / 255, prior, method="epll")
+    both = restore(y, mask(keep), 1 / 255, prior)  # the default for a mask
     assert psnr(clean, both) > psnr(clean, epll) + 0.3
 
 
