@@ -47,16 +47,18 @@ for name, (op, sigma) in tasks.items():
     start, out = results[name]
     print(
         f"{name:20s} start {psnr(clean, start):5.2f} dB   "
-        f"EPLL {psnr(clean, out):5.2f} dB, SSIM {ssim(clean, out):.3f}"
+        f"restored {psnr(clean, out):5.2f} dB, SSIM {ssim(clean, out):.3f}"
     )
 
 # %%
 # Where EPLL starts and where it ends
 # -----------------------------------
+# (for inpainting, EPLL then the non-local step: ``restore``'s default for
+# a mask, below)
 
 fig, axes = plt.subplots(2, 3, figsize=(9, 6.4))
 for col, (name, (start, out)) in enumerate(results.items()):
-    for row, (label, image) in enumerate((("start", start), ("EPLL", out))):
+    for row, (label, image) in enumerate((("start", start), ("restored", out))):
         ax = axes[row, col]
         ax.imshow(np.clip(image, 0, 1), cmap="gray", vmin=0, vmax=1)
         ax.set_title(
