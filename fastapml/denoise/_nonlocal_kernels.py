@@ -155,11 +155,14 @@ def _group(y, keep, pilot, r, c, p, search, n_similar, s2, scratch, est, pos):
 
 
 @jit
-def _row_task(
-    y, keep, pilot, r, cols, p, search, n_similar, s2, task, n_tasks, est, pos, size
-):
+def _row_task(images, r, cols, settings, task, n_tasks, out):
     """Groups of the references ``(r, cols[j])`` for j = task, task +
-    n_tasks, ...; ``est[j]``, ``pos[j]`` and ``size[j]`` receive each."""
+    n_tasks, ...; ``images`` = (y, keep, pilot), ``settings`` = (p,
+    search, n_similar, s2); ``out`` = (est, pos, size) whose ``[j]``
+    receive each group."""
+    y, keep, pilot = images
+    p, search, n_similar, s2 = settings
+    est, pos, size = out
     n_window = (2 * search + 1) ** 2
     d = p * p
     scratch = (
@@ -170,53 +173,22 @@ def _row_task(
         np.empty(d, dtype=np.int64),
     )
     for j in range(task, cols.size, n_tasks):
-        size[j] = _group(
-            y,
-            keep,
-            pilot,
-            r,
-            cols[j],
-            p,
-            search,
-            n_similar,
-            s2,
-            scratch,
-            est[j],
-            pos[j],
-        )
+        args = (r, cols[j], p, search, n_similar, s2, scratch, est[j], pos[j])
+        size[j] = _group(y, keep, pilot, *args)
 
 
 @jit(parallel=True)
-def group_row_parallel(
-    y, keep, pilot, r, cols, p, search, n_similar, s2, n_tasks, est, pos, size
-):
-    """The groups of one row of references (see :func:`_group`), in
+def group_row_parallel(images, r, cols, settings, n_tasks, out):
+    """The groups of one row of references (see :func:`_row_task`), in
     parallel over ``n_tasks`` interleaved sets of references."""
     for t in prange(n_tasks):
-        _row_task(
-            y,
-            keep,
-            pilot,
-            r,
-            cols,
-            p,
-            search,
-            n_similar,
-            s2,
-            np.int64(t),
-            n_tasks,
-            est,
-            pos,
-            size,
-        )
+        _row_task(images, r, cols, settings, np.int64(t), n_tasks, out)
 
 
 @jit
-def group_row(
-    y, keep, pilot, r, cols, p, search, n_similar, s2, n_tasks, est, pos, size
-):
+def group_row(images, r, cols, settings, n_tasks, out):
     """Serial twin of :func:`group_row_parallel` (for worker threads)."""
-    _row_task(y, keep, pilot, r, cols, p, search, n_similar, s2, 0, 1, est, pos, size)
+    _row_task(images, r, cols, settings, 0, 1, out)
 
 
 @jit

@@ -87,23 +87,11 @@ def nonlocal_estimate(
     s2 = float(sigma) ** 2
     if keep is None:
         keep = np.ones(y.shape, dtype=np.bool_)
+    images = (y, keep, pilot)
+    settings = (p, search, n_similar, s2)
     # each thread's small matrix products: BLAS threads would only compete
     with threadpool_limits(1, user_api="blas"):
         for r in rows:
-            kernel(
-                y,
-                keep,
-                pilot,
-                r,
-                cols,
-                p,
-                search,
-                n_similar,
-                s2,
-                n_tasks,
-                est,
-                pos,
-                size,
-            )
+            kernel(images, r, cols, settings, n_tasks, (est, pos, size))
             _nonlocal_kernels.add_groups(acc, count, est, pos, size, p)
     return (acc / count).astype(y.dtype)
