@@ -31,9 +31,10 @@ activation = np.exp(-((xx - 0.4) ** 2 + (yy - 0.6) ** 2) / 0.1).astype(np.float3
 
 p = 0.5
 rng = np.random.default_rng(0)
-out, mask = F.dropout(activation, p=p, training=True, random_state=rng)
+# dropout_with_mask also returns the mask, which the backward pass needs
+out, mask = F.dropout_with_mask(activation, p=p, training=True, random_state=rng)
 mean_out = np.mean(
-    [F.dropout(activation, p=p, random_state=rng)[0] for _ in range(2000)], axis=0
+    [F.dropout(activation, p=p, random_state=rng) for _ in range(2000)], axis=0
 )
 print(f"kept {mask.mean():.2f} of the units")
 print(f"max |mean of 2000 outputs - input|: {np.abs(mean_out - activation).max():.3f}")

@@ -11,18 +11,67 @@ import numpy as np
 from .._validation import check_scalar, check_shape
 from ._checks import float_array
 
-__all__ = ["dropout", "dropout_backward"]
+__all__ = ["dropout", "dropout_backward", "dropout_with_mask"]
 
 
 def _drop_probability(p):
     return float(check_scalar(p, "p", low=0, high=1))
 
 
-def dropout(input, p=0.5, training=True, random_state=None):
+def dropout(input, p=0.5, training=True, inplace=False, *, random_state=None):
     """Zero each unit with probability p, scale the kept ones by 1/(1 - p).
 
-    E[output] = input in training; at evaluation (``training=False``) the
-    input passes through unchanged.  p = 1 zeroes everything.
+    As ``torch.nn.functional.dropout``: E[output] = input in training; at
+    evaluation (``training=False``) the input passes through unchanged; p = 1
+    zeroes everything.  The backward pass needs the mask:
+    :func:`dropout_with_mask` returns it too.
+
+    Parameters
+    ----------
+    input : array_like of float
+        Any shape.
+    p : float in [0, 1], default 0.5
+        Drop probability.
+    training : bool, default True
+        False passes the input through unchanged.
+    inplace : bool, default False
+        Write the output into ``input`` (a writable float ndarray) and
+        return it.
+    random_state : None, int or numpy.random.Generator
+        Seed or generator for the mask.
+
+    Returns
+    -------
+    ndarray
+        Shaped like ``input``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = dropout(np.ones(4), p=0.5, random_state=0)
+    >>> sorted(set(out.tolist()))
+    [0.0, 2.0]
+    >>> dropout(np.ones(2), training=False)
+    array([1., 1.])
+    """
+    if not isinstance(inplace, (bool, np.bool_)):
+        raise TypeError(f"inplace must be bool, got {type(inplace).__name__}")
+    if inplace and not (
+        isinstance(input, np.ndarray)
+        and input.dtype.kind == "f"
+        and input.flags.writeable
+    ):
+        raise TypeError("inplace=True needs input to be a writable float ndarray")
+    out, _ = dropout_with_mask(input, p, training, random_state)
+    if inplace:
+        input[...] = out
+        return input
+    return out
+
+
+def dropout_with_mask(input, p=0.5, training=True, random_state=None):
+    """:func:`dropout`'s output and the mask that :func:`dropout_backward`
+    needs.
 
     Parameters
     ----------
@@ -45,10 +94,10 @@ def dropout(input, p=0.5, training=True, random_state=None):
     Examples
     --------
     >>> import numpy as np
-    >>> out, mask = dropout(np.ones(4), p=0.5, random_state=0)
-    >>> sorted(set(out.tolist()))
-    [0.0, 2.0]
-    >>> dropout(np.ones(2), training=False)
+    >>> out, mask = dropout_with_mask(np.ones(4), p=0.5, random_state=0)
+    >>> bool(np.array_equal(out, np.where(mask, 2.0, 0.0)))
+    True
+    >>> dropout_with_mask(np.ones(2), training=False)
     (array([1., 1.]), None)
     """
     p = _drop_probability(p)
@@ -77,7 +126,7 @@ def dropout_backward(grad_output, mask, p):
     grad_output : array_like of float
         g = dL/d(output).
     mask : ndarray of bool or None
-        The mask :func:`dropout` returned.
+        The mask :func:`dropout_with_mask` returned.
     p : float in [0, 1]
         The drop probability given to :func:`dropout`.
 

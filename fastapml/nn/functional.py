@@ -28,7 +28,7 @@ from .convolution import (
     conv2d_parameter_count,
     conv_output_size,
 )
-from .dropout import dropout, dropout_backward
+from .dropout import dropout, dropout_backward, dropout_with_mask
 from .linear import linear, linear_backward
 from .losses import (
     cross_entropy,
@@ -47,6 +47,7 @@ __all__ = [
     "cross_entropy_backward",
     "dropout",
     "dropout_backward",
+    "dropout_with_mask",
     "linear",
     "linear_backward",
     "log_softmax",

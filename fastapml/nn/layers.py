@@ -554,7 +554,9 @@ class MaxPool2d(Layer):
         ndarray, shape (N, C, H_out, W_out)
             The maximum of each window.
         """
-        out, idx = F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        out, idx = F.max_pool2d(
+            x, self.kernel_size, self.stride, self.padding, return_indices=True
+        )
         self._cache = (idx, np.shape(x))
         return out
 
@@ -677,7 +679,7 @@ class Dropout(Layer):
         ndarray
             Shaped like ``x``; the mask is kept for :meth:`backward`.
         """
-        out, mask = F.dropout(x, self.p, self.training, self._rng)
+        out, mask = F.dropout_with_mask(x, self.p, self.training, self._rng)
         self._cache = (mask,)
         return out
 

@@ -59,7 +59,15 @@ def pool_output_size(n, kernel, stride, padding):
     return (n + 2 * padding - kernel) // stride + 1
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0):
+def max_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
     """2-D max pooling of NCHW input, as ``torch.nn.functional.max_pool2d``.
 
     out[n, c, i, j] = max over h in [i s_h - p_h, i s_h - p_h + k_h) and w in
@@ -76,22 +84,41 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
         Defaults to ``kernel_size``.
     padding : int or (int, int), default 0
         At most half the kernel size (PyTorch's rule).
+    dilation : 1
+        PyTorch's parameter, in its place; only 1 is supported.
+    ceil_mode : False
+        PyTorch's parameter, in its place; only False (floor) is supported.
+    return_indices : bool, default False
+        Also return where each maximum was, as PyTorch does.
 
     Returns
     -------
     output : ndarray of shape (N, C, Ho, Wo)
+        The maximum of each window.
     indices : ndarray of int64, shape (N, C, Ho, Wo)
-        Flat index h * W + w of each maximum within its (H, W) plane (the
-        first maximum in row-major order on ties), as PyTorch's
-        ``return_indices=True``; what :func:`max_pool2d_backward` needs.
+        With ``return_indices=True`` only: the flat index h * W + w of each
+        maximum within its (H, W) plane (the first maximum in row-major
+        order on ties), as PyTorch's; what :func:`max_pool2d_backward`
+        needs.
 
     Examples
     --------
     >>> import numpy as np
-    >>> out, idx = max_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2)
-    >>> out[0, 0].tolist(), idx[0, 0].tolist()
-    ([[5.0, 7.0], [13.0, 15.0]], [[5, 7], [13, 15]])
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> max_pool2d(x, 2)[0, 0].tolist()
+    [[5.0, 7.0], [13.0, 15.0]]
+    >>> out, idx = max_pool2d(x, 2, return_indices=True)
+    >>> idx[0, 0].tolist()
+    [[5, 7], [13, 15]]
     """
+    if check_int_pair(dilation, "dilation", 1) != (1, 1):
+        raise ValueError(f"dilation other than 1 is not supported, got {dilation}")
+    if ceil_mode is not False:
+        raise ValueError(f"ceil_mode=True is not supported, got {ceil_mode!r}")
+    if not isinstance(return_indices, (bool, np.bool_)):
+        raise TypeError(
+            f"return_indices must be bool, got {type(return_indices).__name__}"
+        )
     x = check_float_array(input, "input", 4, allow_neg_inf=True)
     kh, kw = check_int_pair(kernel_size, "kernel_size", 1)
     sh, sw = (kh, kw) if stride is None else check_int_pair(stride, "stride", 1)
@@ -111,7 +138,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
             else _pool_kernels.pool_planes
         )
         kernel(x.reshape(N * C, H, W), kh, kw, sh, sw, ph, pw, out, idx)
-    return out.reshape(N, C, Ho, Wo), idx.reshape(N, C, Ho, Wo)
+    out = out.reshape(N, C, Ho, Wo)
+    return (out, idx.reshape(N, C, Ho, Wo)) if return_indices else out
 
 
 def max_pool2d_backward(grad_output, indices, input_shape):
@@ -125,7 +153,7 @@ def max_pool2d_backward(grad_output, indices, input_shape):
     grad_output : array_like of shape (N, C, Ho, Wo)
         dL/d(output).
     indices : array_like of int, shape (N, C, Ho, Wo)
-        From :func:`max_pool2d`.
+        From ``max_pool2d(..., return_indices=True)``.
     input_shape : tuple of 4 ints
         (N, C, H, W) of the forward's input.
 

@@ -9,7 +9,15 @@ their own reference (tested against PyTorch instead).
 import numpy as np
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0):
+def max_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
     """Max pooling by an explicit loop over output positions (NCHW).
 
     Pads with -inf, then takes each window's first maximum in row-major
@@ -27,18 +35,24 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
         Step between windows; defaults to ``kernel_size``.
     padding : int or (int, int), default 0
         Implicit -inf padding on both sides.
+    dilation, ceil_mode
+        1 and False only (PyTorch's parameters, in their places).
+    return_indices : bool, default False
+        Also return where each maximum was.
 
     Returns
     -------
     output : ndarray, shape (N, C, H_out, W_out)
         The maximum of each window.
     indices : ndarray of int64, shape (N, C, H_out, W_out)
-        Flat index h * W + w of each maximum within its (H, W) plane.
+        With ``return_indices=True``: flat index h * W + w of each maximum
+        within its (H, W) plane.
 
     Examples
     --------
     >>> import numpy as np
-    >>> out, idx = max_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2)
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> out, idx = max_pool2d(x, 2, return_indices=True)
     >>> out[0, 0].tolist(), idx[0, 0].tolist()
     ([[5.0, 7.0], [13.0, 15.0]], [[5, 7], [13, 15]])
     """
@@ -63,7 +77,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
             h = i * sh - ph + best // kw
             w = j * sw - pw + best % kw
             idx[:, :, i, j] = h * W + w
-    return out, idx
+    return (out, idx) if return_indices else out
 
 
 def max_pool2d_backward(grad_output, indices, input_shape):

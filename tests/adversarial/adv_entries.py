@@ -551,7 +551,7 @@ def _functional_entries():
     image, weight = _normal(2, 2, 5, 5), _normal(3, 2, 3, 3, seed=1)
     logits, target = _normal(4, 3, seed=2), np.array([0, 2, 1, 0])
     matrix = _normal(4, 3, seed=3)
-    pooled, indices = F.max_pool2d(image, 2)
+    pooled, indices = F.max_pool2d(image, 2, return_indices=True)
 
     def entry(name, arrays, options=None, **special):
         """``F.<name>(**arrays, **options)``; ``special`` gives the Arg of an

@@ -34,7 +34,7 @@ HOMES = {
         "mse_loss",
         "mse_loss_backward",
     ],
-    "dropout": ["dropout", "dropout_backward"],
+    "dropout": ["dropout", "dropout_backward", "dropout_with_mask"],
 }
 PUBLIC = sorted(name for names in HOMES.values() for name in names)
 

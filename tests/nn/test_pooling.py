@@ -34,7 +34,7 @@ def test_max_pool2d_matches_torch(dtype, kernel, stride, padding):
         )
 
     want, g, (grad,) = torch_run(pool, x)
-    out, idx = F.max_pool2d(x, kernel, stride, padding)
+    out, idx = F.max_pool2d(x, kernel, stride, padding, return_indices=True)
     assert_close(out, want, dtype)
     np.testing.assert_array_equal(idx, pool(torch.from_numpy(x))[1].numpy())
     assert_close(F.max_pool2d_backward(g, idx, x.shape), grad, dtype)
@@ -42,7 +42,7 @@ def test_max_pool2d_matches_torch(dtype, kernel, stride, padding):
 
 def test_max_pool2d_ties_take_the_first_maximum():
     x = np.zeros((1, 1, 4, 4))
-    out, idx = F.max_pool2d(x, 2, 1, 1)
+    out, idx = F.max_pool2d(x, 2, 1, 1, return_indices=True)
     want = torch.nn.functional.max_pool2d(
         torch.from_numpy(x), 2, 1, 1, return_indices=True
     )
@@ -71,8 +71,8 @@ def pool_problems(draw):
 @given(pool_problems())
 def test_max_pool2d_matches_reference(problem):
     x, kernel, stride, padding = problem
-    out, idx = F.max_pool2d(x, kernel, stride, padding)
-    want_out, want_idx = ref.max_pool2d(x, kernel, stride, padding)
+    out, idx = F.max_pool2d(x, kernel, stride, padding, return_indices=True)
+    want_out, want_idx = ref.max_pool2d(x, kernel, stride, padding, return_indices=True)
     np.testing.assert_array_equal(out, want_out)
     np.testing.assert_array_equal(idx, want_idx)
     assert out.dtype == x.dtype
@@ -86,8 +86,8 @@ def test_max_pool2d_matches_reference(problem):
 
 def test_max_pool2d_serial_and_parallel_kernels_agree(run_in_threads):
     x = data(np.float64, 4, 8, 12, 12)
-    want = F.max_pool2d(x, 3, 2, 1)  # main thread: the parallel kernel
-    for got in run_in_threads(lambda: F.max_pool2d(x, 3, 2, 1)):
+    want = F.max_pool2d(x, 3, 2, 1, return_indices=True)  # the parallel kernel
+    for got in run_in_threads(lambda: F.max_pool2d(x, 3, 2, 1, return_indices=True)):
         for a, b in zip(got, want):
             np.testing.assert_array_equal(a, b)
 
@@ -96,10 +96,11 @@ def test_backward_matches_numerical_gradient():
     g = UPSTREAM[None, None, :2, :3]
 
     def loss(x):
-        return np.sum(g * F.max_pool2d(x, 3, 2, 1)[0])
+        return np.sum(g * F.max_pool2d(x, 3, 2, 1))
 
     def grad(x):
-        return F.max_pool2d_backward(g, F.max_pool2d(x, 3, 2, 1)[1], x.shape)
+        _, idx = F.max_pool2d(x, 3, 2, 1, return_indices=True)
+        return F.max_pool2d_backward(g, idx, x.shape)
 
     assert check_grad(loss, grad, INPUT[None, None]).error < 1e-6
 
@@ -114,6 +115,9 @@ def test_pool_output_size():
 X4 = np.ones((1, 1, 4, 4))
 G4 = np.ones((1, 1, 2, 2))
 BAD_CALLS = [
+    (lambda: F.max_pool2d(X4, 2, dilation=2), ValueError, "dilation other than 1"),
+    (lambda: F.max_pool2d(X4, 2, ceil_mode=True), ValueError, "ceil_mode=True"),
+    (lambda: F.max_pool2d(X4, 2, return_indices=1), TypeError, "return_indices"),
     (lambda: F.max_pool2d(np.ones((4, 4)), 2), ValueError, "input must be 4-D"),
     (
         lambda: F.max_pool2d(X4, 2, padding=2),
@@ -150,3 +154,12 @@ BAD_CALLS = [
 def test_bad_input_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_max_pool2d_returns_what_torch_returns():
+    """One array by default, (output, indices) with return_indices=True."""
+    x = data(np.float64, 1, 2, 6, 6)
+    out = F.max_pool2d(x, 3, 2, 1)
+    want = torch.nn.functional.max_pool2d(torch.from_numpy(x), 3, 2, 1)
+    assert isinstance(out, np.ndarray) and isinstance(want, torch.Tensor)
+    np.testing.assert_array_equal(out, want.numpy())
