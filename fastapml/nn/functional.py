@@ -8,7 +8,8 @@ live in the modules named for what they hold:
 - :mod:`.activations`: ReLU, sigmoid, softmax and log-softmax;
 - :mod:`.pooling`: 2-D max pooling;
 - :mod:`.linear`: the affine map of a fully connected layer;
-- :mod:`.losses`: square loss and softmax cross-entropy;
+- :mod:`.losses`: square loss, softmax cross-entropy and the negative
+  log-likelihood;
 - :mod:`.dropout`: inverted dropout.
 """
 
@@ -35,6 +36,8 @@ from .losses import (
     cross_entropy_backward,
     mse_loss,
     mse_loss_backward,
+    nll_loss,
+    nll_loss_backward,
 )
 from .pooling import max_pool2d, max_pool2d_backward, pool_output_size
 
@@ -56,6 +59,8 @@ __all__ = [
     "max_pool2d_backward",
     "mse_loss",
     "mse_loss_backward",
+    "nll_loss",
+    "nll_loss_backward",
     "pool_output_size",
     "relu",
     "relu_backward",

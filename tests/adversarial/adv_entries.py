@@ -582,10 +582,10 @@ def _functional_entries():
             "linear_backward",
             dict(grad_output=_normal(4, 2), input=matrix, weight=_normal(2, 3)),
         ),
-        entry("cross_entropy", dict(logits=logits, target=target), target=labels),
+        entry("cross_entropy", dict(input=logits, target=target), target=labels),
         entry(
             "cross_entropy_backward",
-            dict(grad_output=1.0, logits=logits, target=target),
+            dict(grad_output=1.0, input=logits, target=target),
             target=labels,
         ),
         entry("mse_loss", dict(input=matrix, target=matrix + 1)),

@@ -199,7 +199,7 @@ def rows():
         *family(
             "F.cross_entropy",
             F.cross_entropy,
-            {"logits": matrix, "target": [0, 1, 2, 0]},
+            {"input": matrix, "target": [0, 1, 2, 0]},
             {"reduction": "choice"},
         ),
         *family(

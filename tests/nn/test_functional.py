@@ -33,6 +33,8 @@ HOMES = {
         "cross_entropy_backward",
         "mse_loss",
         "mse_loss_backward",
+        "nll_loss",
+        "nll_loss_backward",
     ],
     "dropout": ["dropout", "dropout_backward", "dropout_with_mask"],
 }
