@@ -21,8 +21,7 @@ import numbers
 import numpy as np
 
 from .._validation import check_float_array, check_int_array, check_scalar
-
-REDUCTIONS = ("mean", "sum", "none")
+from ._reduction import check_reduction
 
 
 class ClassTargets:
@@ -57,10 +56,7 @@ class ClassTargets:
                 "size_average and reduce are deprecated in PyTorch and not "
                 "supported: use reduction"
             )
-        if reduction not in REDUCTIONS:
-            raise ValueError(
-                f"reduction must be one of {REDUCTIONS}, got {reduction!r}"
-            )
+        check_reduction(reduction)
         if np.ndim(input) == 0:
             raise ValueError("input must have a class dimension, got a scalar")
         x = check_float_array(

@@ -1,4 +1,5 @@
-"""Activation functions and their gradients: ReLU, sigmoid, softmax.
+"""Activation functions and their gradients: ReLU, leaky ReLU, sigmoid, tanh,
+softmax.
 
 Each forward function has a ``*_backward`` that maps the gradient of a
 scalar loss with respect to its output to the gradient with respect to its
@@ -13,9 +14,12 @@ is as fast as a kernel) and is its own reference.
 
 import numpy as np
 
+from .._validation import check_scalar
 from ._checks import axis, float_array, float_pair
 
 __all__ = [
+    "leaky_relu",
+    "leaky_relu_backward",
     "log_softmax",
     "log_softmax_backward",
     "relu",
@@ -24,6 +28,8 @@ __all__ = [
     "sigmoid_backward",
     "softmax",
     "softmax_backward",
+    "tanh",
+    "tanh_backward",
 ]
 
 
@@ -73,6 +79,117 @@ def relu_backward(grad_output, input):
     """
     g, x = float_pair(grad_output, input, ("grad_output", "input"))
     return np.where(x > 0, g, g.dtype.type(0))
+
+
+def _slope(negative_slope):
+    return float(check_scalar(negative_slope, "negative_slope"))
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """Leaky ReLU, x for x >= 0 and ``negative_slope`` x below, as
+    ``torch.nn.functional.leaky_relu``.
+
+    Parameters
+    ----------
+    input : array_like of float
+        Any shape.
+    negative_slope : float, default 0.01
+        The slope for x < 0.
+    inplace : False
+        PyTorch's parameter, in its place; only False.
+
+    Returns
+    -------
+    ndarray
+        Shaped like ``input``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> leaky_relu(np.array([-2.0, 0.0, 3.0]), 0.1)
+    array([-0.2,  0. ,  3. ])
+    """
+    if inplace is not False:
+        raise ValueError(f"inplace=True is not supported, got {inplace!r}")
+    a = _slope(negative_slope)
+    x = float_array(input, "input")
+    return np.where(x >= 0, x, x * x.dtype.type(a))
+
+
+def leaky_relu_backward(grad_output, input, negative_slope=0.01):
+    """Gradient of :func:`leaky_relu`: dL/dx = g for x > 0, ``negative_slope``
+    g for x <= 0 (PyTorch's choice at 0).
+
+    Parameters
+    ----------
+    grad_output : array_like of float
+        g = dL/d(output), shaped like ``input``.
+    input : array_like of float
+        The forward's input x.
+    negative_slope : float, default 0.01
+        The forward's slope.
+
+    Returns
+    -------
+    ndarray
+        dL/dx, shaped like ``input``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> leaky_relu_backward(np.ones(3), np.array([-1.0, 0.0, 2.0]), 0.1)
+    array([0.1, 0.1, 1. ])
+    """
+    a = _slope(negative_slope)
+    g, x = float_pair(grad_output, input, ("grad_output", "input"))
+    return np.where(x > 0, g, g * g.dtype.type(a))
+
+
+def tanh(input):
+    """Hyperbolic tangent, elementwise, as ``torch.tanh``.
+
+    Parameters
+    ----------
+    input : array_like of float
+        Any shape.
+
+    Returns
+    -------
+    ndarray
+        Values in [-1, 1], shaped like ``input``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tanh(np.array([-1000.0, 0.0, 1000.0]))
+    array([-1.,  0.,  1.])
+    """
+    return np.tanh(float_array(input, "input"))
+
+
+def tanh_backward(grad_output, output):
+    """Gradient of :func:`tanh`: dL/dx = g (1 - t^2), from its output t.
+
+    Parameters
+    ----------
+    grad_output : array_like of float
+        g = dL/d(output).
+    output : array_like of float
+        The forward's output t = tanh(x), shaped like ``grad_output``.
+
+    Returns
+    -------
+    ndarray
+        dL/dx.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tanh_backward(np.ones(1), np.array([0.5]))
+    array([0.75])
+    """
+    g, t = float_pair(grad_output, output, ("grad_output", "output"))
+    return g * (1 - t * t)
 
 
 def sigmoid(input):

@@ -5,15 +5,19 @@ The public façade of :mod:`fastapml.nn`'s functions, as
 live in the modules named for what they hold:
 
 - :mod:`.convolution`: ``conv2d`` and its helpers;
-- :mod:`.activations`: ReLU, sigmoid, softmax and log-softmax;
+- :mod:`.activations`: ReLU, leaky ReLU, sigmoid, tanh, softmax and
+  log-softmax;
 - :mod:`.pooling`: 2-D max pooling;
 - :mod:`.linear`: the affine map of a fully connected layer;
 - :mod:`.losses`: square loss, softmax cross-entropy and the negative
   log-likelihood;
+- :mod:`.binary_losses`: binary cross-entropy, on probabilities or logits;
 - :mod:`.dropout`: inverted dropout.
 """
 
 from .activations import (
+    leaky_relu,
+    leaky_relu_backward,
     log_softmax,
     log_softmax_backward,
     relu,
@@ -22,6 +26,14 @@ from .activations import (
     sigmoid_backward,
     softmax,
     softmax_backward,
+    tanh,
+    tanh_backward,
+)
+from .binary_losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_backward,
+    binary_cross_entropy_with_logits,
+    binary_cross_entropy_with_logits_backward,
 )
 from .convolution import (
     conv2d,
@@ -42,12 +54,18 @@ from .losses import (
 from .pooling import max_pool2d, max_pool2d_backward, pool_output_size
 
 __all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_backward",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits_backward",
     "conv2d",
     "conv2d_backward",
     "conv2d_parameter_count",
     "conv_output_size",
     "cross_entropy",
     "cross_entropy_backward",
+    "leaky_relu",
+    "leaky_relu_backward",
     "dropout",
     "dropout_backward",
     "dropout_with_mask",
@@ -68,4 +86,6 @@ __all__ = [
     "sigmoid_backward",
     "softmax",
     "softmax_backward",
+    "tanh",
+    "tanh_backward",
 ]

@@ -21,8 +21,6 @@ __all__ = [
     "Parameter",
     "Conv2d",
     "Linear",
-    "ReLU",
-    "Sigmoid",
     "MaxPool2d",
     "Flatten",
     "Dropout",
@@ -413,90 +411,6 @@ class Linear(Layer):
         if self.bias_ is not None:
             self.bias_.grad[...] = gb
         return gx
-
-
-class ReLU(Layer):
-    """max(x, 0) elementwise.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> ReLU().forward(np.array([-1.0, 2.0]))
-    array([0., 2.])
-    """
-
-    def forward(self, x):
-        """Apply max(x, 0), keeping ``x`` for :meth:`backward`.
-
-        Parameters
-        ----------
-        x : array_like of float
-            The input, any shape.
-
-        Returns
-        -------
-        ndarray
-            Shaped like ``x``.
-        """
-        self._cache = x
-        return F.relu(x)
-
-    def backward(self, grad_output):
-        """Gradient with respect to the input of the last :meth:`forward`.
-
-        Parameters
-        ----------
-        grad_output : array_like of float
-            dL/d(output), shaped like the input.
-
-        Returns
-        -------
-        ndarray
-            dL/d(input): ``grad_output`` where the input was > 0, else 0.
-        """
-        return F.relu_backward(grad_output, self._cached())
-
-
-class Sigmoid(Layer):
-    """1 / (1 + exp(-x)) elementwise.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> Sigmoid().forward(np.array([0.0]))
-    array([0.5])
-    """
-
-    def forward(self, x):
-        """Apply the logistic function, keeping its output for :meth:`backward`.
-
-        Parameters
-        ----------
-        x : array_like of float
-            The input, any shape.
-
-        Returns
-        -------
-        ndarray
-            s = 1 / (1 + exp(-x)), shaped like ``x``.
-        """
-        self._cache = F.sigmoid(x)
-        return self._cache
-
-    def backward(self, grad_output):
-        """Gradient with respect to the input of the last :meth:`forward`.
-
-        Parameters
-        ----------
-        grad_output : array_like of float
-            dL/d(output), shaped like the input.
-
-        Returns
-        -------
-        ndarray
-            dL/d(input) = grad_output * s (1 - s).
-        """
-        return F.sigmoid_backward(grad_output, self._cached())
 
 
 class MaxPool2d(Layer):

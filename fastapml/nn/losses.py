@@ -9,9 +9,9 @@ reference.
 
 import numpy as np
 
-from .._validation import check_shape
-from ._checks import float_array, float_pair
-from ._class_targets import REDUCTIONS, ClassTargets
+from ._checks import float_pair
+from ._class_targets import ClassTargets
+from ._reduction import REDUCTIONS, check_reduction, loss_grad_scale, reduce_losses
 from .activations import log_softmax, softmax
 
 __all__ = [
@@ -23,38 +23,6 @@ __all__ = [
     "nll_loss",
     "nll_loss_backward",
 ]
-
-
-def _check_reduction(reduction):
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-
-
-def _reduce(losses, reduction):
-    """Per-element losses -> 'mean', 'sum' or unreduced ('none')."""
-    if reduction == "mean":
-        return losses.mean(dtype=np.float64).astype(losses.dtype)
-    if reduction == "sum":
-        return losses.sum(dtype=np.float64).astype(losses.dtype)
-    return losses
-
-
-def _loss_grad_scale(grad_output, reduction, shape, dtype):
-    """d(reduced loss)/d(per-element loss) times ``grad_output``, broadcastable
-    to ``shape``: g/n for 'mean', g for 'sum', the array g for 'none'."""
-    _check_reduction(reduction)
-    if reduction == "none":
-        return check_shape(
-            float_array(grad_output, "grad_output", dtype), "grad_output", shape
-        )
-    g = float_array(grad_output, "grad_output", dtype)
-    if g.size != 1:
-        raise ValueError(
-            f"grad_output must be a scalar for reduction={reduction!r}, "
-            f"got shape {g.shape}"
-        )
-    g = g.reshape(())
-    return g / dtype.type(max(int(np.prod(shape)), 1)) if reduction == "mean" else g
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -84,9 +52,9 @@ def mse_loss(input, target, reduction="mean"):
     >>> float(mse_loss(np.array([1.0, 2.0]), np.array([0.0, 0.0])))
     2.5
     """
-    _check_reduction(reduction)
+    check_reduction(reduction)
     x, y = float_pair(input, target, ("input", "target"))
-    return _reduce((x - y) ** 2, reduction)
+    return reduce_losses((x - y) ** 2, reduction)
 
 
 def mse_loss_backward(grad_output, input, target, reduction="mean"):
@@ -120,7 +88,7 @@ def mse_loss_backward(grad_output, input, target, reduction="mean"):
     array([1., 2.])
     """
     x, y = float_pair(input, target, ("input", "target"))
-    scale = _loss_grad_scale(grad_output, reduction, x.shape, x.dtype)
+    scale = loss_grad_scale(grad_output, reduction, x.shape, x.dtype)
     return 2 * (x - y) * scale
 
 

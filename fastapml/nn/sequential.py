@@ -9,7 +9,8 @@ import numpy as np
 from .. import _archive
 from .._memory import check_memory
 from .._validation import check_scalar
-from .layers import Conv2d, Dropout, Flatten, Layer, Linear, MaxPool2d, ReLU, Sigmoid
+from .activation_layers import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import Conv2d, Dropout, Flatten, Layer, Linear, MaxPool2d
 
 __all__ = ["Sequential"]
 
@@ -18,7 +19,18 @@ _FORMAT_VERSION = 1
 
 _LAYERS = {
     cls.__name__: cls
-    for cls in (Conv2d, Linear, ReLU, Sigmoid, MaxPool2d, Flatten, Dropout)
+    for cls in (
+        Conv2d,
+        Linear,
+        ReLU,
+        LeakyReLU,
+        Sigmoid,
+        Tanh,
+        Softmax,
+        MaxPool2d,
+        Flatten,
+        Dropout,
+    )
 }
 
 
@@ -29,8 +41,9 @@ class Sequential(Layer):
 
     Parameters
     ----------
-    *layers : Conv2d, Linear, ReLU, Sigmoid, MaxPool2d, Flatten or Dropout
-        The layers, first to last.
+    *layers : Layer
+        The layers, first to last: Conv2d, Linear, ReLU, LeakyReLU, Sigmoid,
+        Tanh, Softmax, MaxPool2d, Flatten or Dropout.
 
     Attributes
     ----------

@@ -7,7 +7,8 @@ import numpy as np
 
 from .._validation import check_scalar
 from . import functional as F
-from .layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU
+from .activation_layers import ReLU
+from .layers import Conv2d, Flatten, Linear, MaxPool2d
 from .optim import Adam
 from .sequential import Sequential
 

@@ -1,5 +1,5 @@
-"""ReLU, sigmoid and the softmax family against PyTorch and numerical
-gradients."""
+"""ReLU, leaky ReLU, sigmoid, tanh and the softmax family against PyTorch
+and numerical gradients."""
 
 import numpy as np
 import pytest
@@ -11,15 +11,25 @@ from fastapml.optimize import check_grad
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("name", ["relu", "sigmoid"])
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh"])
 def test_elementwise_match_torch(dtype, name):
     x = data(dtype, 3, 4, 5, scale=3)
-    x[0, 0, :3] = [0.0, 200.0, -200.0]  # relu's kink; sigmoid's saturation
+    x[0, 0, :3] = [0.0, 200.0, -200.0]  # relu's kink; saturation
     want, g, (grad,) = torch_run(getattr(torch, name), x)
     out = getattr(F, name)(x)
     assert_close(out, want, dtype)
-    saved = x if name == "relu" else out  # relu keeps its input, sigmoid its output
+    saved = x if name == "relu" else out  # relu keeps its input, the others output
     assert_close(getattr(F, name + "_backward")(g, saved), grad, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("slope", [0.01, 0.2, -0.5])
+def test_leaky_relu_matches_torch(dtype, slope):
+    x = data(dtype, 3, 4, 5, scale=3)
+    x[0, 0, 0] = 0.0  # the kink: PyTorch's gradient there is the slope
+    want, g, (grad,) = torch_run(lambda t: torch.nn.functional.leaky_relu(t, slope), x)
+    assert_close(F.leaky_relu(x, slope), want, dtype)
+    assert_close(F.leaky_relu_backward(g, x, slope), grad, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -39,6 +49,14 @@ GRAD_CASES = {
     "relu": (
         lambda x: np.sum(UPSTREAM * F.relu(x)),
         lambda x: F.relu_backward(UPSTREAM, x),
+    ),
+    "leaky_relu": (
+        lambda x: np.sum(UPSTREAM * F.leaky_relu(x, 0.3)),
+        lambda x: F.leaky_relu_backward(UPSTREAM, x, 0.3),
+    ),
+    "tanh": (
+        lambda x: np.sum(UPSTREAM * F.tanh(x)),
+        lambda x: F.tanh_backward(UPSTREAM, F.tanh(x)),
     ),
     "sigmoid": (
         lambda x: np.sum(UPSTREAM * F.sigmoid(x)),
@@ -90,6 +108,10 @@ BAD_CALLS = [
     (lambda: F.softmax(X2, dim=2), ValueError, "dim must be <= 1"),
     (lambda: F.softmax(X2, dim=1.0), TypeError, "dim must be Integral"),
     (lambda: F.log_softmax(np.float64(1.0)), ValueError, "at least one dimension"),
+    (lambda: F.leaky_relu(X2, "a"), TypeError, "negative_slope must be Real"),
+    (lambda: F.leaky_relu(X2, np.nan), ValueError, "negative_slope must be finite"),
+    (lambda: F.leaky_relu(X2, inplace=True), ValueError, "inplace=True"),
+    (lambda: F.tanh(np.array([np.inf])), ValueError, "input contains \\+inf"),
 ]
 
 

@@ -10,6 +10,12 @@ import pytest
 from fastapml.nn import functional
 
 HOMES = {
+    "binary_losses": [
+        "binary_cross_entropy",
+        "binary_cross_entropy_backward",
+        "binary_cross_entropy_with_logits",
+        "binary_cross_entropy_with_logits_backward",
+    ],
     "convolution": [
         "conv2d",
         "conv2d_backward",
@@ -17,6 +23,8 @@ HOMES = {
         "conv_output_size",
     ],
     "activations": [
+        "leaky_relu",
+        "leaky_relu_backward",
         "log_softmax",
         "log_softmax_backward",
         "relu",
@@ -25,6 +33,8 @@ HOMES = {
         "sigmoid_backward",
         "softmax",
         "softmax_backward",
+        "tanh",
+        "tanh_backward",
     ],
     "pooling": ["max_pool2d", "max_pool2d_backward", "pool_output_size"],
     "linear": ["linear", "linear_backward"],

@@ -7,11 +7,14 @@ from fastapml.nn import (
     Conv2d,
     Dropout,
     Flatten,
+    LeakyReLU,
     Linear,
     MaxPool2d,
     ReLU,
     Sequential,
     Sigmoid,
+    Softmax,
+    Tanh,
 )
 from fastapml.nn.training import train_digits
 from fastapml.optimize import numerical_gradient
@@ -25,6 +28,9 @@ def _layers():
         (Linear(4, 3, random_state=0, dtype=f64), (5, 4)),
         (ReLU(), (2, 6)),
         (Sigmoid(), (2, 6)),
+        (LeakyReLU(0.2), (2, 6)),
+        (Tanh(), (2, 6)),
+        (Softmax(dim=1), (2, 3, 4)),
         (MaxPool2d(2), (2, 2, 4, 4)),
         (Flatten(), (2, 3, 2)),
         (Dropout(0.4, random_state=0), (3, 5)),
@@ -68,7 +74,12 @@ def _pair():
         Conv2d(4, 3, 3, stride=2, random_state=1, dtype=f64),
         Sigmoid(),
         Flatten(),
-        Linear(3, 5, random_state=2, dtype=f64),
+        Linear(3, 6, random_state=2, dtype=f64),
+        Tanh(),
+        Linear(6, 4, random_state=3, dtype=f64),
+        LeakyReLU(0.1),
+        Linear(4, 5, random_state=4, dtype=f64),
+        Softmax(dim=1),
     )
     ref = torch.nn.Sequential(
         torch.nn.Conv2d(1, 4, 3, padding=1),
@@ -77,7 +88,12 @@ def _pair():
         torch.nn.Conv2d(4, 3, 3, stride=2),
         torch.nn.Sigmoid(),
         torch.nn.Flatten(),
-        torch.nn.Linear(3, 5),
+        torch.nn.Linear(3, 6),
+        torch.nn.Tanh(),
+        torch.nn.Linear(6, 4),
+        torch.nn.LeakyReLU(0.1),
+        torch.nn.Linear(4, 5),
+        torch.nn.Softmax(dim=1),
     ).double()
     theirs = [p for name, p in ref.named_parameters()]
     ours = list(net.parameters())
@@ -100,6 +116,20 @@ def test_sequential_matches_torch():
     np.testing.assert_allclose(net.backward(g), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_activation_layers_save_and_load(tmp_path):
+    net = Sequential(LeakyReLU(0.3), Tanh(), Softmax(dim=0))
+    path = tmp_path / "act.npz"
+    net.save(path)
+    loaded = Sequential.load(path)
+    assert [repr(layer) for layer in loaded.layers] == [
+        "LeakyReLU(negative_slope=0.3)",
+        "Tanh()",
+        "Softmax(dim=0)",
+    ]
+    x = np.random.default_rng(0).standard_normal((3, 2))
+    np.testing.assert_array_equal(loaded.forward(x), net.forward(x))
 
 
 def test_init_is_reproducible_and_in_torch_bounds():
@@ -163,7 +193,7 @@ def _rewrite(path, **changes):
     [
         ({"param:0.weight": None}, "missing parameter"),
         ({"param:0.weight": np.zeros((4, 1, 2, 2))}, "shape"),
-        ({"param:6.bias": np.full(5, np.nan)}, "NaN"),
+        ({"param:6.bias": np.full(6, np.nan)}, "NaN"),
         (
             {"architecture": np.array(['{"type": "Evil", "config": {}}'])},
             "architecture",
