@@ -23,6 +23,6 @@ __getattr__, __dir__, __all__ = attach(
         ],
         "activation_layers": ["LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh"],
         "sequential": ["Sequential"],
-        "optim": ["Adam", "SGD"],
+        "optim": ["Adam", "AdamW", "SGD"],
     },
 )

@@ -1,6 +1,6 @@
 """Optimizers updating :class:`fastapml.nn.Parameter` values in place.
 
-Both follow ``torch.optim`` step for step (same weights from the same
+Each follows ``torch.optim`` step for step (same weights from the same
 gradients); the docstrings give each update rule.
 """
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from .._validation import check_scalar
 
-__all__ = ["SGD", "Adam"]
+__all__ = ["SGD", "Adam", "AdamW"]
 
 
 class _Optimizer:
@@ -50,6 +50,10 @@ class _Optimizer:
                 if arr.size and not np.isfinite(arr).all():
                     raise ValueError(f"{what} contains NaN or inf")
 
+    def _decay(self, weight_decay):
+        """``weight_decay`` checked: a float >= 0."""
+        return float(check_scalar(weight_decay, "weight_decay", low=0))
+
     def zero_grad(self):
         """Set every parameter's gradient to zero."""
         for p in self.parameters:
@@ -64,7 +68,9 @@ class SGD(_Optimizer):
     momentum in deep learning" (ICML 2013), eq. (1)-(2).  ``torch.optim.SGD``
     keeps b = -v / lr instead, which gives the same weights at a fixed lr.
     With ``nesterov=True`` the step looks ahead: w <- w + mu v - lr g, using the
-    updated v, as ``torch.optim.SGD(nesterov=True)``.
+    updated v, as ``torch.optim.SGD(nesterov=True)``.  ``weight_decay``
+    adds lambda w to g first (L2 regularization); ``dampening`` d scales g
+    by (1 - d) in every momentum update but the first, as PyTorch does.
 
     Parameters
     ----------
@@ -74,8 +80,12 @@ class SGD(_Optimizer):
         Learning rate.
     momentum : float in [0, 1), default 0
         Momentum coefficient mu.
+    dampening : float in [0, 1], default 0
+        d above.
+    weight_decay : float >= 0, default 0
+        lambda above.
     nesterov : bool, default False
-        Requires momentum > 0.
+        Requires momentum > 0 and no dampening.
 
     Examples
     --------
@@ -88,26 +98,41 @@ class SGD(_Optimizer):
     array([0.8])
     """
 
-    def __init__(self, parameters, lr, momentum=0.0, nesterov=False):
+    def __init__(
+        self,
+        parameters,
+        lr,
+        momentum=0.0,
+        dampening=0.0,
+        weight_decay=0.0,
+        nesterov=False,
+    ):
         super().__init__(parameters, lr)
         self.momentum = float(check_scalar(momentum, "momentum", low=0, high=1))
         if self.momentum == 1:
             raise ValueError("momentum must be < 1, got 1")
+        self.dampening = float(check_scalar(dampening, "dampening", low=0, high=1))
+        self.weight_decay = self._decay(weight_decay)
         if not isinstance(nesterov, (bool, np.bool_)):
             raise TypeError(f"nesterov must be bool, got {type(nesterov).__name__}")
-        if nesterov and self.momentum == 0:
-            raise ValueError("nesterov=True requires momentum > 0")
+        if nesterov and (self.momentum == 0 or self.dampening != 0):
+            raise ValueError("nesterov=True requires momentum > 0 and dampening 0")
         self.nesterov = bool(nesterov)
         self.velocities = [np.zeros_like(p.value) for p in self.parameters]
+        self._started = False
 
     def step(self):
         """Apply one update to every parameter from its current ``grad``."""
         self._check()
         mu, lr = self.momentum, self.lr
+        # PyTorch's first momentum update copies the gradient undamped
+        damp = 1 - self.dampening if self._started else 1.0
+        self._started = True
         for p, v in zip(self.parameters, self.velocities):
+            g = p.grad + self.weight_decay * p.value if self.weight_decay else p.grad
             v *= mu
-            v -= lr * p.grad
-            p.value += mu * v - lr * p.grad if self.nesterov else v
+            v -= (lr * damp) * g
+            p.value += mu * v - lr * g if self.nesterov else v
 
 
 class Adam(_Optimizer):
@@ -128,6 +153,9 @@ class Adam(_Optimizer):
         Decay rates b1 and b2 of the moving averages of g and g^2.
     eps : float > 0, default 1e-8
         Added to the denominator.
+    weight_decay : float >= 0, default 0
+        Adds weight_decay * w to g before the averages (L2 regularization,
+        as ``torch.optim.Adam``; :class:`AdamW` decouples it).
 
     Examples
     --------
@@ -140,8 +168,13 @@ class Adam(_Optimizer):
     array([0.9])
     """
 
-    def __init__(self, parameters, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    _decoupled = False
+
+    def __init__(
+        self, parameters, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
+    ):
         super().__init__(parameters, lr)
+        self.weight_decay = self._decay(weight_decay)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be a pair of floats, got {betas!r}")
         self.betas = tuple(
@@ -162,9 +195,54 @@ class Adam(_Optimizer):
         self.t += 1
         step_size = self.lr / (1 - b1**self.t)
         root_c2 = np.sqrt(1 - b2**self.t)
+        wd = self.weight_decay
         for p, m, s in zip(self.parameters, self.m, self.s):
+            g = p.grad
+            if wd and self._decoupled:
+                p.value *= 1 - self.lr * wd
+            elif wd:
+                g = g + wd * p.value
             m *= b1
-            m += (1 - b1) * p.grad
+            m += (1 - b1) * g
             s *= b2
-            s += (1 - b2) * p.grad * p.grad
+            s += (1 - b2) * g * g
             p.value -= step_size * m / (np.sqrt(s) / root_c2 + self.eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay, as ``torch.optim.AdamW``.
+
+    Each step first shrinks the weights, w <- w (1 - lr weight_decay), then
+    takes :class:`Adam`'s step on the gradient alone (Loshchilov and Hutter,
+    "Decoupled weight decay regularization", ICLR 2019).
+
+    Parameters
+    ----------
+    parameters : iterable of Parameter
+        Objects with ndarray ``.value`` and ``.grad``, e.g. ``net.parameters()``.
+    lr : float > 0, default 1e-3
+        Learning rate.
+    betas : (float, float) in [0, 1), default (0.9, 0.999)
+        Decay rates of the moving averages of g and g^2.
+    eps : float > 0, default 1e-8
+        Added to the denominator.
+    weight_decay : float >= 0, default 1e-2
+        The decoupled decay rate (PyTorch's default).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastapml.nn import Parameter
+    >>> p = Parameter("w", np.array([1.0]))
+    >>> p.grad[:] = 5.0
+    >>> AdamW([p], lr=0.1, weight_decay=0.5).step()
+    >>> p.value.round(6)   # 1 * (1 - 0.05) - 0.1
+    array([0.85])
+    """
+
+    _decoupled = True
+
+    def __init__(
+        self, parameters, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2
+    ):
+        super().__init__(parameters, lr, betas, eps, weight_decay)

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from fastapml.nn import Parameter
-from fastapml.nn.optim import SGD, Adam
+from fastapml.nn.optim import SGD, Adam, AdamW
 
 
 def _trajectories(ours_cls, theirs_cls, steps=5, **kwargs):
@@ -32,15 +32,46 @@ def _trajectories(ours_cls, theirs_cls, steps=5, **kwargs):
         dict(lr=0.1),
         dict(lr=0.05, momentum=0.9),
         dict(lr=0.05, momentum=0.8, nesterov=True),
+        dict(lr=0.05, momentum=0.9, dampening=0.3),
+        dict(lr=0.05, weight_decay=0.1),
+        dict(lr=0.05, momentum=0.9, dampening=0.5, weight_decay=0.2),
+        dict(lr=0.05, momentum=0.8, weight_decay=0.2, nesterov=True),
     ],
 )
 def test_sgd_matches_torch(kwargs):
     _trajectories(SGD, torch.optim.SGD, **kwargs)
 
 
-@pytest.mark.parametrize("kwargs", [dict(), dict(lr=0.1, betas=(0.5, 0.9), eps=1e-6)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(),
+        dict(lr=0.1, betas=(0.5, 0.9), eps=1e-6),
+        dict(lr=0.1, weight_decay=0.3),
+    ],
+)
 def test_adam_matches_torch(kwargs):
     _trajectories(Adam, torch.optim.Adam, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(lr=0.1, weight_decay=0.3)])
+def test_adamw_matches_torch(kwargs):
+    _trajectories(AdamW, torch.optim.AdamW, **kwargs)
+
+
+def test_adamw_decouples_what_adam_adds_to_the_gradient():
+    """With no gradient but the decay: Adam normalizes the L2 term, so each
+    step moves w by about lr; AdamW shrinks w by the factor 1 - lr wd."""
+    runs = []
+    for cls in (Adam, AdamW):
+        p = Parameter("w", np.array([3.0]))
+        opt = cls([p], lr=0.1, weight_decay=0.5)
+        for _ in range(3):
+            p.grad[:] = 0.0
+            opt.step()
+        runs.append(p.value[0])
+    np.testing.assert_allclose(runs[1], 3.0 * (1 - 0.05) ** 3)
+    assert abs(runs[0] - (3.0 - 3 * 0.1)) < 0.01
 
 
 def test_sgd_momentum_is_the_classical_update():
@@ -62,6 +93,12 @@ def test_bad_input():
         SGD([p], lr=0.1, momentum=1.0)
     with pytest.raises(ValueError, match="nesterov"):
         SGD([p], lr=0.1, nesterov=True)
+    with pytest.raises(ValueError, match="dampening 0"):
+        SGD([p], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True)
+    with pytest.raises(ValueError, match="dampening must be <= 1"):
+        SGD([p], lr=0.1, momentum=0.9, dampening=2)
+    with pytest.raises(ValueError, match="weight_decay must be >= 0"):
+        AdamW([p], weight_decay=-1)
     with pytest.raises(ValueError, match="parameters"):
         Adam([])
     with pytest.raises(TypeError, match="parameters\\[0\\]"):
