@@ -13,9 +13,12 @@ import numbers
 import numpy as np
 
 from .._validation import check_int_pair, check_scalar, check_shape
+from . import _padding
 from . import functional as F
 from ._checks import check_size as _check_size
 from ._checks import float_array as _float_array
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 __all__ = [
     "Parameter",
@@ -176,9 +179,16 @@ class Conv2d(Layer):
     stride : int or (int, int), default 1
         Step between output positions, >= 1.
     padding : int or (int, int), default 0
-        Zeros added on both sides of each spatial axis.
+        Rows and columns added on both sides of each spatial axis.
+    dilation : int or (int, int), default 1
+        Spacing between the filter's taps.
+    groups : int, default 1
+        Channel groups: each filter sees in_channels / groups inputs; it
+        must divide both channel counts.
     bias : bool, default True
         Whether each filter has a learned bias.
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}, default "zeros"
+        What the padding holds, as PyTorch's.
     random_state : None, int or numpy.random.Generator, default None
         Seed or generator of the initial weights.
     dtype : float32 or float64, default float32
@@ -187,7 +197,7 @@ class Conv2d(Layer):
     Attributes
     ----------
     weight : Parameter
-        Shape (out_channels, in_channels, F_h, F_w).
+        Shape (out_channels, in_channels / groups, F_h, F_w).
     bias_ : Parameter or None
         Shape (out_channels,); None without bias.
 
@@ -206,7 +216,10 @@ class Conv2d(Layer):
         kernel_size,
         stride=1,
         padding=0,
+        dilation=1,
+        groups=1,
         bias=True,
+        padding_mode="zeros",
         random_state=None,
         dtype=np.float32,
     ):
@@ -215,9 +228,22 @@ class Conv2d(Layer):
         self.kernel_size = check_int_pair(kernel_size, "kernel_size", 1)
         self.stride = check_int_pair(stride, "stride", 1)
         self.padding = check_int_pair(padding, "padding", 0)
+        self.dilation = check_int_pair(dilation, "dilation", 1)
+        self.groups = _count(groups, "groups")
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ValueError(
+                f"groups={self.groups} must divide in_channels "
+                f"({self.in_channels}) and out_channels ({self.out_channels})"
+            )
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(
+                f"padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}"
+            )
+        self.padding_mode = padding_mode
         self.bias = _flag(bias, "bias")
         self.dtype = _dtype(dtype)
-        shape = (self.out_channels, self.in_channels) + self.kernel_size
+        shape = (self.out_channels, self.in_channels // self.groups)
+        shape += self.kernel_size
         _check_size(shape, self.dtype, "(out_channels, in_channels, *kernel_size)")
         rng = np.random.default_rng(random_state)
         bound = 1 / math.sqrt(math.prod(shape[1:]))
@@ -256,7 +282,10 @@ class Conv2d(Layer):
             "kernel_size": list(self.kernel_size),
             "stride": list(self.stride),
             "padding": list(self.padding),
+            "dilation": list(self.dilation),
+            "groups": self.groups,
             "bias": self.bias,
+            "padding_mode": self.padding_mode,
             "dtype": self.dtype.name,
         }
 
@@ -274,9 +303,22 @@ class Conv2d(Layer):
             The convolution of ``x`` with the filters, plus the bias.
         """
         b = None if self.bias_ is None else self.bias_.value
-        out = F.conv2d(x, self.weight.value, b, self.stride, self.padding)
+        x, padding = self._padded(x)
+        out = F.conv2d(
+            x, self.weight.value, b, self.stride, padding, self.dilation, self.groups
+        )
         self._cache = x
         return out
+
+    def _padded(self, x):
+        """(input, padding left to conv2d): zeros are conv2d's own padding;
+        the other modes pad here."""
+        if self.padding_mode == "zeros":
+            return x, self.padding
+        x = _float_array(x, "x", ndim=4)
+        _padding.check_padding(x.shape, self.padding, self.padding_mode)
+        self._input_shape = x.shape
+        return _padding.pad2d(x, self.padding, self.padding_mode), (0, 0)
 
     def backward(self, grad_output):
         """Gradient with respect to the input of the last :meth:`forward`.
@@ -293,13 +335,23 @@ class Conv2d(Layer):
         ndarray, shape (N, in_channels, H, W)
             dL/d(input).
         """
+        zeros = self.padding_mode == "zeros"
         gx, gw, gb = F.conv2d_backward(
-            grad_output, self._cached(), self.weight.value, self.stride, self.padding
+            grad_output,
+            self._cached(),
+            self.weight.value,
+            self.stride,
+            self.padding if zeros else 0,
+            self.dilation,
+            self.groups,
         )
         self.weight.grad[...] = gw
         if self.bias_ is not None:
             self.bias_.grad[...] = gb
-        return gx
+        if zeros:
+            return gx
+        mode = self.padding_mode
+        return _padding.pad2d_backward(gx, self.padding, mode, self._input_shape)
 
 
 class Linear(Layer):

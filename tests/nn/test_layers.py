@@ -25,6 +25,10 @@ f64 = np.float64
 def _layers():
     return [
         (Conv2d(2, 3, 3, stride=2, padding=1, random_state=0, dtype=f64), (2, 2, 5, 5)),
+        (
+            Conv2d(2, 4, 3, padding=2, groups=2, padding_mode="reflect", dtype=f64),
+            (2, 2, 5, 6),
+        ),
         (Linear(4, 3, random_state=0, dtype=f64), (5, 4)),
         (ReLU(), (2, 6)),
         (Sigmoid(), (2, 6)),
@@ -297,3 +301,71 @@ def test_trains_digits_to_98_percent():
     _, history = train_digits(epochs=10, random_state=0)
     assert history["test_accuracy"][-1] >= 0.98
     assert history["loss"][-1] < history["loss"][0]
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("dilation, groups", [(1, 1), (2, 1), (1, 2), (2, 4)])
+def test_conv2d_layer_options_match_torch(padding_mode, dilation, groups):
+    ours = Conv2d(
+        4,
+        8,
+        3,
+        stride=(1, 2),
+        padding=(2, 1),
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+        random_state=0,
+        dtype=f64,
+    )
+    ref = torch.nn.Conv2d(
+        4,
+        8,
+        3,
+        stride=(1, 2),
+        padding=(2, 1),
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+    ).double()
+    assert ours.weight.value.shape == tuple(ref.weight.shape)
+    with torch.no_grad():
+        ref.weight.copy_(torch.from_numpy(ours.weight.value))
+        ref.bias.copy_(torch.from_numpy(ours.bias_.value))
+    x = np.random.default_rng(0).standard_normal((2, 4, 7, 9))
+    tx = torch.from_numpy(x).requires_grad_()
+    out = ref(tx)
+    g = np.random.default_rng(1).standard_normal(tuple(out.shape))
+    out.backward(torch.from_numpy(g))
+    tol = {"rtol": 1e-10, "atol": 1e-12}
+    np.testing.assert_allclose(ours.forward(x), out.detach().numpy(), **tol)
+    np.testing.assert_allclose(ours.backward(g), tx.grad.numpy(), **tol)
+    np.testing.assert_allclose(ours.weight.grad, ref.weight.grad.numpy(), **tol)
+    np.testing.assert_allclose(ours.bias_.grad, ref.bias.grad.numpy(), **tol)
+
+
+def test_conv2d_options_save_and_load(tmp_path):
+    net = Sequential(
+        Conv2d(2, 4, 3, padding=1, dilation=2, groups=2, padding_mode="reflect")
+    )
+    path = tmp_path / "conv.npz"
+    net.save(path)
+    loaded = Sequential.load(path)
+    assert repr(loaded.layers[0]) == repr(net.layers[0])
+    x = np.random.default_rng(0).standard_normal((1, 2, 6, 6)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.forward(x), net.forward(x))
+
+
+@pytest.mark.parametrize(
+    "kwargs, x_shape, match",
+    [
+        ({"groups": 3}, None, "groups=3 must divide"),
+        ({"padding_mode": "mirror"}, None, "padding_mode must be one of"),
+        ({"padding": 4, "padding_mode": "reflect"}, (1, 2, 4, 8), "smaller than"),
+        ({"padding": 5, "padding_mode": "circular"}, (1, 2, 4, 8), "at most"),
+    ],
+)
+def test_conv2d_layer_bad_options(kwargs, x_shape, match):
+    with pytest.raises(ValueError, match=match):
+        layer = Conv2d(2, 4, 3, **kwargs)
+        layer.forward(np.zeros(x_shape, np.float32))
