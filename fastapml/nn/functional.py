@@ -7,7 +7,7 @@ live in the modules named for what they hold:
 - :mod:`.convolution`: ``conv2d`` and its helpers;
 - :mod:`.activations`: ReLU, leaky ReLU, sigmoid, tanh, softmax and
   log-softmax;
-- :mod:`.pooling`: 2-D max pooling;
+- :mod:`.pooling` and :mod:`.avg_pooling`: 2-D max and average pooling;
 - :mod:`.linear`: the affine map of a fully connected layer;
 - :mod:`.losses`: square loss, softmax cross-entropy and the negative
   log-likelihood;
@@ -29,6 +29,7 @@ from .activations import (
     tanh,
     tanh_backward,
 )
+from .avg_pooling import avg_pool2d, avg_pool2d_backward
 from .binary_losses import (
     binary_cross_entropy,
     binary_cross_entropy_backward,
@@ -54,6 +55,8 @@ from .losses import (
 from .pooling import max_pool2d, max_pool2d_backward, pool_output_size
 
 __all__ = [
+    "avg_pool2d",
+    "avg_pool2d_backward",
     "binary_cross_entropy",
     "binary_cross_entropy_backward",
     "binary_cross_entropy_with_logits",

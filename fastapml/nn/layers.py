@@ -24,7 +24,6 @@ __all__ = [
     "Parameter",
     "Conv2d",
     "Linear",
-    "MaxPool2d",
     "Flatten",
     "Dropout",
 ]
@@ -463,84 +462,6 @@ class Linear(Layer):
         if self.bias_ is not None:
             self.bias_.grad[...] = gb
         return gx
-
-
-class MaxPool2d(Layer):
-    """2-D max pooling over NCHW input (:func:`fastapml.nn.functional.max_pool2d`).
-
-    Parameters
-    ----------
-    kernel_size : int or (int, int)
-        Window height and width.
-    stride : int or (int, int), optional
-        Step between windows; defaults to ``kernel_size``.
-    padding : int or (int, int), default 0
-        Implicit -inf padding on both sides, at most half the window.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> MaxPool2d(2).forward(np.arange(16.0).reshape(1, 1, 4, 4))[0, 0]
-    array([[ 5.,  7.],
-           [13., 15.]])
-    """
-
-    def __init__(self, kernel_size, stride=None, padding=0):
-        self.kernel_size = check_int_pair(kernel_size, "kernel_size", 1)
-        self.stride = (
-            self.kernel_size if stride is None else check_int_pair(stride, "stride", 1)
-        )
-        self.padding = check_int_pair(padding, "padding", 0)
-        self._cache = None
-
-    def config(self):
-        """Constructor arguments, from which :meth:`Sequential.load` rebuilds it.
-
-        Returns
-        -------
-        dict
-            JSON-serializable keyword arguments.
-        """
-        return {
-            "kernel_size": list(self.kernel_size),
-            "stride": list(self.stride),
-            "padding": list(self.padding),
-        }
-
-    def forward(self, x):
-        """Pool a batch, keeping the positions of the maxima for :meth:`backward`.
-
-        Parameters
-        ----------
-        x : array_like of float, shape (N, C, H, W)
-            The input batch.
-
-        Returns
-        -------
-        ndarray, shape (N, C, H_out, W_out)
-            The maximum of each window.
-        """
-        out, idx = F.max_pool2d(
-            x, self.kernel_size, self.stride, self.padding, return_indices=True
-        )
-        self._cache = (idx, np.shape(x))
-        return out
-
-    def backward(self, grad_output):
-        """Gradient with respect to the input of the last :meth:`forward`.
-
-        Parameters
-        ----------
-        grad_output : array_like of float, shape (N, C, H_out, W_out)
-            dL/d(output).
-
-        Returns
-        -------
-        ndarray, shape (N, C, H, W)
-            dL/d(input): each window's gradient at the position of its maximum.
-        """
-        idx, shape = self._cached()
-        return F.max_pool2d_backward(grad_output, idx, shape)
 
 
 class Flatten(Layer):

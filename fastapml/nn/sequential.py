@@ -10,7 +10,8 @@ from .. import _archive
 from .._memory import check_memory
 from .._validation import check_scalar
 from .activation_layers import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .layers import Conv2d, Dropout, Flatten, Layer, Linear, MaxPool2d
+from .layers import Conv2d, Dropout, Flatten, Layer, Linear
+from .pooling_layers import AvgPool2d, MaxPool2d
 
 __all__ = ["Sequential"]
 
@@ -28,6 +29,7 @@ _LAYERS = {
         Tanh,
         Softmax,
         MaxPool2d,
+        AvgPool2d,
         Flatten,
         Dropout,
     )
@@ -43,7 +45,7 @@ class Sequential(Layer):
     ----------
     *layers : Layer
         The layers, first to last: Conv2d, Linear, ReLU, LeakyReLU, Sigmoid,
-        Tanh, Softmax, MaxPool2d, Flatten or Dropout.
+        Tanh, Softmax, MaxPool2d, AvgPool2d, Flatten or Dropout.
 
     Attributes
     ----------

@@ -8,8 +8,9 @@ import numpy as np
 from .._validation import check_scalar
 from . import functional as F
 from .activation_layers import ReLU
-from .layers import Conv2d, Flatten, Linear, MaxPool2d
+from .layers import Conv2d, Flatten, Linear
 from .optim import Adam
+from .pooling_layers import MaxPool2d
 from .sequential import Sequential
 
 __all__ = ["digits_cnn", "load_digits_split", "train_digits", "accuracy"]

@@ -10,6 +10,7 @@ import pytest
 from fastapml.nn import functional
 
 HOMES = {
+    "avg_pooling": ["avg_pool2d", "avg_pool2d_backward"],
     "binary_losses": [
         "binary_cross_entropy",
         "binary_cross_entropy_backward",

@@ -4,6 +4,7 @@ import torch
 
 from fastapml._archive import ArchiveError, MissingArchiveError
 from fastapml.nn import (
+    AvgPool2d,
     Conv2d,
     Dropout,
     Flatten,
@@ -36,6 +37,7 @@ def _layers():
         (Tanh(), (2, 6)),
         (Softmax(dim=1), (2, 3, 4)),
         (MaxPool2d(2), (2, 2, 4, 4)),
+        (AvgPool2d(3, 2, 1, count_include_pad=False), (2, 2, 5, 6)),
         (Flatten(), (2, 3, 2)),
         (Dropout(0.4, random_state=0), (3, 5)),
     ]
@@ -120,6 +122,23 @@ def test_sequential_matches_torch():
     np.testing.assert_allclose(net.backward(g), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_avg_pool_layer_matches_torch_and_saves(tmp_path):
+    layer = AvgPool2d((3, 2), stride=(2, 1), padding=1, count_include_pad=False)
+    ref = torch.nn.AvgPool2d((3, 2), stride=(2, 1), padding=1, count_include_pad=False)
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 6))
+    tx = torch.from_numpy(x).requires_grad_()
+    out = ref(tx)
+    g = np.random.default_rng(1).standard_normal(tuple(out.shape))
+    out.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(layer.forward(x), out.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(layer.backward(g), tx.grad.numpy(), rtol=1e-12)
+    path = tmp_path / "pool.npz"
+    Sequential(layer).save(path)
+    assert repr(Sequential.load(path).layers[0]) == repr(layer)
+    with pytest.raises(ValueError, match="padding"):
+        AvgPool2d(2, padding=2)
 
 
 def test_activation_layers_save_and_load(tmp_path):
