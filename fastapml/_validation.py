@@ -267,8 +267,8 @@ def check_samples_and_labels(X, labels, accept_sparse):
         The samples.
     labels : array-like
         One label per sample.
-    accept_sparse : list of str
-        The sparse formats X may have.
+    accept_sparse : list of str or False
+        The sparse formats X may have (False: none).
 
     Returns
     -------

@@ -8,6 +8,8 @@ Workloads
   S1       silhouette_score, N = 20,000 points, d = 16, 10 blobs.
   S2       silhouette_score, N = 60,000 points, d = 8, 20 blobs.
   metrics  silhouette_score for every metric of the kernel, N = 5,000, d = 16.
+  validity calinski_harabasz_score and davies_bouldin_score, N = 200,000,
+           d = 16, 50 blobs, float64.
   spectral SpectralClustering workloads of bench.compare.spectral (SP1,
            SP1b, SP2), run by that script's main() at the same --scale.
 
@@ -36,9 +38,14 @@ if __name__ == "__main__":
 from sklearn import metrics as skm  # noqa: E402
 from sklearn.datasets import make_blobs  # noqa: E402
 
-from fastapml.cluster import silhouette_score  # noqa: E402
+from fastapml.cluster import (  # noqa: E402
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
 
-WORKLOADS = ("S1", "S2", "metrics", "spectral")
+WORKLOADS = ("S1", "S2", "metrics", "validity", "spectral")
+VALIDITY = (200_000, 16, 50)
 SIZES = {"S1": (20_000, 16, 10), "S2": (60_000, 8, 20)}
 METRICS = ("euclidean", "sqeuclidean", "manhattan", "chebyshev", "cosine")
 TARGETS = (
@@ -47,12 +54,25 @@ TARGETS = (
 )
 
 
-def compare(name, dtype, X, labels, metric, repeat, rows):
-    ours = measure(lambda: silhouette_score(X, labels, metric=metric), repeat=repeat)
-    theirs = measure(lambda: skm.silhouette_score(X, labels, metric=metric), repeat=1)
+def compare(name, dtype, ours, theirs, repeat, rows):
+    """Time ``ours()`` and ``theirs()`` (each returning a score) and add
+    their rows."""
+    ours, theirs = measure(ours, repeat=repeat), measure(theirs, repeat=1)
     parity = f"|difference| {abs(ours['result'] - theirs['result']):.1e}"
     rows.append(row(name, dtype, "fastapml", ours))
     rows.append(row(name, dtype, "sklearn", theirs, ours, parity))
+
+
+def silhouettes(name, dtype, X, labels, metric, repeat, rows):
+    """:func:`compare` silhouette scores."""
+    compare(
+        name,
+        dtype,
+        lambda: silhouette_score(X, labels, metric=metric),
+        lambda: skm.silhouette_score(X, labels, metric=metric),
+        repeat,
+        rows,
+    )
 
 
 def main(argv=None):
@@ -71,7 +91,7 @@ def main(argv=None):
             random_state=args.seed,
         )
         for dtype in ("float64", "float32"):
-            compare(
+            silhouettes(
                 name, dtype, X.astype(dtype), labels, "euclidean", args.repeat, rows
             )
     if "metrics" in args.only:
@@ -82,7 +102,27 @@ def main(argv=None):
             random_state=args.seed,
         )
         for metric in METRICS:
-            compare(metric, "float64", X, labels, metric, args.repeat, rows)
+            silhouettes(metric, "float64", X, labels, metric, args.repeat, rows)
+    if "validity" in args.only:
+        n, d, k = VALIDITY
+        X, labels = make_blobs(
+            n_samples=max(10 * k, int(n * args.scale)),
+            n_features=d,
+            centers=k,
+            random_state=args.seed,
+        )
+        for ours, theirs in (
+            (calinski_harabasz_score, skm.calinski_harabasz_score),
+            (davies_bouldin_score, skm.davies_bouldin_score),
+        ):
+            compare(
+                ours.__name__.removesuffix("_score"),
+                "float64",
+                lambda f=ours: f(X, labels),
+                lambda f=theirs: f(X, labels),
+                args.repeat,
+                rows,
+            )
     print(f"bench.compare.cluster (scale {args.scale}) on {machine()}")
     print("ratio = sklearn steady time / fastapml steady time\n")
     print(

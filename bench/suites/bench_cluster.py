@@ -107,6 +107,31 @@ class SilhouetteSpeedup(Benchmark):
     track_speedup_vs_sklearn.unit = "x"
 
 
+class Validity(Benchmark):
+    """calinski_harabasz_score and davies_bouldin_score (blobs, K = 10,
+    d = 16), and their largest relative difference from scikit-learn's."""
+
+    params = (["calinski_harabasz_score", "davies_bouldin_score"], list(SIZES))
+    param_names = ["index", "size"]
+    timed = ("score",)
+    requires = ("fastapml.cluster.davies_bouldin_score",)
+
+    def make(self, index, size):
+        self.X, self.labels = _blobs(size, "float64")
+
+    def warm_up(self, index, size):
+        getattr(cluster, index)(self.X[:100], self.labels[:100])
+
+    def score(self, index, size):
+        getattr(cluster, index)(self.X, self.labels)
+
+    @quality(better="lower", tolerance=1e-9)
+    def track_relative_difference_vs_sklearn(self, index, size):
+        ours = getattr(cluster, index)(self.X, self.labels)
+        theirs = getattr(skm, index)(self.X, self.labels)
+        return abs(ours / theirs - 1)
+
+
 class Spectral(Benchmark):
     """SpectralClustering per affinity: two moons (3,000 points) and blobs
     (rbf builds a dense n x n affinity, so it runs on 2,000 points)."""

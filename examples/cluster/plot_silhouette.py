@@ -20,7 +20,12 @@ import numpy as np
 from sklearn import metrics
 from sklearn.datasets import make_blobs
 
-from fastapml.cluster import silhouette_samples, silhouette_score
+from fastapml.cluster import (
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_samples,
+    silhouette_score,
+)
 from fastapml.mixture import GaussianMixture
 
 X, _ = make_blobs(
@@ -78,4 +83,32 @@ fig, axes = plt.subplots(1, 4, figsize=(10, 2.8), layout="constrained")
 for ax, (k, (labels, _, _)) in zip(axes, results.items()):
     ax.scatter(*X.T, c=[colors[c] for c in labels], s=4)
     ax.set(title=f"k = {k}", xticks=[], yticks=[], aspect="equal")
+plt.show()
+
+# %%
+# Two other internal indices
+# --------------------------
+# :func:`~fastapml.cluster.calinski_harabasz_score` is the ratio of the
+# dispersion between cluster centroids to the dispersion within clusters,
+# each per degree of freedom (higher is better);
+# :func:`~fastapml.cluster.davies_bouldin_score` averages, over clusters, the
+# worst ratio of two clusters' spreads to the distance between their
+# centroids (lower is better).  Neither needs the pairwise distances: both
+# are two passes over the samples.  They need not agree with the silhouette
+# or with each other on the best k.
+ks = list(results)
+ch = [calinski_harabasz_score(X, results[k][0]) for k in ks]
+db = [davies_bouldin_score(X, results[k][0]) for k in ks]
+for k, a, b in zip(ks, ch, db):
+    labels = results[k][0]
+    print(
+        f"k={k}: Calinski-Harabasz {a:.1f} (scikit-learn "
+        f"{metrics.calinski_harabasz_score(X, labels):.1f}), Davies-Bouldin "
+        f"{b:.3f} (scikit-learn {metrics.davies_bouldin_score(X, labels):.3f})"
+    )
+fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3), layout="constrained")
+left.plot(ks, ch, "o-")
+left.set(xlabel="k", ylabel="Calinski-Harabasz (higher is better)", xticks=ks)
+right.plot(ks, db, "s-", color="C1")
+right.set(xlabel="k", ylabel="Davies-Bouldin (lower is better)", xticks=ks)
 plt.show()

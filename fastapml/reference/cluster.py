@@ -1,4 +1,5 @@
-"""Reference silhouette in plain NumPy (see fastapml.cluster for the fast one)."""
+"""Reference silhouette and internal validity indices in plain NumPy (see
+fastapml.cluster for the fast ones)."""
 
 import numpy as np
 
@@ -118,3 +119,74 @@ def silhouette_samples(X, labels, *, metric="euclidean"):
         b = min(D[i, labels == k].mean() for k in np.unique(labels) if k != labels[i])
         out[i] = (b - a) / max(a, b) if max(a, b) > 0 else 0.0
     return out
+
+
+def _clusters(X, labels):
+    """The rows of each cluster, in sorted label order."""
+    X = np.asarray(X, dtype=np.float64)
+    labels = np.asarray(labels)
+    return X, [X[labels == value] for value in np.unique(labels)]
+
+
+def calinski_harabasz_score(X, labels):
+    """Between-cluster over within-cluster dispersion, each per degree of
+    freedom, one cluster at a time (1 when the within part is 0).
+
+    Parameters
+    ----------
+    X : array (n_samples, n_features)
+        The samples.
+    labels : array (n_samples,)
+        The cluster of each sample (at least 2 clusters, valid).
+
+    Returns
+    -------
+    float
+        The index.
+    """
+    X, clusters = _clusters(X, labels)
+    mean = X.mean(axis=0)
+    between = sum(len(c) * ((c.mean(axis=0) - mean) ** 2).sum() for c in clusters)
+    within = sum(((c - c.mean(axis=0)) ** 2).sum() for c in clusters)
+    n, k = len(X), len(clusters)
+    return 1.0 if within == 0 else float(between * (n - k) / (within * (k - 1)))
+
+
+def davies_bouldin_score(X, labels):
+    """Mean over clusters of the worst (s_i + s_j) / d(mu_i, mu_j), one
+    cluster at a time (0 when every s_i or centroid distance is 0).
+
+    Parameters
+    ----------
+    X : array (n_samples, n_features)
+        The samples.
+    labels : array (n_samples,)
+        The cluster of each sample (at least 2 clusters, valid).
+
+    Returns
+    -------
+    float
+        The index.
+    """
+    _, clusters = _clusters(X, labels)
+    centroids = np.array([c.mean(axis=0) for c in clusters])
+    spread = np.array(
+        [
+            np.sqrt(((c - m) ** 2).sum(axis=1)).mean()
+            for c, m in zip(clusters, centroids)
+        ]
+    )
+    between = np.sqrt(((centroids[:, None] - centroids[None]) ** 2).sum(axis=2))
+    if np.allclose(spread, 0) or np.allclose(between, 0):
+        return 0.0
+    worst = [
+        max(
+            (spread[i] + spread[j]) / between[i, j]
+            for j in range(len(clusters))
+            if j != i and between[i, j] > 0
+        )
+        if (between[i] > 0).any()
+        else 0.0
+        for i in range(len(clusters))
+    ]
+    return float(np.mean(worst))
