@@ -154,6 +154,7 @@ def test_demo_runs_every_part_and_each_agrees(capsys, monkeypatch):
 
     hmm = results["tag"]
     assert hmm["paths_identical"] and hmm["em_non_decreasing"]
+    assert hmm["paths_identical_hmmlearn"] is True  # hmmlearn: a test dependency
     assert set(hmm["accuracy"]) == {"TnT trigram", "TnT bigram", "add-one bigram"}
     mixture = results["gmm"]
     assert mixture["same_as_sklearn"] and mixture["label_accuracy"] >= 0.99
@@ -167,6 +168,15 @@ def test_demo_runs_every_part_and_each_agrees(capsys, monkeypatch):
 
     out = capsys.readouterr().out  # for people: a light check only
     assert "TnT trigram" in out and "SpectralClustering of 400" in out
+
+
+def test_demo_says_when_hmmlearn_is_missing(capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "hmmlearn.hmm", None)  # import fails
+    result = tag_cli.demo(200, 2, 0)
+    assert result["paths_identical_hmmlearn"] is None
+    assert "hmmlearn is not installed" in capsys.readouterr().out
 
 
 def test_demo_lagrange_part(capsys):
