@@ -584,4 +584,75 @@ class SpectralClustering(_SklearnSpectralClustering):
         return pairwise_kernels(X, metric=self.affinity, filter_params=True, **params)
 
 
-__all__ = ["SpectralClustering", "spectral_embedding", "MAX_DENSE_AFFINITY_SAMPLES"]
+__all__ = [
+    "MAX_DENSE_AFFINITY_SAMPLES",
+    "SpectralClustering",
+    "spectral_clustering",
+    "spectral_embedding",
+]
+
+
+def spectral_clustering(
+    affinity,
+    *,
+    n_clusters=8,
+    n_components=None,
+    eigen_solver=None,
+    random_state=None,
+    n_init=10,
+    eigen_tol="auto",
+    assign_labels="kmeans",
+    verbose=False,
+):
+    """Spectral clustering of a precomputed affinity, as
+    ``sklearn.cluster.spectral_clustering``.
+
+    ``SpectralClustering(affinity="precomputed", ...).fit(affinity).labels_``:
+    the same embedding and labels as the estimator (see
+    :class:`SpectralClustering`).
+
+    Parameters
+    ----------
+    affinity : (n, n) array-like or sparse matrix
+        A symmetric, non-negative affinity matrix.
+    n_clusters : int, default 8
+        The number of clusters.
+    n_components : int, optional
+        The embedding's dimension; ``n_clusters`` by default.
+    eigen_solver : {"arpack", "lobpcg", "amg"}, optional
+        "arpack" by default.
+    random_state : None, int or RandomState
+        For the eigensolver's start and k-means.
+    n_init : int, default 10
+        k-means restarts.
+    eigen_tol : float or "auto", default "auto"
+        The eigensolver's tolerance.
+    assign_labels : {"kmeans", "discretize", "cluster_qr"}, default "kmeans"
+        How the embedding's rows are labelled.
+    verbose : bool, default False
+        Print progress.
+
+    Returns
+    -------
+    labels : ndarray of int, shape (n,)
+        The cluster of each node.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.kron(np.eye(2), np.ones((3, 3)))    # two triangles
+    >>> spectral_clustering(W, n_clusters=2, random_state=0).tolist()
+    [0, 0, 0, 1, 1, 1]
+    """
+    estimator = SpectralClustering(
+        n_clusters=n_clusters,
+        n_components=n_components,
+        eigen_solver=eigen_solver,
+        random_state=random_state,
+        n_init=n_init,
+        eigen_tol=eigen_tol,
+        assign_labels=assign_labels,
+        verbose=verbose,
+        affinity="precomputed",
+    )
+    return estimator.fit(affinity).labels_
