@@ -62,7 +62,7 @@ def test_denoise_patches_too_big_for_memory(little_memory):
 
 
 def test_dense_eigendecomposition_too_big_for_memory(little_memory):
-    from fastapml.cluster.spectral import spectral_embedding
+    from fastapml.cluster.embedding import embedding as spectral_embedding
 
     W = np.ones((60, 60)) - np.eye(60)
     with pytest.raises(ValueError, match="dense eigendecomposition of 60 nodes"):

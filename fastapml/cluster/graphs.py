@@ -14,7 +14,7 @@ from sklearn.neighbors import radius_neighbors_graph
 
 from .._validation import check_scalar
 from .laplacian import check_affinity
-from .spectral import _connected_components
+from .embedding import _connected_components
 
 __all__ = ["connected_components", "epsilon_graph"]
 

@@ -17,9 +17,10 @@ from sklearn.metrics.pairwise import euclidean_distances, rbf_kernel
 from sklearn.neighbors import kneighbors_graph
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fastapml.cluster import spectral
+from fastapml.cluster import embedding as spectral
+from fastapml.cluster.embedding import embedding as spectral_embedding
 from fastapml.cluster.laplacian import check_affinity
-from fastapml.cluster.spectral import SpectralClustering, spectral_embedding
+from fastapml.cluster.spectral import SpectralClustering
 from fastapml.reference import spectral as ref
 
 ASSIGN = ("kmeans", "discretize", "cluster_qr")
@@ -305,7 +306,9 @@ def gaussian(x, y):
 
 @pytest.mark.parametrize("affinity", ["rbf", "laplacian", gaussian])
 def test_dense_affinity_above_limit_is_refused(affinity, monkeypatch):
-    monkeypatch.setattr(spectral, "MAX_DENSE_AFFINITY_SAMPLES", 200)
+    from fastapml.cluster import spectral as estimator
+
+    monkeypatch.setattr(estimator, "MAX_DENSE_AFFINITY_SAMPLES", 200)
     X = DATA["moons"][0]
     with pytest.raises(ValueError, match="nearest_neighbors"):
         SpectralClustering(2, affinity=affinity).fit(X)

@@ -23,9 +23,10 @@ from sklearn.manifold import spectral_embedding as peer_embedding
 from sklearn.metrics import adjusted_rand_score
 from sklearn.metrics.pairwise import rbf_kernel
 
-from fastapml.cluster import spectral
+from fastapml.cluster import embedding as spectral
+from fastapml.cluster.embedding import embedding as spectral_embedding
 from fastapml.cluster.laplacian import check_affinity
-from fastapml.cluster.spectral import SpectralClustering, spectral_embedding
+from fastapml.cluster.spectral import SpectralClustering
 from fastapml.reference import spectral as ref
 
 NEAR = "near-disconnected"
