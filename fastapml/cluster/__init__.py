@@ -11,6 +11,7 @@ __getattr__, __dir__, _ = attach(
     names={
         "spectral": ["SpectralClustering", "spectral_clustering"],
         "graphs": ["connected_components", "epsilon_graph"],
+        "embedding": ["spectral_embedding"],
     },
 )
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "silhouette_score",
     "simplified_silhouette",
     "spectral_clustering",
+    "spectral_embedding",
 ]

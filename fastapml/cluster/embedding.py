@@ -35,7 +35,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.extmath import _deterministic_vector_sign_flip
 
 from .._memory import check_memory
-from .laplacian import normalized_adjacency
+from .laplacian import check_affinity, laplacian, normalized_adjacency
 
 DENSE_EIGH_SAMPLES = 1_000
 """Graphs up to this many nodes are solved with a dense ``eigh``."""
@@ -222,6 +222,7 @@ def embedding(
     eigen_solver="arpack",
     random_state=None,
     eigen_tol="auto",
+    normalized=True,
 ):
     """Embedding of a graph by the eigenvectors of its normalized Laplacian.
 
@@ -253,6 +254,9 @@ def embedding(
     eigen_tol : float or "auto"
         "auto" is 0 (machine precision) for ARPACK and LOBPCG's default
         for the others.
+    normalized : bool, default True
+        False embeds by the eigenvectors of the unnormalized Laplacian
+        L = D − W instead (:func:`_unnormalized_embedding`).
 
     Returns
     -------
@@ -283,17 +287,12 @@ def embedding(
     # the same random draw as scikit-learn's ARPACK path, so that k-means
     # afterwards consumes the same random stream
     v0 = random_state.uniform(-1, 1, n) if eigen_solver == "arpack" else None
+    if not normalized:
+        solver = (eigen_solver, random_state, eigen_tol, v0)
+        return _unnormalized_embedding(affinity, n_components, solver)
     A, degree = normalized_adjacency(affinity)
     basis, n_total = _component_basis(affinity, degree)
-    if n_total > n_components:
-        warnings.warn(
-            f"The graph has {n_total} connected components, more "
-            f"than n_components={n_components}: the embedding "
-            f"keeps the {n_components} largest components' "
-            "indicators (isolated points embed at 0). Consider "
-            "more neighbours.",
-            stacklevel=3,
-        )
+    _warn_components(n_total, n_components)
     near = _near_isolated(degree)
     count = int(near.sum())
     if count:
@@ -320,3 +319,118 @@ def embedding(
     if faint.any():
         maps[faint] = _extend_near_isolated(affinity, maps, values, faint)
     return _deterministic_vector_sign_flip(np.ascontiguousarray(maps.T)).T
+
+
+def _warn_components(n_total, n_components):
+    """Warn when the graph has more components than the embedding has room."""
+    if n_total > n_components:
+        warnings.warn(
+            f"The graph has {n_total} connected components, more "
+            f"than n_components={n_components}: the embedding "
+            f"keeps the {n_components} largest components' "
+            "indicators (isolated points embed at 0). Consider "
+            "more neighbours.",
+            stacklevel=4,
+        )
+
+
+def _unnormalized_embedding(affinity, n_components, solver):
+    """The ``n_components`` eigenvectors of L = D − W with the smallest
+    eigenvalues, each sign-flipped so its largest entry in absolute value
+    is positive: scikit-learn's ``spectral_embedding(...,
+    norm_laplacian=False, drop_first=False)``.
+
+    The null space is taken exactly: one unit indicator per connected
+    component (isolated nodes included), largest first.  The rest are the
+    largest eigenvectors of A = I − L / c, c = 2 max_i d_i >= L's largest
+    eigenvalue (Gershgorin), with that null space deflated, as in
+    :func:`embedding`.  ``solver`` is (eigen_solver, random_state,
+    eigen_tol, v0).
+    """
+    n = affinity.shape[0]
+    L = laplacian(affinity)
+    scale = 2 * float(L.diagonal().max()) or 1.0
+    A = sp.identity(n, format="csr") - L / scale if sp.issparse(L) else -L / scale
+    if not sp.issparse(A):
+        A.flat[:: n + 1] += 1
+    n_total, component = _connected_components(affinity)
+    size = np.bincount(component, minlength=n_total)
+    order = np.lexsort((np.arange(n_total), -size))  # largest first
+    column = np.empty(n_total, dtype=np.intp)
+    column[order] = np.arange(n_total)
+    basis = sp.csc_matrix(
+        (1 / np.sqrt(size[component]), (np.arange(n), column[component])),
+        shape=(n, n_total),
+    )
+    _warn_components(n_total, n_components)
+    n_null = min(n_total, n_components)
+    maps = basis[:, :n_null].toarray()
+    if n_null < n_components:
+        _, rest = _top_eigenvectors(A, basis, n_components - n_null, *solver)
+        maps = np.hstack([maps, rest])
+    return _deterministic_vector_sign_flip(np.ascontiguousarray(maps.T)).T
+
+
+def spectral_embedding(
+    adjacency,
+    *,
+    n_components=8,
+    eigen_solver=None,
+    random_state=None,
+    eigen_tol="auto",
+    norm_laplacian=True,
+    drop_first=True,
+):
+    """Project a graph's nodes onto its Laplacian's first eigenvectors, as
+    ``sklearn.manifold.spectral_embedding``.
+
+    With ``norm_laplacian`` the eigenvectors of L_sym = I − D^{-1/2} W
+    D^{-1/2} with the smallest eigenvalues, mapped back to u = D^{-1/2} x;
+    otherwise those of the course's L = D − W.  Each is sign-flipped so its
+    largest entry in absolute value is positive, and the first (constant on
+    a connected graph) is dropped with ``drop_first``.  Solved without
+    factorizing the Laplacian (see :class:`SpectralClustering`).
+
+    Parameters
+    ----------
+    adjacency : (n, n) array-like or sparse matrix
+        A symmetric, non-negative affinity matrix W.
+    n_components : int, default 8
+        Columns returned.
+    eigen_solver : {"arpack", "lobpcg", "amg"}, optional
+        "arpack" by default.
+    random_state : None, int or RandomState
+        For the eigensolver's start.
+    eigen_tol : float or "auto", default "auto"
+        The eigensolver's tolerance.
+    norm_laplacian : bool, default True
+        The normalized Laplacian, or L = D − W.
+    drop_first : bool, default True
+        Leave out the first eigenvector.
+
+    Returns
+    -------
+    ndarray of shape (n, n_components)
+        The embedding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.ones((4, 4)) - np.eye(4)             # a complete graph
+    >>> spectral_embedding(W, n_components=1, drop_first=False).round(3)
+    array([[0.289],
+           [0.289],
+           [0.289],
+           [0.289]])
+    """
+    W = check_affinity(adjacency, "adjacency")
+    k = n_components + 1 if drop_first else n_components
+    maps = embedding(
+        W,
+        k,
+        eigen_solver=eigen_solver or "arpack",
+        random_state=random_state,
+        eigen_tol=eigen_tol,
+        normalized=norm_laplacian,
+    )
+    return maps[:, 1:] if drop_first else maps

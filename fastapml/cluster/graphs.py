@@ -13,8 +13,8 @@ import numpy as np
 from sklearn.neighbors import radius_neighbors_graph
 
 from .._validation import check_scalar
-from .laplacian import check_affinity
 from .embedding import _connected_components
+from .laplacian import check_affinity
 
 __all__ = ["connected_components", "epsilon_graph"]
 

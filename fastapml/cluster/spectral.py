@@ -13,6 +13,7 @@ from sklearn.cluster._spectral import cluster_qr, discretize
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.neighbors import NearestNeighbors, kneighbors_graph
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import validate_data
 from threadpoolctl import threadpool_limits
 
@@ -113,6 +114,12 @@ class SpectralClustering(_SklearnSpectralClustering):
         Parallel jobs of the kNN search (None: 1, or the joblib context's).
     verbose : bool, default=False
         Print the labelling step and k-means' progress.
+    laplacian : {"normalized", "unnormalized"}, default="normalized"
+        The eigenvectors of the embedding: the normalized Laplacian's (the
+        relaxed normalized cut, scikit-learn's), or the course's
+        L = D − W (the relaxed ratio cut), as
+        ``sklearn.manifold.spectral_embedding(norm_laplacian=False)``.  Not
+        a scikit-learn parameter.
 
     Attributes
     ----------
@@ -142,6 +149,50 @@ class SpectralClustering(_SklearnSpectralClustering):
     >>> float(adjusted_rand_score(y, sc.labels_))
     1.0
     """
+
+    _parameter_constraints = {
+        **_SklearnSpectralClustering._parameter_constraints,
+        "laplacian": [StrOptions({"normalized", "unnormalized"})],
+    }
+
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        eigen_solver=None,
+        n_components=None,
+        random_state=None,
+        n_init=10,
+        gamma=1.0,
+        affinity="rbf",
+        n_neighbors=10,
+        eigen_tol="auto",
+        assign_labels="kmeans",
+        degree=3,
+        coef0=1,
+        kernel_params=None,
+        n_jobs=None,
+        verbose=False,
+        laplacian="normalized",
+    ):
+        super().__init__(
+            n_clusters,
+            eigen_solver=eigen_solver,
+            n_components=n_components,
+            random_state=random_state,
+            n_init=n_init,
+            gamma=gamma,
+            affinity=affinity,
+            n_neighbors=n_neighbors,
+            eigen_tol=eigen_tol,
+            assign_labels=assign_labels,
+            degree=degree,
+            coef0=coef0,
+            kernel_params=kernel_params,
+            n_jobs=n_jobs,
+            verbose=verbose,
+        )
+        self.laplacian = laplacian
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -198,6 +249,7 @@ class SpectralClustering(_SklearnSpectralClustering):
             eigen_solver=self.eigen_solver or "arpack",
             random_state=random_state,
             eigen_tol=self.eigen_tol,
+            normalized=self.laplacian == "normalized",
         )
         if self.verbose:
             print(f"Computing label assignment using {self.assign_labels}")

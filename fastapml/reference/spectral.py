@@ -96,3 +96,32 @@ def spectral_embedding(W, n_components):
             total, weight, out=np.zeros_like(total), where=weight != 0
         )
     return values, maps
+
+
+def unnormalized_embedding(W, n_components):
+    """The ``n_components`` eigenvectors of L = D − W with the smallest
+    eigenvalues (dense ``eigh``), each sign-flipped so its largest entry in
+    absolute value is positive.
+
+    On a graph with more than one connected component the null space has
+    no preferred basis; compare there by the subspace, not the vectors.
+
+    Parameters
+    ----------
+    W : (n, n) array
+        Symmetric non-negative affinities; the diagonal is ignored.
+    n_components : int
+        How many eigenvectors.
+
+    Returns
+    -------
+    values : (n_components,) array
+        The eigenvalues, smallest first.
+    maps : (n, n_components) array
+        The eigenvectors as columns.
+    """
+    values, vectors = np.linalg.eigh(laplacian(W))
+    maps = vectors[:, :n_components]
+    rows = np.abs(maps).argmax(axis=0)
+    maps = maps * np.sign(maps[rows, np.arange(n_components)])
+    return values[:n_components], maps
