@@ -231,6 +231,10 @@ def samples_in_memory(X, labels, metric, kwds):
     """:func:`fastapml.cluster.silhouette_samples` for an in-memory X."""
     X, codes, counts = check_inputs(X, labels, metric)
     if sp.issparse(X) or kwds or (metric != "precomputed" and metric not in METRICS):
+        if sp.issparse(X) and metric == "precomputed":
+            # scikit-learn sums sparse distances in their own dtype; float64,
+            # as its dense path and fastapml's kernels sum them
+            X = X.astype(np.float64)
         return _sk_metrics.silhouette_samples(X, codes, metric=metric, **kwds)
     n, k = X.shape[0], counts.shape[0]
     # the (n, k) sums and their quotients, and the samples sorted by cluster

@@ -4,6 +4,7 @@ import dask.array as da
 import numba
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
@@ -246,3 +247,21 @@ def test_bad_input(X, labels, match):
 def test_bad_precomputed(D, match):
     with pytest.raises(ValueError, match=match):
         silhouette_samples(D, [0, 0, 1, 1], metric="precomputed")
+
+
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix, sp.lil_matrix])
+def test_sparse_precomputed_silhouette_sums_in_float64(container):
+    """float32 sparse distances give the dense answer to float64 rounding
+    (scikit-learn's own test of sparse precomputed distances)."""
+    from sklearn.metrics import pairwise_distances
+
+    from fastapml.cluster import silhouette_samples
+
+    X = np.array([[0.2, 0.1, 0.1, 0.2, 0.1, 1.6, 0.2, 0.1]], dtype=np.float32).T
+    y = [0, 0, 0, 0, 1, 1, 1, 1]
+    dense = pairwise_distances(X)
+    sparse = silhouette_samples(container(dense), y, metric="precomputed")
+    np.testing.assert_allclose(
+        sparse, silhouette_samples(dense, y, metric="precomputed"), rtol=1e-12
+    )
+    assert sparse.dtype == np.float64
