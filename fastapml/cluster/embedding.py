@@ -322,7 +322,14 @@ def embedding(
 
 
 def _warn_components(n_total, n_components):
-    """Warn when the graph has more components than the embedding has room."""
+    """scikit-learn's warning for a graph in pieces; and one more when it
+    has more components than the embedding has room for."""
+    if n_total > 1:
+        warnings.warn(
+            "Graph is not fully connected, spectral embedding may not work as "
+            "expected.",
+            stacklevel=4,
+        )
     if n_total > n_components:
         warnings.warn(
             f"The graph has {n_total} connected components, more "
