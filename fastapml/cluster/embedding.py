@@ -388,11 +388,11 @@ def spectral_embedding(
     norm_laplacian=True,
     drop_first=True,
 ):
-    """Project a graph's nodes onto its Laplacian's first eigenvectors, as
-    ``sklearn.manifold.spectral_embedding``.
+    """Embed a graph's nodes by its Laplacian's first eigenvectors.
 
-    With ``norm_laplacian`` the eigenvectors of L_sym = I − D^{-1/2} W
-    D^{-1/2} with the smallest eigenvalues, mapped back to u = D^{-1/2} x;
+    As ``sklearn.manifold.spectral_embedding``.  With ``norm_laplacian``
+    the eigenvectors of L_sym = I − D^{-1/2} W D^{-1/2} with the smallest
+    eigenvalues, mapped back to u = D^{-1/2} x;
     otherwise those of the course's L = D − W.  Each is sign-flipped so its
     largest entry in absolute value is positive, and the first (constant on
     a connected graph) is dropped with ``drop_first``.  Solved without

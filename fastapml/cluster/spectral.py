@@ -340,9 +340,9 @@ def spectral_clustering(
     assign_labels="kmeans",
     verbose=False,
 ):
-    """Spectral clustering of a precomputed affinity, as
-    ``sklearn.cluster.spectral_clustering``.
+    """Spectral clustering of a precomputed affinity (scikit-learn's function).
 
+    As ``sklearn.cluster.spectral_clustering``:
     ``SpectralClustering(affinity="precomputed", ...).fit(affinity).labels_``:
     the same embedding and labels as the estimator (see
     :class:`SpectralClustering`).

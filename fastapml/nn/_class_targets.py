@@ -21,7 +21,7 @@ import numbers
 import numpy as np
 
 from .._validation import check_float_array, check_int_array, check_scalar
-from ._reduction import check_reduction
+from ._reduction import check_deprecated, check_reduction
 
 
 class ClassTargets:
@@ -51,11 +51,7 @@ class ClassTargets:
         deprecated=(None, None),
         log_probabilities=False,
     ):
-        if any(d is not None for d in deprecated):
-            raise ValueError(
-                "size_average and reduce are deprecated in PyTorch and not "
-                "supported: use reduction"
-            )
+        check_deprecated(*deprecated)
         check_reduction(reduction)
         if np.ndim(input) == 0:
             raise ValueError("input must have a class dimension, got a scalar")

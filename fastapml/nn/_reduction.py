@@ -40,3 +40,12 @@ def loss_grad_scale(grad_output, reduction, shape, dtype):
         )
     g = g.reshape(())
     return g / dtype.type(max(int(np.prod(shape)), 1)) if reduction == "mean" else g
+
+
+def check_deprecated(size_average, reduce):
+    """Refuse PyTorch's deprecated ``size_average`` and ``reduce``."""
+    if size_average is not None or reduce is not None:
+        raise ValueError(
+            "size_average and reduce are deprecated in PyTorch and not "
+            "supported: use reduction"
+        )

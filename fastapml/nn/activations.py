@@ -86,8 +86,9 @@ def _slope(negative_slope):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    """Leaky ReLU, x for x >= 0 and ``negative_slope`` x below, as
-    ``torch.nn.functional.leaky_relu``.
+    """Leaky ReLU, as ``torch.nn.functional.leaky_relu``.
+
+    x for x >= 0 and ``negative_slope`` x below.
 
     Parameters
     ----------
@@ -117,8 +118,10 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 
 def leaky_relu_backward(grad_output, input, negative_slope=0.01):
-    """Gradient of :func:`leaky_relu`: dL/dx = g for x > 0, ``negative_slope``
-    g for x <= 0 (PyTorch's choice at 0).
+    """Gradient of :func:`leaky_relu` with respect to its input.
+
+    dL/dx = g for x > 0, ``negative_slope`` g for x <= 0 (PyTorch's choice
+    at 0).
 
     Parameters
     ----------

@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from .._validation import check_float_array, check_int_pair, check_scalar
-from .pooling import pool_output_size
+from .pooling import check_input_shape, pool_output_size
 
 __all__ = ["avg_pool2d", "avg_pool2d_backward"]
 
@@ -124,9 +124,10 @@ def avg_pool2d_backward(
     count_include_pad=True,
     divisor_override=None,
 ):
-    """Gradient of :func:`avg_pool2d`: each output gradient, divided by its
-    window's divisor, spread over the window's input pixels (overlapping
-    windows add up; padding dropped).
+    """Gradient of :func:`avg_pool2d` with respect to its input.
+
+    Each output gradient, divided by its window's divisor, is spread over
+    the window's input pixels (overlapping windows add up; padding dropped).
 
     Parameters
     ----------
@@ -134,7 +135,17 @@ def avg_pool2d_backward(
         dL/d(output).
     input_shape : tuple of 4 ints
         (N, C, H, W) of the forward's input.
-    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+    kernel_size : int or (int, int)
+        As given to :func:`avg_pool2d`.
+    stride : int or (int, int), optional
+        As given to :func:`avg_pool2d`.
+    padding : int or (int, int), default 0
+        As given to :func:`avg_pool2d`.
+    ceil_mode : False
+        As given to :func:`avg_pool2d`.
+    count_include_pad : bool, default True
+        As given to :func:`avg_pool2d`.
+    divisor_override : int, optional
         As given to :func:`avg_pool2d`.
 
     Returns
@@ -150,15 +161,7 @@ def avg_pool2d_backward(
            [0.25, 0.25]])
     """
     g = check_float_array(grad_output, "grad_output", 4)
-    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
-    if (
-        shape is None
-        or len(shape) != 4
-        or not all(isinstance(v, numbers.Integral) and v >= 0 for v in shape)
-    ):
-        raise ValueError(
-            f"input_shape must be 4 non-negative ints, got {input_shape!r}"
-        )
+    shape = check_input_shape(input_shape)
     k, s, p, out, override = _geometry(
         shape, kernel_size, stride, padding, ceil_mode, divisor_override
     )

@@ -9,7 +9,12 @@ NumPy operations and is its own reference.
 import numpy as np
 
 from ._checks import float_array, float_pair
-from ._reduction import check_reduction, loss_grad_scale, reduce_losses
+from ._reduction import (
+    check_deprecated,
+    check_reduction,
+    loss_grad_scale,
+    reduce_losses,
+)
 from .activations import sigmoid
 
 __all__ = [
@@ -27,11 +32,7 @@ EPSILON = float(np.float32(1e-12))
 def _checked(input, target, weight, reduction, deprecated):
     """(x, y, w): input and target of one shape and dtype, and the weight
     broadcast to it (None when not given)."""
-    if any(d is not None for d in deprecated):
-        raise ValueError(
-            "size_average and reduce are deprecated in PyTorch and not "
-            "supported: use reduction"
-        )
+    check_deprecated(*deprecated)
     check_reduction(reduction)
     x, y = float_pair(input, target, ("input", "target"))
     if weight is None:
@@ -53,8 +54,10 @@ def _weighted(values, w):
 def binary_cross_entropy(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ):
-    """-w [y log p + (1 - y) log(1 - p)] per element, each log at least -100,
-    as ``torch.nn.functional.binary_cross_entropy``.
+    """Binary cross-entropy of probabilities, as PyTorch's.
+
+    ``torch.nn.functional.binary_cross_entropy``: -w [y log p + (1 - y)
+    log(1 - p)] per element, each log at least -100.
 
     Parameters
     ----------
@@ -94,7 +97,8 @@ def binary_cross_entropy(
 def binary_cross_entropy_backward(
     grad_output, input, target, weight=None, reduction="mean"
 ):
-    """Gradient of :func:`binary_cross_entropy` with respect to its input:
+    """Gradient of :func:`binary_cross_entropy` with respect to its input.
+
     w (p - y) / max(p (1 - p), 1e-12) times g (divided by the number of
     elements for "mean"), as PyTorch computes it.
 
@@ -103,8 +107,14 @@ def binary_cross_entropy_backward(
     grad_output : float or array_like of float
         g = dL/d(loss): a scalar for "mean" and "sum", shaped like ``input``
         for "none".
-    input, target, weight, reduction
-        As given to :func:`binary_cross_entropy`.
+    input : array_like of float
+        The forward's probabilities p.
+    target : array_like of float
+        The forward's y.
+    weight : array_like of float, optional
+        The forward's w.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        The forward's reduction.
 
     Returns
     -------
@@ -146,12 +156,13 @@ def binary_cross_entropy_with_logits(
     reduction="mean",
     pos_weight=None,
 ):
-    """Binary cross-entropy of sigmoid(x), as
-    ``torch.nn.functional.binary_cross_entropy_with_logits``.
+    """Binary cross-entropy of sigmoid(x), as PyTorch's ``*_with_logits``.
 
-    Per element ``-w [pw y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))]``,
+    As ``torch.nn.functional.binary_cross_entropy_with_logits``: per
+    element ``-w [pw y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))]``,
     computed without overflow as ``w [(1 - y) x + (1 + (pw - 1) y)
-    softplus(-x)]`` with ``softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0)``.
+    softplus(-x)]`` with ``softplus(-x) = log(1 + exp(-|x|)) + max(-x,
+    0)``.
 
     Parameters
     ----------
@@ -192,17 +203,26 @@ def binary_cross_entropy_with_logits(
 def binary_cross_entropy_with_logits_backward(
     grad_output, input, target, weight=None, reduction="mean", pos_weight=None
 ):
-    """Gradient of :func:`binary_cross_entropy_with_logits` with respect to
-    its input: w [(1 - y) - (1 + (pw - 1) y)(1 - sigmoid(x))] times g
-    (sigmoid(x) - y when w = pw = 1).
+    """Gradient of :func:`binary_cross_entropy_with_logits` for its input.
+
+    w [(1 - y) - (1 + (pw - 1) y)(1 - sigmoid(x))] times g (sigmoid(x) - y
+    when w = pw = 1).
 
     Parameters
     ----------
     grad_output : float or array_like of float
         g = dL/d(loss): a scalar for "mean" and "sum", shaped like ``input``
         for "none".
-    input, target, weight, reduction, pos_weight
-        As given to :func:`binary_cross_entropy_with_logits`.
+    input : array_like of float
+        The forward's logits x.
+    target : array_like of float
+        The forward's y.
+    weight : array_like of float, optional
+        The forward's w.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        The forward's reduction.
+    pos_weight : array_like of float, optional
+        The forward's pw.
 
     Returns
     -------

@@ -70,8 +70,9 @@ def dropout(input, p=0.5, training=True, inplace=False, *, random_state=None):
 
 
 def dropout_with_mask(input, p=0.5, training=True, random_state=None):
-    """:func:`dropout`'s output and the mask that :func:`dropout_backward`
-    needs.
+    """:func:`dropout`'s output, and the mask its backward needs.
+
+    :func:`dropout_backward` takes the mask.
 
     Parameters
     ----------

@@ -190,8 +190,18 @@ def cross_entropy_backward(
     grad_output : float or array_like of float
         g = dL/d(loss): a scalar for "mean" and "sum", shaped like the
         unreduced loss for "none".
-    input, target, weight, ignore_index, reduction, label_smoothing
-        As given to :func:`cross_entropy`.
+    input : array_like of float
+        The forward's logits z.
+    target : array_like
+        The forward's class indices or probabilities.
+    weight : array_like of float, shape (C,), optional
+        The forward's class weights.
+    ignore_index : int, default -100
+        The forward's ignored index.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        The forward's reduction.
+    label_smoothing : float, default 0
+        The forward's eps.
 
     Returns
     -------
@@ -219,10 +229,10 @@ def nll_loss(
     reduce=None,
     reduction="mean",
 ):
-    """Negative log-likelihood of class targets given log-probabilities, as
-    ``torch.nn.functional.nll_loss``.
+    """Negative log-likelihood of class targets, as PyTorch's ``nll_loss``.
 
-    Per element ``loss = -w_y x_y`` for input x (log-probabilities, e.g.
+    As ``torch.nn.functional.nll_loss``, on log-probabilities: per element
+    ``loss = -w_y x_y`` for input x (e.g.
     :func:`~fastapml.nn.functional.log_softmax`'s), 0 where y is
     ``ignore_index``; ``cross_entropy(z, y)`` is ``nll_loss(log_softmax(z),
     y)``.
@@ -273,8 +283,9 @@ def nll_loss(
 def nll_loss_backward(
     grad_output, input, target, weight=None, ignore_index=-100, reduction="mean"
 ):
-    """Gradient of :func:`nll_loss` with respect to its input: -w_y at the
-    target's class, 0 elsewhere, times g as in
+    """Gradient of :func:`nll_loss` with respect to its input.
+
+    -w_y at the target's class, 0 elsewhere, times g as in
     :func:`cross_entropy_backward`.
 
     Parameters
@@ -282,8 +293,16 @@ def nll_loss_backward(
     grad_output : float or array_like of float
         g = dL/d(loss): a scalar for "mean" and "sum", shaped like the
         unreduced loss for "none".
-    input, target, weight, ignore_index, reduction
-        As given to :func:`nll_loss`.
+    input : array_like of float
+        The forward's log-probabilities x.
+    target : array_like of int
+        The forward's class indices.
+    weight : array_like of float, shape (C,), optional
+        The forward's class weights.
+    ignore_index : int, default -100
+        The forward's ignored index.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        The forward's reduction.
 
     Returns
     -------

@@ -142,6 +142,20 @@ def max_pool2d(
     return (out, idx.reshape(N, C, Ho, Wo)) if return_indices else out
 
 
+def check_input_shape(input_shape):
+    """``input_shape`` as a tuple of 4 non-negative Python ints (N, C, H, W)."""
+    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
+    if (
+        shape is None
+        or len(shape) != 4
+        or not all(isinstance(v, numbers.Integral) and v >= 0 for v in shape)
+    ):
+        raise ValueError(
+            f"input_shape must be 4 non-negative ints, got {input_shape!r}"
+        )
+    return tuple(int(v) for v in shape)
+
+
 def max_pool2d_backward(grad_output, indices, input_shape):
     """Route each output gradient to the input position that was the maximum.
 
@@ -172,16 +186,8 @@ def max_pool2d_backward(grad_output, indices, input_shape):
     g = check_float_array(grad_output, "grad_output", 4)
     idx = check_shape(np.asarray(indices), "indices", g.shape, "grad_output")
     idx = check_int_array(idx.reshape(g.shape[0] * g.shape[1], -1), "indices", ndim=2)
-    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
-    if (
-        shape is None
-        or len(shape) != 4
-        or not all(isinstance(v, numbers.Integral) and v >= 0 for v in shape)
-    ):
-        raise ValueError(
-            f"input_shape must be 4 non-negative ints, got {input_shape!r}"
-        )
-    N, C, H, W = (int(v) for v in shape)
+    shape = check_input_shape(input_shape)
+    N, C, H, W = shape
     if (N, C) != g.shape[:2]:
         raise ValueError(
             f"input_shape {shape} does not match grad_output's batch and "

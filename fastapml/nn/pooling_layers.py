@@ -88,8 +88,9 @@ class MaxPool2d(Layer):
 
 
 class AvgPool2d(Layer):
-    """2-D average pooling (:func:`fastapml.nn.functional.avg_pool2d`), as
-    ``torch.nn.AvgPool2d``.
+    """2-D average pooling layer, as ``torch.nn.AvgPool2d``.
+
+    See :func:`fastapml.nn.functional.avg_pool2d`.
 
     Parameters
     ----------

@@ -129,8 +129,10 @@ def _clusters(X, labels):
 
 
 def calinski_harabasz_score(X, labels):
-    """Between-cluster over within-cluster dispersion, each per degree of
-    freedom, one cluster at a time (1 when the within part is 0).
+    """The Calinski-Harabasz index, one cluster at a time.
+
+    Between-cluster over within-cluster dispersion, each per degree of
+    freedom (1 when the within part is 0).
 
     Parameters
     ----------
@@ -153,8 +155,10 @@ def calinski_harabasz_score(X, labels):
 
 
 def davies_bouldin_score(X, labels):
-    """Mean over clusters of the worst (s_i + s_j) / d(mu_i, mu_j), one
-    cluster at a time (0 when every s_i or centroid distance is 0).
+    """The Davies-Bouldin index, one cluster at a time.
+
+    The mean over clusters of the worst (s_i + s_j) / d(mu_i, mu_j) (0 when
+    every s_i or centroid distance is 0).
 
     Parameters
     ----------

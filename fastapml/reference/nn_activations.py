@@ -35,8 +35,10 @@ def max_pool2d(
         Step between windows; defaults to ``kernel_size``.
     padding : int or (int, int), default 0
         Implicit -inf padding on both sides.
-    dilation, ceil_mode
-        1 and False only (PyTorch's parameters, in their places).
+    dilation : 1
+        PyTorch's parameter, in its place; only 1.
+    ceil_mode : False
+        PyTorch's parameter, in its place; only False.
     return_indices : bool, default False
         Also return where each maximum was.
 

@@ -99,9 +99,10 @@ def spectral_embedding(W, n_components):
 
 
 def unnormalized_embedding(W, n_components):
-    """The ``n_components`` eigenvectors of L = D − W with the smallest
-    eigenvalues (dense ``eigh``), each sign-flipped so its largest entry in
-    absolute value is positive.
+    """The first eigenvectors of the unnormalized Laplacian L = D − W.
+
+    The ``n_components`` with the smallest eigenvalues (dense ``eigh``),
+    each sign-flipped so its largest entry in absolute value is positive.
 
     On a graph with more than one connected component the null space has
     no preferred basis; compare there by the subspace, not the vectors.
