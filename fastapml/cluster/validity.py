@@ -2,7 +2,8 @@
 ``calinski_harabasz_score`` and ``davies_bouldin_score``.
 
 Both need each cluster's centroid and its members' distances to it: two
-passes of numba kernels over the samples (:mod:`._validity_kernels`), in
+passes of numba kernels over the samples (:mod:`._validity_kernels`; the
+serial twin from worker threads), in
 O(n d) time whatever the number of clusters, where scikit-learn loops over
 the clusters in Python.  Arithmetic is float64.
 """
@@ -10,11 +11,29 @@ the clusters in Python.  Arithmetic is float64.
 import numpy as np
 from scipy.spatial.distance import cdist
 
+from .._numba import n_threads, parallel_allowed
 from .._validation import check_samples_and_labels
 from . import _validity_kernels
 from ._silhouette_sums import encode_labels
 
 __all__ = ["calinski_harabasz_score", "davies_bouldin_score"]
+
+
+def _pass(X, codes, centroids, what, width):
+    """One pass of :mod:`._validity_kernels` over the samples: (k, width)
+    float64 accumulators, the row ranges' added in order."""
+    parallel = parallel_allowed() and n_threads() > 1
+    kernel = (
+        _validity_kernels.chunk_pass_parallel
+        if parallel
+        else _validity_kernels.chunk_pass
+    )
+    parts = np.zeros((_validity_kernels.CHUNKS, centroids.shape[0], width))
+    kernel(X, codes, centroids, what, parts)
+    total = parts[0].copy()
+    for part in parts[1:]:
+        total += part
+    return total
 
 
 def _centroids(X, labels):
@@ -23,9 +42,10 @@ def _centroids(X, labels):
     X, labels = check_samples_and_labels(X, labels, False)
     codes, counts = encode_labels(labels, X.shape[0])
     X = np.ascontiguousarray(X, dtype=np.float64)
-    sums = _validity_kernels.cluster_sums(X, codes, counts.size)
+    no_centroids = np.empty((counts.size, 0))  # the sums pass reads none
+    sums = _pass(X, codes, no_centroids, _validity_kernels.SUMS, X.shape[1])
     centroids = sums / counts[:, None]
-    spread = _validity_kernels.centroid_distances(X, codes, centroids)
+    spread = _pass(X, codes, centroids, _validity_kernels.DISTANCES, 2)
     return X, counts, centroids, spread
 
 

@@ -67,7 +67,7 @@ def test_degenerate_clusters_match_sklearn():
     assert davies_bouldin_score(same, [0, 1] * 3) == 0.0
 
 
-def test_result_does_not_depend_on_threads():
+def test_result_does_not_depend_on_threads(run_in_threads):
     X = np.random.default_rng(2).normal(size=(5000, 4))
     labels = np.random.default_rng(3).integers(0, 9, 5000)
     both = [f(X, labels) for f in INDICES.values()]
@@ -78,6 +78,9 @@ def test_result_does_not_depend_on_threads():
     finally:
         numba.set_num_threads(old)
     assert one == both
+    # worker threads run the serial twin, with the same result
+    for out in run_in_threads(lambda: [f(X, labels) for f in INDICES.values()]):
+        assert out == both
 
 
 @pytest.mark.parametrize("name", sorted(INDICES))
