@@ -105,14 +105,12 @@ def _group(y, keep, pilot, r, c, p, search, n_similar, s2, scratch, est, pos):
     s2 I)^-1 C (y_i - m)``, one gain for the whole group; any other as
     ``m + C[:, o] (C[o, o] + s2 I)^-1 (y_o - m_o)`` on its observed pixels
     o (Gaussian conditioning)."""
-    dist, where, sub, rhs, idx = scratch
+    dist, where, sub, rhs, idx, noisy, clean, seen = scratch
     n_cand = _candidates(pilot, r, c, p, search, dist, where)
     order = np.argsort(dist[:n_cand], kind="mergesort")
     n = min(n_similar, n_cand)
     d = p * p
-    noisy = np.empty((n, d))
-    clean = np.empty((n, d))
-    seen = np.empty((n, d), dtype=np.bool_)
+    noisy, clean, seen = noisy[:n], clean[:n], seen[:n]
     for i in range(n):
         a, b = where[order[i], 0], where[order[i], 1]
         pos[i, 0] = a
@@ -165,12 +163,16 @@ def _row_task(images, r, cols, settings, task, n_tasks, out):
     est, pos, size = out
     n_window = (2 * search + 1) ** 2
     d = p * p
+    # every group's work space, allocated once per task
     scratch = (
         np.empty(n_window),
         np.empty((n_window, 2), dtype=np.int64),
         np.empty((d, d)),
         np.empty(d),
         np.empty(d, dtype=np.int64),
+        np.empty((n_similar, d)),
+        np.empty((n_similar, d)),
+        np.empty((n_similar, d), dtype=np.bool_),
     )
     for j in range(task, cols.size, n_tasks):
         args = (r, cols[j], p, search, n_similar, s2, scratch, est[j], pos[j])

@@ -16,8 +16,9 @@ from . import _nonlocal_kernels
 from .patches import patch_grid
 
 # search half-width (corners within +-search rows and columns), group size,
-# step between reference patches (at most the patch size): the PSNR and
-# time of these and their neighbours are in docs/performance/denoise.rst;
+# step between reference patches (at most the patch size), chosen on
+# images the benchmarks do not score: `python -m
+# bench.compare.nonlocal_settings` (docs/performance/nonlocal_settings.rst);
 # written again in fastapml/reference/nonlocal_bayes.py
 # (tests/test_reference_standalone.py checks that they agree)
 NONLOCAL = {"search": 12, "n_similar": 90, "stride": 4}
