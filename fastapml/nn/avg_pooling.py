@@ -16,7 +16,7 @@ from .pooling import check_input_shape, pool_output_size
 __all__ = ["avg_pool2d", "avg_pool2d_backward"]
 
 
-def _geometry(shape, kernel_size, stride, padding, ceil_mode, divisor_override):
+def check_geometry(shape, kernel_size, stride, padding, ceil_mode, divisor_override):
     """Checked (kernel, stride, padding, output size, divisor) for an
     (N, C, H, W) input of ``shape``; the divisor is an array broadcastable
     to the output."""
@@ -104,7 +104,7 @@ def avg_pool2d(
            [10.5, 12.5]])
     """
     x = check_float_array(input, "input", 4)
-    k, s, p, out, override = _geometry(
+    k, s, p, out, override = check_geometry(
         x.shape, kernel_size, stride, padding, ceil_mode, divisor_override
     )
     padded = np.pad(x, ((0, 0), (0, 0), (p[0],) * 2, (p[1],) * 2))
@@ -162,7 +162,7 @@ def avg_pool2d_backward(
     """
     g = check_float_array(grad_output, "grad_output", 4)
     shape = check_input_shape(input_shape)
-    k, s, p, out, override = _geometry(
+    k, s, p, out, override = check_geometry(
         shape, kernel_size, stride, padding, ceil_mode, divisor_override
     )
     if g.shape != tuple(shape[:2]) + out:

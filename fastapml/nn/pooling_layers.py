@@ -4,6 +4,7 @@ import numpy as np
 
 from .._validation import check_int_pair
 from . import functional as F
+from .avg_pooling import check_geometry
 from .layers import Layer
 
 __all__ = ["AvgPool2d", "MaxPool2d"]
@@ -123,20 +124,27 @@ class AvgPool2d(Layer):
         count_include_pad=True,
         divisor_override=None,
     ):
-        self._options = {
-            "kernel_size": list(check_int_pair(kernel_size, "kernel_size", 1)),
-            "stride": None
-            if stride is None
-            else list(check_int_pair(stride, "stride", 1)),
-            "padding": list(check_int_pair(padding, "padding", 0)),
-            "ceil_mode": ceil_mode,
-            "count_include_pad": bool(count_include_pad),
-            "divisor_override": divisor_override,
-        }
-        F.avg_pool2d(  # checks the combination on a window-sized input
-            np.zeros((1, 1) + tuple(self._options["kernel_size"])),
-            **self._options,
+        if not isinstance(count_include_pad, (bool, np.bool_)):
+            raise TypeError(
+                "count_include_pad must be bool, got "
+                f"{type(count_include_pad).__name__}"
+            )
+        k, s, p, _, override = check_geometry(
+            (1, 1) + check_int_pair(kernel_size, "kernel_size", 1),
+            kernel_size,
+            stride,
+            padding,
+            ceil_mode,
+            divisor_override,
         )
+        self._options = {
+            "kernel_size": list(k),
+            "stride": None if stride is None else list(s),
+            "padding": list(p),
+            "ceil_mode": False,
+            "count_include_pad": bool(count_include_pad),
+            "divisor_override": None if override is None else int(override),
+        }
         self._cache = None
 
     def config(self):

@@ -139,6 +139,8 @@ def test_avg_pool_layer_matches_torch_and_saves(tmp_path):
     assert repr(Sequential.load(path).layers[0]) == repr(layer)
     with pytest.raises(ValueError, match="padding"):
         AvgPool2d(2, padding=2)
+    with pytest.raises(TypeError, match="count_include_pad must be bool"):
+        AvgPool2d(2, count_include_pad=1)
 
 
 def test_activation_layers_save_and_load(tmp_path):
